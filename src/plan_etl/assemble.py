@@ -1,0 +1,387 @@
+"""From an extractor's blocks to the plan's logical rows, whatever the source format.
+
+The stages, in order:
+`find_header` (the plan table starts at the first row whose cells name the plan's columns)
+→ `repair_split_columns` (a column whose words a text layer split over two cells is one cell
+again) → `classify` (each block is a repeated header, a column-number row, a section or
+subsection heading, an item row or the continuation of one) → `build_rows` (continuations
+joined cell by cell to the row they continue, sections tracked)
+→ `promote_section_rows` (a numbered row that only names a heading in a table numbered
+N.M is a section after all).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections import Counter
+from dataclasses import dataclass, field
+from enum import Enum
+from functools import cache
+from importlib import resources
+
+from plan_etl.extract.base import Block
+from plan_etl.normalize.text import clean_text, join_fragments, paragraphs_of
+
+ITEM_NUMBER = re.compile(r"^\d{1,3}(?:\.\d{1,3})*\.?[а-я]?$")
+SECTION_HEADING = re.compile(
+    r"^(?:раздел\s+)?(?P<num>[IVXLCivxlc]{1,6}|\d{1,2})\s*[.)]\s*(?P<title>\S.*)$", re.IGNORECASE
+)
+_PAGE_NUMBER = re.compile(r"^[-–\s]*\d{1,4}[-–\s]*$")
+_MARKUP = re.compile(r"\*\*|__|^#+\s*")
+
+ROLES = ("number", "activity", "deadline", "responsible", "result")
+NO_HEADER = "no plan table found: no row names the plan's columns (№, мероприятие, срок …)"
+
+
+@cache
+def _role_words() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    data = tomllib.loads(resources.files("plan_etl.data").joinpath("headers.toml").read_text("utf-8"))
+    return tuple((r["name"], tuple(w.lower() for w in r["words"])) for r in data["role"])
+
+
+def header_role(cell: str) -> str | None:
+    """The column role a header cell names, or None."""
+    low = clean_text(cell).lower()
+    if not low:
+        return None
+    for role, words in _role_words():
+        if any(w in low for w in words):
+            return role
+    return None
+
+
+def header_roles(cells: tuple[str, ...]) -> tuple[str | None, ...] | None:
+    """Column roles if `cells` is a plan header row (names at least three columns, one of
+    them the activity), else None."""
+    roles = tuple(header_role(c) for c in cells)
+    named = {r for r in roles if r}
+    if "activity" in named and len(named & set(ROLES)) >= 3:
+        return roles
+    return None
+
+
+def is_column_number_row(cells: tuple[str, ...]) -> bool:
+    """«1 2 3 4 5» under the header: every non-empty cell is its own column number."""
+    values = [clean_text(c) for c in cells if clean_text(c)]
+    return len(values) >= 3 and values == [str(i) for i in range(1, len(values) + 1)]
+
+
+# --- split columns ---------------------------------------------------------------------------
+
+_WORD_KEY = re.compile(r"[^\wё]+", re.IGNORECASE)
+
+
+def _key(word: str) -> str:
+    return _WORD_KEY.sub("", word.lower())
+
+
+def _lcs_pairs(a: list[str], b: list[str]) -> list[tuple[int, int]]:
+    """Index pairs of a longest common subsequence of two word lists (compared by `_key`)."""
+    ka, kb = [_key(w) for w in a], [_key(w) for w in b]
+    n, m = len(a), len(b)
+    table = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        for j in range(m - 1, -1, -1):
+            table[i][j] = (
+                table[i + 1][j + 1] + 1 if ka[i] == kb[j] and ka[i] else max(table[i + 1][j], table[i][j + 1])
+            )
+    pairs, i, j = [], 0, 0
+    while i < n and j < m:
+        if ka[i] == kb[j] and ka[i]:
+            pairs.append((i, j))
+            i, j = i + 1, j + 1
+        elif table[i + 1][j] >= table[i][j + 1]:
+            i += 1
+        else:
+            j += 1
+    return pairs
+
+
+def interleave_split_words(left: str, right: str) -> str:
+    """Rebuild a cell whose lines a text layer split into a left and a right part.
+
+    Each printed line contributed its first words to `left` and the rest to `right`, so
+    the words interleave; words both parts share anchor the alignment and are kept once.
+    """
+    a, b = left.split(), right.split()
+    if not b:
+        return left
+    out: list[str] = []
+    ia = ib = 0
+    for pa, pb in [*_lcs_pairs(a, b), (len(a), len(b))]:
+        gap_a, gap_b = a[ia:pa], b[ib:pb]
+        for k in range(max(len(gap_a), len(gap_b))):
+            out.extend(gap_a[k : k + 1] + gap_b[k : k + 1])
+        if pa < len(a):
+            out.append(a[pa])
+        ia, ib = pa + 1, pb + 1
+    return " ".join(out)
+
+
+def _split_position(rows: list[tuple[str, ...]], width: int) -> int | None:
+    """The column that the over-long rows split in two: the position whose right half is a
+    fragment (empty or starting in lower case), by vote over the table."""
+    votes: Counter[int] = Counter()
+    for cells in rows:
+        if len(cells) <= width or sum(1 for c in cells if c.strip()) < 2:
+            continue
+        for i in range(1, len(cells) - 1):
+            right = clean_text(cells[i + 1])
+            if clean_text(cells[i]) and (not right or right[0].islower()):
+                votes[i] += 1
+    return votes.most_common(1)[0][0] if votes else None
+
+
+def repair_split_columns(rows: list[tuple[str, ...]], width: int) -> tuple[list[tuple[str, ...]], set[int]]:
+    """Merge the split column back into one cell in every row; return the rows and the
+    indices of the rows that were repaired.
+
+    Rows with one cell too many carry the two halves side by side. Rows of the right width
+    may still hold both halves in one cell, the right half appended; such a tail is
+    recognised because the same fragment stood alone in the split column elsewhere in the
+    table and its words repeat words of the cell.
+    """
+    pos = _split_position(rows, width)
+    if pos is None:
+        return rows, set()
+    fragments: set[tuple[str, ...]] = set()
+    out: list[tuple[str, ...]] = []
+    repaired: set[int] = set()
+    for n, cells in enumerate(rows):
+        if len(cells) > width and pos + 1 < len(cells):
+            right = clean_text(cells[pos + 1])
+            if right:
+                fragments.add(tuple(right.split()))
+            merged = interleave_split_words(clean_text(cells[pos]), right)
+            cells = (*cells[:pos], merged, *cells[pos + 2 :])
+            repaired.add(n)
+        out.append(cells)
+    for n, cells in enumerate(out):
+        if n in repaired or len(cells) <= pos:
+            continue
+        words = clean_text(cells[pos]).split()
+        for frag in sorted(fragments, key=len, reverse=True):
+            k = len(words) - len(frag)
+            if k > 0 and tuple(words[k:]) == frag and _lcs_pairs(words[:k], list(frag)):
+                merged = interleave_split_words(" ".join(words[:k]), " ".join(frag))
+                out[n] = (*cells[:pos], merged, *cells[pos + 1 :])
+                repaired.add(n)
+                break
+    return out, repaired
+
+
+# --- logical rows ----------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class LogicalRow:
+    """One plan item after its cell fragments have been put back together."""
+
+    item_number: str
+    section_number: str | None
+    section_title: str | None
+    subsection_title: str | None
+    cells: dict[str, list[str]]  # role -> the cell's paragraphs
+    page_first: int | None = None
+    page_last: int | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def text(self, role: str) -> str | None:
+        """The whole logical text of a cell, or None when the cell is empty."""
+        return join_fragments(self.cells.get(role, [])) or None
+
+
+@dataclass(slots=True)
+class PlanTable:
+    """The plan rows of one decree plus the text the normalizer reads metadata from."""
+
+    rows: list[LogicalRow]
+    preamble: str  # text before the plan table: title, act number, issuer
+    text: str  # all text of the document, for abbreviations defined anywhere
+    header_found: bool
+    warnings: list[str] = field(default_factory=list)
+
+
+class Kind(Enum):
+    SKIP = "skip"
+    HEADER = "header"
+    SECTION = "section"
+    SUBSECTION = "subsection"
+    ITEM = "item"
+    CONTINUATION = "continuation"
+
+
+def _heading_text(text: str) -> str:
+    return clean_text(_MARKUP.sub("", text.replace("**", "")))
+
+
+def classify_text(text: str) -> tuple[Kind, str]:
+    """A paragraph between table rows is a section heading, a subsection heading or noise."""
+    text = _heading_text(text)
+    if not text or _PAGE_NUMBER.match(text):
+        return Kind.SKIP, text
+    return (Kind.SECTION if SECTION_HEADING.match(text) else Kind.SUBSECTION), text
+
+
+def classify_row(cells: tuple[str, ...], roles: tuple[str | None, ...]) -> Kind:
+    """What a table row is, given the column roles of the plan header."""
+    filled = [i for i, c in enumerate(cells) if clean_text(c)]
+    if not filled:
+        return Kind.SKIP
+    if header_roles(cells) or is_column_number_row(cells):
+        return Kind.HEADER
+    number = _cell_for(cells, roles, "number")
+    if len(filled) == 1 and not ITEM_NUMBER.match(clean_text(cells[filled[0]])):
+        only = _heading_text(cells[filled[0]])
+        if SECTION_HEADING.match(only):
+            return Kind.SECTION
+        if filled[0] == 0 or len(cells) == 1:
+            return Kind.SUBSECTION if only[:1].isupper() else Kind.CONTINUATION
+    return Kind.ITEM if clean_text(number) else Kind.CONTINUATION
+
+
+def _cell_for(cells: tuple[str, ...], roles: tuple[str | None, ...], role: str) -> str:
+    return next((cells[i] for i, r in enumerate(roles) if r == role and i < len(cells)), "")
+
+
+def cells_by_role(cells: tuple[str, ...], roles: tuple[str | None, ...]) -> tuple[dict[str, list[str]], list[str]]:
+    """Cell paragraphs keyed by role. A row with fewer cells than the header lost its empty
+    middle cells in extraction: its leading cells keep their columns, its last cell is the
+    last column."""
+    notes: list[str] = []
+    width = len(roles)
+    if 2 < len(cells) < width:
+        notes.append(f"row has {len(cells)} of {width} cells; last cell taken as {roles[-1]}")
+        cells = (*cells[:-1], *([""] * (width - len(cells))), cells[-1])
+    out: dict[str, list[str]] = {}
+    for role, cell in zip(roles, cells, strict=False):
+        if role in ROLES:
+            out.setdefault(role, []).extend(paragraphs_of(cell))
+    return out, notes
+
+
+def _continue_cells(row: LogicalRow, more: dict[str, list[str]]) -> None:
+    """Append a continuation's paragraphs; its first paragraph goes on the row's last one."""
+    for role, paras in more.items():
+        if not paras:
+            continue
+        mine = row.cells.setdefault(role, [])
+        if mine:
+            mine[-1] = join_fragments([mine[-1], paras[0]])
+            mine.extend(paras[1:])
+        else:
+            mine.extend(paras)
+
+
+def find_header(blocks: list[Block]) -> tuple[int, tuple[str | None, ...]] | None:
+    """Index and column roles of the first plan header row."""
+    for i, block in enumerate(blocks):
+        if block.cells is not None and (roles := header_roles(block.cells)):
+            return i, roles
+    return None
+
+
+def build_rows(blocks: list[Block], roles: tuple[str | None, ...]) -> tuple[list[LogicalRow], list[str]]:
+    """Walk the blocks after the header, tracking sections and joining continuations."""
+    rows: list[LogicalRow] = []
+    warnings: list[str] = []
+    section: tuple[str | None, str | None] = (None, None)
+    subsection: str | None = None
+    broken = False  # a header repeat (page break) since the last item row
+    for block in blocks:
+        if block.cells is None:
+            kind, text = classify_text(block.text or "")
+            cells: tuple[str, ...] = ()
+        else:
+            cells = block.cells
+            kind = Kind.HEADER if block.header else classify_row(cells, roles)
+            text = _heading_text(next((c for c in cells if clean_text(c)), ""))
+        if kind is Kind.HEADER:
+            broken = True
+        elif kind is Kind.SECTION:
+            m = SECTION_HEADING.match(text)
+            assert m is not None
+            section, subsection = (m["num"], clean_text(m["title"])), None
+        elif kind is Kind.SUBSECTION:
+            subsection = text
+        elif kind is Kind.ITEM:
+            by_role, notes = cells_by_role(cells, roles)
+            number = join_fragments(by_role.pop("number", [])).rstrip(".")
+            if not ITEM_NUMBER.match(number + "."):
+                notes.append(f"unusual item number {number!r}")
+            rows.append(
+                LogicalRow(
+                    item_number=number,
+                    section_number=section[0],
+                    section_title=section[1],
+                    subsection_title=subsection,
+                    cells=by_role,
+                    page_first=block.page,
+                    page_last=block.page,
+                    warnings=[*block.notes, *notes],
+                )
+            )
+            broken = False
+        elif kind is Kind.CONTINUATION:
+            if not rows:
+                warnings.append(f"text before the first item dropped: {text[:60]!r}")
+                continue
+            by_role, notes = cells_by_role(cells, roles)
+            by_role.pop("number", None)
+            row = rows[-1]
+            _continue_cells(row, by_role)
+            crossed = broken or (block.page is not None and block.page != row.page_last)
+            note = "row continued across page break" if crossed else "row continued"
+            for w in (note, *block.notes, *notes):
+                if w not in row.warnings:
+                    row.warnings.append(w)
+            if block.page is not None:
+                row.page_last = block.page
+    return rows, warnings
+
+
+def promote_section_rows(rows: list[LogicalRow]) -> list[LogicalRow]:
+    """In a table numbered N.M, a single-level numbered row with nothing but a title
+    («| 3. | Координация … | | | |») is the heading of section N, not an item."""
+    multi = sum(1 for r in rows if "." in r.item_number)
+    if multi * 2 < len(rows):
+        return rows
+    out: list[LogicalRow] = []
+    section: tuple[str, str] | None = None
+    for row in rows:
+        title_only = not any(row.cells.get(r) for r in ("deadline", "responsible", "result"))
+        if "." not in row.item_number and title_only and row.text("activity"):
+            section = (row.item_number, row.text("activity") or "")
+            continue
+        if section and row.item_number.split(".")[0] == section[0]:
+            row.section_number, row.section_title = section
+        out.append(row)
+    return out
+
+
+def assemble(blocks: list[Block]) -> PlanTable:
+    """The plan table of a document: its logical rows, preamble and full text."""
+    every_text = "\n".join(
+        b.text if b.cells is None else "\n".join(b.cells) for b in blocks if b.text or b.cells
+    )
+    found = find_header(blocks)
+    if found is None:
+        preamble = "\n".join(b.text for b in blocks if b.text)
+        return PlanTable([], preamble, every_text, header_found=False, warnings=[NO_HEADER])
+    start, roles = found
+    preamble = "\n".join(b.text for b in blocks[:start] if b.text)
+    body = blocks[start + 1 :]
+    row_cells = [b.cells for b in body if b.cells is not None]
+    repaired_cells, repaired = repair_split_columns(row_cells, len(roles))
+    fixed: list[Block] = []
+    it = iter(zip(repaired_cells, range(len(row_cells)), strict=True))
+    for b in body:
+        if b.cells is None:
+            fixed.append(b)
+            continue
+        cells, n = next(it)
+        notes = (*b.notes, "split column merged") if n in repaired else b.notes
+        fixed.append(Block(cells=cells, page=b.page, header=b.header, notes=notes))
+    rows, warnings = build_rows(fixed, roles)
+    return PlanTable(promote_section_rows(rows), preamble, every_text, True, warnings)

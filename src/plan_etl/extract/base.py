@@ -1,0 +1,52 @@
+"""One small interface that every source format implements.
+
+An extractor reads a file into `Block`s in reading order: table rows (a tuple of cell
+strings, paragraphs inside a cell separated by a newline) and paragraphs of text outside
+tables. It knows its format (pages, merged cells, header flags) and nothing about plans:
+finding the plan table, dropping repeated headers, joining broken rows and tracking
+sections is the format-independent work of `plan_etl.assemble`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class ExtractError(Exception):
+    """A file that cannot be read as a decree; the message is one line naming the cause."""
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A table row (`cells`) or a paragraph outside any table (`text`), in reading order."""
+
+    cells: tuple[str, ...] | None = None
+    text: str | None = None
+    page: int | None = None
+    header: bool = False  # the source marks the row as a (repeating) header row
+    notes: tuple[str, ...] = ()  # what the extractor repaired in this row, for `warnings`
+
+    @property
+    def is_row(self) -> bool:
+        return self.cells is not None
+
+
+@dataclass(slots=True)
+class RawDocument:
+    """Everything an extractor read from one file."""
+
+    blocks: list[Block]
+    page_count: int | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+class Extractor(ABC):
+    """Reads one format. Subclasses declare the file suffixes they accept."""
+
+    suffixes: tuple[str, ...] = ()
+
+    @abstractmethod
+    def read(self, path: Path) -> RawDocument:
+        """Read `path`; raise `ExtractError` with a one-line cause when it cannot be read."""
