@@ -1,0 +1,65 @@
+"""Shared fixtures: the seed decrees, their corpus renderings and the gold rows."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from plan_etl.assemble import LogicalRow
+
+DATA = Path(__file__).parent / "data"
+SEEDS = sorted((DATA / "seeds").glob("*.txt"))
+SLUGS: dict[str, str] = json.loads((DATA / "corpus" / "slugs.json").read_text())
+GOLD_FIELDS = (
+    ("number", "item_number"),
+    ("section", "section_number"),
+    ("section_title", "section_title"),
+    ("subsection", "subsection_title"),
+    ("activity", "activity"),
+    ("deadline_raw", "deadline_raw"),
+    ("responsible", "responsible_raw"),
+    ("document", "result_document"),
+)
+
+
+def gold(stem: str) -> dict:
+    """The gold file of a seed stem or of a corpus file stem (kursk-254pp)."""
+    return json.loads((DATA / "gold" / f"{SLUGS.get(stem, stem)}.json").read_text())
+
+
+def row_fields(row: LogicalRow) -> dict[str, str | None]:
+    """A logical row in the dataset's column names, for comparison with gold."""
+    return {
+        "item_number": row.item_number,
+        "section_number": row.section_number,
+        "section_title": row.section_title,
+        "subsection_title": row.subsection_title,
+        "activity": row.text("activity"),
+        "deadline_raw": row.text("deadline"),
+        "responsible_raw": row.text("responsible"),
+        "result_document": row.text("result"),
+    }
+
+
+def gold_fields(row: dict) -> dict[str, str | None]:
+    return {col: row[key] for key, col in GOLD_FIELDS}
+
+
+def diff_against_gold(rows: list[dict], stem: str) -> list[str]:
+    """Every difference between extracted rows (dataset column names) and the gold rows."""
+    expected = [gold_fields(r) for r in gold(stem)["rows"]]
+    problems = []
+    if len(rows) != len(expected):
+        problems.append(f"{len(rows)} rows, gold has {len(expected)}")
+    for mine, want in zip(rows, expected, strict=False):
+        for col, value in want.items():
+            if mine.get(col) != value:
+                problems.append(f"{want['item_number']} {col}: {mine.get(col)!r} != {value!r}")
+    return problems
+
+
+@pytest.fixture(params=SEEDS, ids=lambda p: p.stem)
+def seed(request: pytest.FixtureRequest) -> Path:
+    return request.param
