@@ -15,7 +15,7 @@ SCHEMA_VERSION = "1.0.0"
 
 MatchStatus = Literal["matched", "review", "unmatched"]
 DocStatus = Literal["ok", "partial", "failed"]
-SourceFormat = Literal["pdf", "docx", "txt", "md"]
+SourceFormat = Literal["pdf", "docx", "txt", "md", "other"]  # other: unreadable formats, always failed
 Template = Literal["region", "agency"]
 
 

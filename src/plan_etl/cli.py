@@ -1,0 +1,75 @@
+"""The `plan-etl` command line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from plan_etl.pipeline import DEFAULT_TIMEOUT, discover, ingest
+from plan_etl.schemas import export_schemas
+
+app = typer.Typer(
+    help="Turn client-centricity roadmap decrees (PDF, DOCX, text dumps) into a Parquet dataset.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+err = Console(stderr=True)
+
+
+@app.command("ingest")
+def ingest_command(
+    raw_dir: Annotated[Path, typer.Argument(help="Folder of decrees (.pdf .docx .txt .md), read recursively.")],
+    out: Annotated[Path, typer.Option("--out", help="Dataset folder.")] = Path("normalized"),
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Worker processes (default: cores).")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Re-parse every file.")] = False,
+    cache_dir: Annotated[Path | None, typer.Option(help="Cache folder (default: OUT/.cache).")] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds allowed per file.")] = DEFAULT_TIMEOUT,
+) -> None:
+    """Read every decree under RAW_DIR and write the dataset to OUT (atomically)."""
+    if not raw_dir.is_dir():
+        err.print(f"[red]error:[/] {raw_dir} is not a folder")
+        raise typer.Exit(2)
+    total = len(discover(raw_dir))
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        disable=not sys.stderr.isatty(),
+        transient=True,
+    ) as progress:
+        task = progress.add_task("ingest", total=total)
+        summary = ingest(
+            raw_dir,
+            out,
+            jobs=jobs,
+            use_cache=not no_cache,
+            cache_dir=cache_dir,
+            timeout=timeout,
+            on_file=lambda r: progress.update(task, advance=1, description=r.document.source_file),
+        )
+    for source_file, error in summary.failures:
+        err.print(f"[red]failed[/] {source_file}: {error}")
+    s = summary.statuses
+    err.print(
+        f"{summary.files} files: {s['ok']} ok, {s['partial']} partial, {s['failed']} failed; "
+        f"{summary.rows} rows; {summary.parsed} parsed, {summary.cached} from cache; "
+        f"{summary.seconds:.2f} s → {out}/"
+    )
+    if s["failed"]:
+        raise typer.Exit(1)
+
+
+@app.command("schemas")
+def schemas_command(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the JSON Schema files.")] = Path("schemas"),
+) -> None:
+    """Regenerate schemas/*.json from the pydantic models."""
+    for path in export_schemas(out):
+        err.print(f"wrote {path}")

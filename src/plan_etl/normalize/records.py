@@ -1,0 +1,95 @@
+"""Logical rows → validated dataset records: the one place the normalizers meet.
+
+Every field normalizer is a pure function of text; this module feeds them a decree's rows
+and preamble and builds the pydantic records, so a value that breaks the schema fails here,
+for this file, and never reaches the Parquet writer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from plan_etl.assemble import PlanTable
+from plan_etl.match import match_document
+from plan_etl.models import Activity, Document, SourceFormat
+from plan_etl.normalize.dates import parse_deadline
+from plan_etl.normalize.metadata import read_metadata
+from plan_etl.normalize.responsible import find_abbreviations, split_responsible
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Identity of one input file."""
+
+    doc_id: str
+    source_file: str
+    source_format: SourceFormat
+    sha256: str
+
+
+def failed_document(source: Source, error: str, page_count: int | None = None) -> Document:
+    """The `documents` row of a file from which nothing could be extracted."""
+    one_line = " ".join(error.split())[:300]
+    return Document(
+        **_identity(source), page_count=page_count, row_count=0, status="failed", error=one_line
+    )
+
+
+def _identity(source: Source) -> dict[str, str]:
+    return {
+        "doc_id": source.doc_id,
+        "source_file": source.source_file,
+        "source_format": source.source_format,
+        "sha256": source.sha256,
+    }
+
+
+def build_records(
+    table: PlanTable, source: Source, page_count: int | None, doc_warnings: list[str]
+) -> tuple[Document, list[Activity]]:
+    """The decree's `documents` row and its `activities` rows."""
+    if not table.rows:
+        reason = table.warnings[0] if table.warnings else "plan table has no item rows"
+        return failed_document(source, reason, page_count), []
+    abbreviations = find_abbreviations(table.text)
+    matched = match_document(table.rows)
+    activities = []
+    for index, (row, match) in enumerate(zip(table.rows, matched.results, strict=True)):
+        deadline_raw = row.text("deadline")
+        deadline = parse_deadline(deadline_raw)
+        warnings = [*row.warnings, *([deadline.warning] if deadline.warning else [])]
+        activities.append(
+            Activity(
+                **{k: v for k, v in _identity(source).items() if k in ("doc_id", "source_file")},
+                row_index=index,
+                item_number=row.item_number,
+                section_number=row.section_number,
+                section_title=row.section_title,
+                subsection_title=row.subsection_title,
+                activity=row.text("activity") or "",
+                deadline_raw=deadline_raw,
+                deadline_date=deadline.date,
+                deadline_done=deadline.done,
+                responsible_raw=row.text("responsible"),
+                responsible=split_responsible(row.cells.get("responsible", []), abbreviations),
+                result_document=row.text("result"),
+                catalogue_id=match.catalogue_id,
+                match_score=round(match.score, 2),
+                match_status=match.status,
+                page_first=row.page_first,
+                page_last=row.page_last,
+                warnings=warnings,
+            )
+        )
+    meta = read_metadata(table.preamble, table.text)
+    problems = [*doc_warnings, *table.warnings]
+    document = Document(
+        **_identity(source),
+        **meta.model_dump(),
+        template=matched.template,
+        page_count=page_count,
+        row_count=len(activities),
+        status="partial" if problems else "ok",
+        error="; ".join(problems)[:500] if problems else None,
+    )
+    return document, activities

@@ -1,0 +1,238 @@
+"""The ingest run: source files → raw blocks → logical rows → records → Parquet.
+
+Files are processed in worker processes (pebble's pool kills and replaces a worker that
+exceeds the per-file timeout or dies, which concurrent.futures cannot do), results are
+written in sorted-path order whatever order workers finish in, and each file's result is
+cached under its content hash and the parser version, so an unchanged file is never parsed
+twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from pebble import ProcessExpired, ProcessPool
+
+from plan_etl import __version__
+from plan_etl.assemble import assemble
+from plan_etl.catalogue import load_catalogue
+from plan_etl.extract import ExtractError, extractor_for
+from plan_etl.models import Activity, Document
+from plan_etl.normalize.records import Source, build_records, failed_document
+from plan_etl.write import DatasetWriter
+
+DEFAULT_TIMEOUT = 120.0
+_FORMATS = {".pdf": "pdf", ".docx": "docx", ".txt": "txt", ".md": "md"}
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    """What one source file contributes to the dataset."""
+
+    document: Document
+    activities: list[Activity]
+
+
+@dataclass(slots=True)
+class RunSummary:
+    """Counts for the closing line of `plan-etl ingest`."""
+
+    statuses: Counter[str] = field(default_factory=Counter)
+    rows: int = 0
+    parsed: int = 0
+    cached: int = 0
+    seconds: float = 0.0
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def files(self) -> int:
+        return sum(self.statuses.values())
+
+
+@cache
+def parser_version() -> str:
+    """A fingerprint of the code and data that turn a file into records: any change to
+    them invalidates the cache."""
+    digest = hashlib.sha256(__version__.encode())
+    package = resources.files("plan_etl")
+    for path in sorted(Path(str(package)).rglob("*")):
+        if path.suffix in (".py", ".toml", ".json") and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(str(package)).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def discover(raw_dir: Path) -> list[Path]:
+    """Every non-hidden file below `raw_dir`, sorted by relative path. Files of formats we
+    do not read are kept: they get a `failed` record rather than vanishing silently."""
+    files = [
+        p
+        for p in raw_dir.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(raw_dir).parts)
+    ]
+    return sorted(files, key=lambda p: p.relative_to(raw_dir).as_posix())
+
+
+def identify(path: Path, raw_dir: Path) -> tuple[Source, str | None]:
+    """The file's identity from its bytes, and the read error if it cannot be read."""
+    rel = path.relative_to(raw_dir).as_posix()
+    fmt = _FORMATS.get(path.suffix.lower(), "other")
+    try:
+        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        error = None
+    except OSError as exc:
+        sha, error = "", f"cannot read file: {exc.strerror or exc}"
+    doc_id = (sha or hashlib.sha256(rel.encode()).hexdigest())[:16]
+    return Source(doc_id, rel, fmt, sha), error  # type: ignore[arg-type]
+
+
+def process_file(path: Path, source: Source) -> FileResult:
+    """Extract, assemble and normalize one file. Never raises for bad input: a file that
+    cannot be read becomes a `failed` document with a one-line reason."""
+    page_count = None
+    try:
+        raw = extractor_for(path).read(path)
+        page_count = raw.page_count
+        table = assemble(raw.blocks)
+        document, activities = build_records(table, source, page_count, raw.warnings)
+    except ExtractError as exc:
+        document, activities = failed_document(source, str(exc), page_count), []
+    except Exception as exc:  # a bug or a library failure on odd input: keep the run going
+        reason = f"internal error while reading ({type(exc).__name__}: {exc})"
+        document, activities = failed_document(source, reason, page_count), []
+    return FileResult(document, activities)
+
+
+class ResultCache:
+    """Pickled `FileResult`s keyed by content hash and parser version."""
+
+    def __init__(self, directory: Path | None) -> None:
+        self.directory = directory
+        if directory:
+            directory.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, source: Source) -> Path | None:
+        if not self.directory or not source.sha256:
+            return None
+        return self.directory / f"{source.sha256}-{parser_version()}.pkl"
+
+    def get(self, source: Source) -> FileResult | None:
+        path = self._path(source)
+        if not path or not path.exists():
+            return None
+        try:
+            result: FileResult = pickle.loads(path.read_bytes())
+        except Exception:  # a truncated or stale entry is a cache miss, not an error
+            return None
+        return _relocated(result, source)
+
+    def put(self, source: Source, result: FileResult) -> None:
+        path = self._path(source)
+        if path and result.document.status != "failed":
+            tmp = path.with_suffix(f".tmp-{os.getpid()}")
+            tmp.write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(tmp, path)
+
+
+def _relocated(result: FileResult, source: Source) -> FileResult:
+    """A cached result for the same bytes found under another path."""
+    if result.document.source_file == source.source_file:
+        return result
+    where = {"source_file": source.source_file}
+    return FileResult(
+        result.document.model_copy(update=where),
+        [a.model_copy(update=where) for a in result.activities],
+    )
+
+
+def _results(
+    files: list[Path], raw_dir: Path, cache: ResultCache, jobs: int, timeout: float
+) -> Iterator[tuple[FileResult, bool]]:
+    """(result, parsed?) per file, in the order of `files`."""
+    load_catalogue()  # warm the matcher's data once; forked workers share it
+    seen: dict[str, str] = {}
+    plan: list[tuple[Source, FileResult | None, Path]] = []
+    for path in files:
+        source, error = identify(path, raw_dir)
+        if error:
+            plan.append((source, FileResult(failed_document(source, error), []), path))
+        elif source.sha256 in seen:
+            dup = f"duplicate of {seen[source.sha256]} (same bytes)"
+            plan.append((source, FileResult(failed_document(source, dup), []), path))
+        else:
+            seen[source.sha256] = source.source_file
+            plan.append((source, cache.get(source), path))
+    todo = [(source, path) for source, result, path in plan if result is None]
+    if not todo:
+        yield from ((result, False) for _, result, _ in plan if result is not None)
+        return
+    with ProcessPool(max_workers=max(1, min(jobs, len(todo)))) as pool:
+        futures = {
+            source.doc_id: pool.schedule(process_file, args=(path, source), timeout=timeout)
+            for source, path in todo
+        }
+        for source, result, _path in plan:
+            if result is not None:
+                yield result, False
+                continue
+            result = _wait(futures[source.doc_id], source, timeout)
+            cache.put(source, result)
+            yield result, True
+
+
+def _wait(future: object, source: Source, timeout: float) -> FileResult:
+    try:
+        return future.result()  # type: ignore[attr-defined]
+    except FutureTimeout:
+        reason = f"timed out after {timeout:g} s (file too large or pathological)"
+    except ProcessExpired as exc:
+        reason = f"reader process died (exit code {exc.exitcode})"
+    except Exception as exc:
+        reason = f"internal error ({type(exc).__name__}: {exc})"
+    return FileResult(failed_document(source, reason), [])
+
+
+def ingest(
+    raw_dir: Path,
+    out_dir: Path,
+    *,
+    jobs: int | None = None,
+    use_cache: bool = True,
+    cache_dir: Path | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    on_file: Callable[[FileResult], None] | None = None,
+) -> RunSummary:
+    """Build the dataset in `out_dir` from every decree below `raw_dir`.
+
+    The previous dataset is replaced only when the whole run has been written.
+    """
+    started = time.perf_counter()
+    files = discover(raw_dir)
+    cache = ResultCache((cache_dir or out_dir / ".cache") if use_cache else None)
+    summary = RunSummary()
+    with DatasetWriter(out_dir) as writer:
+        for result, parsed in _results(files, raw_dir, cache, jobs or os.cpu_count() or 1, timeout):
+            writer.write("documents", [result.document])
+            writer.write("activities", result.activities)
+            doc = result.document
+            summary.statuses[doc.status] += 1
+            summary.rows += len(result.activities)
+            summary.parsed += parsed
+            summary.cached += not parsed and doc.status != "failed"
+            if doc.status == "failed":
+                summary.failures.append((doc.source_file, doc.error or ""))
+            if on_file:
+                on_file(result)
+        writer.write("catalogue", load_catalogue())
+    summary.seconds = time.perf_counter() - started
+    return summary

@@ -1,0 +1,126 @@
+"""Typed Parquet output, derived from the pydantic models and written atomically.
+
+Each table is streamed into a temporary file beside its target and renamed over it only
+when the run completes, so a run that dies (even by SIGKILL) leaves the previous dataset
+intact and readable. The Arrow schema comes from the models, never from the data, so an
+empty run still writes every column with its type.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import types
+import typing
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, Literal, get_args, get_origin
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from pydantic import BaseModel
+
+from plan_etl import __version__
+from plan_etl.models import SCHEMA_VERSION, TABLES
+
+_SCALARS: dict[type, pa.DataType] = {
+    str: pa.string(),
+    int: pa.int64(),
+    float: pa.float64(),
+    bool: pa.bool_(),
+    dt.date: pa.date32(),
+}
+
+
+def _unwrap_optional(annotation: Any) -> tuple[Any, bool]:
+    if get_origin(annotation) in (typing.Union, types.UnionType):
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        return args[0], len(args) < len(get_args(annotation))
+    return annotation, False
+
+
+def arrow_type(annotation: Any, hint: str | None = None) -> pa.DataType:
+    """The Arrow type of a pydantic field annotation (`hint` narrows ints to int32)."""
+    annotation, _ = _unwrap_optional(annotation)
+    origin = get_origin(annotation)
+    if origin is Literal:
+        return pa.string()
+    if origin is list:
+        return pa.list_(arrow_type(get_args(annotation)[0]))
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return pa.struct([pa.field(n, *_field_type(f)) for n, f in annotation.model_fields.items()])
+    if hint:
+        return getattr(pa, hint)()
+    return _SCALARS[annotation]
+
+
+def _field_type(field: Any) -> tuple[pa.DataType, bool]:
+    extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+    _, nullable = _unwrap_optional(field.annotation)
+    return arrow_type(field.annotation, extra.get("arrow")), nullable
+
+
+def arrow_schema(model: type[BaseModel]) -> pa.Schema:
+    """The Parquet schema of a table, with `schema_version` in its metadata."""
+    fields = [pa.field(name, *_field_type(f)) for name, f in model.model_fields.items()]
+    meta = {"schema_version": SCHEMA_VERSION, "writer": f"plan-etl {__version__}"}
+    return pa.schema(fields, metadata=meta)
+
+
+def to_table(rows: Sequence[BaseModel], model: type[BaseModel]) -> pa.Table:
+    """Validated rows as an Arrow table of the model's schema."""
+    return pa.Table.from_pylist([r.model_dump() for r in rows], schema=arrow_schema(model))
+
+
+class TableWriter:
+    """Streams one table into `<name>.parquet.tmp-<pid>` and renames it into place on commit."""
+
+    def __init__(self, out_dir: Path, name: str) -> None:
+        self.model = TABLES[name]
+        self.schema = arrow_schema(self.model)
+        self.path = out_dir / f"{name}.parquet"
+        self.tmp = out_dir / f".{name}.parquet.tmp-{os.getpid()}"
+        self._writer = pq.ParquetWriter(self.tmp, self.schema, compression="zstd")
+
+    def write(self, rows: Sequence[BaseModel]) -> None:
+        if rows:
+            self._writer.write_table(to_table(rows, self.model))
+
+    def commit(self) -> None:
+        self._writer.close()
+        with open(self.tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        self._writer.close()
+        self.tmp.unlink(missing_ok=True)
+
+
+class DatasetWriter:
+    """All tables of one run; nothing replaces the previous dataset until `commit`."""
+
+    def __init__(self, out_dir: Path, names: Iterable[str] = TABLES) -> None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        self.out_dir = out_dir
+        self.tables = {name: TableWriter(out_dir, name) for name in names}
+
+    def write(self, name: str, rows: Sequence[BaseModel]) -> None:
+        self.tables[name].write(rows)
+
+    def commit(self) -> None:
+        for table in self.tables.values():
+            table.commit()
+
+    def abort(self) -> None:
+        for table in self.tables.values():
+            table.abort()
+
+    def __enter__(self) -> DatasetWriter:
+        return self
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.abort()
