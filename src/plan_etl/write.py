@@ -86,10 +86,13 @@ class TableWriter:
         if rows:
             self._writer.write_table(to_table(rows, self.model))
 
-    def commit(self) -> None:
+    def finish(self) -> None:
+        """Close and flush the temporary file to disk, ready to replace the target."""
         self._writer.close()
         with open(self.tmp, "rb") as fh:
             os.fsync(fh.fileno())
+
+    def publish(self) -> None:
         os.replace(self.tmp, self.path)
 
     def abort(self) -> None:
@@ -109,8 +112,16 @@ class DatasetWriter:
         self.tables[name].write(rows)
 
     def commit(self) -> None:
+        """Finish every table first, then rename them all: the window in which a crash could
+        leave old and new tables side by side is a few renames, not a whole write."""
+        try:
+            for table in self.tables.values():
+                table.finish()
+        except BaseException:
+            self.abort()
+            raise
         for table in self.tables.values():
-            table.commit()
+            table.publish()
 
     def abort(self) -> None:
         for table in self.tables.values():

@@ -1,0 +1,146 @@
+"""The ingest run end to end: typed Parquet, determinism, cache, bad input, atomicity."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import SEEDS, gold
+from plan_etl.models import SCHEMA_VERSION
+from plan_etl.pipeline import ingest
+from plan_etl.write import arrow_schema
+
+
+@pytest.fixture(scope="module")
+def seed_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    raw = tmp_path_factory.mktemp("raw")
+    for seed in SEEDS:
+        shutil.copy(seed, raw / seed.name)
+    out = tmp_path_factory.mktemp("out")
+    summary = ingest(raw, out, jobs=2)
+    assert summary.statuses["failed"] == 0
+    assert summary.rows == 263
+    return out
+
+
+def test_parquet_columns_are_typed(seed_run: Path) -> None:
+    acts = pq.read_table(seed_run / "activities.parquet")
+    assert acts.schema.field("deadline_date").type == pa.date32()
+    assert acts.schema.field("row_index").type == pa.int32()
+    assert acts.schema.field("responsible").type == pa.list_(pa.string())
+    assert acts.schema.field("warnings").type == pa.list_(pa.string())
+    docs = pq.read_table(seed_run / "documents.parquet")
+    assert docs.schema.field("act_date").type == pa.date32()
+    assert pa.types.is_list(docs.schema.field("amends").type)
+    for name in ("activities", "documents", "catalogue"):
+        meta = pq.read_schema(seed_run / f"{name}.parquet").metadata
+        assert meta[b"schema_version"] == SCHEMA_VERSION.encode()
+
+
+def test_rows_and_values_follow_gold(seed_run: Path) -> None:
+    acts = pq.read_table(seed_run / "activities.parquet").to_pylist()
+    by_file: dict[str, list[dict]] = {}
+    for a in acts:
+        by_file.setdefault(a["source_file"], []).append(a)
+    assert sorted(by_file) == [s.name for s in SEEDS]
+    for name, rows in by_file.items():
+        expected = gold(Path(name).stem)["rows"]
+        assert [r["row_index"] for r in rows] == list(range(len(expected)))
+        assert [r["item_number"] for r in rows] == [g["number"] for g in expected]
+        assert [r["activity"] for r in rows] == [g["activity"] for g in expected]
+        want_dates = [dt.date.fromisoformat(g["deadline_date"]) if g["deadline_date"] else None for g in expected]
+        assert [r["deadline_date"] for r in rows] == want_dates
+
+
+def test_documents_one_row_per_decree(seed_run: Path) -> None:
+    docs = pq.read_table(seed_run / "documents.parquet").to_pylist()
+    assert [d["source_file"] for d in docs] == [s.name for s in SEEDS]
+    assert {d["status"] for d in docs} == {"ok"}
+    assert [d["row_count"] for d in docs] == [41, 60, 34, 69, 59]
+    assert all(len(d["doc_id"]) == 16 and len(d["sha256"]) == 64 for d in docs)
+
+
+def test_same_input_same_output_and_warm_cache(seed_run: Path, tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for seed in SEEDS:
+        shutil.copy(seed, raw / seed.name)
+    first = ingest(raw, tmp_path / "a", jobs=1, cache_dir=tmp_path / "cache")
+    second = ingest(raw, tmp_path / "b", jobs=2, cache_dir=tmp_path / "cache")
+    assert (first.parsed, second.parsed, second.cached) == (5, 0, 5)
+    for name in ("activities", "documents", "catalogue"):
+        a = pq.read_table(tmp_path / "a" / f"{name}.parquet")
+        b = pq.read_table(tmp_path / "b" / f"{name}.parquet")
+        c = pq.read_table(seed_run / f"{name}.parquet")
+        assert a.equals(b) and a.equals(c)
+
+
+def test_adding_one_decree_parses_only_it(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(SEEDS[0], raw / SEEDS[0].name)
+    ingest(raw, tmp_path / "out", jobs=1)
+    shutil.copy(SEEDS[1], raw / SEEDS[1].name)
+    summary = ingest(raw, tmp_path / "out", jobs=1)
+    assert (summary.parsed, summary.cached) == (1, 1)
+    summary = ingest(raw, tmp_path / "out", jobs=1, use_cache=False)
+    assert (summary.parsed, summary.cached) == (2, 0)
+
+
+def test_bad_files_get_failed_records_and_run_goes_on(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(SEEDS[2], raw / "good.txt")
+    (raw / "empty.txt").write_bytes(b"")
+    (raw / "binary.txt").write_bytes(b"\x00\x01\x02\x03" * 100)
+    (raw / "letter.txt").write_text("Уважаемые коллеги!\n\nТаблицы здесь нет.", encoding="utf-8")
+    (raw / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0 old word")
+    shutil.copy(SEEDS[2], raw / "copy.txt")
+    summary = ingest(raw, tmp_path / "out", jobs=2)
+    docs = {d["source_file"]: d for d in pq.read_table(tmp_path / "out" / "documents.parquet").to_pylist()}
+    assert docs["good.txt"]["status"] == "ok"
+    assert docs["copy.txt"]["status"] == "failed" and "duplicate of" in docs["copy.txt"]["error"]
+    assert docs["empty.txt"]["error"] == "empty file"
+    assert "binary" in docs["binary.txt"]["error"]
+    assert "no plan table" in docs["letter.txt"]["error"]
+    assert "unsupported file format" in docs["old.doc"]["error"]
+    assert all("\n" not in d["error"] for d in docs.values() if d["error"])
+    assert summary.statuses["failed"] == 5 and summary.rows == 34
+
+
+def test_failed_run_leaves_previous_dataset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(SEEDS[0], raw / SEEDS[0].name)
+    out = tmp_path / "out"
+    ingest(raw, out, jobs=1)
+    before = pq.read_table(out / "activities.parquet")
+
+    def boom(*_: object, **__: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("plan_etl.write.TableWriter.finish", boom)
+    shutil.copy(SEEDS[1], raw / SEEDS[1].name)
+    with pytest.raises(RuntimeError):
+        ingest(raw, out, jobs=1, use_cache=False)
+    assert pq.read_table(out / "activities.parquet").equals(before)
+    assert not [p for p in out.iterdir() if ".tmp-" in p.name]
+
+
+def test_empty_run_writes_typed_empty_tables(tmp_path: Path) -> None:
+    (tmp_path / "raw").mkdir()
+    ingest(tmp_path / "raw", tmp_path / "out")
+    table = pq.read_table(tmp_path / "out" / "activities.parquet")
+    assert table.num_rows == 0
+    assert table.schema.remove_metadata().equals(arrow_schema_no_meta())
+
+
+def arrow_schema_no_meta() -> pa.Schema:
+    from plan_etl.models import Activity
+
+    return arrow_schema(Activity).remove_metadata()
