@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from plan_etl.extract.base import Block, Extractor, ExtractError, RawDocument
+from plan_etl.extract.docx import DocxExtractor
 from plan_etl.extract.text import TextExtractor
 
 __all__ = ["SUFFIXES", "Block", "ExtractError", "Extractor", "RawDocument", "extractor_for"]
@@ -18,12 +19,7 @@ def _registry() -> dict[str, Extractor]:
         extractors.append(PdfExtractor())
     except ImportError:  # pragma: no cover - optional until the backend lands
         pass
-    try:
-        from plan_etl.extract.docx import DocxExtractor
-
-        extractors.append(DocxExtractor())
-    except ImportError:  # pragma: no cover
-        pass
+    extractors.append(DocxExtractor())
     return {suffix: ex for ex in extractors for suffix in ex.suffixes}
 
 
