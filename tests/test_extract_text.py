@@ -106,3 +106,16 @@ def test_split_column_words_interleave(left: str, right: str, whole: str) -> Non
 def test_no_header_means_no_rows() -> None:
     table = assemble(parse_text("Просто письмо\n\nбез таблицы"))
     assert table.rows == [] and not table.header_found
+
+
+def test_table_after_the_plan_is_not_an_item() -> None:
+    dump = "\n".join(
+        [
+            "№\tМероприятие\tСрок\tОтветственный\tРезультат",
+            "1.\tНазначение ответственного\t31.10.2023\tАГ СО\tПриказ",
+            "Губернатор области\tИ.О. Фамилия",
+        ]
+    )
+    table = assemble(parse_text(dump))
+    assert [r.item_number for r in table.rows] == ["1"]
+    assert table.warnings == ["row outside the plan ignored: 'Губернатор области | И.О. Фамилия'"]

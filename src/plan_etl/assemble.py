@@ -210,6 +210,7 @@ class Kind(Enum):
     SUBSECTION = "subsection"
     ITEM = "item"
     CONTINUATION = "continuation"
+    STRAY = "stray"  # a row whose number cell holds no item number: a table after the plan
 
 
 def _heading_text(text: str) -> str:
@@ -238,7 +239,10 @@ def classify_row(cells: tuple[str, ...], roles: tuple[str | None, ...]) -> Kind:
             return Kind.SECTION
         if filled[0] == 0 or len(cells) == 1:
             return Kind.SUBSECTION if only[:1].isupper() else Kind.CONTINUATION
-    return Kind.ITEM if clean_text(number) else Kind.CONTINUATION
+    number = clean_text(number)
+    if number and not ITEM_NUMBER.match(number):
+        return Kind.STRAY
+    return Kind.ITEM if number else Kind.CONTINUATION
 
 
 def _cell_for(cells: tuple[str, ...], roles: tuple[str | None, ...], role: str) -> str:
@@ -308,8 +312,6 @@ def build_rows(blocks: list[Block], roles: tuple[str | None, ...]) -> tuple[list
         elif kind is Kind.ITEM:
             by_role, notes = cells_by_role(cells, roles)
             number = join_fragments(by_role.pop("number", [])).rstrip(".")
-            if not ITEM_NUMBER.match(number + "."):
-                notes.append(f"unusual item number {number!r}")
             rows.append(
                 LogicalRow(
                     item_number=number,
@@ -323,6 +325,8 @@ def build_rows(blocks: list[Block], roles: tuple[str | None, ...]) -> tuple[list
                 )
             )
             broken = False
+        elif kind is Kind.STRAY:
+            warnings.append(f"row outside the plan ignored: {' | '.join(map(clean_text, cells))[:80]!r}")
         elif kind is Kind.CONTINUATION:
             if not rows:
                 warnings.append(f"text before the first item dropped: {text[:60]!r}")
