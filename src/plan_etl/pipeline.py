@@ -26,6 +26,7 @@ from pebble import ProcessExpired, ProcessPool
 from plan_etl import __version__
 from plan_etl.assemble import assemble
 from plan_etl.catalogue import load_catalogue
+from plan_etl.datapackage import write_datapackage
 from plan_etl.extract import ExtractError, extractor_for
 from plan_etl.models import Activity, Document
 from plan_etl.normalize.records import Source, build_records, failed_document
@@ -214,7 +215,8 @@ def ingest(
 ) -> RunSummary:
     """Build the dataset in `out_dir` from every decree below `raw_dir`.
 
-    The previous dataset is replaced only when the whole run has been written.
+    The previous dataset is replaced only when the whole run has been written;
+    `datapackage.json` is rewritten right after, from the committed files.
     """
     started = time.perf_counter()
     files = discover(raw_dir)
@@ -234,5 +236,6 @@ def ingest(
             if on_file:
                 on_file(result)
         writer.write("catalogue", load_catalogue())
+    write_datapackage(out_dir)  # describes the tables just committed, hashes included
     summary.seconds = time.perf_counter() - started
     return summary

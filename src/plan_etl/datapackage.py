@@ -1,0 +1,179 @@
+"""The dataset's Frictionless Data Package descriptor (`datapackage.json`), from the models.
+
+Open-data tooling (frictionless, CKAN, the R and JS Data Package readers) discovers a
+dataset by this file: which tables there are, where, their fields and types, and the bytes
+and hash that prove a copy complete. It is generated from the pydantic models (the single
+source of the schema) and from the Parquet files on disk, never edited by hand.
+
+Data Package v2 rather than v1: v2 knows Parquet as a format only by convention as well, but
+it adds what this dataset needs and v1 lacks — `categories` for the enumerated status columns
+(what loads as a factor/categorical), `$schema` to say which profile the descriptor follows,
+and `constraints.jsonSchema` to describe the items of list and struct columns. frictionless-py
+5 reads v2 descriptors and validates them with its own profiles.
+
+The descriptor is deterministic (no timestamps, sorted keys, stable order) so that a dataset
+rebuilt from the same sources is byte-for-byte the same, `datapackage.json` included.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+from pydantic import BaseModel
+
+from plan_etl.models import SCHEMA_VERSION, TABLES
+
+FILENAME = "datapackage.json"
+PACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
+TABLE_SCHEMA_PROFILE = "https://datapackage.org/profiles/2.0/tableschema.json"
+PARQUET_MEDIATYPE = "application/vnd.apache.parquet"  # IANA-registered in 2024
+
+# Keys are a property of the data contract (DATASET.md), not of a row model. `documents` is
+# keyed by its path: a file that duplicates another's bytes gets a `failed` row with the
+# same doc_id as the original.
+PRIMARY_KEYS: dict[str, list[str]] = {
+    "activities": ["doc_id", "row_index"],
+    "documents": ["source_file"],
+    "catalogue": ["catalogue_id"],
+}
+FOREIGN_KEYS: dict[str, list[dict[str, Any]]] = {
+    "activities": [
+        {"fields": ["doc_id"], "reference": {"resource": "documents", "fields": ["doc_id"]}},
+        {
+            "fields": ["catalogue_id"],
+            "reference": {"resource": "catalogue", "fields": ["catalogue_id"]},
+        },
+    ],
+}
+
+_SCALAR_TYPES = {"string": "string", "integer": "integer", "number": "number", "boolean": "boolean"}
+
+
+def _non_null(prop: dict[str, Any], defs: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """The property's schema without its `null` alternative and with a `$ref` to a nested
+    model inlined, and whether null is allowed."""
+    options = prop.get("anyOf", [prop])
+    rest = [o for o in options if o.get("type") != "null"]
+    schema = {**prop, **rest[0]}
+    if "$ref" in schema:
+        schema = {**defs[schema.pop("$ref").rsplit("/", 1)[-1]], **schema}
+    return schema, len(rest) < len(options)
+
+
+def field_descriptor(name: str, prop: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+    """A Table Schema field from one property of the model's JSON Schema.
+
+    List columns are `array` with frictionless's `arrayItem` naming the item type (Table
+    Schema v2's `jsonSchema` constraint would say more, but frictionless-py 5 rejects it on
+    arrays and objects); a struct is an `object` whose description names its keys.
+    """
+    schema, nullable = _non_null(prop, defs)
+    kind = schema.get("type")
+    field: dict[str, Any] = {"name": name}
+    constraints: dict[str, Any] = {"required": not nullable}
+    if kind == "string" and schema.get("format") == "date":
+        field["type"] = "date"
+    elif kind in _SCALAR_TYPES:
+        field["type"] = _SCALAR_TYPES[kind]
+    elif kind == "array":
+        field["type"] = "array"
+        item = field_descriptor(name, schema["items"], defs)
+        field["arrayItem"] = {k: v for k, v in item.items() if k not in ("name", "constraints")}
+    elif kind == "object":
+        field["type"] = "object"
+        keys = ", ".join(schema["properties"])
+        schema["description"] = f"{schema.get('description', '').strip()} Keys: {keys}.".strip()
+    else:
+        raise TypeError(f"{name}: no Table Schema type for JSON Schema {schema}")
+    if "description" in schema:
+        field["description"] = schema["description"]
+    if "enum" in schema:
+        field["categories"] = list(schema["enum"])
+        constraints["enum"] = list(schema["enum"])
+    for bound in ("minimum", "maximum"):
+        if bound in schema:
+            constraints[bound] = schema[bound]
+    field["constraints"] = constraints
+    return field
+
+
+def table_schema(name: str) -> dict[str, Any]:
+    """The Table Schema of table `name`: its model's fields in column order, and its keys."""
+    model: type[BaseModel] = TABLES[name]
+    json_schema = model.model_json_schema()
+    defs = json_schema.get("$defs", {})
+    fields = [field_descriptor(n, p, defs) for n, p in json_schema["properties"].items()]
+    schema: dict[str, Any] = {
+        "$schema": TABLE_SCHEMA_PROFILE,
+        "fields": fields,
+        "primaryKey": PRIMARY_KEYS[name],
+    }
+    if name in FOREIGN_KEYS:
+        schema["foreignKeys"] = FOREIGN_KEYS[name]
+    return schema
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def resource_descriptor(out_dir: Path, name: str) -> dict[str, Any]:
+    """One table as a Data Resource: where its file is, how big, its hash and row count."""
+    path = out_dir / f"{name}.parquet"
+    doc = (TABLES[name].__doc__ or "").strip()
+    return {
+        "name": name,
+        "type": "table",
+        "path": path.name,
+        "format": "parquet",
+        "mediatype": PARQUET_MEDIATYPE,
+        "encoding": "utf-8",
+        "bytes": path.stat().st_size,
+        "hash": f"sha256:{_sha256(path)}",
+        "rows": pq.ParquetFile(path).metadata.num_rows,
+        "description": doc,
+        "schema": table_schema(name),
+    }
+
+
+def build_descriptor(out_dir: Path) -> dict[str, Any]:
+    """The whole package descriptor for the Parquet tables in `out_dir`."""
+    return {
+        "$schema": PACKAGE_PROFILE,
+        "name": "plan-etl-roadmaps",
+        "title": "Regional client-centricity roadmaps (планы внедрения клиентоцентричности)",
+        "description": (
+            "Plan items of Russian regional client-centricity roadmap decrees, one row per "
+            "item, matched to the federal template catalogue; one row per decree with its "
+            "act metadata and extraction status; and the catalogue itself. "
+            "Built by `plan-etl ingest`."
+        ),
+        "version": SCHEMA_VERSION,
+        "resources": [resource_descriptor(out_dir, name) for name in TABLES],
+    }
+
+
+def render(descriptor: dict[str, Any]) -> str:
+    """The descriptor as stable text: sorted keys, so equal datasets give equal files."""
+    return json.dumps(descriptor, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def write_datapackage(out_dir: Path) -> Path:
+    """Write `out_dir/datapackage.json` atomically (temp file, fsync, rename)."""
+    target = out_dir / FILENAME
+    tmp = out_dir / f".{FILENAME}.tmp-{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(render(build_descriptor(out_dir)))
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, target)
+    return target
