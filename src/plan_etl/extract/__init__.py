@@ -6,6 +6,7 @@ from pathlib import Path
 
 from plan_etl.extract.base import Block, Extractor, ExtractError, RawDocument
 from plan_etl.extract.docx import DocxExtractor
+from plan_etl.extract.pdf import PdfExtractor
 from plan_etl.extract.text import TextExtractor
 
 __all__ = ["SUFFIXES", "Block", "ExtractError", "Extractor", "RawDocument", "extractor_for"]
@@ -13,12 +14,7 @@ __all__ = ["SUFFIXES", "Block", "ExtractError", "Extractor", "RawDocument", "ext
 
 def _registry() -> dict[str, Extractor]:
     extractors: list[Extractor] = [TextExtractor()]
-    try:
-        from plan_etl.extract.pdf import PdfExtractor
-
-        extractors.append(PdfExtractor())
-    except ImportError:  # pragma: no cover - optional until the backend lands
-        pass
+    extractors.append(PdfExtractor())
     extractors.append(DocxExtractor())
     return {suffix: ex for ex in extractors for suffix in ex.suffixes}
 
