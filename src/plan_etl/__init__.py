@@ -1,3 +1,21 @@
 """plan-etl: Russian client-centricity roadmap decrees to one typed dataset."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
+__all__ = ["Dataset", "__version__", "load"]
+
+if TYPE_CHECKING:
+    from plan_etl.loader import Dataset, load
+
+
+def __getattr__(name: str) -> Any:
+    """`plan_etl.load` and `plan_etl.Dataset` import pandas only when first used, so the
+    `plan-etl` command starts without it."""
+    if name in ("load", "Dataset"):
+        from plan_etl import loader
+
+        return getattr(loader, name)
+    raise AttributeError(f"module 'plan_etl' has no attribute {name!r}")

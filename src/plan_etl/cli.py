@@ -73,3 +73,17 @@ def schemas_command(
     """Regenerate schemas/*.json from the pydantic models."""
     for path in export_schemas(out):
         err.print(f"wrote {path}")
+
+
+@app.command("report")
+def report_command(
+    dataset: Annotated[Path, typer.Option(help="Dataset folder.")] = Path("normalized"),
+    out: Annotated[Path, typer.Option("--out", help="HTML file to write.")] = Path("report.html"),
+) -> None:
+    """Write one self-contained HTML page: coverage matrix, deadlines, rows to look at, status."""
+    if not (dataset / "activities.parquet").is_file():
+        err.print(f"[red]error:[/] {dataset} holds no dataset (run `plan-etl ingest` first)")
+        raise typer.Exit(2)
+    from plan_etl.report import write_report  # pandas and plotly load for this command only
+
+    err.print(f"wrote {write_report(dataset, out)}")

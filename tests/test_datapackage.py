@@ -1,0 +1,132 @@
+"""datapackage.json: a valid Frictionless descriptor that matches the Parquet files it lists.
+
+frictionless-py reads Parquet through pandas, which turns list cells into NumPy arrays and
+nullable integers into floats, so its own Parquet reader reports type errors on correct
+data. The tests therefore validate (1) the descriptor with frictionless's Data Package
+profiles, (2) the files' bytes, hashes, row counts and columns against the descriptor
+directly, and (3) the data against the Table Schemas (types, required, enums, ranges,
+primary and foreign keys) by giving frictionless the Parquet rows as Python values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from conftest import SEEDS
+from frictionless import Package
+
+from plan_etl.datapackage import FILENAME, build_descriptor, render
+from plan_etl.models import TABLES
+from plan_etl.pipeline import ingest
+
+ARROW_TO_TABLE_SCHEMA = {
+    "string": "string",
+    "int32": "integer",
+    "int64": "integer",
+    "double": "number",
+    "bool": "boolean",
+    "date32[day]": "date",
+}
+
+
+@pytest.fixture(scope="module")
+def raw(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("raw")
+    for seed in SEEDS:
+        shutil.copy(seed, folder / seed.name)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def dataset(raw: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dataset")
+    ingest(raw, out, jobs=2, cache_dir=raw.parent / "cache")
+    return out
+
+
+@pytest.fixture(scope="module")
+def descriptor(dataset: Path) -> dict[str, Any]:
+    return json.loads((dataset / FILENAME).read_text(encoding="utf-8"))
+
+
+def test_descriptor_is_valid_data_package(descriptor: dict[str, Any], dataset: Path) -> None:
+    errors = [e.message for e in Package.metadata_validate(descriptor)]
+    assert errors == []
+    package = Package.from_descriptor(descriptor, basepath=str(dataset))
+    assert package.resource_names == list(TABLES)
+    assert descriptor["$schema"] == "https://datapackage.org/profiles/2.0/datapackage.json"
+
+
+def test_fields_equal_parquet_columns(descriptor: dict[str, Any], dataset: Path) -> None:
+    for resource in descriptor["resources"]:
+        schema = pq.read_schema(dataset / resource["path"])
+        fields = resource["schema"]["fields"]
+        assert [f["name"] for f in fields] == schema.names
+        for field in fields:
+            arrow = schema.field(field["name"])
+            if pa.types.is_list(arrow.type):
+                assert field["type"] == "array"
+            else:
+                assert field["type"] == ARROW_TO_TABLE_SCHEMA[str(arrow.type)], field["name"]
+            assert field["constraints"]["required"] is not arrow.nullable, field["name"]
+
+
+def test_bytes_hash_and_rows_match_the_files(descriptor: dict[str, Any], dataset: Path) -> None:
+    for resource in descriptor["resources"]:
+        path = dataset / resource["path"]
+        assert resource["format"] == "parquet"
+        assert resource["mediatype"] == "application/vnd.apache.parquet"
+        assert resource["bytes"] == path.stat().st_size
+        assert resource["hash"] == "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+        assert resource["rows"] == pq.read_metadata(path).num_rows
+    rows = {r["name"]: r["rows"] for r in descriptor["resources"]}
+    assert rows["activities"] == 263 and rows["documents"] == len(SEEDS)
+
+
+def inline(descriptor: dict[str, Any], dataset: Path) -> list[dict[str, Any]]:
+    """The descriptor's resources with the Parquet rows inlined as Python values."""
+    resources = []
+    for resource in descriptor["resources"]:
+        table = pq.read_table(dataset / resource["path"])
+        data = [table.column_names, *([*row.values()] for row in table.to_pylist())]
+        resources.append({"name": resource["name"], "data": data, "schema": resource["schema"]})
+    return resources
+
+
+def test_data_satisfies_the_table_schemas(descriptor: dict[str, Any], dataset: Path) -> None:
+    report = Package.from_descriptor({"resources": inline(descriptor, dataset)}).validate()
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:10]
+
+
+def test_a_broken_foreign_key_is_caught(descriptor: dict[str, Any], dataset: Path) -> None:
+    """The check above can fail: a catalogue id that is not in the catalogue is reported."""
+    resources = inline(descriptor, dataset)
+    header, first = resources[0]["data"][:2]
+    first[header.index("catalogue_id")] = "no.such_item"
+    report = Package.from_descriptor({"resources": resources}).validate()
+    assert [row[0] for row in report.flatten(["type"])] == ["foreign-key"]
+
+
+def test_descriptions_come_from_the_models(descriptor: dict[str, Any]) -> None:
+    fields = {f["name"]: f for f in descriptor["resources"][0]["schema"]["fields"]}
+    assert (
+        fields["doc_id"]["description"] == TABLES["activities"].model_fields["doc_id"].description
+    )
+    assert fields["match_status"]["categories"] == ["matched", "review", "unmatched"]
+    assert fields["responsible"]["arrayItem"] == {"type": "string"}
+    assert descriptor["resources"][0]["schema"]["primaryKey"] == ["doc_id", "row_index"]
+
+
+def test_written_atomically_and_deterministically(raw: Path, dataset: Path, tmp_path: Path) -> None:
+    text = (dataset / FILENAME).read_text(encoding="utf-8")
+    assert text == render(build_descriptor(dataset))
+    assert not [p for p in dataset.iterdir() if ".tmp-" in p.name]
+    ingest(raw, tmp_path, jobs=1, cache_dir=raw.parent / "cache")
+    assert (tmp_path / FILENAME).read_text(encoding="utf-8") == text
