@@ -5,11 +5,13 @@ dataset by this file: which tables there are, where, their fields and types, and
 and hash that prove a copy complete. It is generated from the pydantic models (the single
 source of the schema) and from the Parquet files on disk, never edited by hand.
 
-Data Package v2 rather than v1: v2 knows Parquet as a format only by convention as well, but
-it adds what this dataset needs and v1 lacks — `categories` for the enumerated status columns
-(what loads as a factor/categorical), `$schema` to say which profile the descriptor follows,
-and `constraints.jsonSchema` to describe the items of list and struct columns. frictionless-py
-5 reads v2 descriptors and validates them with its own profiles.
+Data Package v2 rather than v1: neither names Parquet as a format (both allow any `format`
+and `mediatype`), but v2 adds what this dataset needs and v1 lacks — `categories` for the
+enumerated status columns (what R and pandas load as a factor/categorical, as `plan_etl.load`
+does) and `$schema` to say which profile the descriptor follows. frictionless-py 5 reads v2
+descriptors and validates them; list columns use its `arrayItem` to name the item type, since
+it rejects v2's `constraints.jsonSchema` on arrays. It cannot check the Parquet data itself
+faithfully (it reads Parquet through pandas), so the tests give it the rows as Python values.
 
 The descriptor is deterministic (no timestamps, sorted keys, stable order) so that a dataset
 rebuilt from the same sources is byte-for-byte the same, `datapackage.json` included.
