@@ -138,7 +138,6 @@ def resource_descriptor(out_dir: Path, name: str) -> dict[str, Any]:
         "path": path.name,
         "format": "parquet",
         "mediatype": PARQUET_MEDIATYPE,
-        "encoding": "utf-8",
         "bytes": path.stat().st_size,
         "hash": f"sha256:{_sha256(path)}",
         "rows": pq.ParquetFile(path).metadata.num_rows,
