@@ -100,11 +100,11 @@ def test_bad_files_get_failed_records_and_run_goes_on(tmp_path: Path) -> None:
     (raw / "binary.txt").write_bytes(b"\x00\x01\x02\x03" * 100)
     (raw / "letter.txt").write_text("Уважаемые коллеги!\n\nТаблицы здесь нет.", encoding="utf-8")
     (raw / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0 old word")
-    shutil.copy(SEEDS[2], raw / "copy.txt")
+    shutil.copy(SEEDS[2], raw / "z_copy.txt")
     summary = ingest(raw, tmp_path / "out", jobs=2)
     docs = {d["source_file"]: d for d in pq.read_table(tmp_path / "out" / "documents.parquet").to_pylist()}
     assert docs["good.txt"]["status"] == "ok"
-    assert docs["copy.txt"]["status"] == "failed" and "duplicate of" in docs["copy.txt"]["error"]
+    assert docs["z_copy.txt"]["status"] == "failed" and "duplicate of" in docs["z_copy.txt"]["error"]
     assert docs["empty.txt"]["error"] == "empty file"
     assert "binary" in docs["binary.txt"]["error"]
     assert "no plan table" in docs["letter.txt"]["error"]

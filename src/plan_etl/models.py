@@ -15,7 +15,9 @@ SCHEMA_VERSION = "1.0.0"
 
 MatchStatus = Literal["matched", "review", "unmatched"]
 DocStatus = Literal["ok", "partial", "failed"]
-SourceFormat = Literal["pdf", "docx", "txt", "md", "other"]  # other: unreadable formats, always failed
+SourceFormat = Literal[
+    "pdf", "docx", "txt", "md", "other"
+]  # other: unreadable formats, always failed
 Template = Literal["region", "agency"]
 
 
@@ -28,64 +30,115 @@ class Activity(_Row):
 
     doc_id: str = Field(description="id of the decree, derived from the file's content hash")
     source_file: str = Field(description="path of the source relative to RAW_DIR, /-separated")
-    row_index: int = Field(ge=0, json_schema_extra={"arrow": "int32"})
+    row_index: int = Field(
+        ge=0,
+        description="0-based order of the item within its decree",
+        json_schema_extra={"arrow": "int32"},
+    )
     item_number: str = Field(description="the item's number as printed, without a trailing dot")
-    section_number: str | None = None
-    section_title: str | None = None
-    subsection_title: str | None = None
-    activity: str
-    deadline_raw: str | None = None
-    deadline_date: dt.date | None = None
-    deadline_done: bool = False
-    responsible_raw: str | None = None
-    responsible: list[str] = Field(default_factory=list)
-    result_document: str | None = None
-    catalogue_id: str | None = None
-    match_score: float = Field(default=0.0, ge=0, le=100)
-    match_status: MatchStatus = "unmatched"
-    page_first: int | None = Field(default=None, json_schema_extra={"arrow": "int32"})
-    page_last: int | None = Field(default=None, json_schema_extra={"arrow": "int32"})
-    warnings: list[str] = Field(default_factory=list)
+    section_number: str | None = Field(
+        default=None, description="the section's number as printed: 3, II"
+    )
+    section_title: str | None = Field(
+        default=None, description="the section heading, without its number"
+    )
+    subsection_title: str | None = Field(
+        default=None, description="an unnumbered sub-heading the row stands under"
+    )
+    activity: str = Field(description="the «Мероприятие» cell, the whole logical text of the cell")
+    deadline_raw: str | None = Field(default=None, description="the «Срок» cell as printed")
+    deadline_date: dt.date | None = Field(
+        default=None, description="the deadline as a date; a quarter or month → its last day"
+    )
+    deadline_done: bool = Field(
+        default=False, description="the cell says the item is done («исполнено»)"
+    )
+    responsible_raw: str | None = Field(default=None, description="the «Ответственный» cell, whole")
+    responsible: list[str] = Field(
+        default_factory=list,
+        description="responsible bodies or persons, one per element, abbreviations expanded",
+    )
+    result_document: str | None = Field(
+        default=None, description="the «Вид документа (результат)» cell, whole"
+    )
+    catalogue_id: str | None = Field(default=None, description="the federal template item, or null")
+    match_score: float = Field(
+        default=0.0, ge=0, le=100, description="the matcher's score for catalogue_id, 0–100"
+    )
+    match_status: MatchStatus = Field(
+        default="unmatched",
+        description="matched (confident), review (a person should look), unmatched",
+    )
+    page_first: int | None = Field(
+        default=None,
+        description="PDF page the row starts on (1-based)",
+        json_schema_extra={"arrow": "int32"},
+    )
+    page_last: int | None = Field(
+        default=None,
+        description="PDF page the row ends on (1-based)",
+        json_schema_extra={"arrow": "int32"},
+    )
+    warnings: list[str] = Field(
+        default_factory=list, description="what the extractor repaired or doubted for this row"
+    )
 
 
 class Amendment(_Row):
     """An act that a decree amends («О внесении изменений в …»)."""
 
-    act_type: str | None = None
-    act_number: str | None = None
-    act_date: dt.date | None = None
+    act_type: str | None = Field(
+        default=None, description="постановление, распоряжение, … (lower case)"
+    )
+    act_number: str | None = Field(default=None, description="the act's number: 1060-пп")
+    act_date: dt.date | None = Field(default=None, description="the act's date")
 
 
 class Document(_Row):
     """One decree: where it came from, what act it is, and how well it was read."""
 
-    doc_id: str
-    source_file: str
-    source_format: SourceFormat
-    sha256: str
-    region: str | None = None
-    issuer: str | None = None
-    act_type: str | None = None
-    act_number: str | None = None
-    act_date: dt.date | None = None
-    title: str | None = None
-    amends: list[Amendment] = Field(default_factory=list)
-    template: Template = "region"
-    page_count: int | None = Field(default=None, json_schema_extra={"arrow": "int32"})
-    row_count: int = Field(default=0, ge=0, json_schema_extra={"arrow": "int32"})
-    status: DocStatus = "ok"
-    error: str | None = None
+    doc_id: str = Field(description="id of the decree, derived from the file's content hash")
+    source_file: str = Field(description="path of the source relative to RAW_DIR, /-separated")
+    source_format: SourceFormat = Field(description="pdf, docx, txt, md (other: unreadable)")
+    sha256: str = Field(description="of the source file's bytes")
+    region: str | None = Field(default=None, description="the region in the nominative")
+    issuer: str | None = Field(default=None, description="the body that issued the act")
+    act_type: str | None = Field(default=None, description="постановление, распоряжение, приказ, …")
+    act_number: str | None = Field(default=None, description="the act's number: 254-пп")
+    act_date: dt.date | None = Field(default=None, description="the act's own date")
+    title: str | None = Field(default=None, description="the act's title")
+    amends: list[Amendment] = Field(
+        default_factory=list, description="acts this one amends («О внесении изменений в …»)"
+    )
+    template: Template = Field(
+        default="region", description="the federal template the plan follows"
+    )
+    page_count: int | None = Field(
+        default=None,
+        description="pages, for formats that have them",
+        json_schema_extra={"arrow": "int32"},
+    )
+    row_count: int = Field(
+        default=0, ge=0, description="activities extracted", json_schema_extra={"arrow": "int32"}
+    )
+    status: DocStatus = Field(
+        default="ok",
+        description="ok, partial (extracted with warnings), failed (nothing extracted)",
+    )
+    error: str | None = Field(default=None, description="why the file failed, or its warnings")
 
 
 class CatalogueItem(_Row):
     """A federal template item with its fixed id (shared CATALOGUE.md)."""
 
-    catalogue_id: str
-    template: Template
-    block: str
-    domain: str | None = None
-    step: str
-    wording: str
+    catalogue_id: str = Field(description="fixed id: block.step")
+    template: Template = Field(description="the template that lists the item")
+    block: str = Field(description="org, life, coord, hr, hr_coord, agency, or a process domain")
+    domain: str | None = Field(
+        default=None, description="process domain (services … internal_property)"
+    )
+    step: str = Field(description="the step within the block")
+    wording: str = Field(description="the canonical wording")
 
 
 TABLES: dict[str, type[_Row]] = {
