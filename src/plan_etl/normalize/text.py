@@ -7,46 +7,127 @@ Latin letters typed (or OCR'd) inside Cyrillic words, words hyphenated at a line
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 _TAG = re.compile(r"</?\s*(p|br|b|i|strong|em|span|div)\b[^>]*>", re.IGNORECASE)
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
 _ZERO_WIDTH = re.compile(r"[\u00ad\u200c\u200d\u2060]")
-_QUOTES = str.maketrans({"\u201c": "«", "\u201d": "»", "\u201e": "«", "\u00ab": "«", "\u00bb": "»"})
-_DASHES = str.maketrans({"\u2012": "–", "\u2015": "—"})
+_DASHES = str.maketrans({"\u2012": "–", "\u2015": "—", "\u2010": "-", "\u2011": "-"})
+
+# Straight and English/German-style double quotes become «»; whether one opens or closes is
+# read from what stands before it, since “ opens in “…” but closes in „…“.
+_DOUBLE_QUOTE = re.compile(r"[\"\u201c\u201d\u201e]")
+_OPENS_AFTER = set(" ([{«„/-–—")
 
 # A word that mixes the two scripts: Latin letters inside a Cyrillic word are a typing or
 # extraction artifact, never intended («кlientоцентричности»).
 _MIXED_WORD = re.compile(r"\b(?=\w*[а-яёА-ЯЁ])(?=\w*[a-zA-Z])[\w]+\b")
+_CYRILLIC_WORD = re.compile(r"\b[а-яёА-ЯЁ]+\b")
 # Latin → Cyrillic: look-alikes map to their twin; the rest by transliteration, which is what
 # such words show (l→л, i→и, n→н).
 _LATIN_TO_CYRILLIC = str.maketrans(
     "aAbBcCeEHKkMmoOpPTtxXyYlLiInNdDfFgGrRsSuUvVzZ",
     "аАбВсСеЕНКкМмоОрРТтхХуУлЛиИнНдДфФгГрРсСуУвВзЗ",
 )
+# Letters with a second plausible reading: the look-alike where the table transliterates
+# (n looks like п, u like и, r like г) or the transliteration where it takes the look-alike
+# (p → п). The document's own vocabulary decides between them.
+_OTHER_READINGS = {"n": "п", "N": "П", "u": "и", "U": "И", "r": "г", "p": "п", "P": "П", "m": "т"}
+_MAX_AMBIGUOUS = 6
+# Cyrillic letters that have a Latin twin: a mostly Latin word with a few of these («Еxcel»
+# with a Cyrillic Е) is a Latin word, repaired the other way round.
+_CYRILLIC_TO_LATIN = str.maketrans("аАВеЕКкМНоОрРсСТхХуУ", "aABeEKkMHoOpPcCTxXyY")
+_HAS_NO_LATIN_TWIN = re.compile(r"[^аАВеЕКкМНоОрРсСТхХуУa-zA-Z0-9_]")
+
+# A Roman numeral, possibly typed with Cyrillic Х and С and glued to a case ending («IIго»,
+# «ХХI»), stays a Latin numeral.
+_ROMAN_WORD = re.compile(
+    r"^(?P<numeral>[IVXLCХС]*[IV][IVXLCХС]*|[IVXLCХС]{2,})(?P<ending>[а-яё]{0,3})$"
+)
+_ROMAN_TO_LATIN = str.maketrans("ХС", "XC")
+
+_VOCABULARY: ContextVar[frozenset[str]] = ContextVar("document_vocabulary", default=frozenset())
 
 _LINE_END_HYPHEN = re.compile(r"[а-яёa-z]-$", re.IGNORECASE)
 _LOWER_START = re.compile(r"^[а-яёa-z]")
 
 
-def fix_mixed_script(text: str) -> str:
-    """Rewrite Latin letters inside Cyrillic words as the Cyrillic letters they stand for."""
-    return _MIXED_WORD.sub(lambda m: m.group(0).translate(_LATIN_TO_CYRILLIC), text)
+@contextmanager
+def document_vocabulary(text: str) -> Iterator[None]:
+    """Within this block, `clean_text` repairs a mixed-script word to the reading that the
+    document spells elsewhere in plain Cyrillic («nлан» → «план» when «план» occurs), instead of
+    the letter table's default. Extractors wrap one document's cleanup in it; without it only
+    the words of the text being cleaned are consulted."""
+    token = _VOCABULARY.set(_cyrillic_words(text))
+    try:
+        yield
+    finally:
+        _VOCABULARY.reset(token)
+
+
+def _cyrillic_words(text: str) -> frozenset[str]:
+    return frozenset(w.lower() for w in _CYRILLIC_WORD.findall(text))
+
+
+def fix_mixed_script(text: str, vocabulary: frozenset[str] = frozenset()) -> str:
+    """Rewrite a word that mixes scripts in the script most of its letters are in: Latin
+    letters in a Cyrillic word become the Cyrillic letters they stand for, preferring a reading
+    found in `vocabulary` (lower-case words); Cyrillic look-alikes in a Latin word, and in a
+    Roman numeral, become Latin."""
+    if not _MIXED_WORD.search(text):
+        return text
+    known = vocabulary | _VOCABULARY.get() | _cyrillic_words(text)
+    return _MIXED_WORD.sub(lambda m: _fix_word(m.group(0), known), text)
+
+
+def _fix_word(word: str, known: frozenset[str]) -> str:
+    if roman := _ROMAN_WORD.match(word):
+        return roman["numeral"].translate(_ROMAN_TO_LATIN) + roman["ending"]
+    latin = sum(1 for ch in word if "a" <= ch.lower() <= "z")
+    cyrillic = sum(1 for ch in word if ch.isalpha()) - latin
+    if latin > cyrillic and not _HAS_NO_LATIN_TWIN.search(word):
+        return word.translate(_CYRILLIC_TO_LATIN)
+    default = word.translate(_LATIN_TO_CYRILLIC)
+    ambiguous = [i for i, ch in enumerate(word) if ch in _OTHER_READINGS][:_MAX_AMBIGUOUS]
+    if not ambiguous or default.lower() in known:
+        return default
+    options = [(default[i], _OTHER_READINGS[word[i]]) for i in ambiguous]
+    for choice in itertools.product(*options):
+        letters = list(default)
+        for i, letter in zip(ambiguous, choice, strict=True):
+            letters[i] = letter
+        candidate = "".join(letters)
+        if candidate.lower() in known:
+            return candidate
+    return default
+
+
+def normalize_quotes(text: str) -> str:
+    """Write every double quote as « or »: opening at the start or after a space, bracket or
+    dash, closing elsewhere."""
+
+    def one(m: re.Match[str]) -> str:
+        before = text[m.start() - 1] if m.start() else " "
+        return "«" if before in _OPENS_AFTER else "»"
+
+    return _DOUBLE_QUOTE.sub(one, text)
 
 
 def clean_text(text: str | None) -> str:
     """Normalize one cell or paragraph: NFC (never NFKC: it turns «№» into «No»), no tags,
-    one space between words, unified quotes, no mixed-script words."""
+    one space between words, «» quotes, no mixed-script words."""
     if not text:
         return ""
     text = unicodedata.normalize("NFC", text)
     text = _TAG.sub(" ", text)
     text = _ZERO_WIDTH.sub("", text)
-    text = text.translate(_QUOTES).translate(_DASHES)
-    text = _SPACES.sub(" ", text.replace("\r", " ").replace("\n", " "))
-    return fix_mixed_script(text).strip()
+    text = _SPACES.sub(" ", text.replace("\r", " ").replace("\n", " ").translate(_DASHES))
+    return fix_mixed_script(normalize_quotes(text)).strip()
 
 
 def join_fragments(fragments: Iterable[str]) -> str:

@@ -1,0 +1,343 @@
+"""A decree's own identity — issuer, kind of act, number, date, title, the acts it amends and
+its region — read from the text before the plan table.
+
+Russian acts open with a fixed heading: the issuer in capitals, the act type, «от <date>
+№ <number>», the city, then the «О …»/«Об …» title and the body («В целях …»). Some put the
+issuer after the act type in the genitive («УКАЗ ГЛАВЫ РЕСПУБЛИКИ ТАТАРСТАН»); some dumps hold
+only the plan's appendix, and then whatever the heading would have said stays None rather than
+being guessed from the appendix. Kinds of act and issuers are data (`data/acts.toml`), the 89
+regions and their case forms too (`data/regions.toml`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from collections import Counter
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from pydantic import BaseModel, Field
+
+from plan_etl.models import Amendment
+from plan_etl.normalize.dates import find_dates
+from plan_etl.normalize.text import clean_text
+
+_MARKUP = re.compile(r"\*\*|__|^#+\s*")
+_LETTER_SPACED = re.compile(r"^(?:[А-ЯЁ] ){4,}[А-ЯЁ]$")
+_TITLE_START = re.compile(r"^(?:О|Об|Обо)\s+[а-яёА-ЯЁ]")
+# The body starts with a purpose or ground clause («В целях», «Во изменение», «Руководствуясь»),
+# an order («Внести в …», «Утвердить …») or a numbered point; a title never continues with a
+# capitalised preposition or verb.
+_BODY_START = re.compile(
+    r"^(?:(?:Во?|На|Для|Согласно|Руководствуясь|Рассмотрев|Учитывая|Принимая|Внести|Утвердить|"
+    r"Признать|Установить|Создать|Образовать|Определить|Назначить|Поручить)\s+[а-яё«]|\d+[.)]\s)"
+)
+_STAMP = re.compile(r"^(?:утвержден|приложение)", re.IGNORECASE)
+_NOT_TITLE = re.compile(r"^(?:г\.\s|от\s+\d|№)")
+_NUMBER = re.compile(r"№\s*(?P<number>[\w][\w./-]*)")
+_AMENDS = re.compile(
+    r"^(?:О\s+внесении\s+изменени[йя]\s+в|(?:\d+\.\s*)?Внести\s+в)\s+(?P<acts>.*)", re.IGNORECASE
+)
+_ACT_REFERENCE = re.compile(
+    r"(?<!\w)от\s+(?P<date1>[^№]{6,30}?)\s*№\s*(?P<number1>[\w][\w./-]*)"
+    r"|№\s*(?P<number2>[\w][\w./-]*)\s+от\s+(?P<date2>\d{1,2}(?:[./]\d{1,2}[./]|\s+[а-я]+\s+)\d{2,4})",
+    re.IGNORECASE,
+)
+_QUOTED = re.compile(r"«[^«»]*»")
+_HEADING_END = re.compile(r"(?<!\w)(?:от(?!\w)|№|\d)")
+_LONG_LINE = 400
+_DASH_TOKENS = ("—", "–", "-")
+
+
+class DecreeMetadata(BaseModel):
+    """The `documents` columns a decree's own text gives; None where it does not say."""
+
+    region: str | None = None
+    issuer: str | None = None
+    act_type: str | None = None
+    act_number: str | None = None
+    act_date: dt.date | None = None
+    title: str | None = None
+    amends: list[Amendment] = Field(default_factory=list)
+
+
+def read_metadata(preamble: str, text: str) -> DecreeMetadata:
+    """Metadata from the `preamble` (the text before the plan table, paragraphs joined by
+    "\\n"); the region falls back to the whole `text` when the preamble names none."""
+    lines = [ln for ln in (_plain(x) for x in preamble.split("\n")) if ln]
+    head, title = _head_and_title(lines)
+    act_type, issuer = _act_type_and_issuer(head)
+    heading = " ".join(head)
+    number = _NUMBER.search(heading)
+    days = find_dates(heading)
+    return DecreeMetadata(
+        region=_region_in(issuer or "") or _main_region(preamble) or _main_region(text),
+        issuer=issuer,
+        act_type=act_type,
+        act_number=number["number"].rstrip(".-/") if number else None,
+        act_date=days[0] if days else None,
+        title=title,
+        amends=_amendments(title or _amending_sentence(lines)),
+    )
+
+
+def _plain(line: str) -> str:
+    line = _MARKUP.sub("", clean_text(line)).strip()
+    return line.replace(" ", "") if _LETTER_SPACED.match(line) else line
+
+
+# --- heading and title ---------------------------------------------------------------------------
+
+
+def _head_and_title(lines: list[str]) -> tuple[list[str], str | None]:
+    """The heading lines (up to the title or the body) and the title, whose lines run on until
+    the body, an appendix stamp or, under a mixed-case title, an upper-case line."""
+    for i, line in enumerate(lines):
+        if _TITLE_START.match(line):
+            return lines[:i], _title_from(lines[i:])
+        if _ends_heading(line):
+            return lines[:i], None
+    return lines, None
+
+
+def _ends_heading(line: str) -> bool:
+    return bool(_BODY_START.match(line) or _STAMP.match(line)) or len(line) > _LONG_LINE
+
+
+def _title_from(lines: list[str]) -> str:
+    title = lines[0]
+    shouting = _is_upper(title)
+    for line in lines[1:]:
+        if _ends_heading(line) or _NOT_TITLE.match(line) or _is_upper(line) != shouting:
+            break
+        title += " " + line
+    return proper_case(title) if shouting else title
+
+
+def _is_upper(text: str) -> bool:
+    letters = [ch for ch in text if ch.isalpha()]
+    return len(letters) > 3 and all(ch.isupper() for ch in letters)
+
+
+# --- act type and issuer -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Acts:
+    types: dict[str, str]  # stem -> act type
+    word: re.Pattern[str]  # any case form of an act type
+    heading: re.Pattern[str]  # an act type written in capitals
+    nominative: re.Pattern[str]  # an issuer's head word in the nominative
+    genitive: dict[str, str]  # issuer head word, genitive -> nominative
+    title_words: tuple[str, ...]  # stems capitalised before a region
+
+
+@cache
+def _acts() -> _Acts:
+    data = _toml("acts.toml")
+    types = {t["stem"]: t["name"] for t in data["act_type"]}
+    stems = "|".join(sorted(types, key=len, reverse=True))
+    names = "|".join(t["name"].upper() for t in data["act_type"])
+    nominative = "|".join(i["nominative"] for i in data["issuer"])
+    return _Acts(
+        types=types,
+        word=re.compile(rf"(?<!\w)(?P<stem>{stems})[а-яё]{{0,3}}(?!\w)", re.IGNORECASE),
+        heading=re.compile(rf"(?<![\w-])(?P<type>{names})(?![\w-])"),
+        nominative=re.compile(rf"(?<!\w)(?:{nominative})(?!\w)", re.IGNORECASE),
+        genitive={i["genitive"]: i["nominative"] for i in data["issuer"]},
+        title_words=tuple(data["capitalised"]["before_region"]),
+    )
+
+
+def _act_type_and_issuer(head: list[str]) -> tuple[str | None, str | None]:
+    """The act type (its capitalised heading word, or a line that is only that word) and the
+    issuer named before it («ПРАВИТЕЛЬСТВО КУРСКОЙ ОБЛАСТИ / ПОСТАНОВЛЕНИЕ») or after it in
+    the genitive («УКАЗ ГЛАВЫ РЕСПУБЛИКИ ТАТАРСТАН»)."""
+    acts = _acts()
+    names = set(acts.types.values())
+    heading = " ".join(ln.upper() if ln.lower() in names else ln for ln in head)
+    m = acts.heading.search(heading)
+    if not m:
+        return None, None
+    return m["type"].lower(), _issuer_before(heading[: m.start()]) or _issuer_after(
+        heading[m.end() :]
+    )
+
+
+def _issuer_before(text: str) -> str | None:
+    start = _acts().nominative.search(text)
+    return _heading_case(text[start.start() :]) if start else None
+
+
+def _issuer_after(text: str) -> str | None:
+    """The genitive issuer after the act type, up to its region or to «от»/«№»/a date."""
+    text = _HEADING_END.split(text, maxsplit=1)[0]
+    words = text.split()
+    if not words or words[0].lower() not in _acts().genitive:
+        return None
+    region = _find_region(text)
+    issuer = _heading_case(text[: region.end] if region else text)
+    if not issuer:
+        return None
+    head = issuer.split()[0]
+    return _acts().genitive[head.lower()].capitalize() + issuer[len(head) :]
+
+
+def _heading_case(text: str) -> str | None:
+    text = " ".join(text.split()).strip(" ,.")
+    return (proper_case(text) if _is_upper(text) else text) or None
+
+
+# --- regions -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Name:
+    name: str  # the nominative; "" for a proper name that is not a region
+    pattern: re.Pattern[str]
+    spellings: tuple[str, ...]  # per token group: the capitals it keeps
+
+
+@dataclass(frozen=True)
+class _Found:
+    name: str
+    start: int
+    end: int
+    cased: str  # the matched text with the name's capitals
+
+
+@cache
+def _names() -> tuple[tuple[_Name, ...], tuple[_Name, ...]]:
+    """Compiled case-form patterns of the regions and of the other proper names."""
+    data = _toml("regions.toml")
+    endings = data["endings"]
+    regions = tuple(_compile(r, endings) for r in data["region"])
+    proper = tuple(_compile({"name": "", **p}, endings) for p in data["proper"])
+    return regions, proper
+
+
+def _compile(entry: dict, endings: dict[str, list[str]]) -> _Name:
+    """One regex for every case form of a name; group gN holds its N-th word."""
+    tokens = [*entry["words"], *entry.get("tail", [])]
+    parts = []
+    for n, token in enumerate(tokens):
+        if token in _DASH_TOKENS:
+            parts.append(r"\s*[-–—]\s*")
+            continue
+        stem, _, cls = token.partition("|")
+        ends = "|".join(re.escape(e) for e in sorted(endings.get(cls, [""]), key=len, reverse=True))
+        space = r"\s+" if parts and not parts[-1].endswith(r"\s*") else ""
+        parts.append(rf"{space}(?P<g{n}>{re.escape(stem)}(?:{ends}))")
+    main = "".join(parts[: len(entry["words"])])
+    tail = "".join(parts[len(entry["words"]) :])
+    aliases = "".join(f"|{re.escape(a)}" for a in entry.get("aliases", []))
+    pattern = rf"(?<![\w-])(?:{main}(?:{tail})?{aliases})(?![\w-])"
+    spellings = tuple(t.partition("|")[0] for t in tokens)
+    return _Name(entry["name"], re.compile(pattern, re.IGNORECASE), spellings)
+
+
+def _matches(names: tuple[_Name, ...], text: str) -> list[_Found]:
+    found = []
+    for entry in names:
+        for m in entry.pattern.finditer(text):
+            found.append(_Found(entry.name, m.start(), m.end(), _cased(m, entry.spellings)))
+    return sorted(found, key=lambda f: f.start)
+
+
+def _cased(m: re.Match[str], spellings: tuple[str, ...]) -> str:
+    """The matched text with the capitals of the name's own spelling."""
+    out, pos = [], m.start()
+    for n, stem in enumerate(spellings):
+        group = m.groupdict().get(f"g{n}")
+        if group is None:
+            continue
+        begin = m.start(f"g{n}")
+        cased = "".join(s if s.isupper() else g for s, g in zip(stem, group, strict=False))
+        out.append(m.string[pos:begin] + cased + group[len(stem) :])
+        pos = m.end(f"g{n}")
+    return "".join(out) + m.string[pos : m.end()]
+
+
+def _find_region(text: str) -> _Found | None:
+    found = _matches(_names()[0], text)
+    return found[0] if found else None
+
+
+def _region_in(text: str) -> str | None:
+    region = _find_region(text)
+    return region.name if region else None
+
+
+def _main_region(text: str) -> str | None:
+    """The region a text names most often (the first named, on a tie)."""
+    counts = Counter(f.name for f in _matches(_names()[0], text))
+    return counts.most_common(1)[0][0] if counts else None
+
+
+def proper_case(text: str) -> str:
+    """An upper-case heading in sentence case, keeping the capitals of region and other
+    proper names and of the offices named right before a region: «ГУБЕРНАТОР САМАРСКОЙ
+    ОБЛАСТИ» → «Губернатор Самарской области», «ПРАВИТЕЛЬСТВО РЕСПУБЛИКИ ДАГЕСТАН» →
+    «Правительство Республики Дагестан»."""
+    low = text.lower()
+    regions, proper = _names()
+    spans = sorted(_matches(regions, low) + _matches(proper, low), key=lambda f: f.start)
+    out, pos = [], 0
+    for span in spans:
+        if span.start < pos:
+            continue
+        out.append(_capitalise_titles(low[pos : span.start]) + span.cased)
+        pos = span.end
+    result = "".join(out) + low[pos:]
+    return result[:1].upper() + result[1:]
+
+
+def _capitalise_titles(before: str) -> str:
+    """Capitalise the run of office words that ends right before a proper name
+    («председателя правительства ⟨Курской области⟩»)."""
+    words = before.split(" ")
+    i = len(words) - 1 if words and words[-1] == "" else len(words)
+    while i > 0 and words[i - 1].startswith(_acts().title_words):
+        words[i - 1] = words[i - 1].capitalize()
+        i -= 1
+    return " ".join(words)
+
+
+# --- amended acts --------------------------------------------------------------------------------
+
+
+def _amending_sentence(lines: list[str]) -> str | None:
+    """«Внести в постановление … изменения» in the body, for a decree without a title."""
+    return next((ln for ln in lines if _AMENDS.match(ln) and not _TITLE_START.match(ln)), None)
+
+
+def _amendments(sentence: str | None) -> list[Amendment]:
+    """The acts named after «О внесении изменений в» (or «Внести в»), each with the act type
+    named last before its «от <date> № <number>»; quoted titles of those acts are skipped."""
+    m = _AMENDS.match(sentence or "")
+    if not m:
+        return []
+    acts = m["acts"]
+    while _QUOTED.search(acts):
+        acts = _QUOTED.sub(" ", acts)
+    acts = re.split(r"\bизменени", acts, maxsplit=1)[0]
+    out = []
+    for ref in _ACT_REFERENCE.finditer(acts):
+        days = find_dates(ref["date1"] or ref["date2"])
+        kinds = list(_acts().word.finditer(acts, 0, ref.start()))
+        out.append(
+            Amendment(
+                act_type=_acts().types[kinds[-1]["stem"].lower()] if kinds else None,
+                act_number=(ref["number1"] or ref["number2"]).rstrip(".-/"),
+                act_date=days[0] if days else None,
+            )
+        )
+    return out
+
+
+@cache
+def _toml(name: str) -> dict:
+    return tomllib.loads(resources.files("plan_etl.data").joinpath(name).read_text("utf-8"))

@@ -1,0 +1,304 @@
+"""«Ответственный» cells as lists of bodies or persons, with abbreviations expanded.
+
+A cell names one or more bodies or officials: separated by «;», by paragraph, by a comma that
+starts a new body («Рабочая группа, исполнительные органы …»), or as a run of names with
+initials («Богданова Г.В. Чижик Е.В.»). A comma followed by a lower-case clause continues the
+body before it («ОИВ СО, предоставляющие государственные услуги»; «министерство труда,
+занятости и …»). Decrees shorten names they define once — «Администрация Губернатора Самарской
+области (далее – АГ СО)» — and later cells use the short form, so the dataset expands them back.
+
+Which words head a body and which open an activity before a defined name is data
+(`data/bodies.toml`); abbreviations decrees use without defining them are in
+`data/abbreviations.toml`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from functools import cache
+from importlib import resources
+
+from plan_etl.normalize.text import clean_text
+
+_DEFINITION = re.compile(
+    r"\s*\(\s*далее(?:\s+(?:также|по тексту|в тексте))?\s*[–—-]+\s*(?P<term>[^()]+?)\s*\)",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[\w-]+")
+_ADJECTIVE = re.compile(r"(?:ые|ие|ый|ий|ая|яя|ое|ее|ой)$")
+_LIST_MARKER = re.compile(r"^\s*(?:\d{1,2}[.)]|[а-я]\)|[-–—•])\s*")
+# A sentence ends at «.» after a lower-case word or a closing bracket, before a capital; not
+# after an initial («Р.К.») or inside a date («29.09.2023»).
+_SENTENCE_END = re.compile(r"(?<=[а-яё)»])\.\s+(?=[А-ЯЁ])")
+_PERSON = re.compile(
+    r"(?P<surname>[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?)\s+(?P<i1>[А-ЯЁ])\.\s?(?P<i2>[А-ЯЁ])\.?(?![\w])"
+    r"|(?P<j1>[А-ЯЁ])\.\s?(?P<j2>[А-ЯЁ])\.\s?(?P<surname2>[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?)"
+)
+_OPENERS, _CLOSERS = "(«", ")»"
+
+
+@cache
+def _data(name: str) -> dict:
+    return tomllib.loads(resources.files("plan_etl.data").joinpath(name).read_text("utf-8"))
+
+
+@cache
+def _common_abbreviations() -> dict[str, str]:
+    return dict(_data("abbreviations.toml")["abbreviations"])
+
+
+@cache
+def _head_stems() -> tuple[str, ...]:
+    return tuple(_data("bodies.toml")["heads"]["stems"])
+
+
+@cache
+def _predicate_stems() -> tuple[str, ...]:
+    return tuple(_data("bodies.toml")["predicates"]["stems"])
+
+
+# --- abbreviations a decree defines ----------------------------------------------------------
+
+
+def find_abbreviations(text: str) -> dict[str, str]:
+    """Short forms the decree defines anywhere in `text` with «(далее – X)», mapped to the name
+    they stand for: {"АГ СО": "Администрация Губернатора Самарской области"}.
+
+    The name is the noun phrase before the parenthesis, found in three steps:
+    1. its clause: back to the nearest «;», «:», sentence end or line start, and back over a
+       comma only when what follows the comma does not start a body of its own (a lower-case
+       clause such as «, ответственный за …» belongs to the name);
+    2. an opening predicate («Назначен», «Создание») is not part of it;
+    3. an acronym's name starts at the first word with the acronym's initial letter (no such
+       word: the text is a fragment and the definition is skipped rather than guessed); a
+       word term's name starts at the first word that is a form of one of the term's words,
+       and those words are put in the term's own case («Создание рабочей группы по … (далее –
+       рабочая группа)» → «рабочая группа по …»).
+    The first definition of a term wins; parentheses and quotes are never cut through.
+    """
+    found: dict[str, str] = {}
+    for line in text.split("\n"):
+        line = clean_text(line)
+        for m in _DEFINITION.finditer(line):
+            term = m["term"].strip("«»\"' ")
+            name = _defined_name(line[: m.start()], term) if term else None
+            if name and term not in found and name.lower() != term.lower():
+                found[term] = name
+    return found
+
+
+def _defined_name(before: str, term: str) -> str | None:
+    clause = _without_predicate(_LIST_MARKER.sub("", _clause_before(before)))
+    if _is_acronym(term):
+        return _from_initial(clause, term[0])
+    return _from_term_words(clause, term) or clause or None
+
+
+def _clause_before(text: str) -> str:
+    """The clause that ends where `text` ends (step 1 of `find_abbreviations`)."""
+    top = _top_level(text)
+    stops = [i for i, ch in enumerate(text) if ch in ";:" and top[i]]
+    stops += [m.end() - 1 for m in _SENTENCE_END.finditer(text) if top[m.start()]]
+    clause = text[max(stops) + 1 :] if stops else text
+    segments = _split_top(clause, ",")
+    name = segments.pop()
+    while segments and not _starts_body(name):
+        name = segments.pop() + "," + name
+    return name.strip()
+
+
+def _without_predicate(clause: str) -> str:
+    first = _WORD.search(clause)
+    if first and first.start() == 0 and _is_predicate(first.group(0)):
+        return clause[first.end() :].lstrip()
+    return clause
+
+
+def _is_predicate(word: str) -> bool:
+    low = word.lower()
+    return any(low.startswith(s) and len(low) <= len(s) + 3 for s in _predicate_stems())
+
+
+def _from_initial(clause: str, initial: str) -> str | None:
+    for start, word in _top_level_words(clause):
+        if word[0].upper() == initial.upper():
+            return clause[start:]
+    return None
+
+
+def _from_term_words(clause: str, term: str) -> str | None:
+    """The clause from the first form of one of the term's words on (step 3)."""
+    term_words = [w for w in term.split() if w.isalpha()]
+    words = _top_level_words(clause)
+    for k, (_, word) in enumerate(words):
+        j = next((j for j, t in enumerate(term_words) if _same_word(word, t)), None)
+        if j is not None:
+            return _in_term_case(clause, words[k:], term_words[j:])
+    return None
+
+
+def _in_term_case(clause: str, words: list[tuple[int, str]], term_words: list[str]) -> str:
+    """`clause` from its word `words[0]` on, the adjacent run of forms of `term_words` written
+    as the term writes them (the name is then in the nominative, like the term)."""
+    pos = words[0][0]
+    out = []
+    for (begin, word), want in zip(words, term_words, strict=False):
+        if clause[pos:begin].strip() or not _same_word(word, want):
+            break
+        out.append(clause[pos:begin] + (want if word.lower() != want.lower() else word))
+        pos = begin + len(word)
+    return "".join(out) + clause[pos:]
+
+
+def _same_word(a: str, b: str) -> bool:
+    """Two case forms of one word: they share all but at most three final letters."""
+    a, b = a.lower(), b.lower()
+    common = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        common += 1
+    return common >= 3 and common >= len(a) - 3 and common >= len(b) - 3
+
+
+def _is_acronym(term: str) -> bool:
+    first = term.split()[0] if term.split() else ""
+    letters = [ch for ch in first if ch.isalpha()]
+    return len(letters) >= 2 and all(ch.isupper() for ch in letters)
+
+
+# --- splitting a cell ----------------------------------------------------------------------------
+
+
+def split_responsible(paragraphs: list[str], abbreviations: Mapping[str, str]) -> list[str]:
+    """The bodies or persons a «Ответственный» cell names, one per element, in order, each
+    without its own «(далее – …)» and with abbreviations expanded: the decree's own
+    (`find_abbreviations`) first, then the common ones of `data/abbreviations.toml`.
+
+    An acronym is expanded wherever it stands as a whole token outside quotes («ОИВ СО,
+    предоставляющие …» → «органы исполнительной власти Самарской области, предоставляющие …»);
+    a word term only when it is the body itself («Координационный орган», not «орган» inside
+    «министерство … орган …»), matched regardless of case.
+    """
+    expand = _expander(tuple(sorted(abbreviations.items())))
+    out: list[str] = []
+    for paragraph in paragraphs:
+        for piece in _split_top(clean_text(paragraph), ";"):
+            for body in _split_bodies(piece):
+                for person_or_body in _split_persons(body):
+                    element = " ".join(expand(_DEFINITION.sub("", person_or_body)).split())
+                    element = _PERSON.sub(_format_person, element).strip(" ,")
+                    if element and element not in out:
+                        out.append(element)
+    return out
+
+
+def _split_bodies(piece: str) -> list[str]:
+    """Split at the commas after which a new body starts."""
+    bodies: list[str] = []
+    for segment in _split_top(piece, ","):
+        if bodies and not _starts_body(segment):
+            bodies[-1] += "," + segment
+        else:
+            bodies.append(segment)
+    return [b.strip() for b in bodies if b.strip()]
+
+
+def _starts_body(segment: str) -> bool:
+    """A capitalised word, a body's head word, or an adjective and a head word
+    («исполнительные органы») start a body; a lower-case clause does not."""
+    words = _WORD.findall(segment)
+    if not words:
+        return False
+    first = words[0]
+    if first[0].isupper() or _is_head(first):
+        return True
+    return len(words) > 1 and bool(_ADJECTIVE.search(first.lower())) and _is_head(words[1])
+
+
+def _is_head(word: str) -> bool:
+    return word.lower().startswith(_head_stems())
+
+
+def _split_persons(body: str) -> list[str]:
+    """A run of names with initials is one person each; words before the first name stay with
+    it («заместитель Председателя … Газимагомедов Р.К.» is one element)."""
+    names = list(_PERSON.finditer(body))
+    cuts = [
+        a.end() for a, b in itertools.pairwise(names) if not body[a.end() : b.start()].strip(" ,")
+    ]
+    bounds = [0, *cuts, len(body)]
+    return [body[a:b].strip(" ,") for a, b in itertools.pairwise(bounds)]
+
+
+def _format_person(m: re.Match[str]) -> str:
+    if m["surname"]:
+        return f"{m['surname']} {m['i1']}.{m['i2']}."
+    return f"{m['j1']}.{m['j2']}. {m['surname2']}"
+
+
+@cache
+def _expander(abbreviations: tuple[tuple[str, str], ...]) -> Callable[[str], str]:
+    """A function expanding the decree's and the common abbreviations in one element."""
+    table = {" ".join(k.split()): v for k, v in [*_common_abbreviations().items(), *abbreviations]}
+    table.pop("", None)
+    acronyms = {k: v for k, v in table.items() if _is_acronym(k)}
+    terms = {k.lower(): v for k, v in table.items() if not _is_acronym(k)}
+    acronym_re = _alternation(acronyms, r"(?<![\w-])(?:{})(?![\w-])", 0)
+    term_re = _alternation(terms, r"^(?:{})(?=\s*(?:$|[,;(]))", re.IGNORECASE)
+
+    def expand(element: str) -> str:
+        if term_re and (m := term_re.match(element)):
+            value = terms[" ".join(m.group(0).lower().split())]
+            value = value[0].upper() + value[1:] if m.group(0)[0].isupper() else value
+            element = value + element[m.end() :]
+        if acronym_re:
+            top = _top_level(element)
+            element = acronym_re.sub(
+                lambda a: acronyms[" ".join(a.group(0).split())] if top[a.start()] else a.group(0),
+                element,
+            )
+        return element
+
+    return expand
+
+
+def _alternation(keys: Mapping[str, str], template: str, flags: int) -> re.Pattern[str] | None:
+    if not keys:
+        return None
+    spelled = [r"\s+".join(map(re.escape, k.split())) for k in sorted(keys, key=len, reverse=True)]
+    return re.compile(template.format("|".join(spelled)), flags)
+
+
+# --- brackets and quotes -------------------------------------------------------------------------
+
+
+def _top_level(text: str) -> list[bool]:
+    """For each character, whether it stands outside every (…) and «…» (brackets included)."""
+    depth, out = 0, []
+    for ch in text:
+        if ch in _OPENERS:
+            depth += 1
+        out.append(depth == 0)
+        if ch in _CLOSERS:
+            depth = max(0, depth - 1)
+    return out
+
+
+def _split_top(text: str, separator: str) -> list[str]:
+    top = _top_level(text)
+    parts, start = [], 0
+    for i, ch in enumerate(text):
+        if ch == separator and top[i]:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return parts
+
+
+def _top_level_words(text: str) -> list[tuple[int, str]]:
+    top = _top_level(text)
+    return [(m.start(), m.group(0)) for m in _WORD.finditer(text) if top[m.start()]]

@@ -1,0 +1,114 @@
+"""Text cleanup: tags, spaces, quotes, dashes, mixed-script words, fragment joining."""
+
+from __future__ import annotations
+
+import pytest
+
+from plan_etl.normalize.text import (
+    clean_text,
+    document_vocabulary,
+    fix_mixed_script,
+    join_fragments,
+    normalize_quotes,
+    paragraphs_of,
+)
+
+CLEAN = [
+    # tags, as the dumps carry them
+    ("<p>Протокол заседания</p> <p>Отчет</p>", "Протокол заседания Отчет"),
+    ("<P class='x'>Отчет</P><br/>о назначении", "Отчет о назначении"),
+    ("<strong>Итог</strong>", "Итог"),
+    # spaces: non-breaking, thin, tabs, line breaks, doubled
+    ("01.10.2023\u00a0г.", "01.10.2023 г."),
+    ("Богданова\u202fГ.В.", "Богданова Г.В."),
+    ("Рабочая\t\tгруппа", "Рабочая группа"),
+    ("первая\r\nвторая  строка", "первая вторая строка"),
+    ("  по краям  ", "по краям"),
+    ("пере\u00adнос", "перенос"),
+    # quotes: straight, English and German style all become «»
+    ('Инициатива "Государство для людей"', "Инициатива «Государство для людей»"),
+    ("Инициатива “Государство для людей”", "Инициатива «Государство для людей»"),
+    ("Инициатива „Государство для людей“", "Инициатива «Государство для людей»"),
+    ('(«дорожной карты») и ("x")', "(«дорожной карты») и («x»)"),
+    # dashes: figure and bar dashes, Unicode hyphens
+    ("2023\u20122024", "2023–2024"),
+    ("социально\u2011экономического", "социально-экономического"),
+    # NFC, never NFKC: «№» stays
+    ("№ 254-пп", "№ 254-пп"),
+    ("и\u0306", "й"),
+    # Latin letters inside Cyrillic words (the seeds' own artifacts)
+    ("кlientоцентричности", "клиентоцентричности"),
+    ("кlientoцентричности", "клиентоцентричности"),
+    ("Рeестр", "Реестр"),
+    # a mostly Latin word with a Cyrillic look-alike is Latin
+    ("Еxcel", "Excel"),
+    # a Roman numeral stays Latin, even typed with Cyrillic Х or glued to an ending
+    ("ХХI век", "XXI век"),
+    ("IIго квартала", "IIго квартала"),
+    ("Cо ссылкой", "Со ссылкой"),
+    # pure Latin words, numerals and addresses are left alone
+    ("(ogirk.ru)", "(ogirk.ru)"),
+    ("IV квартал", "IV квартал"),
+    (None, ""),
+    ("", ""),
+]
+
+
+@pytest.mark.parametrize(("raw", "clean"), CLEAN)
+def test_clean_text(raw: str | None, clean: str) -> None:
+    assert clean_text(raw) == clean
+
+
+QUOTES = [
+    ('"а"', "«а»"),
+    ('("а")', "(«а»)"),
+    ('– "а".', "– «а»."),
+    ("«а „б“»", "«а «б»»"),
+]
+
+
+@pytest.mark.parametrize(("raw", "clean"), QUOTES)
+def test_quote_direction_from_context(raw: str, clean: str) -> None:
+    assert normalize_quotes(raw) == clean
+
+
+# word, vocabulary, repaired: the vocabulary decides between a look-alike and a transliteration
+VOCABULARY = [
+    ("nлан", frozenset(), "нлан"),  # no evidence: the letter table's default
+    ("nлан", frozenset({"план"}), "план"),  # n read as the look-alike п
+    ("pегион", frozenset({"регион"}), "регион"),  # p as the look-alike р (the default)
+    ("иcпoлнeнo", frozenset(), "исполнено"),
+    ("кuрс", frozenset({"курс"}), "курс"),
+]
+
+
+@pytest.mark.parametrize(("word", "vocabulary", "repaired"), VOCABULARY)
+def test_mixed_script_vocabulary(word: str, vocabulary: frozenset[str], repaired: str) -> None:
+    assert fix_mixed_script(word, vocabulary) == repaired
+
+
+def test_document_vocabulary_applies_within_block_only() -> None:
+    with document_vocabulary("утвержден план мероприятий"):
+        assert clean_text("nлан") == "план"
+    assert clean_text("nлан") == "нлан"
+
+
+def test_words_of_the_same_text_are_a_vocabulary() -> None:
+    assert clean_text("nлан мероприятий; план") == "план мероприятий; план"
+
+
+JOIN = [
+    (["информационно-", "технического"], "информационно-технического"),
+    (["социально-", "Экономического"], "социально- Экономического"),
+    (["Протокол", "", "заседания"], "Протокол заседания"),
+    (["<p>Отчет</p>", "о назначении"], "Отчет о назначении"),
+]
+
+
+@pytest.mark.parametrize(("fragments", "joined"), JOIN)
+def test_join_fragments(fragments: list[str], joined: str) -> None:
+    assert join_fragments(fragments) == joined
+
+
+def test_paragraphs_of_drops_empty_paragraphs() -> None:
+    assert paragraphs_of("АГ СО;\n\n МТЗМ СО \n") == ["АГ СО;", "МТЗМ СО"]
