@@ -202,6 +202,12 @@ class PlanTable:
     header_found: bool
     warnings: list[str] = field(default_factory=list)
 
+    def logical_text(self) -> str:
+        """The preamble and every row's whole cells: definitions such as «(далее – ДОБ СО)»
+        read intact here even where a page break cut the cell in the source."""
+        cells = (row.text(role) or "" for row in self.rows for role in ROLES)
+        return "\n".join([self.preamble, *(c for c in cells if c)])
+
 
 class Kind(Enum):
     SKIP = "skip"

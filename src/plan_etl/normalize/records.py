@@ -51,7 +51,7 @@ def build_records(
     if not table.rows:
         reason = table.warnings[0] if table.warnings else "plan table has no item rows"
         return failed_document(source, reason, page_count), []
-    abbreviations = find_abbreviations(table.text)
+    abbreviations = find_abbreviations(table.logical_text())
     matched = match_document(table.rows)
     activities = []
     for index, (row, match) in enumerate(zip(table.rows, matched.results, strict=True)):
