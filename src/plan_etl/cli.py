@@ -87,3 +87,21 @@ def report_command(
     from plan_etl.report import write_report  # pandas and plotly load for this command only
 
     err.print(f"wrote {write_report(dataset, out)}")
+
+
+@app.command("match")
+def match_command(
+    activity: Annotated[str, typer.Argument(help="The «Мероприятие» text of a plan row.")],
+    section: Annotated[
+        str | None, typer.Option("--section", help="The row's section title.")
+    ] = None,
+    subsection: Annotated[
+        str | None, typer.Option("--subsection", help="The row's subsection title, if any.")
+    ] = None,
+    top: Annotated[int, typer.Option("--top", min=1, help="How many candidates to show.")] = 5,
+) -> None:
+    """Show the catalogue items a plan row may be, best first, with scores and reasons."""
+    from plan_etl.match import explain  # numpy and rapidfuzz load for this command only
+
+    for catalogue_id, score, reason in explain(activity, section, subsection, top):
+        typer.echo(f"{score:5.1f}  {catalogue_id:<38} {reason}")

@@ -1,0 +1,148 @@
+"""The federal template catalogue, read once from `data/catalogue.toml`.
+
+The catalogue is data, not code, so that an item, a synonym or a section-title marker is
+added by editing the TOML file. This module expands the file's shared step families (the
+four HR steps, the seven process steps) into one entry per catalogue id and checks what the
+matcher relies on: ids unique, templates known, every item's action word in the action table.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any, get_args
+
+from plan_etl.models import CatalogueItem, Template
+
+_TEMPLATES = frozenset(get_args(Template))
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A kind of plan section: the items it holds share the id prefix `id`."""
+
+    id: str
+    templates: tuple[Template, ...]
+    markers: tuple[str, ...]
+    parent: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One catalogue item with what the matcher reads it by."""
+
+    item: CatalogueItem
+    section: str
+    templates: tuple[Template, ...]
+    phrasings: tuple[str, ...]  # the canonical wording first, then synonyms
+    actions: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    """The normalizer's closed word lists."""
+
+    stopwords: frozenset[str]  # dropped as written
+    noise: tuple[str, ...]  # dropped in every form: the matcher compares them by stem
+    abbreviations: Mapping[str, str]
+    actions: Mapping[str, str]  # word form -> action lemma
+    lemmas: Mapping[str, str]  # word form -> lemma, for forms the stemmer splits
+
+
+@dataclass(frozen=True, slots=True)
+class Catalogue:
+    entries: tuple[Entry, ...]
+    sections: tuple[Section, ...]
+    vocabulary: Vocabulary
+
+
+class _Blanks(dict[str, str]):
+    """Template fill values where a placeholder a section does not give is empty."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def _fill(text: str, values: Mapping[str, str]) -> str:
+    return _SPACES.sub(" ", text.format_map(_Blanks(values))).strip()
+
+
+def _inverted(table: Mapping[str, list[str]]) -> dict[str, str]:
+    return {form.lower(): lemma for lemma, forms in table.items() for form in forms}
+
+
+def _vocabulary(text: dict[str, Any]) -> Vocabulary:
+    return Vocabulary(
+        stopwords=frozenset(w.lower() for w in text["stopwords"]),
+        noise=tuple(w.lower() for w in text["noise"]),
+        abbreviations={k.lower(): v for k, v in text["abbreviations"].items()},
+        actions=_inverted(text["actions"]),
+        lemmas=_inverted(text["lemmas"]),
+    )
+
+
+def _section(raw: dict[str, Any]) -> Section:
+    templates = tuple(raw["templates"])
+    if not templates or not set(templates) <= _TEMPLATES:
+        raise ValueError(f"section {raw['id']}: templates {templates} not in {sorted(_TEMPLATES)}")
+    return Section(raw["id"], templates, tuple(raw["markers"]), raw.get("parent"))
+
+
+def _entry(
+    section: Section,
+    raw: dict[str, Any],
+    fill: Mapping[str, str],
+    block: str | None,
+    vocab: Vocabulary,
+) -> Entry:
+    """An item of `section`; `block` is set for family items that name their block (the
+    process steps: block "process", the section id is then the domain)."""
+    wording = _fill(raw["wording"], fill)
+    first = wording.split()[0].lower()
+    if first not in vocab.actions:
+        raise ValueError(f"{section.id}.{raw['step']}: wording starts with no known action word")
+    actions = frozenset(raw.get("actions", [vocab.actions[first]]))
+    if unknown := actions - set(vocab.actions.values()):
+        raise ValueError(f"{section.id}.{raw['step']}: unknown actions {sorted(unknown)}")
+    item = CatalogueItem(
+        catalogue_id=f"{section.id}.{raw['step']}",
+        template=section.templates[0],
+        block=block or section.id,
+        domain=section.id if block else raw.get("domain"),
+        step=raw["step"],
+        wording=wording,
+    )
+    phrasings = (wording, *(_fill(s, fill) for s in raw.get("synonyms", [])))
+    return Entry(item, section.id, section.templates, phrasings, actions)
+
+
+@cache
+def catalogue() -> Catalogue:
+    """The whole catalogue: entries in file order, sections, vocabulary (parsed once)."""
+    data = tomllib.loads(
+        resources.files("plan_etl.data").joinpath("catalogue.toml").read_text("utf-8")
+    )
+    vocab = _vocabulary(data["text"])
+    families = {f["id"]: f for f in data["family"]}
+    sections: list[Section] = []
+    entries: list[Entry] = []
+    for raw in data["section"]:
+        section = _section(raw)
+        sections.append(section)
+        family = families.get(raw.get("family", ""), {})
+        for item in family.get("step", raw.get("item", [])):
+            entries.append(_entry(section, item, raw.get("fill", {}), family.get("block"), vocab))
+    ids = [e.item.catalogue_id for e in entries]
+    if len(ids) != len(set(ids)):
+        raise ValueError("catalogue.toml: duplicate catalogue ids")
+    return Catalogue(tuple(entries), tuple(sections), vocab)
+
+
+def load_catalogue() -> list[CatalogueItem]:
+    """Every catalogue item, one per CATALOGUE.md id, in file order (for catalogue.parquet)."""
+    return [e.item for e in catalogue().entries]
