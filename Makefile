@@ -1,6 +1,7 @@
-# Two entry points that work on a fresh machine with only Python:
+# Entry points that work on a fresh machine with only Python:
 #   make ingest  -- set up .venv and build normalized/ from raw/
 #   make test    -- set up .venv and run the test suite
+#   make validate -- re-read every decree in raw/ and check it and normalized/ (exit 1 on errors)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -21,6 +22,9 @@ ingest: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+validate: $(STAMP)
+	$(BIN)/plan-etl validate raw/
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from plan_etl.pipeline import DEFAULT_TIMEOUT, discover, ingest
 from plan_etl.schemas import export_schemas
+from plan_etl.validate import as_json, render_text, validate
 
 app = typer.Typer(
     help="Turn client-centricity roadmap decrees (PDF, DOCX, text dumps) into a Parquet dataset.",
@@ -73,6 +76,53 @@ def schemas_command(
     """Regenerate schemas/*.json from the pydantic models."""
     for path in export_schemas(out):
         err.print(f"wrote {path}")
+
+
+class OutputFormat(StrEnum):
+    """How `plan-etl validate` prints its report."""
+
+    text = "text"
+    json = "json"
+
+
+DEFAULT_DATASET = Path("normalized")
+
+
+@app.command("validate")
+def validate_command(
+    raw_dir: Annotated[Path, typer.Argument(help="Folder of decrees to check.")] = Path("raw"),
+    dataset: Annotated[
+        Path | None,
+        typer.Option(help="Committed dataset to check (default: normalized/ if present)."),
+    ] = None,
+    schemas: Annotated[
+        Path | None, typer.Option(help="JSON Schema folder (default: schemas/ beside the dataset).")
+    ] = None,
+    output: Annotated[
+        OutputFormat, typer.Option("--format", help="Report format.")
+    ] = OutputFormat.text,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", help="Worker processes (default: cores).")
+    ] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds allowed per file.")] = DEFAULT_TIMEOUT,
+) -> None:
+    """Re-extract every decree under RAW_DIR and check it with named rules; check the committed
+    dataset too. Exit 0 when nothing is an error, 1 when something is, 2 on a usage error."""
+    if not raw_dir.is_dir():
+        err.print(f"[red]error:[/] {raw_dir} is not a folder")
+        raise typer.Exit(2)
+    if dataset is not None and not dataset.is_dir():
+        err.print(f"[red]error:[/] dataset {dataset} is not a folder")
+        raise typer.Exit(2)
+    if dataset is None and DEFAULT_DATASET.is_dir():
+        dataset = DEFAULT_DATASET
+    schemas = schemas or (dataset.parent if dataset else Path()) / "schemas"
+    report = validate(raw_dir, dataset, schemas, jobs=jobs, timeout=timeout)
+    if output is OutputFormat.json:
+        typer.echo(json.dumps(as_json(report), ensure_ascii=False, indent=2))
+    else:
+        typer.echo(render_text(report), nl=False)
+    raise typer.Exit(report.exit_code)
 
 
 @app.command("report")

@@ -75,24 +75,31 @@ def parser_version() -> str:
 
 def discover(raw_dir: Path) -> list[Path]:
     """Every non-hidden file below `raw_dir`, sorted by relative path. Files of formats we
-    do not read are kept: they get a `failed` record rather than vanishing silently."""
+    do not read are kept, and so are dangling symlinks (a decree someone meant to add): they
+    get a `failed` record rather than vanishing silently."""
     files = [
         p
         for p in raw_dir.rglob("*")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(raw_dir).parts)
+        if (p.is_file() or (p.is_symlink() and not p.exists()))
+        and not any(part.startswith(".") for part in p.relative_to(raw_dir).parts)
     ]
     return sorted(files, key=lambda p: p.relative_to(raw_dir).as_posix())
 
 
 def identify(path: Path, raw_dir: Path) -> tuple[Source, str | None]:
-    """The file's identity from its bytes, and the read error if it cannot be read."""
+    """The file's identity from its bytes, and the read error if it cannot be read. An empty
+    file is refused here, before duplicate detection, which would otherwise call every empty
+    file after the first a copy of it."""
     rel = path.relative_to(raw_dir).as_posix()
     fmt = _FORMATS.get(path.suffix.lower(), "other")
     try:
-        sha = hashlib.sha256(path.read_bytes()).hexdigest()
-        error = None
+        data = path.read_bytes()
+        sha = hashlib.sha256(data).hexdigest()
+        error = None if data.strip() else "empty file"
     except OSError as exc:
-        sha, error = "", f"cannot read file: {exc.strerror or exc}"
+        dangling = path.is_symlink() and not path.exists()
+        cause = "dangling symbolic link" if dangling else exc.strerror or exc
+        sha, error = "", f"cannot read file: {cause}"
     doc_id = (sha or hashlib.sha256(rel.encode()).hexdigest())[:16]
     return Source(doc_id, rel, fmt, sha), error  # type: ignore[arg-type]
 
