@@ -232,9 +232,12 @@ def open_document(path: Path) -> Document:
     """The python-docx document of `path`; `ExtractError` when it is not a readable one."""
     check_signature(path)
     try:
-        return docx.Document(str(path))
+        document = docx.Document(str(path))
     except _PACKAGE_ERRORS as exc:
         raise ExtractError(f"cannot read DOCX package: {_one_line(exc)}") from exc
+    if getattr(document.element, "body", None) is None:
+        raise ExtractError("cannot read DOCX package: word/document.xml has no w:document body")
+    return document
 
 
 class DocxExtractor(Extractor):
