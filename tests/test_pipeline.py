@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 from pathlib import Path
 
@@ -144,3 +145,15 @@ def arrow_schema_no_meta() -> pa.Schema:
     from plan_etl.models import Activity
 
     return arrow_schema(Activity).remove_metadata()
+
+
+def test_temporaries_of_killed_runs_are_cleaned(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    dead = out / ".activities.parquet.tmp-999999999"
+    dead.write_bytes(b"half a table")
+    alive = out / f".old.parquet.tmp-{os.getppid()}"  # a live process's file is kept
+    alive.write_bytes(b"")
+    (tmp_path / "raw").mkdir()
+    ingest(tmp_path / "raw", out)
+    assert not dead.exists() and alive.exists()

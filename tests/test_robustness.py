@@ -106,9 +106,9 @@ BAD_FILES = {
     "dangling-link.pdf": "cannot read file: dangling symbolic link",
     "cp1251.txt": None,
     # found by fuzzing; the cause named depends on whether the extractor or the pipeline
-    # catches them (see ESCAPES_PDF / ESCAPES_DOCX below)
+    # catches them (see ESCAPES_PDF below)
     "no-mediabox.pdf": "",
-    "foreign-root.docx": "",
+    "foreign-root.docx": "no w:document body",
 }
 
 
@@ -443,10 +443,6 @@ ESCAPES_PDF = (
     "list again outside `pdfminer_errors` and re-raises what a damaged page tree raised "
     "(TypeError for a page without /MediaBox, MalformedPDFException, PdfminerException)"
 )
-ESCAPES_DOCX = (
-    "docx.py: a document.xml whose root is not w:document parses as a plain lxml element, and "
-    "`open_document(path).element.body` raises AttributeError"
-)
 
 
 def pdf_page_without_mediabox(folder: Path) -> Path:
@@ -468,7 +464,7 @@ def docx_with_foreign_root(folder: Path) -> Path:
     "build",
     [
         pytest.param(pdf_page_without_mediabox, marks=pytest.mark.xfail(reason=ESCAPES_PDF)),
-        pytest.param(docx_with_foreign_root, marks=pytest.mark.xfail(reason=ESCAPES_DOCX)),
+        docx_with_foreign_root,
     ],
 )
 def test_files_found_by_fuzzing_are_refused(build: Callable[[Path], Path], tmp_path: Path) -> None:
@@ -487,7 +483,7 @@ def test_files_found_by_fuzzing_never_stop_the_pipeline(
     [
         "txt",
         pytest.param("pdf", marks=pytest.mark.xfail(strict=False, reason=ESCAPES_PDF)),
-        pytest.param("docx", marks=pytest.mark.xfail(strict=False, reason=ESCAPES_DOCX)),
+        "docx",
     ],
 )
 @settings(FUZZ)

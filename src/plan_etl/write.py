@@ -72,6 +72,27 @@ def to_table(rows: Sequence[BaseModel], model: type[BaseModel]) -> pa.Table:
     return pa.Table.from_pylist([r.model_dump() for r in rows], schema=arrow_schema(model))
 
 
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+def remove_orphaned_temporaries(out_dir: Path) -> list[Path]:
+    """Delete temporary tables left by runs that were killed; a live run's are kept."""
+    removed = []
+    for tmp in out_dir.glob(".*.tmp-*"):
+        pid = tmp.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and int(pid) != os.getpid() and not _process_alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp)
+    return removed
+
+
 class TableWriter:
     """Streams one table into `<name>.parquet.tmp-<pid>` and renames it into place on commit."""
 
@@ -105,6 +126,7 @@ class DatasetWriter:
 
     def __init__(self, out_dir: Path, names: Iterable[str] = TABLES) -> None:
         out_dir.mkdir(parents=True, exist_ok=True)
+        remove_orphaned_temporaries(out_dir)
         self.out_dir = out_dir
         self.tables = {name: TableWriter(out_dir, name) for name in names}
 
