@@ -105,9 +105,8 @@ BAD_FILES = {
     "inventory-100-pages.pdf": "no plan table found",
     "dangling-link.pdf": "cannot read file: dangling symbolic link",
     "cp1251.txt": None,
-    # found by fuzzing; the cause named depends on whether the extractor or the pipeline
-    # catches them (see ESCAPES_PDF below)
-    "no-mediabox.pdf": "",
+    # found by fuzzing: both once escaped their extractor with a foreign exception
+    "no-mediabox.pdf": "corrupt PDF",
     "foreign-root.docx": "no w:document body",
 }
 
@@ -436,13 +435,8 @@ def pipeline_survives(path: Path) -> None:
     check_decree(result)
 
 
-# Escapes found by fuzzing, in files this suite does not own; each is reproduced below by a
-# deterministic test, and the property test is expected to find them again now and then.
-ESCAPES_PDF = (
-    "pdf.py: pdfplumber's PDF.close(), run on leaving `with open_pdf(...)`, builds the page "
-    "list again outside `pdfminer_errors` and re-raises what a damaged page tree raised "
-    "(TypeError for a page without /MediaBox, MalformedPDFException, PdfminerException)"
-)
+# Files that fuzzing once found escaping the extractors with a foreign exception; kept as
+# deterministic regressions.
 
 
 def pdf_page_without_mediabox(folder: Path) -> Path:
@@ -463,7 +457,7 @@ def docx_with_foreign_root(folder: Path) -> Path:
 @pytest.mark.parametrize(
     "build",
     [
-        pytest.param(pdf_page_without_mediabox, marks=pytest.mark.xfail(reason=ESCAPES_PDF)),
+        pdf_page_without_mediabox,
         docx_with_foreign_root,
     ],
 )
@@ -482,7 +476,7 @@ def test_files_found_by_fuzzing_never_stop_the_pipeline(
     "kind",
     [
         "txt",
-        pytest.param("pdf", marks=pytest.mark.xfail(strict=False, reason=ESCAPES_PDF)),
+        "pdf",
         "docx",
     ],
 )

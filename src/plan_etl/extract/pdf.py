@@ -803,7 +803,8 @@ class PdfExtractor(Extractor):
     suffixes = (".pdf",)
 
     def read(self, path: Path) -> RawDocument:
-        with open_pdf(path) as pdf:
+        pdf = open_pdf(path)
+        try:
             with pdfminer_errors("page tree"):
                 pages = pdf.pages
             # pages are parsed one at a time as they are read, so memory stays bounded
@@ -811,3 +812,14 @@ class PdfExtractor(Extractor):
             if not text_pages:
                 raise ExtractError("no text layer: scanned PDF needs OCR")
             return RawDocument(blocks=blocks, page_count=len(pages), warnings=warnings)
+        finally:
+            close_quietly(pdf)
+
+
+def close_quietly(pdf: pdfplumber.PDF) -> None:
+    """Close a PDF without masking the result: pdfplumber's close() walks the page list
+    again, which raises once more on a damaged page tree; the file itself is closed anyway."""
+    try:
+        pdf.close()
+    except Exception:
+        pdf.stream.close()
