@@ -25,5 +25,7 @@ def test_committed_dataset_equals_fresh_ingest(tmp_path: Path) -> None:
     for name in TABLES:
         fresh = pq.read_table(tmp_path / f"{name}.parquet")
         committed = pq.read_table(ROOT / "normalized" / f"{name}.parquet")
-        assert committed.schema.equals(fresh.schema, check_metadata=True), f"{name}: run `make ingest`"
+        assert committed.schema.equals(fresh.schema, check_metadata=True), (
+            f"{name}: run `make ingest`"
+        )
         assert committed.equals(fresh), f"normalized/{name}.parquet is stale: run `make ingest`"

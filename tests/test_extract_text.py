@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import diff_against_gold, row_fields
+
 from plan_etl.assemble import assemble, interleave_split_words
 from plan_etl.extract.base import ExtractError
 from plan_etl.extract.text import TextExtractor, decode, parse_text
@@ -28,7 +28,10 @@ def test_all_263_gold_rows(seed: Path) -> None:
 
 
 def test_cp1251_dump_reads_like_utf8(tmp_path: Path) -> None:
-    text = "№ п/п\tМероприятие\tСрок\tОтветственный\tРезультат\n1.\tНазначение ответственного\t31.10.2023\tАГ СО\tПриказ\n"
+    text = (
+        "№ п/п\tМероприятие\tСрок\tОтветственный\tРезультат\n"
+        "1.\tНазначение ответственного\t31.10.2023\tАГ СО\tПриказ\n"
+    )
     p = tmp_path / "plan.txt"
     p.write_bytes(text.encode("cp1251"))
     rows = extract(p).rows
@@ -94,8 +97,16 @@ def test_numbered_title_rows_become_sections() -> None:
 @pytest.mark.parametrize(
     ("left", "right", "whole"),
     [
-        ("Рабочая исполнительные государственной", "группа, органы власти", "Рабочая группа, исполнительные органы государственной власти"),
-        ("Рабочая исполнительные органы государственной власти", "группа, органы власти", "Рабочая группа, исполнительные органы государственной власти"),
+        (
+            "Рабочая исполнительные государственной",
+            "группа, органы власти",
+            "Рабочая группа, исполнительные органы государственной власти",
+        ),
+        (
+            "Рабочая исполнительные органы государственной власти",
+            "группа, органы власти",
+            "Рабочая группа, исполнительные органы государственной власти",
+        ),
         ("Рабочая группа", "", "Рабочая группа"),
     ],
 )

@@ -10,8 +10,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
 from conftest import SEEDS, gold
+
 from plan_etl.models import SCHEMA_VERSION
 from plan_etl.pipeline import ingest
 from plan_etl.write import arrow_schema
@@ -54,7 +54,10 @@ def test_rows_and_values_follow_gold(seed_run: Path) -> None:
         assert [r["row_index"] for r in rows] == list(range(len(expected)))
         assert [r["item_number"] for r in rows] == [g["number"] for g in expected]
         assert [r["activity"] for r in rows] == [g["activity"] for g in expected]
-        want_dates = [dt.date.fromisoformat(g["deadline_date"]) if g["deadline_date"] else None for g in expected]
+        want_dates = [
+            dt.date.fromisoformat(g["deadline_date"]) if g["deadline_date"] else None
+            for g in expected
+        ]
         assert [r["deadline_date"] for r in rows] == want_dates
 
 
@@ -103,9 +106,14 @@ def test_bad_files_get_failed_records_and_run_goes_on(tmp_path: Path) -> None:
     (raw / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0 old word")
     shutil.copy(SEEDS[2], raw / "z_copy.txt")
     summary = ingest(raw, tmp_path / "out", jobs=2)
-    docs = {d["source_file"]: d for d in pq.read_table(tmp_path / "out" / "documents.parquet").to_pylist()}
+    docs = {
+        d["source_file"]: d
+        for d in pq.read_table(tmp_path / "out" / "documents.parquet").to_pylist()
+    }
     assert docs["good.txt"]["status"] == "ok"
-    assert docs["z_copy.txt"]["status"] == "failed" and "duplicate of" in docs["z_copy.txt"]["error"]
+    assert (
+        docs["z_copy.txt"]["status"] == "failed" and "duplicate of" in docs["z_copy.txt"]["error"]
+    )
     assert docs["empty.txt"]["error"] == "empty file"
     assert "binary" in docs["binary.txt"]["error"]
     assert "no plan table" in docs["letter.txt"]["error"]
@@ -114,7 +122,9 @@ def test_bad_files_get_failed_records_and_run_goes_on(tmp_path: Path) -> None:
     assert summary.statuses["failed"] == 5 and summary.rows == 34
 
 
-def test_failed_run_leaves_previous_dataset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_run_leaves_previous_dataset(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     raw = tmp_path / "raw"
     raw.mkdir()
     shutil.copy(SEEDS[0], raw / SEEDS[0].name)

@@ -36,7 +36,9 @@ NO_HEADER = "no plan table found: no row names the plan's columns (№, меро
 
 @cache
 def _role_words() -> tuple[tuple[str, tuple[str, ...]], ...]:
-    data = tomllib.loads(resources.files("plan_etl.data").joinpath("headers.toml").read_text("utf-8"))
+    data = tomllib.loads(
+        resources.files("plan_etl.data").joinpath("headers.toml").read_text("utf-8")
+    )
     return tuple((r["name"], tuple(w.lower() for w in r["words"])) for r in data["role"])
 
 
@@ -84,7 +86,9 @@ def _lcs_pairs(a: list[str], b: list[str]) -> list[tuple[int, int]]:
     for i in range(n - 1, -1, -1):
         for j in range(m - 1, -1, -1):
             table[i][j] = (
-                table[i + 1][j + 1] + 1 if ka[i] == kb[j] and ka[i] else max(table[i + 1][j], table[i][j + 1])
+                table[i + 1][j + 1] + 1
+                if ka[i] == kb[j] and ka[i]
+                else max(table[i + 1][j], table[i][j + 1])
             )
     pairs, i, j = [], 0, 0
     while i < n and j < m:
@@ -133,7 +137,9 @@ def _split_position(rows: list[tuple[str, ...]], width: int) -> int | None:
     return votes.most_common(1)[0][0] if votes else None
 
 
-def repair_split_columns(rows: list[tuple[str, ...]], width: int) -> tuple[list[tuple[str, ...]], set[int]]:
+def repair_split_columns(
+    rows: list[tuple[str, ...]], width: int
+) -> tuple[list[tuple[str, ...]], set[int]]:
     """Merge the split column back into one cell in every row; return the rows and the
     indices of the rows that were repaired.
 
@@ -255,7 +261,9 @@ def _cell_for(cells: tuple[str, ...], roles: tuple[str | None, ...], role: str) 
     return next((cells[i] for i, r in enumerate(roles) if r == role and i < len(cells)), "")
 
 
-def cells_by_role(cells: tuple[str, ...], roles: tuple[str | None, ...]) -> tuple[dict[str, list[str]], list[str]]:
+def cells_by_role(
+    cells: tuple[str, ...], roles: tuple[str | None, ...]
+) -> tuple[dict[str, list[str]], list[str]]:
     """Cell paragraphs keyed by role. A row with fewer cells than the header lost its empty
     middle cells in extraction: its leading cells keep their columns, its last cell is the
     last column."""
@@ -292,7 +300,9 @@ def find_header(blocks: list[Block]) -> tuple[int, tuple[str | None, ...]] | Non
     return None
 
 
-def build_rows(blocks: list[Block], roles: tuple[str | None, ...]) -> tuple[list[LogicalRow], list[str]]:
+def build_rows(
+    blocks: list[Block], roles: tuple[str | None, ...]
+) -> tuple[list[LogicalRow], list[str]]:
     """Walk the blocks after the header, tracking sections and joining continuations."""
     rows: list[LogicalRow] = []
     warnings: list[str] = []
@@ -332,7 +342,9 @@ def build_rows(blocks: list[Block], roles: tuple[str | None, ...]) -> tuple[list
             )
             broken = False
         elif kind is Kind.STRAY:
-            warnings.append(f"row outside the plan ignored: {' | '.join(map(clean_text, cells))[:80]!r}")
+            warnings.append(
+                f"row outside the plan ignored: {' | '.join(map(clean_text, cells))[:80]!r}"
+            )
         elif kind is Kind.CONTINUATION:
             if not rows:
                 warnings.append(f"text before the first item dropped: {text[:60]!r}")

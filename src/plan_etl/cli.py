@@ -26,11 +26,17 @@ err = Console(stderr=True)
 
 @app.command("ingest")
 def ingest_command(
-    raw_dir: Annotated[Path, typer.Argument(help="Folder of decrees (.pdf .docx .txt .md), read recursively.")],
+    raw_dir: Annotated[
+        Path, typer.Argument(help="Folder of decrees (.pdf .docx .txt .md), read recursively.")
+    ],
     out: Annotated[Path, typer.Option("--out", help="Dataset folder.")] = Path("normalized"),
-    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Worker processes (default: cores).")] = None,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", help="Worker processes (default: cores).")
+    ] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Re-parse every file.")] = False,
-    cache_dir: Annotated[Path | None, typer.Option(help="Cache folder (default: OUT/.cache).")] = None,
+    cache_dir: Annotated[
+        Path | None, typer.Option(help="Cache folder (default: OUT/.cache).")
+    ] = None,
     timeout: Annotated[float, typer.Option(help="Seconds allowed per file.")] = DEFAULT_TIMEOUT,
 ) -> None:
     """Read every decree under RAW_DIR and write the dataset to OUT (atomically)."""
@@ -71,7 +77,9 @@ def ingest_command(
 
 @app.command("schemas")
 def schemas_command(
-    out: Annotated[Path, typer.Option("--out", help="Folder for the JSON Schema files.")] = Path("schemas"),
+    out: Annotated[Path, typer.Option("--out", help="Folder for the JSON Schema files.")] = Path(
+        "schemas"
+    ),
 ) -> None:
     """Regenerate schemas/*.json from the pydantic models."""
     for path in export_schemas(out):

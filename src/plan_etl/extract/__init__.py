@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from plan_etl.extract.base import Block, Extractor, ExtractError, RawDocument
+from plan_etl.extract.base import Block, ExtractError, Extractor, RawDocument
 from plan_etl.extract.docx import DocxExtractor
 from plan_etl.extract.pdf import PdfExtractor
 from plan_etl.extract.text import TextExtractor

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from plan_etl.extract.base import Block, Extractor, ExtractError, RawDocument
+from plan_etl.extract.base import Block, ExtractError, Extractor, RawDocument
 
 _MD_SEPARATOR = re.compile(r"^\|?[\s:|-]*-{2,}[\s:|-]*$")
 _MD_ROW = re.compile(r"^(?:[-*+]\s+)?\|")
