@@ -1,0 +1,31 @@
+"""The ingest command as a user runs it: summary line, failures listed, exit codes."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from conftest import SEEDS
+from typer.testing import CliRunner
+
+from plan_etl.cli import app
+
+
+def test_ingest_summary_and_exit_codes(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(SEEDS[0], raw / SEEDS[0].name)
+    (raw / "notes.json").write_text("{}")
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["ingest", str(raw), "--out", str(out), "--jobs", "1"])
+    assert res.exit_code == 0, res.output
+    assert "failed notes.json: unsupported file format '.json'" in res.output
+    assert "2 files: 1 ok, 0 partial, 1 failed; 41 rows" in res.output
+    assert (out / "activities.parquet").exists()
+    strict = CliRunner().invoke(app, ["ingest", str(raw), "--out", str(out), "--strict"])
+    assert strict.exit_code == 1
+
+
+def test_ingest_usage_error_for_missing_folder(tmp_path: Path) -> None:
+    res = CliRunner().invoke(app, ["ingest", str(tmp_path / "nope")])
+    assert res.exit_code == 2
