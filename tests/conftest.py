@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,26 @@ def diff_against_gold(rows: list[dict], stem: str) -> list[str]:
             if mine.get(col) != value:
                 problems.append(f"{want['item_number']} {col}: {mine.get(col)!r} != {value!r}")
     return problems
+
+
+@pytest.fixture(scope="session")
+def seed_raw(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A raw folder holding the five seed dumps."""
+    raw = tmp_path_factory.mktemp("seed-raw")
+    for path in SEEDS:
+        shutil.copy(path, raw / path.name)
+    return raw
+
+
+@pytest.fixture(scope="session")
+def seed_dataset(seed_raw: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seeds ingested once for the whole session; read it, never change it (copy it)."""
+    from plan_etl.pipeline import ingest
+
+    out = tmp_path_factory.mktemp("seed-dataset")
+    summary = ingest(seed_raw, out, jobs=2, cache_dir=seed_raw.parent / "seed-cache")
+    assert summary.statuses["failed"] == 0 and summary.rows == 263
+    return out
 
 
 @pytest.fixture(params=SEEDS, ids=lambda p: p.stem)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -37,18 +36,13 @@ ARROW_TO_TABLE_SCHEMA = {
 
 
 @pytest.fixture(scope="module")
-def raw(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("raw")
-    for seed in SEEDS:
-        shutil.copy(seed, folder / seed.name)
-    return folder
+def raw(seed_raw: Path) -> Path:
+    return seed_raw
 
 
 @pytest.fixture(scope="module")
-def dataset(raw: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("dataset")
-    ingest(raw, out, jobs=2, cache_dir=raw.parent / "cache")
-    return out
+def dataset(seed_dataset: Path) -> Path:
+    return seed_dataset
 
 
 @pytest.fixture(scope="module")

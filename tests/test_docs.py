@@ -14,9 +14,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import SEEDS
-
-from plan_etl.pipeline import ingest
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "analysts.md"
 BLOCK = re.compile(r"```(python|text)\n(.*?)```", re.S)
@@ -34,12 +31,10 @@ def examples() -> list[tuple[str, str | None]]:
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    raw = tmp_path_factory.mktemp("raw")
-    for seed in SEEDS:
-        shutil.copy(seed, raw / seed.name)
+def workdir(seed_dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder whose normalized/ is the seed dataset, as the examples expect."""
     work = tmp_path_factory.mktemp("work")
-    ingest(raw, work / "normalized", jobs=2)
+    shutil.copytree(seed_dataset, work / "normalized")
     return work
 
 

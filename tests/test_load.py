@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,25 +9,13 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from conftest import SEEDS
 
 import plan_etl
-from plan_etl.pipeline import ingest
 
 
 @pytest.fixture(scope="module")
-def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    raw = tmp_path_factory.mktemp("raw")
-    for seed in SEEDS:
-        shutil.copy(seed, raw / seed.name)
-    out = tmp_path_factory.mktemp("dataset")
-    ingest(raw, out, jobs=2)
-    return out
-
-
-@pytest.fixture(scope="module")
-def dataset(folder: Path) -> plan_etl.Dataset:
-    return plan_etl.load(folder)
+def dataset(seed_dataset: Path) -> plan_etl.Dataset:
+    return plan_etl.load(seed_dataset)
 
 
 def test_ids_and_statuses_are_categoricals_with_every_allowed_value(
@@ -55,10 +42,10 @@ def test_dates_integers_and_lists(dataset: plan_etl.Dataset) -> None:
     assert all(isinstance(v, list) for v in docs["amends"])
 
 
-def test_values_equal_the_parquet(dataset: plan_etl.Dataset, folder: Path) -> None:
+def test_values_equal_the_parquet(dataset: plan_etl.Dataset, seed_dataset: Path) -> None:
     """The dtypes change, the values do not."""
     for name, frame in dataset._asdict().items():
-        table = pq.read_table(folder / f"{name}.parquet")
+        table = pq.read_table(seed_dataset / f"{name}.parquet")
         assert list(frame.columns) == table.column_names
         for column in ("doc_id", "catalogue_id", "match_status", "page_first", "deadline_date"):
             if column not in frame:

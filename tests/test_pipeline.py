@@ -17,34 +17,22 @@ from plan_etl.pipeline import ingest
 from plan_etl.write import arrow_schema
 
 
-@pytest.fixture(scope="module")
-def seed_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    raw = tmp_path_factory.mktemp("raw")
-    for seed in SEEDS:
-        shutil.copy(seed, raw / seed.name)
-    out = tmp_path_factory.mktemp("out")
-    summary = ingest(raw, out, jobs=2)
-    assert summary.statuses["failed"] == 0
-    assert summary.rows == 263
-    return out
-
-
-def test_parquet_columns_are_typed(seed_run: Path) -> None:
-    acts = pq.read_table(seed_run / "activities.parquet")
+def test_parquet_columns_are_typed(seed_dataset: Path) -> None:
+    acts = pq.read_table(seed_dataset / "activities.parquet")
     assert acts.schema.field("deadline_date").type == pa.date32()
     assert acts.schema.field("row_index").type == pa.int32()
     assert acts.schema.field("responsible").type == pa.list_(pa.string())
     assert acts.schema.field("warnings").type == pa.list_(pa.string())
-    docs = pq.read_table(seed_run / "documents.parquet")
+    docs = pq.read_table(seed_dataset / "documents.parquet")
     assert docs.schema.field("act_date").type == pa.date32()
     assert pa.types.is_list(docs.schema.field("amends").type)
     for name in ("activities", "documents", "catalogue"):
-        meta = pq.read_schema(seed_run / f"{name}.parquet").metadata
+        meta = pq.read_schema(seed_dataset / f"{name}.parquet").metadata
         assert meta[b"schema_version"] == SCHEMA_VERSION.encode()
 
 
-def test_rows_and_values_follow_gold(seed_run: Path) -> None:
-    acts = pq.read_table(seed_run / "activities.parquet").to_pylist()
+def test_rows_and_values_follow_gold(seed_dataset: Path) -> None:
+    acts = pq.read_table(seed_dataset / "activities.parquet").to_pylist()
     by_file: dict[str, list[dict]] = {}
     for a in acts:
         by_file.setdefault(a["source_file"], []).append(a)
@@ -61,15 +49,15 @@ def test_rows_and_values_follow_gold(seed_run: Path) -> None:
         assert [r["deadline_date"] for r in rows] == want_dates
 
 
-def test_documents_one_row_per_decree(seed_run: Path) -> None:
-    docs = pq.read_table(seed_run / "documents.parquet").to_pylist()
+def test_documents_one_row_per_decree(seed_dataset: Path) -> None:
+    docs = pq.read_table(seed_dataset / "documents.parquet").to_pylist()
     assert [d["source_file"] for d in docs] == [s.name for s in SEEDS]
     assert {d["status"] for d in docs} == {"ok"}
     assert [d["row_count"] for d in docs] == [41, 60, 34, 69, 59]
     assert all(len(d["doc_id"]) == 16 and len(d["sha256"]) == 64 for d in docs)
 
 
-def test_same_input_same_output_and_warm_cache(seed_run: Path, tmp_path: Path) -> None:
+def test_same_input_same_output_and_warm_cache(seed_dataset: Path, tmp_path: Path) -> None:
     raw = tmp_path / "raw"
     raw.mkdir()
     for seed in SEEDS:
@@ -80,7 +68,7 @@ def test_same_input_same_output_and_warm_cache(seed_run: Path, tmp_path: Path) -
     for name in ("activities", "documents", "catalogue"):
         a = pq.read_table(tmp_path / "a" / f"{name}.parquet")
         b = pq.read_table(tmp_path / "b" / f"{name}.parquet")
-        c = pq.read_table(seed_run / f"{name}.parquet")
+        c = pq.read_table(seed_dataset / f"{name}.parquet")
         assert a.equals(b) and a.equals(c)
 
 

@@ -18,18 +18,12 @@ from typer.testing import CliRunner
 from plan_etl.catalogue import catalogue
 from plan_etl.cli import app
 from plan_etl.loader import load
-from plan_etl.pipeline import ingest
 from plan_etl.report import render_report
 
 
 @pytest.fixture(scope="module")
-def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    raw = tmp_path_factory.mktemp("raw")
-    for seed in SEEDS:
-        shutil.copy(seed, raw / seed.name)
-    out = tmp_path_factory.mktemp("dataset")
-    ingest(raw, out, jobs=2)
-    return out
+def dataset(seed_dataset: Path) -> Path:
+    return seed_dataset
 
 
 @pytest.fixture(scope="module")
