@@ -2,6 +2,7 @@
 #   make ingest  -- set up .venv and build normalized/ from raw/
 #   make test    -- set up .venv and run the test suite
 #   make validate -- re-read every decree in raw/ and check it and normalized/ (exit 1 on errors)
+#   make bench   -- time ingest on a generated corpus of 320 decrees (bench/RESULTS.md)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -25,6 +26,12 @@ test: $(STAMP)
 
 validate: $(STAMP)
 	$(BIN)/plan-etl validate raw/
+
+# ~8 min on 2 cores: builds bench/out/corpus once (320 decree PDFs, ~2,600 pages), then
+# times pdfplumber's floor and plan-etl ingest --jobs 1 / --jobs 2 / warm cache side by side.
+bench: $(STAMP)
+	$(BIN)/python bench/make_corpus.py
+	$(BIN)/python bench/run.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pyarrow as pa
@@ -12,6 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import SEEDS, gold
 
+import plan_etl
 from plan_etl.models import SCHEMA_VERSION
 from plan_etl.pipeline import ingest
 from plan_etl.write import arrow_schema
@@ -155,3 +158,108 @@ def test_temporaries_of_killed_runs_are_cleaned(tmp_path: Path) -> None:
     (tmp_path / "raw").mkdir()
     ingest(tmp_path / "raw", out)
     assert not dead.exists() and alive.exists()
+
+
+# --- scale: bounded memory, row groups, lazy imports -------------------------------------------
+
+
+class _InlinePool:
+    """Stands in for pebble's pool: runs each task when it is scheduled and records how many
+    results were scheduled but not yet taken, the most the real pool could hold in memory."""
+
+    outstanding = 0
+    most = 0
+
+    def __init__(self, max_workers: int) -> None:
+        type(self).outstanding = type(self).most = 0
+
+    def __enter__(self) -> _InlinePool:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        pass
+
+    def schedule(self, fn, args, timeout):  # type: ignore[no-untyped-def]
+        from concurrent.futures import Future
+
+        pool = type(self)
+        pool.outstanding += 1
+        pool.most = max(pool.most, pool.outstanding)
+        future: Future = Future()
+        future.set_result(fn(*args))
+        original = future.result
+
+        def result(*a: object) -> object:
+            pool.outstanding -= 1
+            return original(*a)
+
+        future.result = result  # type: ignore[method-assign]
+        return future
+
+
+def test_files_in_flight_are_bounded(
+    seed_dataset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for n, seed in enumerate(SEEDS * 3):  # 15 distinct files (a number in each)
+        (raw / f"{n:02d}-{seed.name}").write_bytes(seed.read_bytes() + f"\n{n}\n".encode())
+    monkeypatch.setattr("pebble.ProcessPool", _InlinePool)
+    monkeypatch.setattr("plan_etl.pipeline.window_size", lambda jobs: 3)
+    summary = ingest(raw, tmp_path / "out", jobs=2, use_cache=False)
+    assert summary.parsed == 15 and summary.statuses["failed"] == 0
+    assert _InlinePool.most == 3
+
+
+def test_warm_run_reads_one_cached_result_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for seed in SEEDS:
+        shutil.copy(seed, raw / seed.name)
+    ingest(raw, tmp_path / "out", jobs=1)
+    from plan_etl.pipeline import ResultCache
+
+    loads: list[str] = []
+    get = ResultCache.get
+    monkeypatch.setattr(
+        ResultCache, "get", lambda self, s: loads.append(s.source_file) or get(self, s)
+    )
+    seen: list[int] = []
+    summary = ingest(raw, tmp_path / "out", jobs=1, on_file=lambda _: seen.append(len(loads)))
+    assert summary.cached == 5
+    assert seen == [1, 2, 3, 4, 5]  # each written before the next is loaded
+
+
+def test_tables_are_written_in_row_groups_not_per_file(
+    seed_dataset: Path, seed_raw: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("documents", "activities"):
+        assert pq.ParquetFile(seed_dataset / f"{name}.parquet").metadata.num_row_groups == 1
+    monkeypatch.setattr("plan_etl.write.ROW_GROUP_ROWS", 50)
+    ingest(seed_raw, tmp_path / "out", jobs=1, use_cache=False)
+    small = pq.ParquetFile(tmp_path / "out" / "activities.parquet")
+    assert small.metadata.num_row_groups == 6  # 263 rows
+    assert small.read().equals(pq.read_table(seed_dataset / "activities.parquet"))
+
+
+def test_backends_load_on_first_use() -> None:
+    """`plan-etl` starts without pdfplumber, python-docx or pebble (a warm run needs none),
+    and the lazy registry agrees with what each extractor declares."""
+    code = (
+        "import sys, plan_etl.cli\n"
+        "from pathlib import Path\n"
+        "assert not {'pdfplumber', 'docx', 'pebble'} & set(sys.modules), sys.modules.keys()\n"
+        "from plan_etl.extract import SUFFIXES, extractor_for\n"
+        "for s in SUFFIXES: assert s in extractor_for(Path('x' + s)).suffixes\n"
+        "assert 'pdfplumber' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_parser_version_ignores_only_modules_that_exist() -> None:
+    from plan_etl.pipeline import _NOT_PARSING
+
+    package = Path(plan_etl.__file__).parent
+    assert all((package / name).is_file() for name in _NOT_PARSING)

@@ -14,14 +14,14 @@ import os
 import pickle
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-
-from pebble import ProcessExpired, ProcessPool
+from typing import TYPE_CHECKING
 
 from plan_etl import __version__
 from plan_etl.assemble import assemble
@@ -31,6 +31,9 @@ from plan_etl.extract import ExtractError, extractor_for
 from plan_etl.models import Activity, Document
 from plan_etl.normalize.records import Source, build_records, failed_document
 from plan_etl.write import DatasetWriter
+
+if TYPE_CHECKING:
+    from pebble import ProcessPool
 
 DEFAULT_TIMEOUT = 120.0
 _FORMATS = {".pdf": "pdf", ".docx": "docx", ".txt": "txt", ".md": "md"}
@@ -60,15 +63,25 @@ class RunSummary:
         return sum(self.statuses.values())
 
 
+# Modules that only present, check or write what the parse produced: a change to them does
+# not change a file's records, so it must not throw away the whole cache.
+_NOT_PARSING = frozenset(
+    {"cli.py", "validate.py", "report.py", "loader.py", "write.py", "datapackage.py", "schemas.py"}
+)
+
+
 @cache
 def parser_version() -> str:
     """A fingerprint of the code and data that turn a file into records: any change to
-    them invalidates the cache."""
+    them invalidates the cache (a new module counts until it is listed in `_NOT_PARSING`)."""
     digest = hashlib.sha256(__version__.encode())
     package = resources.files("plan_etl")
     for path in sorted(Path(str(package)).rglob("*")):
-        if path.suffix in (".py", ".toml", ".json") and "__pycache__" not in path.parts:
-            digest.update(path.relative_to(str(package)).as_posix().encode())
+        rel = path.relative_to(str(package)).as_posix()
+        if rel in _NOT_PARSING or "__pycache__" in path.parts:
+            continue
+        if path.suffix in (".py", ".toml", ".json"):
+            digest.update(rel.encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -134,6 +147,10 @@ class ResultCache:
             return None
         return self.directory / f"{source.sha256}-{parser_version()}.pkl"
 
+    def has(self, source: Source) -> bool:
+        path = self._path(source)
+        return bool(path and path.exists())
+
     def get(self, source: Source) -> FileResult | None:
         path = self._path(source)
         if not path or not path.exists():
@@ -163,42 +180,119 @@ def _relocated(result: FileResult, source: Source) -> FileResult:
     )
 
 
+@dataclass(slots=True)
+class _Item:
+    """One file of the run: its identity, and a verdict already reached without parsing
+    (duplicate, unreadable) or whether a cached result waits for it."""
+
+    path: Path
+    source: Source
+    verdict: FileResult | None = None
+    cached: bool = False
+
+
+def _plan(files: list[Path], raw_dir: Path, cache: ResultCache) -> list[_Item]:
+    """Every file's identity and what to do with it. Cached results are not loaded here:
+    they are read one at a time as they are written, so a warm run over a huge corpus holds
+    one decree's records at a time."""
+    seen: dict[str, str] = {}
+    items = []
+    for path in files:
+        source, error = identify(path, raw_dir)
+        item = _Item(path, source)
+        if error:
+            item.verdict = FileResult(failed_document(source, error), [])
+        elif source.sha256 in seen:
+            dup = f"duplicate of {seen[source.sha256]} (same bytes)"
+            item.verdict = FileResult(failed_document(source, dup), [])
+        else:
+            seen[source.sha256] = source.source_file
+            item.cached = cache.has(source)
+        items.append(item)
+    return items
+
+
+def default_jobs() -> int:
+    """The cores this process may run on (the affinity mask, not the host's count, which
+    a container or `taskset` may restrict)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def window_size(jobs: int) -> int:
+    """How many files may be scheduled ahead of the one being written: enough to keep every
+    worker busy while one slow file holds up the ordered output, few enough that finished
+    results waiting their turn stay a handful of decrees in memory."""
+    return 4 * jobs
+
+
+def _preload_extractors(paths: Iterable[Path]) -> None:
+    """Import the backends the files to parse need (pdfplumber, python-docx) once, in the
+    parent, so the forked workers share them instead of each importing its own."""
+    for suffix in {p.suffix.lower() for p in paths}:
+        with suppress(ExtractError):
+            extractor_for(Path(f"x{suffix}"))
+
+
 def _results(
     files: list[Path], raw_dir: Path, cache: ResultCache, jobs: int, timeout: float
 ) -> Iterator[tuple[FileResult, bool]]:
-    """(result, parsed?) per file, in the order of `files`."""
+    """(result, parsed?) per file, in the order of `files`.
+
+    Files to parse are scheduled in that same order, at most `window_size(jobs)` ahead of
+    the file being yielded, so memory does not grow with the corpus however the workers'
+    finishing order differs from the writing order.
+    """
     load_catalogue()  # warm the matcher's data once; forked workers share it
-    seen: dict[str, str] = {}
-    plan: list[tuple[Source, FileResult | None, Path]] = []
-    for path in files:
-        source, error = identify(path, raw_dir)
-        if error:
-            plan.append((source, FileResult(failed_document(source, error), []), path))
-        elif source.sha256 in seen:
-            dup = f"duplicate of {seen[source.sha256]} (same bytes)"
-            plan.append((source, FileResult(failed_document(source, dup), []), path))
-        else:
-            seen[source.sha256] = source.source_file
-            plan.append((source, cache.get(source), path))
-    todo = [(source, path) for source, result, path in plan if result is None]
-    if not todo:
-        yield from ((result, False) for _, result, _ in plan if result is not None)
-        return
-    with ProcessPool(max_workers=max(1, min(jobs, len(todo)))) as pool:
-        futures = {
-            source.doc_id: pool.schedule(process_file, args=(path, source), timeout=timeout)
-            for source, path in todo
-        }
-        for source, result, _path in plan:
-            if result is not None:
-                yield result, False
+    items = _plan(files, raw_dir, cache)
+    to_parse = [i for i, item in enumerate(items) if item.verdict is None and not item.cached]
+    with ExitStack() as stack:
+        pool: ProcessPool | None = None
+        futures: dict[int, object] = {}
+        pending = iter(to_parse)  # indices of files not yet scheduled, in order
+
+        def schedule(index: int) -> None:
+            nonlocal pool
+            if pool is None:
+                from pebble import ProcessPool  # asyncio and all: only a run that parses pays
+
+                _preload_extractors(items[i].path for i in to_parse)
+                workers = max(1, min(jobs, len(to_parse) or 1))
+                pool = stack.enter_context(ProcessPool(max_workers=workers))
+            item = items[index]
+            futures[index] = pool.schedule(
+                process_file, args=(item.path, item.source), timeout=timeout
+            )
+
+        def top_up() -> None:
+            while len(futures) < window_size(jobs):
+                index = next(pending, None)
+                if index is None:
+                    return
+                schedule(index)
+
+        for index, item in enumerate(items):
+            if item.verdict is not None:
+                yield item.verdict, False
                 continue
-            result = _wait(futures[source.doc_id], source, timeout)
-            cache.put(source, result)
+            if item.cached:
+                result = cache.get(item.source)
+                if result is not None:
+                    yield result, False
+                    continue
+                schedule(index)  # an unreadable cache entry: parse the file after all
+            top_up()
+            result = _wait(futures.pop(index), item.source, timeout)
+            top_up()  # keep the workers busy while this result is written
+            cache.put(item.source, result)
             yield result, True
 
 
 def _wait(future: object, source: Source, timeout: float) -> FileResult:
+    from pebble import ProcessExpired
+
     try:
         return future.result()  # type: ignore[attr-defined]
     except FutureTimeout:
@@ -230,7 +324,7 @@ def ingest(
     cache = ResultCache((cache_dir or out_dir / ".cache") if use_cache else None)
     summary = RunSummary()
     with DatasetWriter(out_dir) as writer:
-        for result, parsed in _results(files, raw_dir, cache, jobs or os.cpu_count() or 1, timeout):
+        for result, parsed in _results(files, raw_dir, cache, jobs or default_jobs(), timeout):
             writer.write("documents", [result.document])
             writer.write("activities", result.activities)
             doc = result.document

@@ -1,0 +1,382 @@
+"""Benchmark plan-etl ingest against pdfplumber's own floor, side by side, in one run.
+
+    python bench/run.py [--corpus bench/out/corpus] [--no-floor2]
+
+Runs, each as its own subprocess on the corpus that bench/make_corpus.py built:
+
+  (a)  floor, 1 process   bench/floor.py: pdfplumber.open + extract_words on every page
+  (a2) floor, 2 processes the same split over two forked processes
+  (b)  ingest --jobs 1 --no-cache
+  (c)  ingest --jobs 2 into an empty cache: parses every file (as --no-cache does) and
+       also writes the cache
+  (d)  ingest --jobs 2 again: the warm re-run, everything from (c)'s cache
+
+How it measures: wall time around the subprocess; CPU time (user + sys) and the largest
+resident set of any one process from os.wait4, whose rusage covers the process and every
+descendant it waited for (pebble joins its workers, so they count); and, because two
+workers and the parent are alive at once, the peak of the summed proportional set size
+(PSS, which splits pages shared after fork between the processes sharing them) of the whole
+process tree, sampled from /proc every 50 ms. Children run with Python's default bytecode
+caching (PYTHONDONTWRITEBYTECODE is dropped from their environment), as an installed
+plan-etl would.
+
+Checks: (b), (c) and (d) write equal Parquet tables (same rows, same order); every decree
+yields the number of plan rows make_corpus.py drew. Prints a table and writes
+bench/out/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from importlib.metadata import version
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+BENCH = Path(__file__).resolve().parent
+OUT = BENCH / "out"
+TABLES = ("documents", "activities", "catalogue")
+SUMMARY = re.compile(r"(\d+) parsed, (\d+) from cache")
+
+
+# --- measuring a subprocess --------------------------------------------------------------------
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as fh:
+                found += [int(c) for c in fh.read().split()]
+    except OSError:
+        pass
+    return found
+
+
+def _pss_kb(pid: int) -> int:
+    """Proportional set size of one process (RSS where smaps_rollup is missing)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    try:
+        with open(f"/proc/{pid}/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+    except OSError:
+        return 0
+
+
+class TreeSampler(threading.Thread):
+    """Peak summed PSS of a process and all its descendants, sampled every `every` s."""
+
+    def __init__(self, pid: int, every: float = 0.05) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.every = pid, every
+        self.peak_kb = 0
+        self.peak_processes = 0
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        while not self._done.is_set():
+            pids, todo = [], [self.pid]
+            while todo:
+                pid = todo.pop()
+                pids.append(pid)
+                todo += _children(pid)
+            total = sum(_pss_kb(pid) for pid in pids)
+            if total > self.peak_kb:
+                self.peak_kb, self.peak_processes = total, len(pids)
+            self._done.wait(self.every)
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join()
+
+
+def measure(cmd: list[str], env: dict[str, str]) -> dict:
+    """Run `cmd`; its wall and CPU time, peak memory, exit code and output."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env)
+        sampler = TreeSampler(proc.pid)
+        sampler.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        sampler.stop()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode()
+    return {
+        "cmd": " ".join(cmd),
+        "wall_s": round(wall, 3),
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 3),
+        "max_rss_mb": round(usage.ru_maxrss / 1024, 1),  # Linux reports kB
+        "tree_pss_mb": round(sampler.peak_kb / 1024, 1),
+        "tree_processes": sampler.peak_processes,
+        "returncode": proc.returncode,
+        "stdout": stdout,
+        "stderr": stderr,
+    }
+
+
+# --- the runs ----------------------------------------------------------------------------------
+
+
+def machine() -> dict:
+    cpu = "unknown"
+    with open("/proc/cpuinfo") as fh:
+        for line in fh:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as fh:
+        mem_kb = int(fh.readline().split()[1])
+    return {
+        "cores": len(os.sched_getaffinity(0)),
+        "cpu": cpu,
+        "memory_gb": round(mem_kb / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "libraries": {
+            name: version(name) for name in ("pdfplumber", "pdfminer.six", "pyarrow", "pydantic")
+        },
+    }
+
+
+def plan_etl() -> list[str]:
+    script = Path(sys.executable).parent / "plan-etl"
+    found = str(script) if script.exists() else shutil.which("plan-etl")
+    if not found:
+        sys.exit("plan-etl is not installed in this environment (make setup)")
+    return [found]
+
+
+def check(run: dict, name: str) -> None:
+    if run["returncode"] != 0:
+        sys.exit(f"{name} failed (exit {run['returncode']}):\n{run['stderr'][-2000:]}")
+
+
+def parsed_cached(run: dict) -> tuple[int, int]:
+    match = SUMMARY.search(run["stderr"])
+    if not match:
+        sys.exit(f"no summary line in plan-etl's output:\n{run['stderr'][-2000:]}")
+    return int(match.group(1)), int(match.group(2))
+
+
+def tables_equal(a: Path, b: Path) -> dict[str, bool]:
+    return {
+        t: pq.read_table(a / f"{t}.parquet").equals(pq.read_table(b / f"{t}.parquet"))
+        for t in TABLES
+    }
+
+
+def rows_as_drawn(out: Path, manifest: dict) -> dict:
+    """How faithfully the ingest read what make_corpus.py drew: decrees with another number
+    of rows, and rows whose item number or deadline differ from the drawn ones."""
+    drawn = {f["file"]: [tuple(r) for r in f["rows"]] for f in manifest["files"]}
+    cols = ["source_file", "item_number", "deadline_raw"]
+    read: dict[str, list[tuple]] = {}
+    for row in pq.read_table(out / "activities.parquet", columns=cols).to_pylist():
+        read.setdefault(row["source_file"], []).append(
+            (row["item_number"], row["deadline_raw"] or "")
+        )
+    count_differs, rows_differ = [], []
+    for name, want in drawn.items():
+        got = read.get(name, [])
+        if len(got) != len(want):
+            count_differs.append(f"{name}: {len(got)} rows read, {len(want)} drawn")
+        rows_differ += [
+            f"{name} {w[0]}: read {g!r}, drew {w!r}"
+            for g, w in zip(got, want, strict=False)
+            if g != w
+        ]
+    return {
+        "decrees": len(drawn),
+        "rows": sum(map(len, drawn.values())),
+        "decrees_count_differs": count_differs,
+        "rows_differ": len(rows_differ),
+        "rows_differ_examples": rows_differ[:10],
+    }
+
+
+def run_all(corpus: Path, floor2: bool) -> dict:
+    manifest = json.loads((corpus / "manifest.json").read_text())
+    raw = corpus / "raw"
+    work = OUT / "runs"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    py, cli = sys.executable, plan_etl()
+    load_before = os.getloadavg()
+    runs: dict[str, dict] = {}
+
+    def step(key: str, label: str, cmd: list[str]) -> dict:
+        print(f"  {label} …", end="", flush=True, file=sys.stderr)
+        run = measure(cmd, env)
+        check(run, label)
+        run["label"] = label
+        runs[key] = run
+        print(f" {run['wall_s']:.1f} s", file=sys.stderr)
+        return run
+
+    floor_cmd = [py, str(BENCH / "floor.py"), str(raw)]
+    floor = step("a", "(a) floor: pdfplumber open + extract_words, 1 process", floor_cmd)
+    pages = json.loads(floor["stdout"])["pages"]
+    if pages != manifest["pages"]:
+        sys.exit(f"floor read {pages} pages, the manifest says {manifest['pages']}")
+    if floor2:
+        step("a2", "(a2) floor, 2 processes", [*floor_cmd, "--jobs", "2"])
+    ingest = [*cli, "ingest", str(raw)]
+    step(
+        "b",
+        "(b) plan-etl ingest --jobs 1 --no-cache",
+        [*ingest, "--out", str(work / "b"), "--jobs", "1", "--no-cache"],
+    )
+    cache = ["--cache-dir", str(work / "cache")]
+    step(
+        "c",
+        "(c) plan-etl ingest --jobs 2, empty cache",
+        [*ingest, "--out", str(work / "c"), "--jobs", "2", *cache],
+    )
+    warm_label = "(d) plan-etl ingest --jobs 2, warm cache"
+    warm_cmd = [*ingest, "--out", str(work / "d"), "--jobs", "2", *cache]
+    attempts = 1
+    while parsed_cached(step("d", warm_label, warm_cmd))[0]:
+        # the parser's code changed between (c) and (d) (someone editing src/): the run
+        # just made refilled the cache, so the next one is warm
+        print("  (d) parsed files: the cache was stale, measuring again", file=sys.stderr)
+        attempts += 1
+        if attempts > 3:
+            sys.exit("the warm run kept parsing: is src/ being edited while the bench runs?")
+
+    parsed = {k: parsed_cached(runs[k]) for k in ("b", "c", "d")}
+    checks = {
+        "parsed_cached": parsed,
+        "b_equals_c": tables_equal(work / "b", work / "c"),
+        "b_equals_d": tables_equal(work / "b", work / "d"),
+        "read_as_drawn": rows_as_drawn(work / "b", manifest),
+        "attempts_warm": attempts,
+    }
+    for run in runs.values():
+        run.pop("stdout")
+        run["stderr"] = run["stderr"][-400:]
+    return {
+        "machine": machine(),
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "corpus": {k: manifest[k] for k in ("decrees", "pages", "items", "bytes")},
+        "runs": runs,
+        "checks": checks,
+    }
+
+
+# --- the report --------------------------------------------------------------------------------
+
+
+def summarise(results: dict) -> dict:
+    runs, pages = results["runs"], results["corpus"]["pages"]
+    a, b, c, d = runs["a"], runs["b"], runs["c"], runs["d"]
+    peak_mb = max(
+        max(r["tree_pss_mb"], r["max_rss_mb"]) for k, r in runs.items() if k in ("b", "c", "d")
+    )
+    figures = {
+        "ratio_b_over_a_wall": round(b["wall_s"] / a["wall_s"], 3),
+        "ratio_b_over_a_cpu": round(b["cpu_s"] / a["cpu_s"], 3),
+        "speedup_c_vs_b": round(b["wall_s"] / c["wall_s"], 3),
+        "warm_s": d["wall_s"],
+        "peak_memory_mb": peak_mb,
+    }
+    if "a2" in runs:
+        figures["speedup_floor2_vs_floor"] = round(a["wall_s"] / runs["a2"]["wall_s"], 3)
+    checks = results["checks"]
+    figures["targets"] = {
+        "(b)/(a) <= 1.3": figures["ratio_b_over_a_wall"] <= 1.3,
+        "(c) >= 1.8x faster than (b)": figures["speedup_c_vs_b"] >= 1.8,
+        "warm re-run < 2 s": d["wall_s"] < 2.0,
+        "peak memory < 1 GB": peak_mb < 1024,
+        "(b) == (c) == (d) tables": all(checks["b_equals_c"].values())
+        and all(checks["b_equals_d"].values()),
+    }
+    figures["pages_per_s"] = {k: round(pages / r["wall_s"], 1) for k, r in runs.items()}
+    return figures
+
+
+def table(results: dict) -> str:
+    runs, pages, fig = results["runs"], results["corpus"]["pages"], results["summary"]
+    lines = [
+        "| run | pages | wall s | pages/s | CPU s | largest process MB | all processes MB (PSS) |",
+        "|---|--:|--:|--:|--:|--:|--:|",
+    ]
+    for key, run in runs.items():
+        lines.append(
+            f"| {run['label']} | {pages} | {run['wall_s']:.2f} | {fig['pages_per_s'][key]:.1f} "
+            f"| {run['cpu_s']:.1f} | {run['max_rss_mb']:.0f} | {run['tree_pss_mb']:.0f} |"
+        )
+    lines += [
+        "",
+        f"- (b)/(a): **{fig['ratio_b_over_a_wall']:.2f}** wall time, "
+        f"{fig['ratio_b_over_a_cpu']:.2f} CPU time",
+        f"- (c) vs (b): **{fig['speedup_c_vs_b']:.2f}×** faster"
+        + (
+            f" (the floor on 2 processes: {fig['speedup_floor2_vs_floor']:.2f}×)"
+            if "speedup_floor2_vs_floor" in fig
+            else ""
+        ),
+        f"- warm re-run (d): **{fig['warm_s']:.2f} s** for {results['corpus']['decrees']} decrees",
+        f"- peak memory of an ingest: **{fig['peak_memory_mb']:.0f} MB**",
+        "",
+        "| target | met |",
+        "|---|---|",
+        *(f"| {name} | {'yes' if ok else '**no**'} |" for name, ok in fig["targets"].items()),
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--corpus", type=Path, default=OUT / "corpus")
+    parser.add_argument("--no-floor2", action="store_true", help="skip the 2-process floor")
+    args = parser.parse_args()
+    if not (args.corpus / "manifest.json").exists():
+        sys.exit(f"no corpus in {args.corpus}: run bench/make_corpus.py first (make bench does)")
+    started = time.perf_counter()
+    results = run_all(args.corpus, not args.no_floor2)
+    results["summary"] = summarise(results)
+    results["bench_seconds"] = round(time.perf_counter() - started, 1)
+    (OUT / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=1))
+    m, corpus = results["machine"], results["corpus"]
+    load = results["load_average_before"][0], results["load_average_after"][0]
+    print(
+        f"\n{corpus['decrees']} decrees, {corpus['pages']} PDF pages, {corpus['items']} plan rows; "
+        f"{m['cores']} cores {m['cpu']}, {m['memory_gb']} GB, Python {m['python']}; "
+        f"load average {load[0]} before, {load[1]} after\n"
+    )
+    print(table(results))
+    fidelity = results["checks"]["read_as_drawn"]
+    differs = len(fidelity["decrees_count_differs"])
+    print(
+        f"\nread as drawn: {differs} of {fidelity['decrees']} decrees with another row count,"
+        f" {fidelity['rows_differ']} of {fidelity['rows']} rows with "
+        "another item number or deadline"
+    )
+    for example in (fidelity["decrees_count_differs"] + fidelity["rows_differ_examples"])[:5]:
+        print(f"  {example}")
+    print(f"\nbench took {results['bench_seconds']:.0f} s; figures in {OUT / 'results.json'}")
+
+
+if __name__ == "__main__":
+    main()
