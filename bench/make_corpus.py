@@ -438,7 +438,7 @@ def specs(count: int) -> list[Spec]:
                 base=base,
                 region_stem=rng.choice(stems[kind]),
                 act_number=f"{rng.randint(10, 999)}-{rng.choice(['пп', 'р', 'рп', 'п'])}",
-                keep=rng.uniform(0.25, 0.75),
+                keep=rng.uniform(0.22, 0.66),
                 order=order,
                 headers={role: rng.choice(words) for role, words in HEADERS.items()},
                 font=rng.choice(fonts),

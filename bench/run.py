@@ -16,9 +16,11 @@ resident set of any one process from os.wait4, whose rusage covers the process a
 descendant it waited for (pebble joins its workers, so they count); and, because two
 workers and the parent are alive at once, the peak of the summed proportional set size
 (PSS, which splits pages shared after fork between the processes sharing them) of the whole
-process tree, sampled from /proc every 50 ms. Children run with Python's default bytecode
-caching (PYTHONDONTWRITEBYTECODE is dropped from their environment), as an installed
-plan-etl would.
+process tree, sampled from /proc every 50 ms. "Others' CPU" is what the rest of the machine
+used during the run (/proc/stat, minus the run's own CPU, plus hypervisor steal): on a quiet
+machine it is near 0; when it is not, the wall times are not to be trusted. Children run
+with Python's default bytecode caching (PYTHONDONTWRITEBYTECODE is dropped from their
+environment), as an installed plan-etl would.
 
 Checks: (b), (c) and (d) write equal Parquet tables (same rows, same order); every decree
 yields the number of plan rows make_corpus.py drew. Prints a table and writes
@@ -106,15 +108,28 @@ class TreeSampler(threading.Thread):
         self.join()
 
 
+def cpu_ticks() -> tuple[float, float]:
+    """Seconds of CPU the whole machine has used, and stolen by the hypervisor, since boot."""
+    with open("/proc/stat") as fh:
+        fields = [int(x) for x in fh.readline().split()[1:]]
+    hz = os.sysconf("SC_CLK_TCK")
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
+    return (user + nice + system + irq + softirq) / hz, steal / hz
+
+
 def measure(cmd: list[str], env: dict[str, str]) -> dict:
-    """Run `cmd`; its wall and CPU time, peak memory, exit code and output."""
+    """Run `cmd`; its wall and CPU time, peak memory, exit code and output, and how much CPU
+    the rest of the machine used meanwhile (other processes, and time the hypervisor stole),
+    which says how far a figure can be trusted on a shared machine."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        busy_before, steal_before = cpu_ticks()
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env)
         sampler = TreeSampler(proc.pid)
         sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - started
+        busy_after, steal_after = cpu_ticks()
         sampler.stop()
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
@@ -127,6 +142,8 @@ def measure(cmd: list[str], env: dict[str, str]) -> dict:
         "max_rss_mb": round(usage.ru_maxrss / 1024, 1),  # Linux reports kB
         "tree_pss_mb": round(sampler.peak_kb / 1024, 1),
         "tree_processes": sampler.peak_processes,
+        "others_cpu_s": round(busy_after - busy_before - usage.ru_utime - usage.ru_stime, 1),
+        "steal_s": round(steal_after - steal_before, 1),
         "returncode": proc.returncode,
         "stdout": stdout,
         "stderr": stderr,
@@ -318,13 +335,15 @@ def summarise(results: dict) -> dict:
 def table(results: dict) -> str:
     runs, pages, fig = results["runs"], results["corpus"]["pages"], results["summary"]
     lines = [
-        "| run | pages | wall s | pages/s | CPU s | largest process MB | all processes MB (PSS) |",
-        "|---|--:|--:|--:|--:|--:|--:|",
+        "| run | pages | wall s | pages/s | CPU s | largest process MB "
+        "| all processes MB (PSS) | others' CPU s |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for key, run in runs.items():
         lines.append(
             f"| {run['label']} | {pages} | {run['wall_s']:.2f} | {fig['pages_per_s'][key]:.1f} "
-            f"| {run['cpu_s']:.1f} | {run['max_rss_mb']:.0f} | {run['tree_pss_mb']:.0f} |"
+            f"| {run['cpu_s']:.1f} | {run['max_rss_mb']:.0f} | {run['tree_pss_mb']:.0f} "
+            f"| {run['others_cpu_s'] + run['steal_s']:.1f} |"
         )
     lines += [
         "",

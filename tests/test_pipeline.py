@@ -170,7 +170,7 @@ class _InlinePool:
     outstanding = 0
     most = 0
 
-    def __init__(self, max_workers: int) -> None:
+    def __init__(self, max_workers: int, **_: object) -> None:
         type(self).outstanding = type(self).most = 0
 
     def __enter__(self) -> _InlinePool:

