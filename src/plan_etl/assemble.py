@@ -13,13 +13,12 @@ N.M is a section after all).
 from __future__ import annotations
 
 import re
-import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cache
-from importlib import resources
 
+from plan_etl.data import load_toml
 from plan_etl.extract.base import Block
 from plan_etl.normalize.text import clean_text, join_fragments, paragraphs_of
 
@@ -36,9 +35,7 @@ NO_HEADER = "no plan table found: no row names the plan's columns (№, меро
 
 @cache
 def _role_words() -> tuple[tuple[str, tuple[str, ...]], ...]:
-    data = tomllib.loads(
-        resources.files("plan_etl.data").joinpath("headers.toml").read_text("utf-8")
-    )
+    data = load_toml("headers.toml")
     return tuple((r["name"], tuple(w.lower() for w in r["words"])) for r in data["role"])
 
 

@@ -9,13 +9,12 @@ matcher relies on: ids unique, templates known, every item's action word in the 
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any, get_args
 
+from plan_etl.data import load_toml
 from plan_etl.models import CatalogueItem, Template
 
 _TEMPLATES = frozenset(get_args(Template))
@@ -124,9 +123,7 @@ def _entry(
 @cache
 def catalogue() -> Catalogue:
     """The whole catalogue: entries in file order, sections, vocabulary (parsed once)."""
-    data = tomllib.loads(
-        resources.files("plan_etl.data").joinpath("catalogue.toml").read_text("utf-8")
-    )
+    data = load_toml("catalogue.toml")
     vocab = _vocabulary(data["text"])
     families = {f["id"]: f for f in data["family"]}
     sections: list[Section] = []

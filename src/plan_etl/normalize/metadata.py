@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tomllib
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 from pydantic import BaseModel, Field
 
+from plan_etl.data import load_toml
 from plan_etl.models import Amendment
 from plan_etl.normalize.dates import find_dates
 from plan_etl.normalize.text import clean_text
@@ -137,7 +136,7 @@ class _Acts:
 
 @cache
 def _acts() -> _Acts:
-    data = _toml("acts.toml")
+    data = load_toml("acts.toml")
     types = {t["stem"]: t["name"] for t in data["act_type"]}
     stems = "|".join(sorted(types, key=len, reverse=True))
     names = "|".join(t["name"].upper() for t in data["act_type"])
@@ -212,7 +211,7 @@ class _Found:
 @cache
 def _names() -> tuple[tuple[_Name, ...], tuple[_Name, ...]]:
     """Compiled case-form patterns of the regions and of the other proper names."""
-    data = _toml("regions.toml")
+    data = load_toml("regions.toml")
     endings = data["endings"]
     regions = tuple(_compile(r, endings) for r in data["region"])
     proper = tuple(_compile({"name": "", **p}, endings) for p in data["proper"])
@@ -336,8 +335,3 @@ def _amendments(sentence: str | None) -> list[Amendment]:
             )
         )
     return out
-
-
-@cache
-def _toml(name: str) -> dict:
-    return tomllib.loads(resources.files("plan_etl.data").joinpath(name).read_text("utf-8"))

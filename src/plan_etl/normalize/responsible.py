@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import itertools
 import re
-import tomllib
 from collections.abc import Callable, Mapping
 from functools import cache
-from importlib import resources
 
+from plan_etl.data import load_toml
 from plan_etl.normalize.text import clean_text
 
 _DEFINITION = re.compile(
@@ -41,23 +40,18 @@ _OPENERS, _CLOSERS = "(«", ")»"
 
 
 @cache
-def _data(name: str) -> dict:
-    return tomllib.loads(resources.files("plan_etl.data").joinpath(name).read_text("utf-8"))
-
-
-@cache
 def _common_abbreviations() -> dict[str, str]:
-    return dict(_data("abbreviations.toml")["abbreviations"])
+    return dict(load_toml("abbreviations.toml")["abbreviations"])
 
 
 @cache
 def _head_stems() -> tuple[str, ...]:
-    return tuple(_data("bodies.toml")["heads"]["stems"])
+    return tuple(load_toml("bodies.toml")["heads"]["stems"])
 
 
 @cache
 def _predicate_stems() -> tuple[str, ...]:
-    return tuple(_data("bodies.toml")["predicates"]["stems"])
+    return tuple(load_toml("bodies.toml")["predicates"]["stems"])
 
 
 # --- abbreviations a decree defines ----------------------------------------------------------
