@@ -263,3 +263,16 @@ def test_parser_version_ignores_only_modules_that_exist() -> None:
 
     package = Path(plan_etl.__file__).parent
     assert all((package / name).is_file() for name in _NOT_PARSING)
+
+
+def test_cache_entries_of_other_parser_versions_are_pruned(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(SEEDS[0], raw / SEEDS[0].name)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    stale = cache / f"{'0' * 64}-oldparserversion.pkl"
+    stale.write_bytes(b"from an older plan-etl")
+    summary = ingest(raw, tmp_path / "out", jobs=1, cache_dir=cache)
+    assert summary.parsed == 1
+    assert not stale.exists() and len(list(cache.glob("*.pkl"))) == 1

@@ -142,6 +142,16 @@ class ResultCache:
         self.directory = directory
         if directory:
             directory.mkdir(parents=True, exist_ok=True)
+            self.prune()
+
+    def prune(self) -> None:
+        """Drop entries of other parser versions: no run of this code can use them, and
+        without this the cache would grow with every parser change."""
+        assert self.directory is not None
+        keep = f"-{parser_version()}.pkl"
+        for entry in self.directory.glob("*.pkl"):
+            if not entry.name.endswith(keep):
+                entry.unlink(missing_ok=True)
 
     def _path(self, source: Source) -> Path | None:
         if not self.directory or not source.sha256:
