@@ -20,14 +20,13 @@ from functools import cache
 
 from plan_etl.data import load_toml
 from plan_etl.extract.base import Block
-from plan_etl.normalize.text import clean_text, join_fragments, paragraphs_of
+from plan_etl.normalize.text import clean_text, join_fragments, paragraphs_of, strip_markup
 
 ITEM_NUMBER = re.compile(r"^\d{1,3}(?:\.\d{1,3})*\.?[а-я]?$")
 SECTION_HEADING = re.compile(
     r"^(?:раздел\s+)?(?P<num>[IVXLCivxlc]{1,6}|\d{1,2})\s*[.)]\s*(?P<title>\S.*)$", re.IGNORECASE
 )
 _PAGE_NUMBER = re.compile(r"^[-–\s]*\d{1,4}[-–\s]*$")
-_MARKUP = re.compile(r"\*\*|__|^#+\s*")
 
 ROLES = ("number", "activity", "deadline", "responsible", "result")
 NO_HEADER = "no plan table found: no row names the plan's columns (№, мероприятие, срок …)"
@@ -223,7 +222,7 @@ class Kind(Enum):
 
 
 def _heading_text(text: str) -> str:
-    return clean_text(_MARKUP.sub("", text.replace("**", "")))
+    return clean_text(strip_markup(text))
 
 
 def classify_text(text: str) -> tuple[Kind, str]:

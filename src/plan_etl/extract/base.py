@@ -18,6 +18,14 @@ class ExtractError(Exception):
     """A file that cannot be read as a decree; the message is one line naming the cause."""
 
 
+def one_line(exc: BaseException) -> str:
+    """A library's exception as one line: the run's summary and `documents.error` are lines."""
+    # str() of a KeyError is the repr of its key; its message is the key itself
+    raw = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+    message = " ".join(str(raw).split())
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
 @dataclass(frozen=True, slots=True)
 class Block:
     """A table row (`cells`) or a paragraph outside any table (`text`), in reading order."""

@@ -27,7 +27,7 @@ from docx.oxml.ns import qn
 from docx.oxml.xmlchemy import BaseOxmlElement
 from lxml.etree import LxmlError
 
-from plan_etl.extract.base import Block, ExtractError, Extractor, RawDocument
+from plan_etl.extract.base import Block, ExtractError, Extractor, RawDocument, one_line
 
 _P, _TBL, _TR, _TC = qn("w:p"), qn("w:tbl"), qn("w:tr"), qn("w:tc")
 # Content controls and custom-XML tags wrap paragraphs, tables, rows or cells without
@@ -202,14 +202,6 @@ def body_blocks(body: BaseOxmlElement) -> list[Block]:
     return blocks
 
 
-def _one_line(exc: BaseException) -> str:
-    """A library's exception as one line: the run's summary and `documents.error` are lines."""
-    # str() of a KeyError is the repr of its key; its message is the key itself
-    raw = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-    message = " ".join(str(raw).split())
-    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
-
-
 def check_signature(path: Path) -> None:
     """Name the common ways a file called .docx is not one, before python-docx gives a
     generic «package not found»."""
@@ -234,7 +226,7 @@ def open_document(path: Path) -> Document:
     try:
         document = docx.Document(str(path))
     except _PACKAGE_ERRORS as exc:
-        raise ExtractError(f"cannot read DOCX package: {_one_line(exc)}") from exc
+        raise ExtractError(f"cannot read DOCX package: {one_line(exc)}") from exc
     if getattr(document.element, "body", None) is None:
         raise ExtractError("cannot read DOCX package: word/document.xml has no w:document body")
     return document

@@ -37,7 +37,7 @@ from pdfplumber.utils import cluster_objects
 from pdfplumber.utils.exceptions import PdfminerException
 
 from plan_etl import assemble  # plan vocabulary: header words, item numbers, headings
-from plan_etl.extract.base import Block, ExtractError, Extractor, RawDocument
+from plan_etl.extract.base import Block, ExtractError, Extractor, RawDocument, one_line
 
 Obj = dict[str, Any]  # a pdfplumber object: word, edge, line
 
@@ -304,10 +304,6 @@ def join_split_heading(before: list[Block], page: list[Block], number: int) -> N
 # --- pages -------------------------------------------------------------------------------------
 
 
-def _one_line(exc: BaseException) -> str:
-    return " ".join(f"{type(exc).__name__}: {exc}".split())
-
-
 @contextmanager
 def pdfminer_errors(where: str) -> Iterator[None]:
     """Turn whatever pdfminer raises on a damaged file (it can be anything from a KeyError
@@ -315,7 +311,7 @@ def pdfminer_errors(where: str) -> Iterator[None]:
     try:
         yield
     except Exception as exc:
-        raise ExtractError(f"corrupt PDF ({where}): {_one_line(exc)}") from exc
+        raise ExtractError(f"corrupt PDF ({where}): {one_line(exc)}") from exc
 
 
 @dataclass(slots=True)
@@ -758,7 +754,7 @@ def open_pdf(path: Path) -> pdfplumber.PDF:
         cause = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else exc
         if isinstance(cause, PDFEncryptionError):
             raise ExtractError("encrypted PDF: a password is needed to read it") from exc
-        raise ExtractError(f"corrupt PDF: {_one_line(cause)}") from exc
+        raise ExtractError(f"corrupt PDF: {one_line(cause)}") from exc
 
 
 def is_ruled_plan(table: Table) -> bool:

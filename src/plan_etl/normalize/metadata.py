@@ -22,9 +22,8 @@ from pydantic import BaseModel, Field
 from plan_etl.data import load_toml
 from plan_etl.models import Amendment
 from plan_etl.normalize.dates import find_dates
-from plan_etl.normalize.text import clean_text
+from plan_etl.normalize.text import clean_text, strip_markup
 
-_MARKUP = re.compile(r"\*\*|__|^#+\s*")
 _LETTER_SPACED = re.compile(r"^(?:[А-ЯЁ] ){4,}[А-ЯЁ]$")
 _TITLE_START = re.compile(r"^(?:О|Об|Обо)\s+[а-яёА-ЯЁ]")
 # The body starts with a purpose or ground clause («В целях», «Во изменение», «Руководствуясь»),
@@ -84,7 +83,7 @@ def read_metadata(preamble: str, text: str) -> DecreeMetadata:
 
 
 def _plain(line: str) -> str:
-    line = _MARKUP.sub("", clean_text(line)).strip()
+    line = strip_markup(clean_text(line)).strip()
     return line.replace(" ", "") if _LETTER_SPACED.match(line) else line
 
 

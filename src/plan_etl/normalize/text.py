@@ -53,6 +53,7 @@ _ROMAN_TO_LATIN = str.maketrans("ХС", "XC")
 
 _VOCABULARY: ContextVar[frozenset[str]] = ContextVar("document_vocabulary", default=frozenset())
 
+_MARKUP = re.compile(r"\*\*|__|^#+\s*")
 _LINE_END_HYPHEN = re.compile(r"[а-яёa-z]-$", re.IGNORECASE)
 _LOWER_START = re.compile(r"^[а-яёa-z]")
 
@@ -153,3 +154,8 @@ def join_fragments(fragments: Iterable[str]) -> str:
 def paragraphs_of(cell: str) -> list[str]:
     """Split a cell into its paragraphs (extractors mark paragraph ends with a newline)."""
     return [p for p in (clean_text(x) for x in cell.split("\n")) if p]
+
+
+def strip_markup(text: str) -> str:
+    """Drop the markdown emphasis and heading marks that text dumps put around headings."""
+    return _MARKUP.sub("", text)
