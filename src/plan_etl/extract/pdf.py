@@ -12,7 +12,8 @@ header's words stand and rows start at item numbers (see "tables without ruling"
 
 Every page is parsed once (pdfminer's parse is nearly all of the cost): its words and its
 ruling come from the same cached layout, and the cache is released before the next page so
-memory stays bounded on long decrees.
+memory stays bounded on long decrees. Pages are read through `pdfchars.CharPage`, which makes a
+page about a third cheaper to read and gives pdfplumber's own character dicts.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from pdfplumber.utils.exceptions import PdfminerException
 
 from plan_etl import assemble  # plan vocabulary: header words, item numbers, headings
 from plan_etl.extract.base import Block, ExtractError, Extractor, RawDocument, one_line
+from plan_etl.extract.pdfchars import CharPage
 
 Obj = dict[str, Any]  # a pdfplumber object: word, edge, line
 
@@ -804,7 +806,8 @@ class PdfExtractor(Extractor):
             with pdfminer_errors("page tree"):
                 pages = pdf.pages
             # pages are parsed one at a time as they are read, so memory stays bounded
-            blocks, warnings, text_pages = document_blocks(parse_page(page) for page in pages)
+            contents = (parse_page(CharPage.of(page)) for page in pages)
+            blocks, warnings, text_pages = document_blocks(contents)
             if not text_pages:
                 raise ExtractError("no text layer: scanned PDF needs OCR")
             return RawDocument(blocks=blocks, page_count=len(pages), warnings=warnings)
