@@ -27,11 +27,12 @@ test: $(STAMP)
 validate: $(STAMP)
 	$(BIN)/plan-etl validate raw/
 
-# ~8 min on 2 cores: builds bench/out/corpus once (320 decree PDFs, ~2,600 pages), then
-# times pdfplumber's floor and plan-etl ingest --jobs 1 / --jobs 2 / warm cache side by side.
+# ~9 min on 2 cores: builds bench/out/corpus once (320 decree PDFs, 2,193 pages), then times
+# pdfplumber's floor (1 and 2 processes) and plan-etl ingest --jobs 1 / --jobs 2 / warm cache
+# side by side, each run but the warm one twice in mirrored order (bench/RESULTS.md).
 bench: $(STAMP)
 	$(BIN)/python bench/make_corpus.py
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py --floor2
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
