@@ -93,6 +93,18 @@ def test_document_vocabulary_applies_within_block_only() -> None:
     assert clean_text("nлан") == "нлан"
 
 
+def test_remembered_cleanups_do_not_cross_documents() -> None:
+    """`clean_text` is memoised with the document vocabulary in the key: the same cell reads
+    differently in documents that spell the word differently, in whatever order they come."""
+    assert clean_text("nлан") == "нлан"
+    with document_vocabulary("утвержден план"):
+        assert clean_text("nлан") == "план"
+    with document_vocabulary("нлан"):
+        assert clean_text("nлан") == "нлан"
+    with document_vocabulary("утвержден план"):
+        assert clean_text("nлан") == "план"
+
+
 def test_words_of_the_same_text_are_a_vocabulary() -> None:
     assert clean_text("nлан мероприятий; план") == "план мероприятий; план"
 

@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import lru_cache
 
 _TAG = re.compile(r"</?\s*(p|br|b|i|strong|em|span|div)\b[^>]*>", re.IGNORECASE)
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
@@ -124,6 +125,14 @@ def clean_text(text: str | None) -> str:
     one space between words, «» quotes, no mixed-script words."""
     if not text:
         return ""
+    return _clean(text, _VOCABULARY.get())
+
+
+@lru_cache(maxsize=8192)
+def _clean(text: str, vocabulary: frozenset[str]) -> str:
+    """`clean_text`, remembered: the assembler asks for the same cells again and again (~88
+    calls a plan row). Keyed by the document vocabulary too, which decides mixed-script
+    words, so one document's reading never leaks into another's."""
     text = unicodedata.normalize("NFC", text)
     text = _TAG.sub(" ", text)
     text = _ZERO_WIDTH.sub("", text)
