@@ -12,7 +12,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import SEEDS, gold
+from conftest import DATA, SEEDS, gold
 
 import plan_etl
 from plan_etl.models import SCHEMA_VERSION
@@ -73,6 +73,21 @@ def test_same_input_same_output_and_warm_cache(seed_dataset: Path, tmp_path: Pat
         b = pq.read_table(tmp_path / "b" / f"{name}.parquet")
         c = pq.read_table(seed_dataset / f"{name}.parquet")
         assert a.equals(b) and a.equals(c)
+
+
+def test_two_workers_parse_pdfs_and_docx_as_one_does(tmp_path: Path) -> None:
+    """--jobs 2 parsing (not reading a cache) gives the tables --jobs 1 gives, in its order."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for path in (DATA / "corpus").iterdir():
+        if path.suffix in (".pdf", ".docx"):
+            (raw / path.name).symlink_to(path)
+    one = ingest(raw, tmp_path / "one", jobs=1, use_cache=False)
+    two = ingest(raw, tmp_path / "two", jobs=2, use_cache=False)
+    assert (one.parsed, two.parsed, one.rows) == (10, 10, 2 * 263)
+    for name in ("activities", "documents"):
+        a = pq.read_table(tmp_path / "one" / f"{name}.parquet")
+        assert a.equals(pq.read_table(tmp_path / "two" / f"{name}.parquet"))
 
 
 def test_adding_one_decree_parses_only_it(tmp_path: Path) -> None:
