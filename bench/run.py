@@ -258,11 +258,13 @@ def with_one_added(raw: Path, folder: Path) -> Path:
     return folder
 
 
-def sequence(raw: Path, work: Path, floor2: bool) -> list[Step]:
+def sequence(raw: Path, plus: Path, work: Path, floor2: bool) -> list[Step]:
     """a a2 b c d e c b a2 a: each run but the warm ones twice, mirrored around them. The two
-    (c) runs each start from an empty cache of their own; (d) and (e) read the first one's."""
+    (c) runs each start from an empty cache of their own; (d) and (e) read the first one's,
+    (e) on `plus`, the corpus with one decree added."""
     floor = [sys.executable, str(BENCH / "floor.py"), str(raw)]
-    ingest = [*plan_etl(), "ingest", str(raw)]
+    cli = plan_etl()
+    ingest = [*cli, "ingest", str(raw)]
 
     def cold(n: int) -> list[Step]:
         cache = ["--cache-dir", str(work / f"cache{n}")]
@@ -291,11 +293,10 @@ def sequence(raw: Path, work: Path, floor2: bool) -> list[Step]:
         [*ingest, "--out", str(work / "d"), "--jobs", "2", *warm_cache],
         work / "d",
     )
-    plus = with_one_added(raw, work / "raw-plus")
     added = Step(
         "e",
         "(e) plan-etl ingest --jobs 2, warm cache, one decree added",
-        [*plan_etl(), "ingest", str(plus), "--out", str(work / "e"), "--jobs", "2", *warm_cache],
+        [*cli, "ingest", str(plus), "--out", str(work / "e"), "--jobs", "2", *warm_cache],
     )
     first = floors + cold(1)
     second = floors + cold(2)
@@ -313,7 +314,8 @@ def run_all(corpus: Path, floor2: bool) -> dict:
     runs: dict[str, list[dict]] = {}
     outputs: list[Path] = []
     attempts = 1
-    for step in sequence(raw, work, floor2):
+    plus = with_one_added(raw, work / "raw-plus")
+    for step in sequence(raw, plus, work, floor2):
         print(f"  {step.label} …", end="", flush=True, file=sys.stderr)
         run = measure(step.cmd, env)
         check(run, step.label)
