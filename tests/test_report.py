@@ -154,9 +154,7 @@ def test_counts_follow_from_the_activities_table(report: str, dataset: Path) -> 
 
 def test_cells_show_the_deadline(report: str, dataset: Path) -> None:
     matrix = parse(report)
-    acts = load(dataset).activities.merge(
-        load(dataset).documents[["doc_id", "region"]], on="doc_id"
-    )
+    acts = load(dataset).activities
     dated = acts[acts["deadline_date"].notna() & acts["catalogue_id"].notna()]
     for row in dated.head(40).itertuples():
         assert row.deadline_date.strftime("%d.%m.%Y") in matrix.texts[row.catalogue_id, row.region]

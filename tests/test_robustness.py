@@ -38,8 +38,8 @@ from typer.testing import CliRunner
 from plan_etl.cli import app
 from plan_etl.extract import ExtractError, RawDocument, extractor_for
 from plan_etl.models import TABLES
-from plan_etl.normalize.records import Source
 from plan_etl.pipeline import RunSummary, ingest, process_file
+from plan_etl.records import Source
 from plan_etl.schemas import export_schemas
 from plan_etl.validate import check_decree
 

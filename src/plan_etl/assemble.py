@@ -188,6 +188,7 @@ class LogicalRow:
     page_first: int | None = None
     page_last: int | None = None
     warnings: list[str] = field(default_factory=list)
+    subsection_number: str | None = None
 
     def text(self, role: str) -> str | None:
         """The whole logical text of a cell, or None when the cell is empty."""

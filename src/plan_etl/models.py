@@ -11,18 +11,31 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "2.0.0"
 
 MatchStatus = Literal["matched", "review", "unmatched"]
 DocStatus = Literal["ok", "partial", "failed"]
 SourceFormat = Literal[
-    "pdf", "docx", "txt", "md", "other"
+    "pdf", "docx", "doc", "rtf", "odt", "html", "txt", "md", "other"
 ]  # other: unreadable formats, always failed
+TextSource = Literal["text", "converted", "ocr", "mixed"]
+DeadlinePrecision = Literal["day", "month", "quarter", "half_year", "year"]
 Template = Literal["region", "agency"]
 
 
 class _Row(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Amendment(_Row):
+    """A reference to another act: one a decree amends, one that amended a row or that a
+    consolidated text includes."""
+
+    act_type: str | None = Field(
+        default=None, description="постановление, распоряжение, … (lower case)"
+    )
+    act_number: str | None = Field(default=None, description="the act's number: 1060-пп")
+    act_date: dt.date | None = Field(default=None, description="the act's date")
 
 
 class Activity(_Row):
@@ -42,8 +55,12 @@ class Activity(_Row):
     section_title: str | None = Field(
         default=None, description="the section heading, without its number"
     )
+    subsection_number: str | None = Field(
+        default=None,
+        description="the number of the sub-heading the row stands under (1.1), else null",
+    )
     subsection_title: str | None = Field(
-        default=None, description="an unnumbered sub-heading the row stands under"
+        default=None, description="the sub-heading the row stands under, without its number"
     )
     activity: str = Field(description="the «Мероприятие» cell, the whole logical text of the cell")
     deadline_raw: str | None = Field(default=None, description="the «Срок» cell as printed")
@@ -53,10 +70,26 @@ class Activity(_Row):
     deadline_done: bool = Field(
         default=False, description="the cell says the item is done («исполнено»)"
     )
+    deadline_precision: DeadlinePrecision | None = Field(
+        default=None,
+        description="what deadline_date stands for: day, month, quarter, half_year, year",
+    )
+    deadline_recurring: bool = Field(
+        default=False,
+        description="the cell sets a repeating or standing duty (ежегодно, постоянно …)",
+    )
     responsible_raw: str | None = Field(default=None, description="the «Ответственный» cell, whole")
     responsible: list[str] = Field(
         default_factory=list,
         description="responsible bodies or persons, one per element, abbreviations expanded",
+    )
+    responsible_bodies: list[str] = Field(
+        default_factory=list,
+        description="the organisations among the responsible, «(по согласованию)» dropped",
+    )
+    responsible_persons: list[str] = Field(
+        default_factory=list,
+        description="the officials among the responsible, named or by position",
     )
     result_document: str | None = Field(
         default=None, description="the «Вид документа (результат)» cell, whole"
@@ -68,6 +101,12 @@ class Activity(_Row):
     match_status: MatchStatus = Field(
         default="unmatched",
         description="matched (confident), review (a person should look), unmatched",
+    )
+    runner_up_id: str | None = Field(
+        default=None, description="the second-best catalogue item, for a reviewer"
+    )
+    runner_up_score: float = Field(
+        default=0.0, ge=0, le=100, description="the matcher's score for runner_up_id"
     )
     page_first: int | None = Field(
         default=None,
@@ -82,16 +121,18 @@ class Activity(_Row):
     warnings: list[str] = Field(
         default_factory=list, description="what the extractor repaired or doubted for this row"
     )
-
-
-class Amendment(_Row):
-    """An act that a decree amends («О внесении изменений в …»)."""
-
-    act_type: str | None = Field(
-        default=None, description="постановление, распоряжение, … (lower case)"
+    region: str | None = Field(default=None, description="the decree's region (as in documents)")
+    issuer: str | None = Field(default=None, description="the decree's issuer (as in documents)")
+    act_type: str | None = Field(default=None, description="the decree's act type")
+    act_number: str | None = Field(default=None, description="the decree's number")
+    act_date: dt.date | None = Field(default=None, description="the decree's date")
+    amended_by: list[Amendment] = Field(
+        default_factory=list,
+        description="in a consolidated text, the acts that gave this row its present wording",
     )
-    act_number: str | None = Field(default=None, description="the act's number: 1060-пп")
-    act_date: dt.date | None = Field(default=None, description="the act's date")
+    repealed: bool = Field(
+        default=False, description="the item is repealed in this text («Утратил силу»)"
+    )
 
 
 class Document(_Row):
@@ -99,7 +140,13 @@ class Document(_Row):
 
     doc_id: str = Field(description="id of the decree, derived from the file's content hash")
     source_file: str = Field(description="path of the source relative to RAW_DIR, /-separated")
-    source_format: SourceFormat = Field(description="pdf, docx, txt, md (other: unreadable)")
+    source_format: SourceFormat = Field(
+        description="pdf, docx, doc, rtf, odt, html, txt, md (other: unreadable)"
+    )
+    text_source: TextSource = Field(
+        default="text",
+        description="text (text layer, XML, text file), converted, ocr (page images), mixed",
+    )
     sha256: str = Field(description="of the source file's bytes")
     region: str | None = Field(default=None, description="the region in the nominative")
     issuer: str | None = Field(default=None, description="the body that issued the act")
@@ -109,6 +156,19 @@ class Document(_Row):
     title: str | None = Field(default=None, description="the act's title")
     amends: list[Amendment] = Field(
         default_factory=list, description="acts this one amends («О внесении изменений в …»)"
+    )
+    superseded_by: str | None = Field(
+        default=None, description="doc_id of a later decree in the dataset that amends this one"
+    )
+    consolidated_to: list[Amendment] = Field(
+        default_factory=list,
+        description="for a consolidated text, the amending acts it already includes",
+    )
+    in_force: bool = Field(
+        default=True, description="no later decree in the dataset amends this one"
+    )
+    duplicate_of: str | None = Field(
+        default=None, description="doc_id of an earlier file holding the same decree"
     )
     template: Template = Field(
         default="region", description="the federal template the plan follows"

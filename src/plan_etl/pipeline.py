@@ -30,7 +30,7 @@ from plan_etl.catalogue import load_catalogue
 from plan_etl.datapackage import write_datapackage
 from plan_etl.extract import ExtractError, extractor_for
 from plan_etl.models import Activity, Document
-from plan_etl.normalize.records import Source, build_records, failed_document
+from plan_etl.records import Source, build_records, failed_document
 from plan_etl.write import DatasetWriter
 
 if TYPE_CHECKING:

@@ -1,4 +1,4 @@
-"""Logical rows → validated dataset records: the one place the normalizers meet.
+"""Logical rows → validated dataset records: the one stage where normalizers and matcher meet.
 
 Every field normalizer is a pure function of text; this module feeds them a decree's rows
 and preamble and builds the pydantic records, so a value that breaks the schema fails here,
@@ -53,6 +53,8 @@ def build_records(
         return failed_document(source, reason, page_count), []
     abbreviations = find_abbreviations(table.logical_text())
     matched = match_document(table.rows)
+    meta = read_metadata(table.preamble, table.text)
+    identity = meta.model_dump(include={"region", "issuer", "act_type", "act_number", "act_date"})
     activities = []
     for index, (row, match) in enumerate(zip(table.rows, matched.results, strict=True)):
         deadline_raw = row.text("deadline")
@@ -65,23 +67,27 @@ def build_records(
                 item_number=row.item_number,
                 section_number=row.section_number,
                 section_title=row.section_title,
+                subsection_number=row.subsection_number,
                 subsection_title=row.subsection_title,
                 activity=row.text("activity") or "",
                 deadline_raw=deadline_raw,
                 deadline_date=deadline.date,
                 deadline_done=deadline.done,
+                deadline_recurring=deadline.recurring,
                 responsible_raw=row.text("responsible"),
                 responsible=split_responsible(row.cells.get("responsible", []), abbreviations),
                 result_document=row.text("result"),
                 catalogue_id=match.catalogue_id,
                 match_score=round(match.score, 2),
                 match_status=match.status,
+                runner_up_id=match.runner_up,
+                runner_up_score=round(match.runner_up_score, 2),
                 page_first=row.page_first,
                 page_last=row.page_last,
                 warnings=warnings,
+                **identity,
             )
         )
-    meta = read_metadata(table.preamble, table.text)
     problems = [*doc_warnings, *table.warnings]
     document = Document(
         **_identity(source),
