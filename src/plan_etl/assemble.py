@@ -16,54 +16,18 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from enum import Enum
-from functools import cache
 
-from plan_etl.data import load_toml
 from plan_etl.extract.base import Block
 from plan_etl.normalize.text import clean_text, join_fragments, paragraphs_of, strip_markup
-
-ITEM_NUMBER = re.compile(r"^\d{1,3}(?:\.\d{1,3})*\.?[а-я]?$")
-SECTION_HEADING = re.compile(
-    r"^(?:раздел\s+)?(?P<num>[IVXLCivxlc]{1,6}|\d{1,2})\s*[.)]\s*(?P<title>\S.*)$", re.IGNORECASE
+from plan_etl.vocabulary import (
+    ITEM_NUMBER,
+    NO_HEADER,
+    PAGE_NUMBER,
+    ROLES,
+    SECTION_HEADING,
+    header_roles,
+    is_column_number_row,
 )
-_PAGE_NUMBER = re.compile(r"^[-–\s]*\d{1,4}[-–\s]*$")
-
-ROLES = ("number", "activity", "deadline", "responsible", "result")
-NO_HEADER = "no plan table found: no row names the plan's columns (№, мероприятие, срок …)"
-
-
-@cache
-def _role_words() -> tuple[tuple[str, tuple[str, ...]], ...]:
-    data = load_toml("headers.toml")
-    return tuple((r["name"], tuple(w.lower() for w in r["words"])) for r in data["role"])
-
-
-def header_role(cell: str) -> str | None:
-    """The column role a header cell names, or None."""
-    low = clean_text(cell).lower()
-    if not low:
-        return None
-    for role, words in _role_words():
-        if any(w in low for w in words):
-            return role
-    return None
-
-
-def header_roles(cells: tuple[str, ...]) -> tuple[str | None, ...] | None:
-    """Column roles if `cells` is a plan header row (names at least three columns, one of
-    them the activity), else None."""
-    roles = tuple(header_role(c) for c in cells)
-    named = {r for r in roles if r}
-    if "activity" in named and len(named & set(ROLES)) >= 3:
-        return roles
-    return None
-
-
-def is_column_number_row(cells: tuple[str, ...]) -> bool:
-    """«1 2 3 4 5» under the header: every non-empty cell is its own column number."""
-    values = [clean_text(c) for c in cells if clean_text(c)]
-    return len(values) >= 3 and values == [str(i) for i in range(1, len(values) + 1)]
-
 
 # --- split columns ---------------------------------------------------------------------------
 
@@ -229,7 +193,7 @@ def _heading_text(text: str) -> str:
 def classify_text(text: str) -> tuple[Kind, str]:
     """A paragraph between table rows is a section heading, a subsection heading or noise."""
     text = _heading_text(text)
-    if not text or _PAGE_NUMBER.match(text):
+    if not text or PAGE_NUMBER.match(text):
         return Kind.SKIP, text
     return (Kind.SECTION if SECTION_HEADING.match(text) else Kind.SUBSECTION), text
 

@@ -29,11 +29,11 @@ import pyarrow.parquet as pq
 from pydantic import ValidationError
 
 from plan_etl import datapackage
-from plan_etl.assemble import ITEM_NUMBER
 from plan_etl.models import SCHEMA_VERSION, TABLES, Activity, Document
 from plan_etl.normalize.dates import parse_deadline
 from plan_etl.pipeline import DEFAULT_TIMEOUT, FileResult, ingest
 from plan_etl.schemas import render
+from plan_etl.vocabulary import ITEM_NUMBER
 from plan_etl.write import arrow_schema
 
 Severity = Literal["error", "warning"]

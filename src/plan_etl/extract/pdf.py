@@ -37,7 +37,7 @@ from pdfplumber.table import Table, merge_edges
 from pdfplumber.utils import cluster_objects
 from pdfplumber.utils.exceptions import PdfminerException
 
-from plan_etl import assemble  # plan vocabulary: header words, item numbers, headings
+from plan_etl import vocabulary
 from plan_etl.extract.base import Block, ExtractError, Extractor, RawDocument, one_line
 from plan_etl.extract.pdfchars import CharPage
 
@@ -379,7 +379,6 @@ HEADER_DEPTH = 5
 CELL_GAP = 0.4
 # A gap of more than this many line heights ends the table on its page.
 TABLE_END_GAP = 3.0
-_PAGE_NUMBER = re.compile(r"^[-–\s]*\d{1,4}[-–\s]*$")
 _GOES_ON = re.compile(r"^[(«\"]?[а-яёa-z]")  # a line that goes on the one above
 
 
@@ -445,12 +444,12 @@ def header_cells(words: list[Obj], height: float) -> tuple[list[list[Obj]], int]
     three or more cells that name the plan's columns, each a different one, the number
     among them, at most a third of them naming nothing known, and no item number (a row of
     the table whose cells happen to hold such words, «приказ №», «в срок», is no header)."""
-    if any(assemble.ITEM_NUMBER.match(w["text"]) for w in words):
+    if any(vocabulary.ITEM_NUMBER.match(w["text"]) for w in words):
         return None
     groups = cell_groups(words, CELL_GAP * height)
     if len(groups) < 3:
         return None
-    roles = assemble.header_roles(header_texts(groups))
+    roles = vocabulary.header_roles(header_texts(groups))
     if roles is None or "number" not in roles or roles.count(None) > len(roles) // 3:
         return None
     named = [r for r in roles if r is not None]
@@ -466,7 +465,7 @@ def fit_under(groups: list[list[Obj]], line: list[Obj], height: float) -> list[i
     spans = [(min(w["x0"] for w in g), max(w["x1"] for w in g)) for g in groups]
     under = []
     for word in line:
-        if assemble.ITEM_NUMBER.match(word["text"]):
+        if vocabulary.ITEM_NUMBER.match(word["text"]):
             return None
         x = _centre(word)
         away, cell = min((max(x0 - x, 0.0, x - x1), i) for i, (x0, x1) in enumerate(spans))
@@ -493,7 +492,7 @@ def find_table_header(
     # (prose) open no window, which keeps the search cheap on pages of text
     hints = [
         len(cell_groups(line, CELL_GAP * height)) > 1
-        and assemble.header_role(line_of(line).text) is not None
+        and vocabulary.header_role(line_of(line).text) is not None
         for line in lines
     ]
     for start in range(len(lines)):
@@ -588,7 +587,7 @@ def is_page_number(
     a line height or more away from its neighbouring line."""
     middle = abs(line[0]["x0"] + line[-1]["x1"] - width) / 2 < width / 10
     apart = neighbour is None or max(_gap(line, neighbour), _gap(neighbour, line)) >= height
-    return middle and apart and bool(_PAGE_NUMBER.match(line_of(line).text))
+    return middle and apart and bool(vocabulary.PAGE_NUMBER.match(line_of(line).text))
 
 
 def page_numbers_apart(
@@ -659,24 +658,24 @@ def table_rows(
         for word in words:
             parts[bisect_right(bounds, _centre(word))].append(word["text"])
         number = " ".join(parts[columns.number])
-        section = assemble.SECTION_HEADING.match(line.text)
+        section = vocabulary.SECTION_HEADING.match(line.text)
         if any(_crosses(bounds, w) for w in words):
             centred = abs(line.x0 + line.x1 - left - right) / 2 < 2 * height
             heading = line.x0 < bounds[0] or centred or section
         else:  # a short numbered heading may fit in a wide number column
-            heading = section and number == line.text and not assemble.ITEM_NUMBER.match(number)
+            heading = section and number == line.text and not vocabulary.ITEM_NUMBER.match(number)
         if heading:
             close()
             row = _Row([[line.text]], line)
             continue
-        item = assemble.ITEM_NUMBER.match(number)
+        item = vocabulary.ITEM_NUMBER.match(number)
         if row is None or row.heading is not None or item:
             close()
             row = _Row([[] for _ in parts])
         for cell, part in zip(row.cells, parts, strict=True):
             if part:
                 cell.append(" ".join(part))
-        if assemble.is_column_number_row(tuple(" ".join(part) for part in parts)):
+        if vocabulary.is_column_number_row(tuple(" ".join(part) for part in parts)):
             close()  # «1 2 3 …» under the header is a row of its own
             row = None
     close()

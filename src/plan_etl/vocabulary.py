@@ -1,0 +1,57 @@
+"""The plan's vocabulary: what the words and numbers of a plan table mean.
+
+Item-number grammar, section headings, the column roles and the header words that name
+them. Extractors use it to find tables and rows; `assemble` uses it to classify blocks;
+`validate` checks numbers with it. It depends on nothing but the data files, so the
+extractors never import a later stage.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from plan_etl.data import load_toml
+from plan_etl.normalize.text import clean_text
+
+ITEM_NUMBER = re.compile(r"^\d{1,3}(?:\.\d{1,3})*\.?[а-я]?$")
+SECTION_HEADING = re.compile(
+    r"^(?:раздел\s+)?(?P<num>[IVXLCivxlc]{1,6}|\d{1,2})\s*[.)]\s*(?P<title>\S.*)$", re.IGNORECASE
+)
+PAGE_NUMBER = re.compile(r"^[-–\s]*\d{1,4}[-–\s]*$")
+
+ROLES = ("number", "activity", "deadline", "responsible", "result")
+NO_HEADER = "no plan table found: no row names the plan's columns (№, мероприятие, срок …)"
+
+
+@cache
+def _role_words() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    data = load_toml("headers.toml")
+    return tuple((r["name"], tuple(w.lower() for w in r["words"])) for r in data["role"])
+
+
+def header_role(cell: str) -> str | None:
+    """The column role a header cell names, or None."""
+    low = clean_text(cell).lower()
+    if not low:
+        return None
+    for role, words in _role_words():
+        if any(w in low for w in words):
+            return role
+    return None
+
+
+def header_roles(cells: tuple[str, ...]) -> tuple[str | None, ...] | None:
+    """Column roles if `cells` is a plan header row (names at least three columns, one of
+    them the activity), else None."""
+    roles = tuple(header_role(c) for c in cells)
+    named = {r for r in roles if r}
+    if "activity" in named and len(named & set(ROLES)) >= 3:
+        return roles
+    return None
+
+
+def is_column_number_row(cells: tuple[str, ...]) -> bool:
+    """«1 2 3 4 5» under the header: every non-empty cell is its own column number."""
+    values = [clean_text(c) for c in cells if clean_text(c)]
+    return len(values) >= 3 and values == [str(i) for i in range(1, len(values) + 1)]
