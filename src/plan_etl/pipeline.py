@@ -126,7 +126,9 @@ def process_file(path: Path, source: Source) -> FileResult:
         raw = extractor_for(path).read(path)
         page_count = raw.page_count
         table = assemble(raw.blocks)
-        document, activities = build_records(table, source, page_count, raw.warnings)
+        document, activities = build_records(
+            table, source, page_count, raw.warnings, raw.text_source
+        )
     except ExtractError as exc:
         document, activities = failed_document(source, str(exc), page_count), []
     except Exception as exc:  # a bug or a library failure on odd input: keep the run going

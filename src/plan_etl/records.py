@@ -45,7 +45,11 @@ def _identity(source: Source) -> dict[str, str]:
 
 
 def build_records(
-    table: PlanTable, source: Source, page_count: int | None, doc_warnings: list[str]
+    table: PlanTable,
+    source: Source,
+    page_count: int | None,
+    doc_warnings: list[str],
+    text_source: str = "text",
 ) -> tuple[Document, list[Activity]]:
     """The decree's `documents` row and its `activities` rows."""
     if not table.rows:
@@ -93,6 +97,7 @@ def build_records(
         **_identity(source),
         **meta.model_dump(),
         template=matched.template,
+        text_source=text_source,
         page_count=page_count,
         row_count=len(activities),
         status="partial" if problems else "ok",

@@ -48,6 +48,9 @@ class RawDocument:
     blocks: list[Block]
     page_count: int | None = None
     warnings: list[str] = field(default_factory=list)
+    # how the text was obtained: text (a text layer, XML or text file), converted (after
+    # converting .doc/.rtf/.odt), ocr (page images), mixed (some pages by OCR)
+    text_source: str = "text"
 
 
 class Extractor(ABC):
