@@ -129,7 +129,13 @@ def test_built_decree_blocks(tmp_path: Path) -> None:
 def test_built_decree_rows(tmp_path: Path) -> None:
     table = extract(build_decree(tmp_path))
     assert table.header_found
-    assert "№ 12-пп" in table.preamble and "УТВЕРЖДЕН" not in table.preamble
+    # the approval block is a table before the plan: its cells reach the preamble in order
+    assert table.preamble.splitlines() == [
+        "ПРАВИТЕЛЬСТВО ТЕСТОВОЙ ОБЛАСТИ",
+        "ПОСТАНОВЛЕНИЕ от 01.02.2024 № 12-пп",
+        "УТВЕРЖДЕН",
+        "постановлением Правительства Тестовой области",
+    ]
     first, second, third = table.rows
     assert [r.item_number for r in table.rows] == ["1.1", "1.2", "1.3"]
     assert {r.section_title for r in table.rows} == {"Организационные мероприятия"}

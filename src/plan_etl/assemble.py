@@ -5,9 +5,10 @@ The stages, in order:
 → `repair_split_columns` (a column whose words a text layer split over two cells is one cell
 again) → `classify` (each block is a repeated header, a column-number row, a section or
 subsection heading, an item row or the continuation of one) → `build_rows` (continuations
-joined cell by cell to the row they continue, sections tracked)
-→ `promote_section_rows` (a numbered row that only names a heading in a table numbered
-N.M is a section after all).
+joined cell by cell to the row they continue, sections tracked, rows under another table's
+header left out) → `place_headings` (a numbered row that only names a heading, followed by
+rows numbered under it, is their section «3.» or sub-heading «1.1.»; every other numbered
+row stays an item, with a warning where its number cell held words).
 """
 
 from __future__ import annotations
@@ -22,11 +23,13 @@ from plan_etl.normalize.text import clean_text, join_fragments, paragraphs_of, s
 from plan_etl.vocabulary import (
     ITEM_NUMBER,
     NO_HEADER,
+    NUMBERED_TEXT,
     PAGE_NUMBER,
     ROLES,
     SECTION_HEADING,
     header_roles,
     is_column_number_row,
+    is_other_header,
 )
 
 # --- split columns ---------------------------------------------------------------------------
@@ -153,6 +156,7 @@ class LogicalRow:
     page_last: int | None = None
     warnings: list[str] = field(default_factory=list)
     subsection_number: str | None = None
+    titled: bool = False  # its number cell held words too: a heading, or cells mixed up
 
     def text(self, role: str) -> str | None:
         """The whole logical text of a cell, or None when the cell is empty."""
@@ -179,11 +183,17 @@ class PlanTable:
 class Kind(Enum):
     SKIP = "skip"
     HEADER = "header"
+    OTHER_HEADER = "other header"  # the header of a table that is not the plan
     SECTION = "section"
     SUBSECTION = "subsection"
     ITEM = "item"
     CONTINUATION = "continuation"
-    STRAY = "stray"  # a row whose number cell holds no item number: a table after the plan
+    STRAY = "stray"  # a row whose number cell holds no number: a signature block after the plan
+
+
+DOUBTFUL = "placed with doubt"
+"""Opens the warning of a row kept although the assembler could not be sure what it is (its
+number cell held words too); `validate` names such rows."""
 
 
 def _heading_text(text: str) -> str:
@@ -199,27 +209,50 @@ def classify_text(text: str) -> tuple[Kind, str]:
 
 
 def classify_row(cells: tuple[str, ...], roles: tuple[str | None, ...]) -> Kind:
-    """What a table row is, given the column roles of the plan header."""
+    """What a table row is, given the column roles of the plan header.
+
+    A row whose number cell holds a number followed by words is an item here («1.1. Жизненная
+    ситуация …» merged across the table, or «3.5. Утвердить» where the text layer moved words
+    into the number cell); `place_headings` decides from the rows after it whether it heads
+    them.
+    """
     filled = [i for i, c in enumerate(cells) if clean_text(c)]
     if not filled:
         return Kind.SKIP
     if header_roles(cells) or is_column_number_row(cells):
         return Kind.HEADER
-    number = _cell_for(cells, roles, "number")
+    if is_other_header(cells):
+        return Kind.OTHER_HEADER
     if len(filled) == 1 and not ITEM_NUMBER.match(clean_text(cells[filled[0]])):
         only = _heading_text(cells[filled[0]])
         if SECTION_HEADING.match(only):
             return Kind.SECTION
         if filled[0] == 0 or len(cells) == 1:
+            if NUMBERED_TEXT.match(only):
+                return Kind.ITEM
             return Kind.SUBSECTION if only[:1].isupper() else Kind.CONTINUATION
-    number = clean_text(number)
+    number = clean_text(_cell_for(cells, roles, "number"))
     if number and not ITEM_NUMBER.match(number):
-        return Kind.STRAY
+        return Kind.ITEM if NUMBERED_TEXT.match(number) else Kind.STRAY
     return Kind.ITEM if number else Kind.CONTINUATION
 
 
 def _cell_for(cells: tuple[str, ...], roles: tuple[str | None, ...], role: str) -> str:
     return next((cells[i] for i, r in enumerate(roles) if r == role and i < len(cells)), "")
+
+
+def _words(cell: str) -> set[str]:
+    return {k for k in map(_key, clean_text(cell).split()) if k}
+
+
+def repeats_header(cells: tuple[str, ...], header: tuple[str, ...]) -> bool:
+    """A piece of the plan header («| мероприятия | исполнения |», the second line of a
+    header a page break repeated in two rows): every filled cell's words stand in the header
+    cell of its column."""
+    filled = [(i, c) for i, c in enumerate(cells) if clean_text(c)]
+    return bool(filled) and all(
+        i < len(header) and _words(c) <= _words(header[i]) for i, c in filled
+    )
 
 
 def cells_by_role(
@@ -261,99 +294,181 @@ def find_header(blocks: list[Block]) -> tuple[int, tuple[str | None, ...]] | Non
     return None
 
 
-def build_rows(
-    blocks: list[Block], roles: tuple[str | None, ...]
-) -> tuple[list[LogicalRow], list[str]]:
-    """Walk the blocks after the header, tracking sections and joining continuations."""
+@dataclass(slots=True)
+class _Place:
+    """Where the walk through the blocks stands."""
+
+    section: tuple[str | None, str | None] = (None, None)
+    subsection: tuple[str | None, str | None] = (None, None)  # (number, title)
+    broken: bool = False  # a header repeat (page break) since the last item row
+    inside: bool = True  # False after another table's header, until the plan header returns
+
+
+def _subsection(text: str) -> tuple[str | None, str]:
+    """A sub-heading's number (when it has one) and its title without the number."""
+    m = NUMBERED_TEXT.match(text)
+    return (m["num"], clean_text(m["text"])) if m else (None, text)
+
+
+def _item(
+    block: Block, cells: tuple[str, ...], roles: tuple[str | None, ...], at: _Place
+) -> LogicalRow:
+    """A new logical row; a number cell that also holds words gives them to the activity."""
+    by_role, notes = cells_by_role(cells, roles)
+    number = join_fragments(by_role.pop("number", []))
+    titled = not ITEM_NUMBER.match(number) and (m := NUMBERED_TEXT.match(number)) is not None
+    if titled:
+        number = m["num"]
+        by_role["activity"] = [m["text"], *by_role.get("activity", [])]
+    return LogicalRow(
+        item_number=number.rstrip("."),
+        section_number=at.section[0],
+        section_title=at.section[1],
+        subsection_title=at.subsection[1],
+        subsection_number=at.subsection[0],
+        cells=by_role,
+        page_first=block.page,
+        page_last=block.page,
+        warnings=[*block.notes, *notes],
+        titled=titled,
+    )
+
+
+def _continue(
+    row: LogicalRow,
+    block: Block,
+    cells: tuple[str, ...],
+    roles: tuple[str | None, ...],
+    broken: bool,
+) -> None:
+    """Join a continuation (empty number cell) to the row it continues, cell by cell. Words in
+    the number column continue the title of a row whose number cell held its title."""
+    by_role, notes = cells_by_role(cells, roles)
+    spilled = by_role.pop("number", [])
+    if row.titled and spilled:
+        by_role["activity"] = [*spilled, *by_role.get("activity", [])]
+    _continue_cells(row, by_role)
+    crossed = broken or (block.page is not None and block.page != row.page_last)
+    note = "row continued across page break" if crossed else "row continued"
+    for w in (note, *block.notes, *notes):
+        if w not in row.warnings:
+            row.warnings.append(w)
+    if block.page is not None:
+        row.page_last = block.page
+
+
+def _kind(
+    block: Block, header: tuple[str, ...], roles: tuple[str | None, ...], at: _Place
+) -> tuple[Kind, str]:
+    """What a block is; a repeated header comes whole, in pieces, or flagged by the source."""
+    if block.cells is None:
+        return classify_text(block.text or "")
+    text = _heading_text(next((c for c in block.cells if clean_text(c)), ""))
+    kind = classify_row(block.cells, roles)
+    fragment = at.broken and kind is Kind.CONTINUATION and repeats_header(block.cells, header)
+    if fragment or (block.header and kind is not Kind.OTHER_HEADER):
+        kind = Kind.HEADER
+    return kind, text
+
+
+def build_rows(blocks: list[Block], header: tuple[str, ...]) -> tuple[list[LogicalRow], list[str]]:
+    """Walk the blocks after the plan header, tracking sections and joining continuations.
+    Rows under another table's header (a members list, indicators) are not plan rows, until
+    the plan header is repeated."""
+    roles = header_roles(header) or ()
     rows: list[LogicalRow] = []
     warnings: list[str] = []
-    section: tuple[str | None, str | None] = (None, None)
-    subsection: str | None = None
-    broken = False  # a header repeat (page break) since the last item row
+    at = _Place()
     for block in blocks:
-        if block.cells is None:
-            kind, text = classify_text(block.text or "")
-            cells: tuple[str, ...] = ()
-        else:
-            cells = block.cells
-            kind = Kind.HEADER if block.header else classify_row(cells, roles)
-            text = _heading_text(next((c for c in cells if clean_text(c)), ""))
-        if kind is Kind.HEADER:
-            broken = True
+        kind, text = _kind(block, header, roles, at)
+        cells = block.cells or ()
+        if not at.inside:
+            at.inside = kind is Kind.HEADER and header_roles(cells) is not None
+            at.broken = at.inside
+        elif kind is Kind.OTHER_HEADER:
+            at.inside = False
+        elif kind is Kind.HEADER:
+            at.broken = True
         elif kind is Kind.SECTION:
             m = SECTION_HEADING.match(text)
             assert m is not None
-            section, subsection = (m["num"], clean_text(m["title"])), None
+            at.section, at.subsection = (m["num"], clean_text(m["title"])), (None, None)
         elif kind is Kind.SUBSECTION:
-            subsection = text
+            at.subsection = _subsection(text)
         elif kind is Kind.ITEM:
-            by_role, notes = cells_by_role(cells, roles)
-            number = join_fragments(by_role.pop("number", [])).rstrip(".")
-            rows.append(
-                LogicalRow(
-                    item_number=number,
-                    section_number=section[0],
-                    section_title=section[1],
-                    subsection_title=subsection,
-                    cells=by_role,
-                    page_first=block.page,
-                    page_last=block.page,
-                    warnings=[*block.notes, *notes],
-                )
-            )
-            broken = False
+            rows.append(_item(block, cells, roles, at))
+            at.broken = False
         elif kind is Kind.STRAY:
             warnings.append(
                 f"row outside the plan ignored: {' | '.join(map(clean_text, cells))[:80]!r}"
             )
+        elif kind is Kind.CONTINUATION and rows:
+            _continue(rows[-1], block, cells, roles, at.broken)
         elif kind is Kind.CONTINUATION:
-            if not rows:
-                warnings.append(f"text before the first item dropped: {text[:60]!r}")
-                continue
-            by_role, notes = cells_by_role(cells, roles)
-            by_role.pop("number", None)
-            row = rows[-1]
-            _continue_cells(row, by_role)
-            crossed = broken or (block.page is not None and block.page != row.page_last)
-            note = "row continued across page break" if crossed else "row continued"
-            for w in (note, *block.notes, *notes):
-                if w not in row.warnings:
-                    row.warnings.append(w)
-            if block.page is not None:
-                row.page_last = block.page
+            warnings.append(f"text before the first item dropped: {text[:60]!r}")
     return rows, warnings
 
 
-def promote_section_rows(rows: list[LogicalRow]) -> list[LogicalRow]:
-    """In a table numbered N.M, a single-level numbered row with nothing but a title
-    («| 3. | Координация … | | | |») is the heading of section N, not an item."""
-    multi = sum(1 for r in rows if "." in r.item_number)
-    if multi * 2 < len(rows):
-        return rows
+def _under(row: LogicalRow, number: str) -> bool:
+    return row.item_number.startswith(number + ".")
+
+
+def _heads(row: LogicalRow, following: LogicalRow | None) -> bool:
+    """A row heads the rows after it when the next one is numbered under it (3 → 3.1, 1.1 →
+    1.1.1) and the row has nothing but a title (in one cell, or its number cell held it)."""
+    if following is None or not _under(following, row.item_number):
+        return False
+    return row.titled or sum(1 for r in ROLES if r != "number" and row.cells.get(r)) == 1
+
+
+def place_headings(
+    rows: list[LogicalRow], roles: tuple[str | None, ...]
+) -> tuple[list[LogicalRow], list[str]]:
+    """Turn numbered heading rows into the section («3.») or sub-heading («1.1.») of the rows
+    numbered under them; keep every other row as an item, with a warning where its number
+    cell held words too."""
+    order = [r for r in dict.fromkeys(roles) if r in ROLES and r != "number"]
     out: list[LogicalRow] = []
+    warnings: list[str] = []
     section: tuple[str, str] | None = None
-    for row in rows:
-        title_only = not any(row.cells.get(r) for r in ("deadline", "responsible", "result"))
-        if "." not in row.item_number and title_only and row.text("activity"):
-            section = (row.item_number, row.text("activity") or "")
+    subsection: tuple[str, str] | None = None
+    for row, following in zip(rows, [*rows[1:], None], strict=True):
+        if _heads(row, following):
+            title = join_fragments(t for r in order if (t := row.text(r)))
+            if "." in row.item_number:
+                subsection = (row.item_number, title)
+            else:
+                section, subsection = (row.item_number, title), None
+            if title != row.text("activity"):
+                warnings.append(f"heading {row.item_number} read from cells besides the activity")
             continue
-        if section and row.item_number.split(".")[0] == section[0]:
+        if section and _under(row, section[0]):
             row.section_number, row.section_title = section
+        if subsection and _under(row, subsection[0]):
+            row.subsection_number, row.subsection_title = subsection
+        if row.titled:
+            row.warnings.append(f"{DOUBTFUL}: its number cell held words, read as the activity")
+            warnings.append(f"item {row.item_number} {DOUBTFUL}")
         out.append(row)
-    return out
+    return out, warnings
+
+
+def _block_text(block: Block) -> str:
+    """A paragraph, or a table row's cells in order (a letterhead set as a table)."""
+    if block.cells is None:
+        return block.text or ""
+    return "\n".join(c for c in block.cells if c.strip())
 
 
 def assemble(blocks: list[Block]) -> PlanTable:
     """The plan table of a document: its logical rows, preamble and full text."""
-    every_text = "\n".join(
-        b.text if b.cells is None else "\n".join(b.cells) for b in blocks if b.text or b.cells
-    )
+    texts = [_block_text(b) for b in blocks]
+    every_text = "\n".join(t for t in texts if t)
     found = find_header(blocks)
     if found is None:
-        preamble = "\n".join(b.text for b in blocks if b.text)
-        return PlanTable([], preamble, every_text, header_found=False, warnings=[NO_HEADER])
+        return PlanTable([], every_text, every_text, header_found=False, warnings=[NO_HEADER])
     start, roles = found
-    preamble = "\n".join(b.text for b in blocks[:start] if b.text)
+    preamble = "\n".join(t for t in texts[:start] if t)
     body = blocks[start + 1 :]
     row_cells = [b.cells for b in body if b.cells is not None]
     repaired_cells, repaired = repair_split_columns(row_cells, len(roles))
@@ -366,5 +481,7 @@ def assemble(blocks: list[Block]) -> PlanTable:
         cells, n = next(it)
         notes = (*b.notes, "split column merged") if n in repaired else b.notes
         fixed.append(Block(cells=cells, page=b.page, header=b.header, notes=notes))
-    rows, warnings = build_rows(fixed, roles)
-    return PlanTable(promote_section_rows(rows), preamble, every_text, True, warnings)
+    header = blocks[start].cells or ()
+    rows, warnings = build_rows(fixed, header)
+    rows, doubts = place_headings(rows, roles)
+    return PlanTable(rows, preamble, every_text, True, [*warnings, *doubts])

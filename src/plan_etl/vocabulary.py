@@ -14,10 +14,17 @@ from functools import cache
 from plan_etl.data import load_toml
 from plan_etl.normalize.text import clean_text
 
-ITEM_NUMBER = re.compile(r"^\d{1,3}(?:\.\d{1,3})*\.?[а-я]?$")
+# An item number has any number of digits at every level: a plan of 1,000 rows has item 1000.
+ITEM_NUMBER = re.compile(r"^\d+(?:\.\d+)*\.?[а-я]?$")
+# «1. Организационные мероприятия», «III. Процессы …»; never «1.1. …», which is a sub-heading.
 SECTION_HEADING = re.compile(
-    r"^(?:раздел\s+)?(?P<num>[IVXLCivxlc]{1,6}|\d{1,2})\s*[.)]\s*(?P<title>\S.*)$", re.IGNORECASE
+    r"^(?:раздел\s+)?(?P<num>[IVXLCivxlc]{1,6}|\d{1,2})\s*[.)](?!\d)\s*(?P<title>\S.*)$",
+    re.IGNORECASE,
 )
+# A number followed by words in one cell: a heading merged across the table («1.1. Жизненная
+# ситуация …», «3. Координация …»), or an item whose first words the text layer put in the
+# number cell. A date («31.12.2023») is not one: the words must start with a letter or quote.
+NUMBERED_TEXT = re.compile(r"^(?P<num>\d+(?:\.\d+)*)\.?\s*(?P<text>(?:[^\W\d_]|[«\"(]).*)$")
 PAGE_NUMBER = re.compile(r"^[-–\s]*\d{1,4}[-–\s]*$")
 
 ROLES = ("number", "activity", "deadline", "responsible", "result")
@@ -49,6 +56,18 @@ def header_roles(cells: tuple[str, ...]) -> tuple[str | None, ...] | None:
     if "activity" in named and len(named & set(ROLES)) >= 3:
         return roles
     return None
+
+
+def is_other_header(cells: tuple[str, ...]) -> bool:
+    """The header row of a table that is not a plan: it opens with the number column but
+    names more columns a plan does not have than columns it has (a members list «№ | ФИО |
+    Должность», indicators «№ | Показатель | Ед. изм. | 2023 | 2024»). A plan header cut
+    over two lines («п/п | мероприятия | исполнения | исполнитель») names mostly plan columns."""
+    filled = [c for c in cells if clean_text(c)]
+    if len(filled) < 2 or header_roles(cells) or header_role(filled[0]) != "number":
+        return False
+    named = sum(1 for c in filled if header_role(c))
+    return len(filled) - named > named
 
 
 def is_column_number_row(cells: tuple[str, ...]) -> bool:
