@@ -161,6 +161,17 @@ def test_region_deadline_and_match_rules() -> None:
     assert "match-share" in fired(result([matched[0], *acts[1:]]))  # 2 of 3 unmatched
 
 
+def test_row_kept_with_a_doubt_is_named_and_long_numbers_are_fine() -> None:
+    acts = rows(*(str(n) for n in range(998, 1003)))
+    doubt = "placed with doubt: its number cell held words, read as the activity"
+    acts[2] = acts[2].model_copy(update={"warnings": [doubt]})
+    findings = check_decree(result(acts)).findings
+    numbering = {"numbering-format", "numbering-sequence"}
+    assert not [f for f in findings if f.rule in numbering]  # four digits are a number too
+    doubts = [f for f in findings if f.rule == "row-placed-with-doubt"]
+    assert [(f.severity, f.item_number, f.message) for f in doubts] == [("warning", "1000", doubt)]
+
+
 def test_failed_decree_is_one_error_naming_the_cause() -> None:
     report = check_decree(result([], status="failed", error="encrypted PDF: a password is needed"))
     assert [(f.rule, f.severity, f.message) for f in report.findings] == [

@@ -29,6 +29,7 @@ import pyarrow.parquet as pq
 from pydantic import ValidationError
 
 from plan_etl import datapackage
+from plan_etl.assemble import DOUBTFUL
 from plan_etl.models import SCHEMA_VERSION, TABLES, Activity, Document
 from plan_etl.normalize.dates import parse_deadline
 from plan_etl.pipeline import DEFAULT_TIMEOUT, FileResult, ingest
@@ -136,7 +137,7 @@ def all_rules() -> dict[str, Rule]:
 
 # --- item numbers ------------------------------------------------------------------------------
 
-_NUMBER_PARTS = re.compile(r"^(?P<levels>\d{1,3}(?:\.\d{1,3})*)\.?(?P<letter>[а-я]?)$")
+_NUMBER_PARTS = re.compile(r"^(?P<levels>\d+(?:\.\d+)*)\.?(?P<letter>[а-я]?)$")
 _ROMAN_DIGITS = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
 
 Levels = tuple[int, ...]
@@ -273,6 +274,15 @@ def read_without_doubts(result: FileResult) -> Iterator[Issue]:
     doc = result.document
     if doc.status == "partial":
         yield Issue(f"read with problems: {doc.error or 'no details'}")
+
+
+@decree_rule("row-placed-with-doubt", "warning")
+def row_placed_with_doubt(result: FileResult) -> Iterator[Issue]:
+    """Every row was read as an item with certainty (none kept with a doubt about its cells)."""
+    for row in result.activities:
+        for warning in row.warnings:
+            if warning.startswith(DOUBTFUL):
+                yield Issue(warning, row.item_number)
 
 
 @decree_rule("numbering-format", "error")
