@@ -10,7 +10,7 @@ from pathlib import Path
 import docx
 import pytest
 from conftest import DATA
-from docx.table import Table
+from docx.table import Table, _Cell
 
 from plan_etl.assemble import DOUBTFUL, PlanTable, assemble
 from plan_etl.extract.base import Block
@@ -121,6 +121,13 @@ def test_number_cell_holding_words_keeps_the_row_with_a_doubt() -> None:
     assert table.warnings == [f"item 3.5 {DOUBTFUL}"]  # the document is partial
 
 
+def test_number_cell_that_is_no_item_number_keeps_the_row_with_a_doubt() -> None:
+    table = dump(HEADER, item("1.", "Первое"), item("2 )", "Второе"), item("3.", "Третье"))
+    assert [r.item_number for r in table.rows] == ["1", "2 )", "3"]
+    assert table.rows[1].warnings == [f"{DOUBTFUL}: its number cell '2 )' is not an item number"]
+    assert table.warnings == [f"item 2 ) {DOUBTFUL}"]
+
+
 def test_a_spanning_numbered_row_without_rows_under_it_is_kept() -> None:
     table = dump(
         HEADER, item("2.1.", "Первое"), span("2.2. Итоговый отчет"), item("2.3.", "Третье")
@@ -167,7 +174,7 @@ def build_docx(path: Path, *tables: list[tuple[str, ...]], before: tuple[str, ..
     return path
 
 
-def add_table(doc: docx.document.Document, rows: list[tuple[str, ...]]) -> Table:
+def add_table(doc: docx.document.Document | _Cell, rows: list[tuple[str, ...]]) -> Table:
     width = max(len(r) for r in rows)
     table = doc.add_table(rows=len(rows), cols=width)
     for row, values in zip(table.rows, rows, strict=True):
@@ -304,6 +311,21 @@ def test_docx_merges_nested_tables_and_section_rows(tmp_path: Path) -> None:
     assert {(r.section_title, r.subsection_number, r.subsection_title) for r in rows} == {
         ("Организационные мероприятия", "1.1", "Ответственные")
     }
+
+
+def test_plan_inside_a_layout_table_is_read_as_a_table(tmp_path: Path) -> None:
+    doc = docx.Document()
+    frame = doc.add_table(rows=1, cols=2).cell(0, 1)
+    frame.text = "План мероприятий"
+    add_table(frame, [HEADER, item("1.", "Первое"), item("2.", "Второе")])  # a cell adds tables too
+    path = tmp_path / "frame.docx"
+    doc.save(str(path))
+    table = assemble(DocxExtractor().read(path).blocks)
+    assert [(r.item_number, r.text("activity")) for r in table.rows] == [
+        ("1", "Первое"),
+        ("2", "Второе"),
+    ]
+    assert table.preamble == "План мероприятий"
 
 
 # --- a row continued after a page break --------------------------------------------------------

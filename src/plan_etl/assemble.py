@@ -188,7 +188,7 @@ class Kind(Enum):
     SUBSECTION = "subsection"
     ITEM = "item"
     CONTINUATION = "continuation"
-    STRAY = "stray"  # a row whose number cell holds no number: a signature block after the plan
+    STRAY = "stray"  # a row whose number cell does not start with a number: a signature block
 
 
 DOUBTFUL = "placed with doubt"
@@ -232,9 +232,9 @@ def classify_row(cells: tuple[str, ...], roles: tuple[str | None, ...]) -> Kind:
                 return Kind.ITEM
             return Kind.SUBSECTION if only[:1].isupper() else Kind.CONTINUATION
     number = clean_text(_cell_for(cells, roles, "number"))
-    if number and not ITEM_NUMBER.match(number):
-        return Kind.ITEM if NUMBERED_TEXT.match(number) else Kind.STRAY
-    return Kind.ITEM if number else Kind.CONTINUATION
+    if not number:
+        return Kind.CONTINUATION
+    return Kind.ITEM if number[0].isdigit() else Kind.STRAY
 
 
 def _cell_for(cells: tuple[str, ...], roles: tuple[str | None, ...], role: str) -> str:
@@ -320,6 +320,8 @@ def _item(
     if titled:
         number = m["num"]
         by_role["activity"] = [m["text"], *by_role.get("activity", [])]
+    elif not ITEM_NUMBER.match(number):
+        notes.append(f"{DOUBTFUL}: its number cell {number!r} is not an item number")
     return LogicalRow(
         item_number=number.rstrip("."),
         section_number=at.section[0],
@@ -448,6 +450,7 @@ def place_headings(
             row.subsection_number, row.subsection_title = subsection
         if row.titled:
             row.warnings.append(f"{DOUBTFUL}: its number cell held words, read as the activity")
+        if any(w.startswith(DOUBTFUL) for w in row.warnings):
             warnings.append(f"item {row.item_number} {DOUBTFUL}")
         out.append(row)
     return out, warnings

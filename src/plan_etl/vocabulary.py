@@ -24,7 +24,7 @@ SECTION_HEADING = re.compile(
 # A number followed by words in one cell: a heading merged across the table («1.1. Жизненная
 # ситуация …», «3. Координация …»), or an item whose first words the text layer put in the
 # number cell. A date («31.12.2023») is not one: the words must start with a letter or quote.
-NUMBERED_TEXT = re.compile(r"^(?P<num>\d+(?:\.\d+)*)\.?\s*(?P<text>(?:[^\W\d_]|[«\"(]).*)$")
+NUMBERED_TEXT = re.compile(r"^(?P<num>\d+(?:\.\d+)*)[.)]?\s*(?P<text>(?:[^\W\d_]|[«\"(]).*)$")
 PAGE_NUMBER = re.compile(r"^[-–\s]*\d{1,4}[-–\s]*$")
 
 ROLES = ("number", "activity", "deadline", "responsible", "result")

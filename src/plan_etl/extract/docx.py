@@ -178,19 +178,33 @@ def row_cells(
     return tuple(values), tuple(notes)
 
 
+def frame_cell(tr: BaseOxmlElement) -> BaseOxmlElement | None:
+    """The cell of a row that only frames a nested table (a layout table around the plan): the
+    one cell with content, holding a table. Its content is read as body, table rows and all."""
+    full = [tc for tc in _cells(tr) if cell_paragraphs(tc)[0]]
+    if len(full) == 1 and any(child.tag == _TBL for child in content_children(full[0])):
+        return full[0]
+    return None
+
+
 def table_blocks(tbl: BaseOxmlElement) -> list[Block]:
     """One block per row of a table, every row as wide as the table's grid."""
     width = grid_width(tbl)
     merges: dict[int, str] = {}
     blocks = []
     for tr in _rows(tbl):
+        frame = frame_cell(tr)
+        if frame is not None:
+            blocks.extend(body_blocks(frame))
+            continue
         cells, notes = row_cells(tr, width, merges)
         blocks.append(Block(cells=cells, header=is_header_row(tr), notes=notes))
     return blocks
 
 
 def body_blocks(body: BaseOxmlElement) -> list[Block]:
-    """The body's non-empty paragraphs and all its tables' rows, in document order."""
+    """The non-empty paragraphs and all tables' rows of the body (or of a frame cell), in
+    document order."""
     blocks: list[Block] = []
     for child in content_children(body):
         if child.tag == _P:
