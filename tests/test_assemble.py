@@ -262,6 +262,17 @@ def test_plan_among_other_tables_text_dump() -> None:
     assert table.warnings == []
 
 
+def test_a_continuation_mentioning_a_number_is_no_other_header() -> None:
+    table = dump(
+        HEADER,
+        item("1.", "Первое"),
+        ("", "Присвоение номера реестру", "2024", "ОИВ", ""),
+        item("2.", "Второе"),
+    )
+    assert [r.item_number for r in table.rows] == ["1", "2"]
+    assert table.rows[0].text("activity") == "Первое Присвоение номера реестру"
+
+
 def test_plan_resumes_after_another_table_when_its_header_returns() -> None:
     table = dump(*PLAN, *MEMBERS, HEADER, *PLAN_END)
     assert [r.item_number for r in table.rows] == ["1.1", "1.2", "1.3"]

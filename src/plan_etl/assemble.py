@@ -193,7 +193,7 @@ class Kind(Enum):
 
 DOUBTFUL = "placed with doubt"
 """Opens the warning of a row kept although the assembler could not be sure what it is (its
-number cell held words too); `validate` names such rows."""
+number cell held words too, or no item number); `validate` names such rows."""
 
 
 def _heading_text(text: str) -> str:

@@ -58,13 +58,20 @@ def header_roles(cells: tuple[str, ...]) -> tuple[str | None, ...] | None:
     return None
 
 
+NUMBER_HEADER_LENGTH = 10
+"""Longest header of a number column («№ п/п», «Номер»): a sign or one word. A longer first
+cell that mentions «номер» is a row's text («Присвоение номера …»), not a header."""
+
+
 def is_other_header(cells: tuple[str, ...]) -> bool:
     """The header row of a table that is not a plan: it opens with the number column but
     names more columns a plan does not have than columns it has (a members list «№ | ФИО |
     Должность», indicators «№ | Показатель | Ед. изм. | 2023 | 2024»). A plan header cut
     over two lines («п/п | мероприятия | исполнения | исполнитель») names mostly plan columns."""
-    filled = [c for c in cells if clean_text(c)]
+    filled = [clean_text(c) for c in cells if clean_text(c)]
     if len(filled) < 2 or header_roles(cells) or header_role(filled[0]) != "number":
+        return False
+    if len(filled[0]) > NUMBER_HEADER_LENGTH:
         return False
     named = sum(1 for c in filled if header_role(c))
     return len(filled) - named > named
