@@ -17,6 +17,7 @@ from plan_etl.extract.base import Block
 from plan_etl.extract.docx import DocxExtractor
 from plan_etl.extract.text import TextExtractor, parse_text
 from plan_etl.normalize.metadata import read_metadata
+from plan_etl.records import Source, build_records
 
 HEADER = ("№ п/п", "Наименование мероприятия", "Срок исполнения", "Ответственный", "Результат")
 DEV = DATA / "dev"
@@ -119,6 +120,15 @@ def test_number_cell_holding_words_keeps_the_row_with_a_doubt() -> None:
     assert doubtful.text("deadline") == "2024"
     assert [w for w in doubtful.warnings if w.startswith(DOUBTFUL)]
     assert table.warnings == [f"item 3.5 {DOUBTFUL}"]  # the document is partial
+
+
+def test_a_row_kept_with_a_doubt_makes_the_document_partial() -> None:
+    table = dump(HEADER, item("1.", "Назначение"), ("2. Утвердить", "порядок", "2024", "ОИВ", ""))
+    source = Source("d", "d.txt", "txt", "0" * 64)
+    document, activities = build_records(table, source, page_count=None, doc_warnings=[])
+    assert document.status == "partial" and f"item 2 {DOUBTFUL}" in (document.error or "")
+    assert [a.item_number for a in activities] == ["1", "2"]
+    assert activities[1].warnings[0].startswith(DOUBTFUL)
 
 
 def test_number_cell_that_is_no_item_number_keeps_the_row_with_a_doubt() -> None:
