@@ -77,6 +77,7 @@ def build_records(
                 deadline_raw=deadline_raw,
                 deadline_date=deadline.date,
                 deadline_done=deadline.done,
+                deadline_precision=deadline.precision,
                 deadline_recurring=deadline.recurring,
                 responsible_raw=row.text("responsible"),
                 responsible=split_responsible(row.cells.get("responsible", []), abbreviations),
