@@ -13,12 +13,12 @@ Run directly to make a screenshot: `python tests/browser.py report.html out.png 
 from __future__ import annotations
 
 import json
-from html import unescape as html_unescape
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+from html import unescape as html_unescape
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +53,9 @@ LAST = """<script>addEventListener("load", function () {
   result.scroll_width = document.documentElement.scrollWidth;
   result.too_wide = Array.prototype.filter.call(document.querySelectorAll("body *"), function (el) {
     return el.getBoundingClientRect().right > innerWidth + 0.5 && !el.closest(".scroll");
-  }).slice(0, 5).map(function (el) { return el.tagName + "." + el.className + " " + el.textContent.slice(0, 60); });
+  }).slice(0, 5).map(function (el) {
+    return el.tagName + "." + el.className + " " + el.textContent.slice(0, 60);
+  });
   result.inner_width = innerWidth;
   result.errors = __errors;
   var host = parent !== window ? parent.document : document;
@@ -65,7 +67,8 @@ LAST = """<script>addEventListener("load", function () {
 # measured in an iframe of the exact width (a phone's 390 px); the screenshot is of the frame.
 FRAME = """<!DOCTYPE html><html><head><style>body { margin: 0; }
 iframe { border: 0; display: block; }</style></head>
-<body><iframe src="report.html" style="width: %(width)dpx; height: %(height)dpx"></iframe></body></html>"""
+<body><iframe src="report.html" style="width: %(width)dpx; height: %(height)dpx"></iframe>
+</body></html>"""
 
 HARNESS = re.compile(r'<pre id="harness">(.*?)</pre>', re.S)
 
