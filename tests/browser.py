@@ -43,12 +43,12 @@ addEventListener("error", function (e) { __errors.push(String(e.message)); });
 </script>"""
 
 LAST = """<script>addEventListener("load", function () {
-  document.querySelectorAll("details").forEach(function (d) { d.open = %(open)s; });
+  if (%(open)s) document.querySelectorAll("details").forEach(function (d) { d.open = true; });
   var q = document.getElementById("f-q"), result = {};
   q.value = %(probe)s; q.dispatchEvent(new Event("input"));
   result.search_rows = document.querySelectorAll("table.rows tbody tr:not([hidden])").length;
   q.value = ""; q.dispatchEvent(new Event("input"));
-  document.querySelectorAll("details").forEach(function (d) { d.open = %(open)s; });
+  if (%(open)s) document.querySelectorAll("details").forEach(function (d) { d.open = true; });
   result.all_rows = document.querySelectorAll("table.rows tbody tr:not([hidden])").length;
   result.scroll_width = document.documentElement.scrollWidth;
   result.too_wide = Array.prototype.filter.call(document.querySelectorAll("body *"), function (el) {
