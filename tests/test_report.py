@@ -226,15 +226,18 @@ def test_source_links_are_relative_to_the_page(dataset: Path, tmp_path: Path) ->
 
 @pytest.mark.skipif(chromium() is None, reason="Chromium is not installed")
 @pytest.mark.parametrize("width", [1440, 390])
-def test_in_a_real_browser(report: str, width: int, tmp_path: Path) -> None:
+def test_in_a_real_browser(report: str, dataset: Path, width: int, tmp_path: Path) -> None:
     """Chromium opens the page with every <details> open: no error, no sideways overflow;
-    the search narrows the rows; a screenshot is written."""
+    the search and the decree filter narrow the rows; a screenshot is written."""
     shot = tmp_path / f"report-{width}.png"
     result = check(report, width, shot)
     assert result.get("inner_width") == width, result
     assert result["errors"] == [] and result["console"] == []
     assert result["scroll_width"] <= result["inner_width"], result["too_wide"]
     assert 0 < result["search_rows"] < result["all_rows"] == 263
+    second = pq.read_table(dataset / "documents.parquet").to_pylist()[1]
+    assert result["d1_rows"] == second["row_count"]  # the decree filter: one decree's rows
+    assert result["d1_cells"] == len(catalogue().entries)  # and its one coverage column
     assert shot.stat().st_size > 10_000
 
 
