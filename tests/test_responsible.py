@@ -388,3 +388,15 @@ def test_bodies_and_persons_of_the_seed_cells_partition_them() -> None:
         for elements, (bodies, persons) in zip(cells, bodies_and_persons(cells), strict=True):
             assert not set(bodies) & set(persons)
             assert len(bodies) + len(persons) == len(elements), elements
+
+
+def test_paragraph_quoted_by_an_amending_act_is_read_as_plain_text() -> None:
+    text = (
+        "«3. Исполнительным органам автономного округа (далее – исполнительные органы), "
+        "Департаменту государственной гражданской службы автономного округа (далее – ДГС), "
+        "обеспечить выполнение плана.»."
+    )
+    assert find_abbreviations(text) == {
+        "исполнительные органы": "исполнительные органы автономного округа",
+        "ДГС": "Департаменту государственной гражданской службы автономного округа",
+    }

@@ -87,13 +87,29 @@ def find_abbreviations(text: str) -> dict[str, str]:
     """
     found: dict[str, str] = {}
     for line in text.split("\n"):
-        line = clean_text(line)
+        line = _without_open_quote(clean_text(line))
         for m in _DEFINITION.finditer(line):
             term = m["term"].strip("«»\"' ")
             name = _defined_name(line[: m.start()], term) if term else None
             if name and term not in found and name.lower() != term.lower():
                 found[term] = name
     return found
+
+
+def _without_open_quote(line: str) -> str:
+    """An amending act quotes whole paragraphs («3. Исполнительным органам … (далее – …),
+    Департаменту … .»): a quote that opens the line and closes only at its end (or not in it)
+    would put the whole line inside quotes, where no comma or clause is seen; it is dropped.
+    A quote that closes earlier («Центр …» as a name) stays."""
+    if not line.startswith("«"):
+        return line
+    depth = 0
+    for i, ch in enumerate(line):
+        depth += (ch == "«") - (ch == "»")
+        if depth == 0:
+            rest = line[i + 1 :]
+            return line[1:i] + rest if not rest.strip(" .;") else line
+    return line[1:]
 
 
 def _defined_name(before: str, term: str) -> str | None:
