@@ -13,43 +13,45 @@ from plan_etl.normalize.dates import Deadline, find_dates, parse_deadline
 
 D = dt.date
 
-# raw cell, date, done, recurring
+# raw cell, date, done, recurring, precision
 READ = [
-    ("31.10.2023", D(2023, 10, 31), False, False),
-    ("31.10.23", D(2023, 10, 31), False, False),
-    ("01.12.2025 г.", D(2025, 12, 1), False, False),
-    ("1 сентября 2023 года (исполнено)", D(2023, 9, 1), True, False),
-    ("20 января 2024 года", D(2024, 1, 20), False, False),
-    ("«15» марта 2024 г.", D(2024, 3, 15), False, False),
-    ("до 1 марта 2024 г.", D(2024, 3, 1), False, False),
-    ("не позднее 1 марта 2024 г.", D(2024, 3, 1), False, False),
-    ("IV квартал 2024 года", D(2024, 12, 31), False, False),
-    ("4 квартал 2024 г.", D(2024, 12, 31), False, False),
-    ("4-й квартал 2024 года", D(2024, 12, 31), False, False),
-    ("I кв. 2025", D(2025, 3, 31), False, False),
-    ("IIго квартала 2024 г.", D(2024, 6, 30), False, False),
-    ("третий квартал 2025 г.", D(2025, 9, 30), False, False),
-    ("I полугодие 2024", D(2024, 6, 30), False, False),
-    ("II полугодие 2024 г.", D(2024, 12, 31), False, False),
-    ("декабрь 2024 года", D(2024, 12, 31), False, False),
-    ("в декабре 2024 г.", D(2024, 12, 31), False, False),
-    ("февраль 2024", D(2024, 2, 29), False, False),
-    ("2024 год", D(2024, 12, 31), False, False),
-    ("в течение 2024 года", D(2024, 12, 31), False, False),
-    ("2024", D(2024, 12, 31), False, False),
-    ("2023–2024 годы", D(2024, 12, 31), False, False),
-    ("Исполнено", None, True, False),
-    ("выполнено", None, True, False),
-    ("ежегодно, до 15 декабря", None, False, True),
-    ("ежеквартально", None, False, True),
-    ("постоянно", None, False, True),
-    ("на постоянной основе", None, False, True),
+    ("31.10.2023", D(2023, 10, 31), False, False, "day"),
+    ("31.10.23", D(2023, 10, 31), False, False, "day"),
+    ("01.12.2025 г.", D(2025, 12, 1), False, False, "day"),
+    ("1 сентября 2023 года (исполнено)", D(2023, 9, 1), True, False, "day"),
+    ("20 января 2024 года", D(2024, 1, 20), False, False, "day"),
+    ("«15» марта 2024 г.", D(2024, 3, 15), False, False, "day"),
+    ("до 1 марта 2024 г.", D(2024, 3, 1), False, False, "day"),
+    ("не позднее 1 марта 2024 г.", D(2024, 3, 1), False, False, "day"),
+    ("IV квартал 2024 года", D(2024, 12, 31), False, False, "quarter"),
+    ("4 квартал 2024 г.", D(2024, 12, 31), False, False, "quarter"),
+    ("4-й квартал 2024 года", D(2024, 12, 31), False, False, "quarter"),
+    ("I кв. 2025", D(2025, 3, 31), False, False, "quarter"),
+    ("IIго квартала 2024 г.", D(2024, 6, 30), False, False, "quarter"),
+    ("третий квартал 2025 г.", D(2025, 9, 30), False, False, "quarter"),
+    ("I полугодие 2024", D(2024, 6, 30), False, False, "half_year"),
+    ("II полугодие 2024 г.", D(2024, 12, 31), False, False, "half_year"),
+    ("декабрь 2024 года", D(2024, 12, 31), False, False, "month"),
+    ("в декабре 2024 г.", D(2024, 12, 31), False, False, "month"),
+    ("февраль 2024", D(2024, 2, 29), False, False, "month"),
+    ("2024 год", D(2024, 12, 31), False, False, "year"),
+    ("в течение 2024 года", D(2024, 12, 31), False, False, "year"),
+    ("2024", D(2024, 12, 31), False, False, "year"),
+    ("2023–2024 годы", D(2024, 12, 31), False, False, "year"),
+    ("Исполнено", None, True, False, None),
+    ("выполнено", None, True, False, None),
+    ("ежегодно, до 15 декабря", None, False, True, None),
+    ("ежеквартально", None, False, True, None),
+    ("постоянно", None, False, True, None),
+    ("на постоянной основе", None, False, True, None),
 ]
 
 
-@pytest.mark.parametrize(("raw", "date", "done", "recurring"), READ)
-def test_forms(raw: str, date: dt.date | None, done: bool, recurring: bool) -> None:
-    assert parse_deadline(raw) == Deadline(date, done, recurring, None)
+@pytest.mark.parametrize(("raw", "date", "done", "recurring", "precision"), READ)
+def test_forms(
+    raw: str, date: dt.date | None, done: bool, recurring: bool, precision: str | None
+) -> None:
+    assert parse_deadline(raw) == Deadline(date, done, recurring, None, precision)
 
 
 @pytest.mark.parametrize("raw", [None, "", "   ", "\u00a0"])
@@ -80,14 +82,24 @@ def test_refused_forms_stay_null_with_warning(raw: str, warning: str) -> None:
 
 def test_several_dates_take_the_latest_with_warning() -> None:
     deadline = parse_deadline("01.09.2024, 01.03.2024")
-    assert deadline.date == D(2024, 9, 1)
+    assert (deadline.date, deadline.precision) == (D(2024, 9, 1), "day")
     assert deadline.warning == "several dates in deadline '01.09.2024, 01.03.2024'; took the latest"
 
 
 def test_repeated_date_is_not_several() -> None:
     assert parse_deadline("31.12.2024 (31.12.2024)") == Deadline(
-        D(2024, 12, 31), False, False, None
+        D(2024, 12, 31), False, False, None, "day"
     )
+
+
+def test_same_day_read_twice_keeps_the_finer_precision() -> None:
+    deadline = parse_deadline("IV квартал 2024 года (31.12.2024)")
+    assert (deadline.date, deadline.precision, deadline.warning) == (D(2024, 12, 31), "day", None)
+
+
+def test_precision_is_null_exactly_when_the_date_is() -> None:
+    for raw in ("Исполнено", "ежегодно, до 15 декабря", "по отдельному графику", None):
+        assert parse_deadline(raw).precision is None
 
 
 def test_cell_text_is_cleaned_first() -> None:
@@ -118,3 +130,4 @@ CELL_TEXT = st.text(
 def test_any_text_gives_a_deadline_never_an_exception(raw: str) -> None:
     deadline = parse_deadline(raw)
     assert deadline.date is None or deadline.date.year in range(1991, 2101)
+    assert (deadline.date is None) == (deadline.precision is None)

@@ -2,11 +2,13 @@
 
 Each ```python block is executed in order in one namespace (so later blocks use earlier
 names), in a folder whose `normalized/` is a dataset built from the seed decrees; where a
-```text block follows, the block's output must equal it.
+```text block follows, the block's output must equal it. Each common question is answered in
+pandas, DuckDB and Polars, each one statement on one table: no join, no merge.
 """
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import io
 import re
@@ -38,10 +40,42 @@ def workdir(seed_dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     return work
 
 
-def test_the_page_has_pandas_and_duckdb_examples() -> None:
+QUESTIONS = (
+    "Coverage by region",
+    "Overdue items",
+    "The bodies responsible most often",
+    "Rows to review",
+    "The plans in force",
+)
+
+
+def question_blocks() -> dict[str, list[str]]:
+    """The python blocks under each `### ` heading of the questions section."""
+    text = DOC.read_text(encoding="utf-8")
+    section = text.split("## Common questions", 1)[1].split("\n## ", 1)[0]
+    out = {}
+    for part in section.split("\n### ")[1:]:
+        heading = part.split("\n", 1)[0]
+        out[heading] = [body for kind, body in BLOCK.findall(part) if kind == "python"]
+    return out
+
+
+def test_the_page_loads_with_both_engines_and_reads_the_files_directly() -> None:
     code = "\n".join(body for body, _ in examples())
-    assert "plan_etl.load(" in code and "duckdb.sql(" in code
-    assert sum(out is not None for _, out in examples()) >= 5
+    assert "plan_etl.load(" in code and 'engine="polars"' in code
+    assert "pd.read_parquet(" in code and "pl.read_parquet(" in code and "duckdb.sql(" in code
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_each_question_in_pandas_duckdb_and_polars_one_expression_no_join(question: str) -> None:
+    blocks = next(b for heading, b in question_blocks().items() if heading.startswith(question))
+    pandas, sql, polars = blocks
+    assert "acts" in pandas or "docs" in pandas
+    assert "duckdb.sql(" in sql
+    assert "pacts" in polars or "pdocs" in polars
+    for code in blocks:
+        assert len(ast.parse(code).body) == 1, code  # one statement: print(<expression>)
+        assert not re.search(r"\b(join|merge)\b", code, re.IGNORECASE), code
 
 
 def test_examples_run_and_print_what_the_page_shows(

@@ -11,7 +11,11 @@ from hypothesis import strategies as st
 
 from plan_etl.assemble import PlanTable, assemble
 from plan_etl.extract.text import TextExtractor
-from plan_etl.normalize.responsible import find_abbreviations, split_responsible
+from plan_etl.normalize.responsible import (
+    bodies_and_persons,
+    find_abbreviations,
+    split_responsible,
+)
 
 KURSK, SAMARA, IRKUTSK, STAVROPOL, DAGESTAN = (p.stem for p in SEEDS)
 
@@ -308,3 +312,91 @@ CELL_TEXT = st.text(alphabet=st.sampled_from("АГСОМИВ Богданова 
 def test_any_text_splits_without_exception(text: str) -> None:
     elements = split_responsible(text.split("\n"), find_abbreviations(text))
     assert all(e and e == e.strip() for e in elements)
+
+
+def test_acronym_name_starts_where_the_initials_spell_it() -> None:
+    text = (
+        "утвержденной распоряжением от 6 октября 2021 г. № 2816-р, и повышения качества "
+        "взаимодействия органов исполнительной власти Тюменской области (далее – ОИВ) с гражданами"
+    )
+    assert find_abbreviations(text) == {"ОИВ": "органов исполнительной власти Тюменской области"}
+
+
+PEOPLE_AND_BODIES = [
+    (["Богданова Г.В.", "Чижик Е.В."], [], ["Богданова Г.В.", "Чижик Е.В."]),
+    (
+        ["Заместитель Председателя Правительства Курской области", "Министерство имущества"],
+        ["Министерство имущества"],
+        ["Заместитель Председателя Правительства Курской области"],
+    ),
+    (
+        ["Первый заместитель Председателя Правительства Иркутской области"],
+        [],
+        ["Первый заместитель Председателя Правительства Иркутской области"],
+    ),
+    (
+        ["заместитель Председателя Правительства Республики Дагестан Газимагомедов Р.К."],
+        [],
+        ["заместитель Председателя Правительства Республики Дагестан Газимагомедов Р.К."],
+    ),
+    (["председатель рабочей группы"], [], ["председатель рабочей группы"]),
+    (
+        ["Руководители подведомственных учреждений"],
+        [],
+        ["Руководители подведомственных учреждений"],
+    ),
+    (
+        ["Администрация Губернатора Самарской области", "Аппарат Губернатора"],
+        ["Администрация Губернатора Самарской области", "Аппарат Губернатора"],
+        [],
+    ),
+    (
+        ["ГАУ ТО «МФЦ» (по согласованию)", "органы местного самоуправления по согласованию"],
+        ["ГАУ ТО «МФЦ»", "органы местного самоуправления"],
+        [],
+    ),
+]
+
+
+@pytest.mark.parametrize(("elements", "bodies", "persons"), PEOPLE_AND_BODIES)
+def test_bodies_and_persons_apart(
+    elements: list[str], bodies: list[str], persons: list[str]
+) -> None:
+    assert bodies_and_persons([elements]) == [(bodies, persons)]
+
+
+def test_a_body_is_spelled_one_way_within_a_decree() -> None:
+    rows = [
+        ["Департаменту информатизации Тюменской области"],
+        ["Департамент информатизации Тюменской области", "Рабочая группа"],
+        ["Департаменту информатизации Тюменской области", "рабочая группа"],
+    ]
+    assert bodies_and_persons(rows) == [
+        (["Департаменту информатизации Тюменской области"], []),
+        (["Департаменту информатизации Тюменской области", "Рабочая группа"], []),
+        (["Департаменту информатизации Тюменской области", "Рабочая группа"], []),
+    ]
+
+
+def test_bodies_and_persons_of_the_seed_cells_partition_them() -> None:
+    """Every element is a body or a person, never both, never lost (but «(по согласованию)»)."""
+    for path in SEEDS:
+        abbr = abbreviations(path.stem)
+        cells = [
+            split_responsible(r.cells.get("responsible", []), abbr) for r in table(path.stem).rows
+        ]
+        for elements, (bodies, persons) in zip(cells, bodies_and_persons(cells), strict=True):
+            assert not set(bodies) & set(persons)
+            assert len(bodies) + len(persons) == len(elements), elements
+
+
+def test_paragraph_quoted_by_an_amending_act_is_read_as_plain_text() -> None:
+    text = (
+        "«3. Исполнительным органам автономного округа (далее – исполнительные органы), "
+        "Департаменту государственной гражданской службы автономного округа (далее – ДГС), "
+        "обеспечить выполнение плана.»."
+    )
+    assert find_abbreviations(text) == {
+        "исполнительные органы": "исполнительные органы автономного округа",
+        "ДГС": "Департаменту государственной гражданской службы автономного округа",
+    }

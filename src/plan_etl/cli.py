@@ -144,14 +144,18 @@ def validate_command(
 def report_command(
     dataset: Annotated[Path, typer.Option(help="Dataset folder.")] = Path("normalized"),
     out: Annotated[Path, typer.Option("--out", help="HTML file to write.")] = Path("report.html"),
+    sources: Annotated[
+        Path | None, typer.Option(help="Folder of the decrees the rows link to [default: raw/].")
+    ] = None,
 ) -> None:
-    """Write one self-contained HTML page: coverage matrix, deadlines, rows to look at, status."""
+    """Write one self-contained HTML page (Russian): overview, template coverage, a section
+    per decree, rows to review; filter and search."""
     if not (dataset / "activities.parquet").is_file():
         err.print(f"[red]error:[/] {dataset} holds no dataset (run `plan-etl ingest` first)")
         raise typer.Exit(2)
-    from plan_etl.report import write_report  # pandas and plotly load for this command only
+    from plan_etl.report import write_report  # pandas loads for this command only
 
-    err.print(f"wrote {write_report(dataset, out)}")
+    err.print(f"wrote {write_report(dataset, out, sources)}")
 
 
 @app.command("match")

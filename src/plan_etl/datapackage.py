@@ -8,11 +8,18 @@ source of the schema) and from the Parquet files on disk, never edited by hand.
 Data Package v2 rather than v1: neither names Parquet as a format (both allow any `format`
 and `mediatype`), but v2 adds what this dataset needs and v1 lacks — `categories` for the
 enumerated status columns (what R and pandas load as a factor/categorical, as `plan_etl.load`
-does) and `$schema` to say which profile the descriptor follows. frictionless-py 5 reads v2
-descriptors and validates them; list columns use its `arrayItem` to name the item type, since
-it rejects v2's `constraints.jsonSchema` on arrays. It cannot check the Parquet data itself
-faithfully (it reads Parquet through pandas), so the tests give it the rows as Python values.
+does) and `$schema` to say which profile the descriptor follows.
 
+The descriptor is written so that `frictionless validate datapackage.json` (frictionless-py 5)
+checks the published files and finds them valid. frictionless reads Parquet through pandas,
+and three things follow (measured; the tests keep them honest):
+- list and struct columns arrive as NumPy arrays and dicts, which its `array` and `object`
+  types reject, so they are typed `any`; the Parquet type (`list<string>`, the struct's keys)
+  is in the field's description — the one thing the descriptor cannot have it check;
+- a nullable integer column arrives as floats with NaN, so such fields list `"nan"` among
+  their `missingValues` (a real integer is still checked as one);
+- it cannot count a Parquet file's bytes (it reports `byte-count` against `None`), so `bytes`
+  is left out; the SHA-256 `hash` stays for any tool that checks the file.
 The descriptor is deterministic (no timestamps, sorted keys, stable order) so that a dataset
 rebuilt from the same sources is byte-for-byte the same, `datapackage.json` included.
 """
@@ -68,32 +75,27 @@ def _non_null(prop: dict[str, Any], defs: dict[str, Any]) -> tuple[dict[str, Any
 
 
 def field_descriptor(name: str, prop: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
-    """A Table Schema field from one property of the model's JSON Schema.
-
-    List columns are `array` with frictionless's `arrayItem` naming the item type (Table
-    Schema v2's `jsonSchema` constraint would say more, but frictionless-py 5 rejects it on
-    arrays and objects); a struct is an `object` whose description names its keys.
-    """
+    """A Table Schema field from one property of the model's JSON Schema, in the types that
+    frictionless can check on Parquet read through pandas (module docstring)."""
     schema, nullable = _non_null(prop, defs)
     kind = schema.get("type")
     field: dict[str, Any] = {"name": name}
     constraints: dict[str, Any] = {"required": not nullable}
+    description = schema.get("description", "").strip()
     if kind == "string" and schema.get("format") == "date":
         field["type"] = "date"
     elif kind in _SCALAR_TYPES:
         field["type"] = _SCALAR_TYPES[kind]
-    elif kind == "array":
-        field["type"] = "array"
-        item = field_descriptor(name, schema["items"], defs)
-        field["arrayItem"] = {k: v for k, v in item.items() if k not in ("name", "constraints")}
-    elif kind == "object":
-        field["type"] = "object"
-        keys = ", ".join(schema["properties"])
-        schema["description"] = f"{schema.get('description', '').strip()} Keys: {keys}.".strip()
+    elif kind in ("array", "object"):
+        field["type"] = "any"
+        parquet = f"{_UNCHECKED} {_parquet_type(schema, defs)}."
+        description = f"{description.rstrip('.')}. {parquet}" if description else parquet
     else:
         raise TypeError(f"{name}: no Table Schema type for JSON Schema {schema}")
-    if "description" in schema:
-        field["description"] = schema["description"]
+    if field["type"] == "integer" and nullable:
+        field["missingValues"] = ["", "nan"]
+    if description:
+        field["description"] = description
     if "enum" in schema:
         field["categories"] = list(schema["enum"])
         constraints["enum"] = list(schema["enum"])
@@ -102,6 +104,21 @@ def field_descriptor(name: str, prop: dict[str, Any], defs: dict[str, Any]) -> d
             constraints[bound] = schema[bound]
     field["constraints"] = constraints
     return field
+
+
+_UNCHECKED = (
+    "Typed `any` because frictionless reads Parquet through pandas (NumPy arrays); Parquet type:"
+)
+
+
+def _parquet_type(schema: dict[str, Any], defs: dict[str, Any]) -> str:
+    """`list<string>`, `list<struct<act_type, act_number, act_date>>`: for the description."""
+    if schema.get("type") == "array":
+        item, _ = _non_null(schema["items"], defs)
+        return f"list<{_parquet_type(item, defs)}>"
+    if schema.get("type") == "object":
+        return f"struct<{', '.join(schema['properties'])}>"
+    return "date" if schema.get("format") == "date" else str(schema.get("type"))
 
 
 def table_schema(name: str) -> dict[str, Any]:
@@ -129,7 +146,8 @@ def _sha256(path: Path) -> str:
 
 
 def resource_descriptor(out_dir: Path, name: str) -> dict[str, Any]:
-    """One table as a Data Resource: where its file is, how big, its hash and row count."""
+    """One table as a Data Resource: where its file is, its hash and row count (no `bytes`:
+    see the module docstring)."""
     path = out_dir / f"{name}.parquet"
     doc = (TABLES[name].__doc__ or "").strip()
     return {
@@ -138,7 +156,6 @@ def resource_descriptor(out_dir: Path, name: str) -> dict[str, Any]:
         "path": path.name,
         "format": "parquet",
         "mediatype": PARQUET_MEDIATYPE,
-        "bytes": path.stat().st_size,
         "hash": f"sha256:{_sha256(path)}",
         "rows": pq.ParquetFile(path).metadata.num_rows,
         "description": doc,
@@ -156,7 +173,9 @@ def build_descriptor(out_dir: Path) -> dict[str, Any]:
             "Plan items of Russian regional client-centricity roadmap decrees, one row per "
             "item, matched to the federal template catalogue; one row per decree with its "
             "act metadata and extraction status; and the catalogue itself. "
-            "Built by `plan-etl ingest`."
+            "Built by `plan-etl ingest`; `frictionless validate datapackage.json` checks it. "
+            "List and struct columns are typed `any` (frictionless reads Parquet through "
+            "pandas); their Parquet types are in the field descriptions."
         ),
         "version": SCHEMA_VERSION,
         "resources": [resource_descriptor(out_dir, name) for name in TABLES],

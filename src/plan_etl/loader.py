@@ -1,26 +1,34 @@
-"""`plan_etl.load()`: the dataset's tables as pandas DataFrames with analyst-friendly dtypes.
+"""`plan_etl.load()`: the dataset's tables as pandas or Polars DataFrames with analyst-friendly
+types.
 
 `pandas.read_parquet` alone gives ids and statuses as plain strings, dates as Python objects,
 nullable integers as floats and list cells as NumPy arrays. This module fixes each of those
 once, from the models, so a notebook starts from the right types:
 
-- ids and statuses are `category` with every allowed value as a category, in a meaningful
-  order (statuses as the model lists them, catalogue ids in catalogue order, doc ids in
-  documents order), so `value_counts()` shows the zeros — the catalogue items nobody has;
-  doc_id and source_file share categories across tables, so merges keep them categorical;
-- dates are `datetime64[s]` (NaT where there is none): the `.dt` accessor, comparisons with
-  "2024-12-31" and plotting work, and seconds rather than nanoseconds cannot overflow on a
-  mistyped year such as 2923;
+- ids and small vocabularies are categoricals (pandas `category`, Polars `Enum`) with every
+  allowed value as a level, in an order that reads well: statuses as the model lists them,
+  catalogue ids (and `runner_up_id`) in template order (catalogue.parquet, which follows
+  CATALOGUE.md), blocks, domains and steps in template order too, regions, issuers and act
+  types alphabetically, doc ids and source files in documents order. So `value_counts()`
+  shows the zeros — the catalogue items nobody has — and `sort_values` sorts items as the
+  template does. doc_id and source_file share levels across tables, so merges keep them
+  categorical;
+- dates stay dates: pandas `date32[pyarrow]` (`pd.ArrowDtype(pa.date32())`), whose values are
+  `datetime.date` and whose missing value is `<NA>`; compare with `datetime.date(2024, 12,
+  31)`, use `.dt.year`, `.dt.quarter`, `.dt.strftime`. Polars keeps its own `Date`;
 - nullable integers (pages) are `Int32` with `<NA>`, not floats;
-- list cells are Python lists (lists of dicts for `amends`), ready for `.explode()`.
+- list cells are Python lists (lists of dicts for `amends`), ready for `.explode()`
+  (Polars: `List`, `.explode()` likewise).
 
 The module imports pandas at the top; the package exposes `load` lazily so that
-`plan-etl ingest` never pays for importing pandas.
+`plan-etl ingest` never pays for importing pandas. Polars is optional (`pip install
+plan-etl[polars]`) and imported only for `engine="polars"`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, get_args, get_origin
 
@@ -31,47 +39,62 @@ import pyarrow.parquet as pq
 from plan_etl.models import TABLES
 from plan_etl.write import _unwrap_optional
 
-# Ids and small vocabularies loaded as categoricals (besides the Literal-typed statuses).
-CATEGORY_COLUMNS = (
-    "doc_id",
-    "source_file",
-    "catalogue_id",
-    "region",
-    "act_type",
-    "block",
-    "domain",
-    "step",
-)
+DATE = pd.ArrowDtype(pa.date32())
+
+# Categorical columns and where the order of their levels comes from.
+DOCUMENT_ORDER = ("doc_id", "source_file")  # the order of documents.parquet
+TEMPLATE_ORDER = ("catalogue_id", "runner_up_id", "block", "domain", "step")  # catalogue order
+ALPHABETICAL = ("region", "issuer", "act_type")
+CATEGORY_COLUMNS = (*DOCUMENT_ORDER, *TEMPLATE_ORDER, *ALPHABETICAL)
 
 
 class Dataset(NamedTuple):
     """The three tables of a dataset folder. A NamedTuple so a notebook can write
     `ds.activities` (with tab completion) or unpack `acts, docs, cat = load()`."""
 
-    activities: pd.DataFrame
-    documents: pd.DataFrame
-    catalogue: pd.DataFrame
+    activities: Any  # pandas.DataFrame, or polars.DataFrame with engine="polars"
+    documents: Any
+    catalogue: Any
 
 
 def _literal_values(annotation: Any) -> list[str] | None:
     return list(get_args(annotation)) if get_origin(annotation) is Literal else None
 
 
-def _frame(table: pa.Table, name: str, categories: dict[str, list[str]]) -> pd.DataFrame:
-    """One Arrow table as a DataFrame with the dtypes the module docstring promises."""
+def _distinct(values: list[Any]) -> list[str]:
+    return list(dict.fromkeys(v for v in values if v is not None))
+
+
+def _levels(tables: Mapping[str, pa.Table]) -> dict[str, list[str]]:
+    """Every categorical column's levels (see the module docstring), the same in every table."""
+    docs, cat = tables["documents"], tables["catalogue"]
+    levels = {c: _distinct(docs.column(c).to_pylist()) for c in DOCUMENT_ORDER}
+    for column in TEMPLATE_ORDER:
+        source = "catalogue_id" if column == "runner_up_id" else column
+        levels[column] = _distinct(cat.column(source).to_pylist())
+    for column in ALPHABETICAL:
+        values = [
+            v for t in tables.values() if column in t.column_names for v in t[column].to_pylist()
+        ]
+        levels[column] = sorted(_distinct(values))
+    for model in TABLES.values():
+        for field_name, field in model.model_fields.items():
+            literal = _literal_values(_unwrap_optional(field.annotation)[0])
+            if literal is not None and field_name not in levels:
+                levels[field_name] = literal
+    return levels
+
+
+def _frame(table: pa.Table, name: str, levels: dict[str, list[str]]) -> pd.DataFrame:
+    """One Arrow table as a pandas DataFrame with the dtypes the module docstring promises."""
     columns: dict[str, Any] = {}
     for field_name, field in TABLES[name].model_fields.items():
         column = table.column(field_name)
         annotation, nullable = _unwrap_optional(field.annotation)
-        levels = _literal_values(annotation) or categories.get(field_name)
-        if levels is not None or field_name in CATEGORY_COLUMNS:
-            values = column.to_pylist()
-            if levels is None:  # order of first appearance: catalogue order for blocks
-                levels = list(dict.fromkeys(v for v in values if v is not None))
-            columns[field_name] = pd.Categorical(values, categories=levels)
+        if field_name in levels:
+            columns[field_name] = pd.Categorical(column.to_pylist(), categories=levels[field_name])
         elif annotation is dt.date:
-            dates = pd.to_datetime(pd.Series(column.to_pylist(), dtype=object))
-            columns[field_name] = dates.astype("datetime64[s]")
+            columns[field_name] = pd.Series(column.cast(pa.date32()), dtype=DATE)
         elif get_origin(annotation) is list:
             columns[field_name] = pd.Series(column.to_pylist(), dtype=object)
         elif annotation is int and nullable:
@@ -82,15 +105,26 @@ def _frame(table: pa.Table, name: str, categories: dict[str, list[str]]) -> pd.D
     return pd.DataFrame(columns)
 
 
-def load(path: str | Path = "normalized/") -> Dataset:
-    """Read the dataset in `path` (as written by `plan-etl ingest`) as typed DataFrames."""
+def _polars_frame(table: pa.Table, levels: dict[str, list[str]]) -> Any:
+    """One Arrow table as a Polars DataFrame, categorical columns as `Enum`s."""
+    import polars as pl
+
+    frame = pl.from_arrow(table)
+    return frame.with_columns(
+        pl.col(c).cast(pl.Enum(levels[c])) for c in frame.columns if c in levels
+    )
+
+
+def load(
+    path: str | Path = "normalized/", engine: Literal["pandas", "polars"] = "pandas"
+) -> Dataset:
+    """Read the dataset in `path` (as written by `plan-etl ingest`) as typed DataFrames of
+    `engine`: "pandas" (the default) or "polars"."""
+    if engine not in ("pandas", "polars"):
+        raise ValueError(f"engine must be 'pandas' or 'polars', not {engine!r}")
     folder = Path(path)
     tables = {name: pq.read_table(folder / f"{name}.parquet") for name in TABLES}
-    docs = tables["documents"]
-    categories = {
-        "doc_id": list(dict.fromkeys(docs.column("doc_id").to_pylist())),
-        "source_file": docs.column("source_file").to_pylist(),
-        "catalogue_id": tables["catalogue"].column("catalogue_id").to_pylist(),
-    }
-    frames = {name: _frame(table, name, categories) for name, table in tables.items()}
-    return Dataset(**frames)
+    levels = _levels(tables)
+    if engine == "polars":
+        return Dataset(**{n: _polars_frame(t, levels) for n, t in tables.items()})
+    return Dataset(**{n: _frame(t, n, levels) for n, t in tables.items()})

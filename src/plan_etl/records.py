@@ -14,7 +14,11 @@ from plan_etl.match import match_document
 from plan_etl.models import Activity, Document, SourceFormat
 from plan_etl.normalize.dates import parse_deadline
 from plan_etl.normalize.metadata import read_metadata
-from plan_etl.normalize.responsible import find_abbreviations, split_responsible
+from plan_etl.normalize.responsible import (
+    bodies_and_persons,
+    find_abbreviations,
+    split_responsible,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +63,10 @@ def build_records(
     matched = match_document(table.rows)
     meta = read_metadata(table.preamble, table.text)
     identity = meta.model_dump(include={"region", "issuer", "act_type", "act_number", "act_date"})
+    responsible = [
+        split_responsible(r.cells.get("responsible", []), abbreviations) for r in table.rows
+    ]
+    kinds = bodies_and_persons(responsible)
     activities = []
     for index, (row, match) in enumerate(zip(table.rows, matched.results, strict=True)):
         deadline_raw = row.text("deadline")
@@ -77,9 +85,12 @@ def build_records(
                 deadline_raw=deadline_raw,
                 deadline_date=deadline.date,
                 deadline_done=deadline.done,
+                deadline_precision=deadline.precision,
                 deadline_recurring=deadline.recurring,
                 responsible_raw=row.text("responsible"),
-                responsible=split_responsible(row.cells.get("responsible", []), abbreviations),
+                responsible=responsible[index],
+                responsible_bodies=kinds[index][0],
+                responsible_persons=kinds[index][1],
                 result_document=row.text("result"),
                 catalogue_id=match.catalogue_id,
                 match_score=round(match.score, 2),

@@ -1,273 +1,413 @@
-"""`plan-etl report`: the dataset as one self-contained HTML page for analysts.
+"""`plan-etl report`: the dataset as one self-contained HTML page for analysts, in Russian.
 
-The page holds a coverage matrix (catalogue items × regions), a timeline of deadlines per
-block, the rows a person should look at (review, unmatched) with their source and page, and
-the extraction status of every decree. It opens offline: the charting library's JavaScript
-and the styles are inlined, nothing is fetched.
+The page has four parts: an overview (decrees, rows, the matched share, deadlines by quarter);
+the coverage of the federal template — each plan against the items of its own template,
+items of the other template greyed rather than counted missing — grouped by block in
+collapsible `<details>`; a section per decree with its rows, deadlines and responsible bodies,
+every row linked to its source file and page; and the rows a person should look at (in
+review, or with an extraction warning) with the reason and the runner-up item. A decree
+filter and a text search (a few lines of inline JavaScript) narrow every part at once.
 
-Charts are drawn with Plotly: its Python package ships plotly.js and `include_plotlyjs`
-inlines it, so one call gives a chart that works without a network and with hover and zoom
-(hover is where an analyst reads which row a point is), with no native binary to install
-(Altair would need vl-convert for the same). The cost is ≈ 4.8 MB of inlined JavaScript.
-The matrix and the lists are plain HTML tables, not charts: their cells carry text (the
-deadline), are searchable with Ctrl+F and copyable, and a table reads better than a heatmap
-of 110 × N cells.
+Charts are SVG drawn here in Python: the one chart the page needs (rows per deadline quarter)
+is a few dozen rectangles, a few kilobytes inline, crisp at any width and readable without
+JavaScript — where a charting library (plotly.js ≈ 4.8 MB) would be most of the file. The
+matrix and the lists are HTML tables: searchable with Ctrl+F, copyable, and at phone width
+the row tables turn into cards while the matrix scrolls inside its own box, so the page
+itself never scrolls sideways.
 """
 
 from __future__ import annotations
 
+import os
+from collections import Counter
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 import jinja2
 import pandas as pd
-import plotly.express as px
-import plotly.graph_objects as go
-import plotly.io as pio
-from plotly.offline import get_plotlyjs
 
 from plan_etl import __version__
 from plan_etl.catalogue import catalogue
+from plan_etl.data import load_toml
 from plan_etl.loader import Dataset, load
+from plan_etl.match import MATCHED_MARGIN, MATCHED_SCORE
 from plan_etl.models import SCHEMA_VERSION
 
+TITLE = "Дорожные карты по внедрению клиентоцентричности: отчёт по набору данных"
 PRESENT_STATUSES = ("matched", "review")
-NO_ITEM = "(no catalogue item)"
+TOP_BODIES = 8  # responsible bodies listed per decree: enough to see who carries the plan
+# The review list repeats a row's activity only this far (its full text is one click away, in
+# the decree's section): the list is for triage, and the page stays small.
+ATTENTION_TEXT = 160
+ROMAN = ("I", "II", "III", "IV")
+
+
+@cache
+def labels() -> dict[str, dict[str, str]]:
+    return load_toml("report.toml")
+
+
+# --- formatting -------------------------------------------------------------------------------
+
+
+def deadline_text(date: Any, precision: Any) -> str:
+    """A deadline as precise as the plan wrote it: 31.12.2024, 12.2024, IV кв. 2024, 2024."""
+    if date is None or pd.isna(date):
+        return ""
+    if precision == "quarter":
+        return f"{ROMAN[(date.month - 1) // 3]} кв. {date.year}"
+    if precision == "half_year":
+        return f"{ROMAN[(date.month - 1) // 6]} полуг. {date.year}"
+    if precision == "month":
+        return date.strftime("%m.%Y")
+    if precision == "year":
+        return str(date.year)
+    return date.strftime("%d.%m.%Y")
+
+
+def quarter_of(date: Any) -> tuple[int, int]:
+    return date.year, (date.month - 1) // 3 + 1
+
+
+def quarter_label(key: tuple[int, int]) -> str:
+    return f"{ROMAN[key[1] - 1]} кв. {key[0]}"
+
+
+def warning_text(warning: str) -> str:
+    """A row warning in Russian (report.toml); one the table does not know, as written."""
+    for start, russian in labels()["warnings"].items():
+        if warning.startswith(start):
+            return russian
+    return warning
+
+
+def review_reason(score: float, runner_up_score: float) -> str:
+    """Why the matcher left a row in review, from the thresholds it applies."""
+    reasons = []
+    if score < MATCHED_SCORE:
+        reasons.append(f"оценка {score:.0f} ниже порога {MATCHED_SCORE:.0f}")
+    if score - runner_up_score < MATCHED_MARGIN:
+        lead = score - runner_up_score
+        reasons.append(f"отрыв от второго варианта {lead:.0f} меньше {MATCHED_MARGIN:.0f}")
+    return "; ".join(reasons) or "заголовок раздела или глагол не подтверждают пункт"
+
+
+def _text(value: Any) -> str:
+    return "" if value is None or pd.isna(value) else str(value)
+
+
+# --- the decrees --------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class RowView:
+    """One plan row as the page shows it."""
+
+    anchor: str
+    doc: str
+    item_number: str
+    activity: str
+    deadline: str
+    deadline_raw: str
+    bodies: list[str]
+    persons: list[str]
+    catalogue_id: str
+    status: str
+    score: str
+    runner_up: str
+    runner_up_score: str
+    warnings: list[str]
+    source: str
+    href: str
+    reason: str = ""
+
+
+@dataclass(slots=True)
+class DecreeView:
+    """One decree: identity, status, its rows and what they add up to. `key` is a short id
+    for the page (d0, d1, … in documents order): it is repeated on every cell and row the
+    filter shows or hides, so a 16-character doc_id there would weigh on the file."""
+
+    key: str
+    doc_id: str
+    anchor: str
+    label: str
+    act: str
+    issuer: str
+    title: str
+    template: str
+    template_label: str
+    in_force: bool
+    status: str
+    error: str
+    source_file: str
+    href: str
+    counts: Counter[str] = field(default_factory=Counter)
+    rows: list[RowView] = field(default_factory=list)
+    quarters: list[tuple[str, int]] = field(default_factory=list)
+    undated: int = 0
+    bodies: list[tuple[str, int]] = field(default_factory=list)
+    persons: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def matched_share(self) -> str:
+        rows = sum(self.counts[s] for s in ("matched", "review", "unmatched"))
+        return f"{100 * self.counts['matched'] / rows:.0f} %" if rows else "—"
+
+
+def decree_labels(docs: pd.DataFrame) -> dict[str, str]:
+    """A short name per decree: its region (its file where none was read), with the act
+    number or the file added where two decrees would read the same."""
+    base = {d.doc_id: _text(d.region) or str(d.source_file) for d in docs.itertuples()}
+    taken = Counter(base.values())
+    out = {}
+    for d in docs.itertuples():
+        label = base[d.doc_id]
+        if taken[label] > 1:
+            label = f"{label} ({Path(str(d.source_file)).name})"
+        out[str(d.doc_id)] = label
+    return out
+
+
+def _act(doc: Any) -> str:
+    parts = [_text(doc.act_type)]
+    if _text(doc.act_number):
+        parts.append(f"№ {doc.act_number}")
+    if _text(doc.act_date):
+        parts.append(f"от {doc.act_date.strftime('%d.%m.%Y')}")
+    return " ".join(p for p in parts if p) or "акт не распознан"
+
+
+def _row_view(r: Any, key: str, href: str) -> RowView:
+    page = r.page_first if not pd.isna(r.page_first) else None
+    last = r.page_last if not pd.isna(r.page_last) else page
+    name = Path(str(r.source_file)).name
+    pages = "" if page is None else f", с. {page}" + (f"–{last}" if last != page else "")
+    view = RowView(
+        anchor=f"r-{key}-{r.row_index}",
+        doc=key,
+        item_number=str(r.item_number),
+        activity=str(r.activity),
+        deadline=deadline_text(r.deadline_date, r.deadline_precision),
+        deadline_raw=_text(r.deadline_raw),
+        bodies=list(r.responsible_bodies),
+        persons=list(r.responsible_persons),
+        catalogue_id=_text(r.catalogue_id),
+        status=str(r.match_status),
+        score=f"{r.match_score:.0f}",
+        runner_up=_text(r.runner_up_id),
+        runner_up_score=f"{r.runner_up_score:.0f}" if _text(r.runner_up_id) else "",
+        warnings=[warning_text(w) for w in r.warnings],
+        source=name + pages,
+        href=href + (f"#page={page}" if page is not None else ""),
+    )
+    if view.status == "review":
+        view.reason = review_reason(r.match_score, r.runner_up_score)
+    return view
+
+
+def decrees(ds: Dataset, sources: str) -> list[DecreeView]:
+    """Every decree with its rows, in documents order."""
+    names = decree_labels(ds.documents)
+    by_doc = {str(k): g for k, g in ds.activities.groupby("doc_id", observed=True, sort=False)}
+    out = []
+    for i, d in enumerate(ds.documents.itertuples()):
+        href = sources + quote(str(d.source_file))
+        view = DecreeView(
+            key=f"d{i}",
+            doc_id=str(d.doc_id),
+            anchor=f"d{i}",
+            label=names[str(d.doc_id)],
+            act=_act(d),
+            issuer=_text(d.issuer),
+            title=_text(d.title),
+            template=str(d.template),
+            template_label=labels()["templates"][str(d.template)],
+            in_force=bool(d.in_force),
+            status=str(d.status),
+            error=_text(d.error),
+            source_file=str(d.source_file),
+            href=href,
+        )
+        rows = by_doc.get(view.doc_id)
+        if rows is not None:
+            _fill(view, rows, href)
+        out.append(view)
+    return out
+
+
+def _fill(view: DecreeView, rows: pd.DataFrame, href: str) -> None:
+    """The decree's rows and their totals: statuses, deadlines by quarter, bodies, persons."""
+    view.rows = [_row_view(r, view.key, href) for r in rows.itertuples()]
+    view.counts = Counter(str(s) for s in rows["match_status"])
+    view.counts["warned"] = int((rows["warnings"].map(len) > 0).sum())
+    dated = rows["deadline_date"].dropna()
+    view.quarters = [
+        (quarter_label(k), n) for k, n in sorted(Counter(map(quarter_of, dated)).items())
+    ]
+    view.undated = len(rows) - len(dated)
+    view.bodies = Counter(b for bs in rows["responsible_bodies"] for b in bs).most_common(
+        TOP_BODIES
+    )
+    view.persons = Counter(p for ps in rows["responsible_persons"] for p in ps).most_common(
+        TOP_BODIES
+    )
+
+
+# --- coverage ------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
 class Cell:
-    """One matrix cell: how a region stands on one catalogue item."""
+    """How one decree stands on one catalogue item."""
 
-    state: str  # present, review, missing, n/a
-    text: str = ""  # what the cell shows: the deadline(s)
-    tooltip: str = ""  # which rows of the decree make the cell
-
-
-@dataclass(slots=True)
-class RegionCounts:
-    """The matrix's summary for one region (its column)."""
-
-    present: int = 0  # items with a matched row (review-only items excluded)
-    review: int = 0  # items only with rows in review
-    missing: int = 0  # items of the region's template that no row covers
-    extra: int = 0  # rows with no catalogue item (unmatched)
+    doc: str  # the decree's page key
+    state: str  # present, review, missing, na
+    text: str = ""  # the deadline(s) of the rows that cover the item
+    title: str = ""  # which rows, for the tooltip
+    href: str = ""  # the first such row in the decree's section
 
 
 @dataclass(slots=True)
-class MatrixRow:
-    catalogue_id: str
-    wording: str
-    cells: list[Cell] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class MatrixGroup:
+class CoverageGroup:
+    key: str
     title: str
-    rows: list[MatrixRow] = field(default_factory=list)
+    items: list[tuple[str, str, list[Cell]]] = field(default_factory=list)  # id, wording, cells
+    tally: Counter[str] = field(default_factory=Counter)
 
 
-@dataclass(slots=True)
-class Coverage:
-    """The coverage matrix: regions as columns, catalogue items grouped by block as rows."""
-
-    regions: list[str]
-    groups: list[MatrixGroup]
-    counts: dict[str, RegionCounts]
+def group_key(block: str, domain: Any) -> str:
+    """The coverage group of an item: its block, for the process block its domain."""
+    return str(domain) if block == "process" and _text(domain) else block
 
 
-def region_labels(documents: pd.DataFrame) -> pd.Series:
-    """A column label per document: its region, or its file where no region was read."""
-    return documents["region"].astype(object).fillna(documents["source_file"].astype(object))
+def _cell(doc: DecreeView, item: str, rows: list[RowView], holds: set[str]) -> Cell:
+    if rows:
+        state = "present" if any(r.status == "matched" for r in rows) else "review"
+        dates = list(dict.fromkeys(r.deadline or r.deadline_raw[:20] or "без срока" for r in rows))
+        title = "\n".join(f"п. {r.item_number} · {r.source}" for r in rows)
+        return Cell(doc.key, state, ", ".join(dates), title, "#" + rows[0].anchor)
+    if doc.template in holds:
+        return Cell(doc.key, "missing", "нет")
+    return Cell(doc.key, "na", "—")
 
 
-def _labelled(ds: Dataset) -> pd.DataFrame:
-    """The activities with their region label in column `label`."""
-    docs = ds.documents.assign(label=region_labels(ds.documents))
-    return ds.activities.merge(docs[["doc_id", "label"]].drop_duplicates("doc_id"), on="doc_id")
+def coverage(ds: Dataset, views: list[DecreeView]) -> list[CoverageGroup]:
+    """Catalogue items × decrees, grouped as `group_key` says, in template order.
 
-
-def group_title(block: str, domain: object) -> str:
-    """The matrix/timeline group of an item: its block, or for the seven-step process block
-    its domain, since 70 process items in one group would say nothing."""
-    return f"{block} · {domain}" if block == "process" and isinstance(domain, str) else block
-
-
-def _format_date(value: pd.Timestamp) -> str:
-    return value.strftime("%d.%m.%Y")
-
-
-def _cell_text(rows: pd.DataFrame) -> str:
-    """The deadlines of the rows that cover an item: dates, else the raw cell (e.g.
-    «Исполнено»), else that there is none."""
-    dates = sorted(d for d in rows["deadline_date"].dropna().unique())
-    if dates:
-        return ", ".join(_format_date(pd.Timestamp(d)) for d in dates)
-    raw = rows["deadline_raw"].dropna()
-    if len(raw):
-        text = str(raw.iloc[0])
-        return text if len(text) <= 24 else text[:23] + "…"
-    return "no deadline"
-
-
-def _tooltip(rows: pd.DataFrame) -> str:
-    return "\n".join(
-        f"{r.item_number} [{r.match_status}, {r.match_score:.0f}] {_shorten(r.activity, 160)}"
-        for r in rows.itertuples()
-    )
-
-
-def _shorten(text: object, limit: int) -> str:
-    text = str(text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def coverage(ds: Dataset) -> Coverage:
-    """Which catalogue items each region's plan covers.
-
-    An item is present for a region when one of its rows carries the item's id with status
-    matched (a «review» cell when all such rows are in review). An absent item counts as
-    missing only in plans of a template that holds it (the catalogue's sections say which:
-    the HR and process blocks are in both, `agency.*` only in agency plans, `org.*` only in
-    region plans); elsewhere the cell is «not applicable». Extra = the rows that cover no
-    item (unmatched).
+    An item is present for a decree when one of its rows carries the item's id with status
+    matched («review» when all such rows are in review); absent, it is missing only in a plan
+    whose template holds the item (the catalogue's sections say which), else not applicable.
     """
     holds = {e.item.catalogue_id: set(e.templates) for e in catalogue().entries}
-    docs = ds.documents.assign(label=region_labels(ds.documents))
-    regions = list(dict.fromkeys(docs["label"]))
-    templates = docs.groupby("label", sort=False)["template"].agg(lambda t: set(t.astype(str)))
-    acts = _labelled(ds)
-    covered = acts[acts["catalogue_id"].notna() & acts["match_status"].isin(PRESENT_STATUSES)]
-    by_key = {key: rows for key, rows in covered.groupby(["label", "catalogue_id"], observed=True)}
-    counts = {region: RegionCounts() for region in regions}
-    for region, n in acts[~acts.index.isin(covered.index)].groupby("label").size().items():
-        counts[region].extra = int(n)
-
-    groups: dict[str, MatrixGroup] = {}
+    covering: dict[tuple[str, str], list[RowView]] = {}
+    for view in views:
+        for row in view.rows:
+            if row.catalogue_id and row.status in PRESENT_STATUSES:
+                covering.setdefault((view.doc_id, row.catalogue_id), []).append(row)
+    groups: dict[str, CoverageGroup] = {}
     for item in ds.catalogue.itertuples():
-        title = group_title(str(item.block), item.domain)
-        row = MatrixRow(str(item.catalogue_id), str(item.wording))
-        for region in regions:
-            rows = by_key.get((region, item.catalogue_id))
-            tally = counts[region]
-            if rows is not None:
-                state = "present" if (rows["match_status"] == "matched").any() else "review"
-                setattr(tally, state, getattr(tally, state) + 1)
-                row.cells.append(Cell(state, _cell_text(rows), _tooltip(rows)))
-            elif holds.get(str(item.catalogue_id), {str(item.template)}) & templates[region]:
-                tally.missing += 1
-                row.cells.append(Cell("missing", "—"))
-            else:
-                row.cells.append(Cell("n/a"))
-        groups.setdefault(title, MatrixGroup(title)).rows.append(row)
-    return Coverage(regions, list(groups.values()), counts)
+        key = group_key(str(item.block), item.domain)
+        group = groups.setdefault(key, CoverageGroup(key, labels()["groups"].get(key, key)))
+        item_id = str(item.catalogue_id)
+        cells = [
+            _cell(v, item_id, covering.get((v.doc_id, item_id), []), holds[item_id]) for v in views
+        ]
+        group.items.append((item_id, str(item.wording), cells))
+        group.tally.update(c.state for c in cells)
+    return list(groups.values())
 
 
-def _html(fig: go.Figure, div_id: str) -> str:
-    """A figure as a <div> without plotly.js (inlined once in the page head); a fixed id
-    keeps the page the same for the same dataset."""
-    config = {"displaylogo": False, "responsive": True}
-    return pio.to_html(fig, include_plotlyjs=False, full_html=False, div_id=div_id, config=config)
+# --- the chart -----------------------------------------------------------------------------------
 
 
-def timeline_figure(ds: Dataset) -> go.Figure:
-    """Deadlines per block across regions: one point per dated row, coloured by region."""
-    cat = ds.catalogue
-    groups = [group_title(str(b), d) for b, d in zip(cat["block"], cat["domain"], strict=True)]
-    cat = cat.assign(group=groups)
-    acts = _labelled(ds).merge(cat[["catalogue_id", "group"]], on="catalogue_id", how="left")
-    acts["group"] = acts["group"].fillna(NO_ITEM)
-    dated = acts[acts["deadline_date"].notna()].copy()
-    dated["activity_short"] = dated["activity"].map(lambda t: _shorten(t, 120))
-    order = [g for g in dict.fromkeys(cat["group"]) if g in set(dated["group"])]
-    order += [NO_ITEM] if NO_ITEM in set(dated["group"]) else []
-    fig = px.strip(
-        dated,
-        x="deadline_date",
-        y="group",
-        color="label",
-        stripmode="overlay",
-        category_orders={"group": order},
-        hover_data={
-            "label": True,
-            "item_number": True,
-            "catalogue_id": True,
-            "match_status": True,
-            "deadline_raw": True,
-            "activity_short": True,
-            "group": False,
-            "deadline_date": "|%d.%m.%Y",
-        },
-        labels={"deadline_date": "deadline", "group": "block", "label": "region"},
-    )
-    fig.update_layout(
-        height=max(320, 28 * len(order) + 140),
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom", "title": None},
-        plot_bgcolor="white",
-    )
-    fig.update_xaxes(showgrid=True, gridcolor="#eee")
-    fig.update_yaxes(showgrid=True, gridcolor="#eee")
-    fig.update_traces(marker={"size": 8, "opacity": 0.8})
-    return fig
+@dataclass(frozen=True, slots=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    label: str  # first line under the bar: «IV кв.»
+    year: str  # second line: «2024»
+    count: int
 
 
-def attention_rows(ds: Dataset) -> pd.DataFrame:
-    """Rows in review or unmatched, with region, source file and pages, in plan order."""
-    acts = _labelled(ds)
-    acts = acts[acts["match_status"].isin(["review", "unmatched"])]
-    return acts.sort_values(["label", "source_file", "row_index"], kind="stable")
+@dataclass(frozen=True, slots=True)
+class BarChart:
+    """A vertical bar chart laid out in SVG user units (the SVG scales to its box)."""
+
+    width: float
+    height: float
+    baseline: float
+    bars: list[Bar]
 
 
-def _pages(first: object, last: object) -> str:
-    if pd.isna(first):
-        return "—"
-    return f"{first}" if pd.isna(last) or last == first else f"{first}–{last}"
+CHART_HEIGHT = 180.0  # user units; the SVG scales with the page width
+CHART_SLOT = 56.0  # width per bar, room for a label such as «III кв.»
+CHART_TOP = 20.0  # above the tallest bar: its count
+CHART_BOTTOM = 34.0  # below the baseline: the two-line label
 
 
-def _act(doc: pd.Series) -> str:
-    parts = [doc["act_type"], f"№ {doc['act_number']}" if pd.notna(doc["act_number"]) else None]
-    if pd.notna(doc["act_date"]):
-        parts.append(f"от {_format_date(doc['act_date'])}")
-    return " ".join(str(p) for p in parts if pd.notna(p) and p) or "—"
-
-
-def decree_rows(ds: Dataset) -> list[dict[str, object]]:
-    """One entry per decree: what act it is and how well it was read."""
-    warned = ds.activities.assign(n=ds.activities["warnings"].map(len))
-    warnings = warned.groupby("doc_id", observed=True)["n"].sum()
-    return [
-        {
-            "source_file": doc["source_file"],
-            "region": doc["region"] if pd.notna(doc["region"]) else "—",
-            "act": _act(doc),
-            "format": doc["source_format"],
-            "pages": doc["page_count"] if pd.notna(doc["page_count"]) else "—",
-            "rows": doc["row_count"],
-            "warnings": int(warnings.get(doc["doc_id"], 0)),
-            "status": doc["status"],
-            "error": doc["error"] if pd.notna(doc["error"]) else "",
-        }
-        for _, doc in ds.documents.iterrows()
+def bar_chart(values: list[tuple[tuple[int, int], int]]) -> BarChart:
+    """Bars for ((year, quarter), count) pairs, each with its count on top and its quarter
+    and year below, inside the drawing, so nothing is cut at the edges."""
+    top = max((n for _, n in values), default=0) or 1
+    baseline = CHART_HEIGHT - CHART_BOTTOM
+    scale = (baseline - CHART_TOP) / top
+    bars = [
+        Bar(
+            i * CHART_SLOT + 8,
+            baseline - n * scale,
+            CHART_SLOT - 16,
+            n * scale,
+            f"{ROMAN[quarter - 1]} кв.",
+            str(year),
+            n,
+        )
+        for i, ((year, quarter), n) in enumerate(values)
     ]
+    return BarChart(max(len(values), 1) * CHART_SLOT, CHART_HEIGHT, baseline, bars)
 
 
-def render_report(ds: Dataset, title: str = "plan-etl dataset report") -> str:
-    """The whole report as one HTML string."""
-    cov = coverage(ds)
-    attention = [
-        {
-            "region": r.label,
-            "source_file": r.source_file,
-            "pages": _pages(r.page_first, r.page_last),
-            "item_number": r.item_number,
-            "activity": r.activity,
-            "status": r.match_status,
-            "catalogue_id": r.catalogue_id if pd.notna(r.catalogue_id) else "",
-            "score": f"{r.match_score:.0f}",
-        }
-        for r in attention_rows(ds).itertuples()
-    ]
+# --- the page ------------------------------------------------------------------------------------
+
+
+def overview(ds: Dataset, views: list[DecreeView]) -> dict[str, Any]:
+    acts = ds.activities
+    dated = acts["deadline_date"].dropna()
+    matched = int((acts["match_status"] == "matched").sum())
+    return {
+        "decrees": len(ds.documents),
+        "failed": int((ds.documents["status"] == "failed").sum()),
+        "rows": len(acts),
+        "matched": matched,
+        "matched_share": f"{100 * matched / len(acts):.0f} %" if len(acts) else "—",
+        "review": int((acts["match_status"] == "review").sum()),
+        "unmatched": int((acts["match_status"] == "unmatched").sum()),
+        "warned": sum(v.counts["warned"] for v in views),
+        "undated": len(acts) - len(dated),
+        "recurring": int(acts["deadline_recurring"].sum()),
+        "done": int((acts["deadline_done"] & acts["deadline_date"].isna()).sum()),
+        "chart": bar_chart(sorted(Counter(map(quarter_of, dated)).items())),
+    }
+
+
+def shorten(text: str, limit: int = ATTENTION_TEXT) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def attention(views: list[DecreeView]) -> list[tuple[DecreeView, RowView]]:
+    """Rows a person should look at: in review, or with a warning, in plan order."""
+    return [(v, r) for v in views for r in v.rows if r.status == "review" or r.warnings]
+
+
+def render_report(ds: Dataset, sources: str = "") -> str:
+    """The whole report as one HTML string; `sources` is prefixed to each source file's path
+    to make its link (the folder of the decrees, relative to where the page is opened)."""
+    views = decrees(ds, sources)
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("plan_etl", "data"),
         autoescape=True,
@@ -275,28 +415,23 @@ def render_report(ds: Dataset, title: str = "plan-etl dataset report") -> str:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    acts = ds.activities
     return env.get_template("report.html.j2").render(
-        title=title,
-        generated_by=f"plan-etl {__version__}, schema {SCHEMA_VERSION}",
-        plotlyjs=get_plotlyjs(),
-        totals={
-            "decrees": len(ds.documents),
-            "rows": len(acts),
-            "matched": int((acts["match_status"] == "matched").sum()),
-            "review": int((acts["match_status"] == "review").sum()),
-            "unmatched": int((acts["match_status"] == "unmatched").sum()),
-            "undated": int(acts["deadline_date"].isna().sum()),
-            "catalogue": len(ds.catalogue),
-        },
-        coverage=cov,
-        timeline_chart=_html(timeline_figure(ds), "timeline-chart"),
-        attention=attention,
-        decrees=decree_rows(ds),
+        title=TITLE,
+        generated_by=f"plan-etl {__version__}, схема {SCHEMA_VERSION}",
+        totals=overview(ds, views),
+        decrees=views,
+        groups=coverage(ds, views),
+        attention=attention(views),
+        statuses=labels()["statuses"],
+        document_statuses=labels()["document_statuses"],
+        shorten=shorten,
     )
 
 
-def write_report(dataset: Path, out: Path) -> Path:
-    """Build the report of the dataset in `dataset` and write it to `out`."""
-    out.write_text(render_report(load(dataset)), encoding="utf-8")
+def write_report(dataset: Path, out: Path, sources: Path | None = None) -> Path:
+    """Build the report of the dataset in `dataset` and write it to `out`; source links point
+    into `sources` (default: `raw/` beside the dataset folder), relative to `out`."""
+    folder = sources if sources is not None else dataset.resolve().parent / "raw"
+    prefix = Path(os.path.relpath(folder.resolve(), out.resolve().parent)).as_posix() + "/"
+    out.write_text(render_report(load(dataset), quote(prefix)), encoding="utf-8")
     return out

@@ -15,6 +15,10 @@ Conventions (DATASET.md):
 - several dates in one cell («01.03.2024, 01.09.2024») → the latest, with a warning: the row is
   due when its last part is;
 - an impossible date («31.02.2024») or a cell with no date form → no date, with a warning.
+
+`precision` says which of these the date stands for (`day`, `month`, `quarter`, `half_year`,
+`year`), so «IV квартал 2024 года» and «31.12.2024» stay apart although both give 31 December;
+it is None exactly when the date is.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from plan_etl.models import DeadlinePrecision
 from plan_etl.normalize.text import clean_text
 
 _MONTH_STEMS = (
@@ -62,17 +67,22 @@ _RECURRING = re.compile(
     re.IGNORECASE,
 )
 _YEARS = range(1991, 2101)
+# Finest first: when one cell gives the same day twice («31.12.2024 (IV квартал 2024 года)»),
+# the finer reading says more.
+_PRECISIONS: tuple[DeadlinePrecision, ...] = ("day", "month", "quarter", "half_year", "year")
 
 
 @dataclass(frozen=True)
 class Deadline:
     """What a «Срок» cell says: the due day (None when it names none), whether the item is
-    reported done, whether the deadline repeats, and what the parser doubted."""
+    reported done, whether the deadline repeats, what the parser doubted, and what period
+    the date closes (None when there is no date)."""
 
     date: dt.date | None
     done: bool
     recurring: bool
     warning: str | None
+    precision: DeadlinePrecision | None = None
 
 
 def parse_deadline(raw: str | None) -> Deadline:
@@ -90,9 +100,11 @@ def parse_deadline(raw: str | None) -> Deadline:
             return Deadline(None, done, False, "; ".join(problems))
         warning = None if done else f"deadline not understood: {text!r}"
         return Deadline(None, done, False, warning)
-    if len(set(dates)) > 1:
+    if len({day for day, _ in dates}) > 1:
         problems.append(f"several dates in deadline {text!r}; took the latest")
-    return Deadline(max(dates), done, False, "; ".join(problems) or None)
+    latest = max(day for day, _ in dates)
+    precision = min((p for day, p in dates if day == latest), key=_PRECISIONS.index)
+    return Deadline(latest, done, False, "; ".join(problems) or None, precision)
 
 
 def find_dates(text: str) -> list[dt.date]:
@@ -107,19 +119,31 @@ def find_dates(text: str) -> list[dt.date]:
     return days
 
 
-def _read_dates(text: str) -> tuple[list[dt.date], list[str]]:
-    """The dates a cell gives (a period as its last day) and the problems met reading them."""
-    dates: list[dt.date] = []
+def _read_dates(text: str) -> tuple[list[tuple[dt.date, DeadlinePrecision]], list[str]]:
+    """The dates a cell gives (a period as its last day) with their precision, and the
+    problems met reading them."""
+    dates: list[tuple[dt.date, DeadlinePrecision]] = []
     problems: list[str] = []
     for m in _DATE_FORMS.finditer(text):
         day, problem = _day(m) if (m["d"] or m["wd"]) else _period_end(m)
         if day:
-            dates.append(day)
+            dates.append((day, _precision(m)))
         if problem:
             problems.append(f"{problem} in deadline {text!r}")
     if not dates and not problems and (bare := _BARE_YEAR.match(text)):
-        return [dt.date(int(bare["year"]), 12, 31)], []
+        return [(dt.date(int(bare["year"]), 12, 31), "year")], []
     return dates, problems
+
+
+def _precision(m: re.Match[str]) -> DeadlinePrecision:
+    """Which alternative of `_DATE_FORMS` matched, as a precision."""
+    if m["d"] or m["wd"]:
+        return "day"
+    if m["q"]:
+        return "quarter"
+    if m["h"]:
+        return "half_year"
+    return "month" if m["mm"] else "year"
 
 
 def _day(m: re.Match[str]) -> tuple[dt.date | None, str | None]:

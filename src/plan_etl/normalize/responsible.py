@@ -10,14 +10,24 @@ body before it («ОИВ СО, предоставляющие государст
 Which words head a body and which open an activity before a defined name is data
 (`data/bodies.toml`); abbreviations decrees use without defining them are in
 `data/abbreviations.toml`.
+
+The elements are then told apart (`bodies_and_persons`): an official is named («Иванов И.И.»)
+or by position («Заместитель Председателя Правительства …», words in `data/bodies.toml`);
+everything else is a body, without «(по согласованию)». A decree spells one body in several
+ways — «Департамент информатизации» in one row, «Департаменту информатизации» in the next,
+«органы исполнительной власти» and «Органы исполнительной власти» — so within one decree the
+bodies whose words have the same stems are written the way the decree writes them most often.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Mapping
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
+
+import snowballstemmer
 
 from plan_etl.data import load_toml
 from plan_etl.normalize.text import clean_text
@@ -37,6 +47,7 @@ _PERSON = re.compile(
     r"|(?P<j1>[А-ЯЁ])\.\s?(?P<j2>[А-ЯЁ])\.\s?(?P<surname2>[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?)"
 )
 _OPENERS, _CLOSERS = "(«", ")»"
+_BY_AGREEMENT = re.compile(r"\s*\(?\s*по\s+согласованию\s*\)?", re.IGNORECASE)
 
 
 @cache
@@ -66,16 +77,17 @@ def find_abbreviations(text: str) -> dict[str, str]:
        comma only when what follows the comma does not start a body of its own (a lower-case
        clause such as «, ответственный за …» belongs to the name);
     2. an opening predicate («Назначен», «Создание») is not part of it;
-    3. an acronym's name starts at the first word with the acronym's initial letter (no such
-       word: the text is a fragment and the definition is skipped rather than guessed); a
-       word term's name starts at the first word that is a form of one of the term's words,
-       and those words are put in the term's own case («Создание рабочей группы по … (далее –
-       рабочая группа)» → «рабочая группа по …»).
+    3. an acronym's name starts at the first run of words whose initials spell it, else at
+       the first word with its initial letter (no such word: the text is a fragment and the
+       definition is skipped rather than guessed); a word term's name starts at the first
+       word that is a form of one of the term's words, and those words are put in the term's
+       own case («Создание рабочей группы по … (далее – рабочая группа)» → «рабочая группа
+       по …»).
     The first definition of a term wins; parentheses and quotes are never cut through.
     """
     found: dict[str, str] = {}
     for line in text.split("\n"):
-        line = clean_text(line)
+        line = _without_open_quote(clean_text(line))
         for m in _DEFINITION.finditer(line):
             term = m["term"].strip("«»\"' ")
             name = _defined_name(line[: m.start()], term) if term else None
@@ -84,10 +96,26 @@ def find_abbreviations(text: str) -> dict[str, str]:
     return found
 
 
+def _without_open_quote(line: str) -> str:
+    """An amending act quotes whole paragraphs («3. Исполнительным органам … (далее – …),
+    Департаменту … .»): a quote that opens the line and closes only at its end (or not in it)
+    would put the whole line inside quotes, where no comma or clause is seen; it is dropped.
+    A quote that closes earlier («Центр …» as a name) stays."""
+    if not line.startswith("«"):
+        return line
+    depth = 0
+    for i, ch in enumerate(line):
+        depth += (ch == "«") - (ch == "»")
+        if depth == 0:
+            rest = line[i + 1 :]
+            return line[1:i] + rest if not rest.strip(" .;") else line
+    return line[1:]
+
+
 def _defined_name(before: str, term: str) -> str | None:
     clause = _without_predicate(_LIST_MARKER.sub("", _clause_before(before)))
     if _is_acronym(term):
-        return _from_initial(clause, term[0])
+        return _from_acronym(clause, term)
     return _from_term_words(clause, term) or clause or None
 
 
@@ -116,11 +144,16 @@ def _is_predicate(word: str) -> bool:
     return any(low.startswith(s) and len(low) <= len(s) + 3 for s in _predicate_stems())
 
 
-def _from_initial(clause: str, initial: str) -> str | None:
-    for start, word in _top_level_words(clause):
-        if word[0].upper() == initial.upper():
-            return clause[start:]
-    return None
+def _from_acronym(clause: str, term: str) -> str | None:
+    """The clause from the first run of words whose initials spell the acronym («органов
+    исполнительной власти …» for ОИВ), else from the first word with its first letter."""
+    letters = [ch.upper() for ch in term.split()[0] if ch.isalpha()]
+    words = _top_level_words(clause)
+    initials = [word[0].upper() for _, word in words]
+    for k in range(len(words)):
+        if initials[k : k + len(letters)] == letters:
+            return clause[words[k][0] :]
+    return next((clause[start:] for start, w in words if w[0].upper() == letters[0]), None)
 
 
 def _from_term_words(clause: str, term: str) -> str | None:
@@ -265,6 +298,64 @@ def _alternation(keys: Mapping[str, str], template: str, flags: int) -> re.Patte
         return None
     spelled = [r"\s+".join(map(re.escape, k.split())) for k in sorted(keys, key=len, reverse=True)]
     return re.compile(template.format("|".join(spelled)), flags)
+
+
+# --- bodies and persons ----------------------------------------------------------------------
+
+
+def bodies_and_persons(
+    cells: Sequence[Sequence[str]],
+) -> list[tuple[list[str], list[str]]]:
+    """For each row's elements (`split_responsible` of one decree, in row order), its bodies
+    and its persons; each body written as the decree writes it most often (ties: first seen)."""
+    split = [_bodies_persons(elements) for elements in cells]
+    spellings = Counter(body for bodies, _ in split for body in bodies)
+    canonical: dict[tuple[str, ...], str] = {}
+    for body, _ in sorted(spellings.items(), key=lambda kv: -kv[1]):  # stable: first seen wins
+        canonical.setdefault(_body_key(body), body)
+    return [
+        (list(dict.fromkeys(canonical[_body_key(b)] for b in bodies)), persons)
+        for bodies, persons in split
+    ]
+
+
+def _bodies_persons(elements: Sequence[str]) -> tuple[list[str], list[str]]:
+    bodies: list[str] = []
+    persons: list[str] = []
+    for element in elements:
+        if _is_person(element):
+            persons.append(element)
+        elif body := " ".join(_BY_AGREEMENT.sub(" ", element).split()).strip(" ,"):
+            bodies.append(body)
+    return list(dict.fromkeys(bodies)), list(dict.fromkeys(persons))
+
+
+def _is_person(element: str) -> bool:
+    """Named with initials, or opening with a position word (after at most one qualifier)."""
+    if _PERSON.search(element):
+        return True
+    words = [w.lower() for w in _WORD.findall(element)[:2]]
+    positions, qualifiers = _position_words()
+    if words and words[0] in qualifiers:
+        words = words[1:]
+    return bool(words) and words[0] in positions
+
+
+@cache
+def _position_words() -> tuple[frozenset[str], frozenset[str]]:
+    table = load_toml("bodies.toml")["positions"]
+    return frozenset(table["words"]), frozenset(table["qualifiers"])
+
+
+def _body_key(body: str) -> tuple[str, ...]:
+    """The body's words as stems, lower case, quotes and brackets ignored: equal for two
+    spellings or case forms of one name."""
+    return tuple(_stemmer().stemWords([w.lower() for w in _WORD.findall(body)]))
+
+
+@cache
+def _stemmer() -> snowballstemmer.stemmer:
+    return snowballstemmer.stemmer("russian")
 
 
 # --- brackets and quotes -------------------------------------------------------------------------
