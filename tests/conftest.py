@@ -84,3 +84,14 @@ def seed_dataset(seed_raw: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
 @pytest.fixture(params=SEEDS, ids=lambda p: p.stem)
 def seed(request: pytest.FixtureRequest) -> Path:
     return request.param
+
+
+@pytest.fixture(autouse=True, scope="session")
+def private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Runs that use the default cache write it under a temporary folder, never the user's
+    ~/.cache (worker processes inherit the variable)."""
+    import os
+
+    from plan_etl.paths import CACHE_ENV
+
+    os.environ[CACHE_ENV] = str(tmp_path_factory.mktemp("cache-root"))
