@@ -472,6 +472,7 @@ def ingest(
     """
     check_options(jobs, timeout)
     started = time.perf_counter()
+    out_dir = out_dir.resolve()  # a symlinked dataset folder: publish where it points
     inputs = discover(raw_dir)
     cache = ResultCache((cache_dir or cache_root()) / RESULTS if use_cache else None)
     summary = RunSummary(skipped=len(inputs.skipped))

@@ -200,13 +200,17 @@ def dataset_lock(
 
 
 def remove_leftovers(out_dir: Path) -> list[Path]:
-    """Delete staging and retired folders that killed runs left beside `out_dir`. Call it
-    under the lock: then no live run owns any of them."""
-    removed = []
-    for kind in (STAGING, RETIRED):
-        for path in out_dir.parent.glob(f"{sibling(out_dir, kind)}*"):
-            shutil.rmtree(path, ignore_errors=True)
-            removed.append(path)
+    """Tidy what killed runs left beside `out_dir`: a dataset caught between the two renames
+    of the fallback swap is put back first, then staging and retired folders are deleted.
+    Call it under the lock: then no live run owns any of them."""
+    retired = sorted(out_dir.parent.glob(f"{sibling(out_dir, RETIRED)}*"))
+    if not out_dir.exists():
+        kept = next((r / out_dir.name for r in retired if (r / out_dir.name).is_dir()), None)
+        if kept is not None:
+            os.rename(kept, out_dir)
+    removed = [*retired, *out_dir.parent.glob(f"{sibling(out_dir, STAGING)}*")]
+    for path in removed:
+        shutil.rmtree(path, ignore_errors=True)
     return removed
 
 
@@ -234,7 +238,11 @@ def publish(staging: Path, out_dir: Path) -> None:
     else:
         retired = fresh_sibling(out_dir, RETIRED)
         os.rename(out_dir, retired / out_dir.name)
-        os.rename(staging, out_dir)
+        try:
+            os.rename(staging, out_dir)
+        except BaseException:
+            os.rename(retired / out_dir.name, out_dir)  # (after a kill: `remove_leftovers`)
+            raise
         shutil.rmtree(retired)
     _fsync(out_dir.parent)
 
