@@ -66,8 +66,21 @@ def _contradict(a: dict[str, object], b: dict[str, object]) -> bool:
     return any(a[k] is not None and b[k] is not None and a[k] != b[k] for k in IDENTITY)
 
 
+# (act number key, act date) → the (amendment, decree) pairs whose amendment names that act
+AmendingIndex = dict[tuple[str | None, dt.date | None], list[tuple[Amendment, Document]]]
+
+
+def _act(identity: dict[str, object]) -> tuple[object, ...] | None:
+    """The identity's act key, where it has every part of it."""
+    key = tuple(identity[k] for k in ACT_KEY)
+    return None if None in key else key
+
+
 @dataclass(slots=True)
 class _Original:
+    """A decree kept in the dataset (no duplicate, not failed), as duplicates are sought."""
+
+    order: int
     document: Document
     identity: dict[str, object]
     rows: str | None
@@ -75,54 +88,72 @@ class _Original:
 
 @dataclass(slots=True)
 class Linker:
-    """Marks duplicates as files arrive and links amendments once all have (see above)."""
+    """Marks duplicates as files arrive and links amendments once all have (see above).
+    Earlier decrees are indexed by act key and by rows, so a file is compared with the few
+    that could be its original, not with every decree before it."""
 
     documents: list[Document] = field(default_factory=list)
     _originals: list[_Original] = field(default_factory=list)
     _by_id: dict[str, Document] = field(default_factory=dict)
+    _by_act: dict[tuple[object, ...], list[_Original]] = field(default_factory=dict)
+    _by_rows: dict[str, list[_Original]] = field(default_factory=dict)
 
     def add(
         self, document: Document, activities: list[Activity]
     ) -> tuple[Document, list[Activity]]:
         """The records to write for one file: a duplicate's document row, without rows."""
-        original, why = self._original_of(document, activities)
-        if original is not None:
-            document = _as_duplicate(document, original, why)
-            activities = []
+        original, why = None, ""
+        if document.duplicate_of:  # the same bytes, found before parsing
+            original, why = self._by_id.get(document.duplicate_of), "same bytes"
         elif document.status != "failed":
-            self._originals.append(
-                _Original(document, _identity(document), rows_fingerprint(activities))
+            new = _Original(
+                len(self._originals), document, _identity(document), rows_fingerprint(activities)
             )
+            original, why = self._earlier(new)
+            if original is None:
+                self._register(new)
+        if original is not None:
+            document, activities = _as_duplicate(document, original, why), []
         self.documents.append(document)
         self._by_id[document.doc_id] = document
         return document, activities
 
-    def _original_of(
-        self, document: Document, activities: list[Activity]
-    ) -> tuple[Document | None, str]:
-        if document.duplicate_of:  # the same bytes, found before parsing
-            original = self._by_id.get(document.duplicate_of)
-            return original, "same bytes"
-        if document.status == "failed":
-            return None, ""
-        identity, rows = _identity(document), rows_fingerprint(activities)
-        for earlier in self._originals:
-            if _contradict(identity, earlier.identity):
+    def _register(self, new: _Original) -> None:
+        self._originals.append(new)
+        if (act := _act(new.identity)) is not None:
+            self._by_act.setdefault(act, []).append(new)
+        if new.rows is not None:
+            self._by_rows.setdefault(new.rows, []).append(new)
+
+    def _earlier(self, new: _Original) -> tuple[Document | None, str]:
+        """The first earlier decree that `new` repeats, and how it was recognised."""
+        act = _act(new.identity)
+        candidates = {
+            o.order: o
+            for o in [
+                *(self._by_act.get(act, []) if act else []),
+                *(self._by_rows.get(new.rows, []) if new.rows else []),
+            ]
+        }
+        for earlier in (candidates[k] for k in sorted(candidates)):
+            if _contradict(new.identity, earlier.identity):
                 continue
-            if all(identity[k] is not None for k in ACT_KEY) and all(
-                identity[k] == earlier.identity[k] for k in ACT_KEY
-            ):
-                if document.consolidated_to == earlier.document.consolidated_to:
+            if act is not None and act == _act(earlier.identity):
+                if new.document.consolidated_to == earlier.document.consolidated_to:
                     return earlier.document, "same act"
-            elif rows is not None and rows == earlier.rows:
+            elif new.rows is not None and new.rows == earlier.rows:
                 return earlier.document, "same rows"
         return None, ""
 
     def finish(self) -> list[Document]:
         """Every document row in arrival order, with `superseded_by` and `in_force` set."""
+        amending: AmendingIndex = {}
+        for o in self._originals:
+            for amendment in o.document.amends:
+                key = (act_number_key(amendment.act_number), amendment.act_date)
+                amending.setdefault(key, []).append((amendment, o.document))
         successor = {
-            o.document.doc_id: _latest_amending(o.document, self._originals)
-            for o in self._originals
+            o.document.doc_id: _latest_amending(o.document, amending) for o in self._originals
         }
         linked = []
         for doc in self.documents:
@@ -151,28 +182,22 @@ def _as_duplicate(document: Document, original: Document | None, why: str) -> Do
     )
 
 
-def _names(amendment: Amendment, doc: Document) -> bool:
-    """`amendment` refers to `doc`: the same act number and date (and act type, if both
-    have one)."""
-    return (
-        amendment.act_date is not None
-        and amendment.act_date == doc.act_date
-        and act_number_key(amendment.act_number) is not None
-        and act_number_key(amendment.act_number) == act_number_key(doc.act_number)
-        and (
-            amendment.act_type is None or doc.act_type is None or amendment.act_type == doc.act_type
-        )
-    )
-
-
-def _latest_amending(doc: Document, originals: list[_Original]) -> str | None:
+def _latest_amending(
+    doc: Document,
+    amending: dict[tuple[str | None, dt.date | None], list[tuple[Amendment, Document]]],
+) -> str | None:
     """The doc_id of the latest decree that amends `doc` (the one whose wording stands), by
-    act date, then by order in the dataset."""
-    amending = [
-        o.document
-        for o in originals
-        if o.document.doc_id != doc.doc_id and any(_names(a, doc) for a in o.document.amends)
-    ]
-    if not amending:
+    act date, then by order in the dataset: one whose `amends` names `doc`'s act number and
+    date (and act type, where both have one)."""
+    number = act_number_key(doc.act_number)
+    if number is None or doc.act_date is None:
         return None
-    return max(amending, key=lambda d: d.act_date or dt.date.min).doc_id
+    later = [
+        other
+        for amendment, other in amending.get((number, doc.act_date), [])
+        if other.doc_id != doc.doc_id
+        and (not amendment.act_type or not doc.act_type or amendment.act_type == doc.act_type)
+    ]
+    if not later:
+        return None
+    return max(later, key=lambda d: d.act_date or dt.date.min).doc_id
