@@ -86,12 +86,12 @@ def seed(request: pytest.FixtureRequest) -> Path:
     return request.param
 
 
-@pytest.fixture(autouse=True, scope="session")
-def private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Runs that use the default cache write it under a temporary folder, never the user's
-    ~/.cache (worker processes inherit the variable)."""
-    import os
-
+@pytest.fixture(autouse=True)
+def private_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each test's runs use a cache of their own under a temporary folder, never the user's
+    ~/.cache nor another test's (worker processes inherit the variable)."""
     from plan_etl.paths import CACHE_ENV
 
-    os.environ[CACHE_ENV] = str(tmp_path_factory.mktemp("cache-root"))
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path_factory.mktemp("cache-root")))

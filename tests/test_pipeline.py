@@ -167,7 +167,9 @@ def test_leftovers_of_killed_runs_are_cleaned(tmp_path: Path) -> None:
     removed by the next run; temporary tables an older version left inside it are not
     carried into the new dataset, while a file the user keeps there is."""
     out = tmp_path / "out"
-    out.mkdir()
+    (tmp_path / "raw").mkdir()
+    shutil.copy(SEEDS[0], tmp_path / "raw" / SEEDS[0].name)
+    ingest(tmp_path / "raw", out, jobs=1)
     (out / ".activities.parquet.tmp-999999999").write_bytes(b"half a table")
     (out / "NOTES.txt").write_text("mine")
     staging = tmp_path / ".out.staging-999999999-abcd"
@@ -175,8 +177,6 @@ def test_leftovers_of_killed_runs_are_cleaned(tmp_path: Path) -> None:
     (staging / "activities.parquet").write_bytes(b"half a table")
     retired = tmp_path / ".out.old-999999999-abcd"
     retired.mkdir()
-    (tmp_path / "raw").mkdir()
-    shutil.copy(SEEDS[0], tmp_path / "raw" / SEEDS[0].name)
     ingest(tmp_path / "raw", out, jobs=1)
     assert not staging.exists() and not retired.exists()
     assert sorted(p.name for p in out.iterdir()) == [

@@ -79,8 +79,10 @@ def entry_name(seed: Path, suffix: str) -> str:
 def test_a_planted_cache_entry_never_runs_code(tmp_path: Path) -> None:
     raw = raw_with(tmp_path / "raw", KURSK)
     out = tmp_path / "out"
+    ingest(raw, out, jobs=1)
     marker = tmp_path / "pwned"
     bomb = pickle.dumps(Bomb(marker))
+    # the entry replaced where this version and where the pickle cache kept it
     for folder, suffix in ((out / ".cache", ".pkl"), (cache_root() / "results", ".json")):
         folder.mkdir(parents=True, exist_ok=True)
         (folder / entry_name(KURSK, suffix)).write_bytes(bomb)
@@ -262,8 +264,11 @@ class Killed(BaseException):
 
 
 def watch_steps(
-    monkeypatch: pytest.MonkeyPatch, before_each: Callable[[str], None], after_each=None
+    monkeypatch: pytest.MonkeyPatch,
+    before_each: Callable[[str], None],
+    after_each: Callable[[str], None] | None = None,
 ) -> None:
+    """Call `before_each` (and `after_each`) around every step of `STEPS`."""
     for owner, name in STEPS:
         original = getattr(owner, name)
 
@@ -284,7 +289,6 @@ def two_runs(tmp_path: Path) -> tuple[Path, Path, dict, dict]:
     run's decree is already cached, so a run takes milliseconds."""
     out = tmp_path / "out"
     ingest(raw_with(tmp_path / "raw1", KURSK), out, jobs=1)
-    old = view(out)
     (out / "NOTES.txt").write_text("kept by the user")
     old = view(out)
     raw2 = raw_with(tmp_path / "raw2", SEEDS[1])
@@ -400,6 +404,8 @@ def test_bad_option_values_are_one_line_usage_errors(dataset: Path, tmp_path: Pa
     a_file.write_text("")
     cases = [
         (["ingest", good, "--out", a_file], "is a file, not a folder"),
+        (["ingest", good, "--out", tmp_path], "holds the decrees"),
+        (["ingest", good, "--out", ROOT / "src"], "is not a dataset (no datapackage.json)"),
         (["ingest", good, "--out", dataset, "--jobs", "-1"], "--jobs must be at least 1"),
         (["ingest", good, "--out", dataset, "--jobs", "0"], "--jobs must be at least 1"),
         (["ingest", good, "--out", dataset, "--timeout", "0"], "--timeout must be a positive"),

@@ -31,6 +31,7 @@ from plan_etl.pipeline import (
     NothingRead,
     RunSummary,
     check_options,
+    check_paths,
     discover,
     ingest,
 )
@@ -78,7 +79,7 @@ def _check(jobs: int | None, timeout: float) -> None:
     try:
         check_options(jobs, timeout)
     except ValueError as exc:
-        fail(str(exc))
+        fail(shown(exc))
 
 
 def _version(value: bool) -> None:
@@ -169,9 +170,11 @@ def ingest_command(
     """
     if not raw_dir.is_dir():
         fail(f"{shown(raw_dir)} is not a folder")
-    if out.exists() and not out.is_dir():
-        fail(f"--out {shown(out)} is a file, not a folder")
     _check(jobs, timeout)
+    try:
+        check_paths(raw_dir, out)
+    except ValueError as exc:
+        fail(shown(exc))
     if cache_dir is not None:  # workers and converters find the cache through the environment
         os.environ[CACHE_ENV] = str(cache_dir.resolve())
     summary = _run(raw_dir, out, jobs, not no_cache, timeout, allow_empty, quiet, verbose)

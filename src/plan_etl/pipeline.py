@@ -30,6 +30,7 @@ from pydantic import BaseModel
 from plan_etl import __version__
 from plan_etl.assemble import assemble
 from plan_etl.catalogue import load_catalogue
+from plan_etl.datapackage import FILENAME as DATAPACKAGE
 from plan_etl.extract import SUFFIXES, ExtractError, extractor_for
 from plan_etl.links import Linker
 from plan_etl.models import Activity, Document
@@ -451,6 +452,22 @@ def check_options(jobs: int | None, timeout: float) -> None:
         raise ValueError(f"--timeout must be a positive number of seconds, not {timeout:g}")
 
 
+def check_paths(raw_dir: Path, out_dir: Path) -> None:
+    """Refuse an OUT that publishing would harm (`ValueError`): publishing replaces the whole
+    folder, so OUT must be new, empty or a dataset (it has a datapackage.json), never a
+    folder of other things (`--out .`, `--out ~`) nor one that holds the decrees."""
+    raw, out = raw_dir.resolve(), out_dir.resolve()
+    if raw.is_relative_to(out):
+        raise ValueError(f"--out {out_dir} holds the decrees in {raw_dir}: choose another folder")
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out_dir} is a file, not a folder")
+    if out.is_dir() and not (out / DATAPACKAGE).is_file() and any(out.iterdir()):
+        raise ValueError(
+            f"--out {out_dir} is not a dataset (no {DATAPACKAGE}) and not empty: "
+            "choose a new or empty folder"
+        )
+
+
 def ingest(
     raw_dir: Path,
     out_dir: Path,
@@ -469,8 +486,10 @@ def ingest(
     the new tables into a fresh folder and publishes it in one step; a run that read no
     decree raises `NothingRead` and leaves the previous dataset as it was, unless
     `allow_empty`. `cache_dir` is the cache root (default `plan_etl.paths.cache_root()`).
+    Options and folders that make no sense raise `ValueError` before anything is read.
     """
     check_options(jobs, timeout)
+    check_paths(raw_dir, out_dir)
     started = time.perf_counter()
     out_dir = out_dir.resolve()  # a symlinked dataset folder: publish where it points
     inputs = discover(raw_dir)
