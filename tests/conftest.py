@@ -84,3 +84,14 @@ def seed_dataset(seed_raw: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
 @pytest.fixture(params=SEEDS, ids=lambda p: p.stem)
 def seed(request: pytest.FixtureRequest) -> Path:
     return request.param
+
+
+@pytest.fixture(autouse=True)
+def private_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each test's runs use a cache of their own under a temporary folder, never the user's
+    ~/.cache nor another test's (worker processes inherit the variable)."""
+    from plan_etl.paths import CACHE_ENV
+
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path_factory.mktemp("cache-root")))

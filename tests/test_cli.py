@@ -19,11 +19,13 @@ def test_ingest_summary_and_exit_codes(tmp_path: Path) -> None:
     out = tmp_path / "out"
     res = CliRunner().invoke(app, ["ingest", str(raw), "--out", str(out), "--jobs", "1"])
     assert res.exit_code == 0, res.output
-    assert "failed notes.json: unsupported file format '.json'" in res.output
-    assert "2 files: 1 ok, 0 partial, 1 failed; 41 rows" in res.output
+    assert "1 files: 1 ok, 0 partial, 0 failed, 0 duplicate; 1 skipped" in res.output
+    assert "41 rows" in res.output
     assert (out / "activities.parquet").exists()
+    (raw / "letter.txt").write_text("Уважаемые коллеги!", encoding="utf-8")
     strict = CliRunner().invoke(app, ["ingest", str(raw), "--out", str(out), "--strict"])
     assert strict.exit_code == 1
+    assert "failed letter.txt: no plan table found" in strict.output
 
 
 def test_ingest_usage_error_for_missing_folder(tmp_path: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 import subprocess
 import sys
@@ -84,7 +83,8 @@ def test_two_workers_parse_pdfs_and_docx_as_one_does(tmp_path: Path) -> None:
             (raw / path.name).symlink_to(path)
     one = ingest(raw, tmp_path / "one", jobs=1, use_cache=False)
     two = ingest(raw, tmp_path / "two", jobs=2, use_cache=False)
-    assert (one.parsed, two.parsed, one.rows) == (10, 10, 2 * 263)
+    # each PDF is the same decree as the DOCX before it: its rows are written once
+    assert (one.parsed, two.parsed, one.rows, one.duplicates) == (10, 10, 263, 5)
     for name in ("activities", "documents"):
         a = pq.read_table(tmp_path / "one" / f"{name}.parquet")
         assert a.equals(pq.read_table(tmp_path / "two" / f"{name}.parquet"))
@@ -109,7 +109,7 @@ def test_bad_files_get_failed_records_and_run_goes_on(tmp_path: Path) -> None:
     (raw / "empty.txt").write_bytes(b"")
     (raw / "binary.txt").write_bytes(b"\x00\x01\x02\x03" * 100)
     (raw / "letter.txt").write_text("Уважаемые коллеги!\n\nТаблицы здесь нет.", encoding="utf-8")
-    (raw / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0 old word")
+    (raw / "photo.jpeg").write_bytes(b"\xff\xd8\xff\xe0 not a decree")
     shutil.copy(SEEDS[2], raw / "z_copy.txt")
     summary = ingest(raw, tmp_path / "out", jobs=2)
     docs = {
@@ -117,15 +117,14 @@ def test_bad_files_get_failed_records_and_run_goes_on(tmp_path: Path) -> None:
         for d in pq.read_table(tmp_path / "out" / "documents.parquet").to_pylist()
     }
     assert docs["good.txt"]["status"] == "ok"
-    assert (
-        docs["z_copy.txt"]["status"] == "failed" and "duplicate of" in docs["z_copy.txt"]["error"]
-    )
+    assert docs["z_copy.txt"]["duplicate_of"] == docs["good.txt"]["doc_id"]
     assert docs["empty.txt"]["error"] == "empty file"
     assert "binary" in docs["binary.txt"]["error"]
     assert "no plan table" in docs["letter.txt"]["error"]
-    assert "unsupported file format" in docs["old.doc"]["error"]
+    assert "photo.jpeg" not in docs  # not a decree format: skipped, not failed
     assert all("\n" not in d["error"] for d in docs.values() if d["error"])
-    assert summary.statuses["failed"] == 5 and summary.rows == 34
+    assert (summary.statuses["failed"], summary.duplicates, summary.skipped) == (3, 1, 1)
+    assert summary.rows == 34
 
 
 def test_failed_run_leaves_previous_dataset(
@@ -146,12 +145,12 @@ def test_failed_run_leaves_previous_dataset(
     with pytest.raises(RuntimeError):
         ingest(raw, out, jobs=1, use_cache=False)
     assert pq.read_table(out / "activities.parquet").equals(before)
-    assert not [p for p in out.iterdir() if ".tmp-" in p.name]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.lock", "out", "raw"]
 
 
 def test_empty_run_writes_typed_empty_tables(tmp_path: Path) -> None:
     (tmp_path / "raw").mkdir()
-    ingest(tmp_path / "raw", tmp_path / "out")
+    ingest(tmp_path / "raw", tmp_path / "out", allow_empty=True)
     table = pq.read_table(tmp_path / "out" / "activities.parquet")
     assert table.num_rows == 0
     assert table.schema.remove_metadata().equals(arrow_schema_no_meta())
@@ -163,16 +162,30 @@ def arrow_schema_no_meta() -> pa.Schema:
     return arrow_schema(Activity).remove_metadata()
 
 
-def test_temporaries_of_killed_runs_are_cleaned(tmp_path: Path) -> None:
+def test_leftovers_of_killed_runs_are_cleaned(tmp_path: Path) -> None:
+    """What a killed run leaves beside the dataset (its staging folder, a retired dataset) is
+    removed by the next run; temporary tables an older version left inside it are not
+    carried into the new dataset, while a file the user keeps there is."""
     out = tmp_path / "out"
-    out.mkdir()
-    dead = out / ".activities.parquet.tmp-999999999"
-    dead.write_bytes(b"half a table")
-    alive = out / f".old.parquet.tmp-{os.getppid()}"  # a live process's file is kept
-    alive.write_bytes(b"")
     (tmp_path / "raw").mkdir()
-    ingest(tmp_path / "raw", out)
-    assert not dead.exists() and alive.exists()
+    shutil.copy(SEEDS[0], tmp_path / "raw" / SEEDS[0].name)
+    ingest(tmp_path / "raw", out, jobs=1)
+    (out / ".activities.parquet.tmp-999999999").write_bytes(b"half a table")
+    (out / "NOTES.txt").write_text("mine")
+    staging = tmp_path / ".out.staging-999999999-abcd"
+    staging.mkdir()
+    (staging / "activities.parquet").write_bytes(b"half a table")
+    retired = tmp_path / ".out.old-999999999-abcd"
+    retired.mkdir()
+    ingest(tmp_path / "raw", out, jobs=1)
+    assert not staging.exists() and not retired.exists()
+    assert sorted(p.name for p in out.iterdir()) == [
+        "NOTES.txt",
+        "activities.parquet",
+        "catalogue.parquet",
+        "datapackage.json",
+        "documents.parquet",
+    ]
 
 
 # --- scale: bounded memory, row groups, lazy imports -------------------------------------------
@@ -285,9 +298,9 @@ def test_cache_entries_of_other_parser_versions_are_pruned(tmp_path: Path) -> No
     raw.mkdir()
     shutil.copy(SEEDS[0], raw / SEEDS[0].name)
     cache = tmp_path / "cache"
-    cache.mkdir()
-    stale = cache / f"{'0' * 64}-oldparserversion.pkl"
+    (cache / "results").mkdir(parents=True)
+    stale = cache / "results" / f"{'0' * 64}-oldparserversion.json"
     stale.write_bytes(b"from an older plan-etl")
     summary = ingest(raw, tmp_path / "out", jobs=1, cache_dir=cache)
     assert summary.parsed == 1
-    assert not stale.exists() and len(list(cache.glob("*.pkl"))) == 1
+    assert not stale.exists() and len(list((cache / "results").glob("*.json"))) == 1

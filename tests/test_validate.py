@@ -291,7 +291,10 @@ def test_dataset_not_conforming_to_the_contract(project: Path, tmp_path: Path) -
     ).replace_schema_metadata(docs.schema.metadata)
     pq.write_table(bad_status, dataset / "documents.parquet")
     (tmp_path / "schemas" / "catalogue.json").write_text("{}", encoding="utf-8")
-    code, out = invoke(project / "raw", "--dataset", dataset, "--jobs", "2", "--format", "json")
+    schemas = ("--schemas", tmp_path / "schemas")
+    code, out = invoke(
+        project / "raw", "--dataset", dataset, *schemas, "--jobs", "2", "--format", "json"
+    )
     assert code == 1
     found = {
         (f["rule"], Path(f["file"]).name, f["message"].split(":")[0])

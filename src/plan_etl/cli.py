@@ -1,27 +1,135 @@
-"""The `plan-etl` command line."""
+"""The `plan-etl` command line.
+
+Exit codes, the same for every command: 0 done; 1 the run failed (a file failed under
+`--strict`, nothing could be read, the dataset could not be written, validation found an
+error); 2 a usage error (a bad option value, a folder that does not exist, `--out` that is a
+file). A user error is one line on stderr, never a traceback. Human output goes to stderr
+(unwrapped when piped, file names printed literally); `--json` puts a summary for scripts
+on stdout.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
-from plan_etl.pipeline import DEFAULT_TIMEOUT, discover, ingest
+from plan_etl import __version__
+from plan_etl.paths import CACHE_ENV
+from plan_etl.pipeline import (
+    DEFAULT_TIMEOUT,
+    FileResult,
+    NothingRead,
+    RunSummary,
+    check_options,
+    check_paths,
+    discover,
+    ingest,
+)
 from plan_etl.schemas import export_schemas
 from plan_etl.validate import as_json, render_text, validate
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
 
 app = typer.Typer(
     help="Turn client-centricity roadmap decrees (PDF, DOCX, text dumps) into a Parquet dataset.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
+    pretty_exceptions_show_locals=False,
 )
-err = Console(stderr=True)
+# soft_wrap: a long line stays one line in a pipe or a CI log (Rich would wrap it at 80
+# columns); highlight off: numbers and paths are not coloured as if they were code.
+err = Console(stderr=True, soft_wrap=True, highlight=False)
+
+
+def shown(value: object) -> str:
+    """A file name or message as printed: control characters made visible (`\\n`, `\\x1b`)
+    so a name cannot break a line or drive the terminal."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(value))
+
+
+def say(*parts: str | tuple[str, str]) -> None:
+    """Print one line to stderr; strings are literal text (never Rich markup), a
+    (text, style) pair is styled."""
+    err.print(Text.assemble(*parts))
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    say(("error:", "bold red"), " ", message)
+    raise typer.Exit(code)
+
+
+def os_error(exc: OSError) -> str:
+    """`No space left on device: normalized` rather than a traceback."""
+    where = f": {shown(exc.filename)}" if exc.filename else ""
+    return f"{exc.strerror or exc}{where}"
+
+
+def _check(jobs: int | None, timeout: float) -> None:
+    try:
+        check_options(jobs, timeout)
+    except ValueError as exc:
+        fail(shown(exc))
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"plan-etl {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Turn client-centricity roadmap decrees (PDF, DOCX, text dumps) into a Parquet dataset.
+
+    Exit codes: 0 done, 1 failed, 2 usage error.
+    """
+
+
+def summary_json(summary: RunSummary, out: Path, code: int) -> str:
+    s = summary.statuses
+    data: dict[str, Any] = {
+        "exit_code": code,
+        "out": str(out),
+        "published": summary.published,
+        "files": summary.files,
+        "ok": s["ok"],
+        "partial": s["partial"],
+        "failed": s["failed"],
+        "duplicates": summary.duplicates,
+        "skipped": summary.skipped,
+        "rows": summary.rows,
+        "parsed": summary.parsed,
+        "cached": summary.cached,
+        "seconds": round(summary.seconds, 3),
+        "failures": [{"file": f, "error": e} for f, e in summary.failures],
+    }
+    return json.dumps(data, ensure_ascii=False)
+
+
+def summary_line(summary: RunSummary, out: Path) -> str:
+    s = summary.statuses
+    return (
+        f"{summary.files} files: {s['ok']} ok, {s['partial']} partial, {s['failed']} failed, "
+        f"{summary.duplicates} duplicate; {summary.skipped} skipped (not a decree format); "
+        f"{summary.rows} rows; {summary.parsed} parsed, {summary.cached} from cache; "
+        f"{summary.seconds:.2f} s → {shown(out)}/"
+    )
 
 
 @app.command("ingest")
@@ -35,51 +143,114 @@ def ingest_command(
     ] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Re-parse every file.")] = False,
     cache_dir: Annotated[
-        Path | None, typer.Option(help="Cache folder (default: OUT/.cache).")
+        Path | None,
+        typer.Option(help=f"Cache folder (default: ${CACHE_ENV}, else ~/.cache/plan-etl)."),
     ] = None,
     timeout: Annotated[float, typer.Option(help="Seconds allowed per file.")] = DEFAULT_TIMEOUT,
     strict: Annotated[
         bool, typer.Option("--strict", help="Exit 1 when any file failed (for CI).")
     ] = False,
+    allow_empty: Annotated[
+        bool,
+        typer.Option("--allow-empty", help="Publish even when no decree was read."),
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print a JSON summary on stdout.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Print a line for every file.")
+    ] = False,
 ) -> None:
     """Read every decree under RAW_DIR and write the dataset to OUT (atomically).
 
     A file that cannot be read is a `failed` row in documents.parquet and a line in the
-    summary, not a failed run: a folder of decrees usually holds a README or a scan too.
+    summary, not a failed run; files of other formats (a README, an image) are skipped. A run
+    that reads no decree at all leaves OUT as it was and exits 1.
     """
     if not raw_dir.is_dir():
-        err.print(f"[red]error:[/] {raw_dir} is not a folder")
-        raise typer.Exit(2)
-    total = len(discover(raw_dir))
+        fail(f"{shown(raw_dir)} is not a folder")
+    _check(jobs, timeout)
+    try:
+        check_paths(raw_dir, out)
+    except ValueError as exc:
+        fail(shown(exc))
+    if cache_dir is not None:  # workers and converters find the cache through the environment
+        os.environ[CACHE_ENV] = str(cache_dir.resolve())
+    summary = _run(raw_dir, out, jobs, not no_cache, timeout, allow_empty, quiet, verbose)
+    code = EXIT_FAILED if strict and summary.statuses["failed"] else 0
+    _report(summary, out, code, as_json, quiet)
+    if code:
+        raise typer.Exit(code)
+
+
+def _run(
+    raw_dir: Path,
+    out: Path,
+    jobs: int | None,
+    use_cache: bool,
+    timeout: float,
+    allow_empty: bool,
+    quiet: bool,
+    verbose: bool,
+) -> RunSummary:
+    """The ingest with a progress bar on a terminal; user errors end it with one line."""
     with Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=err,
-        disable=not sys.stderr.isatty(),
+        disable=quiet or not sys.stderr.isatty(),
         transient=True,
     ) as progress:
-        task = progress.add_task("ingest", total=total)
-        summary = ingest(
-            raw_dir,
-            out,
-            jobs=jobs,
-            use_cache=not no_cache,
-            cache_dir=cache_dir,
-            timeout=timeout,
-            on_file=lambda r: progress.update(task, advance=1, description=r.document.source_file),
-        )
+        task = progress.add_task("ingest", total=len(discover(raw_dir).decrees))
+
+        def on_file(result: FileResult) -> None:
+            name = shown(result.document.source_file)
+            progress.update(task, advance=1, description=escape(name))
+            if verbose and not quiet:
+                doc = result.document
+                state = "duplicate" if doc.duplicate_of else doc.status
+                say(f"{state:<9} {name}  {len(result.activities)} rows")
+
+        def on_wait(lock: Path) -> None:
+            if not quiet:
+                say(f"waiting: another plan-etl run is writing {shown(out)} ({shown(lock)})")
+
+        try:
+            return ingest(
+                raw_dir,
+                out,
+                jobs=jobs,
+                use_cache=use_cache,
+                timeout=timeout,
+                allow_empty=allow_empty,
+                on_file=on_file,
+                on_wait=on_wait,
+            )
+        except NothingRead as exc:
+            progress.stop()
+            _print_failures(exc.summary, quiet)
+            fail(str(exc), EXIT_FAILED)
+        except OSError as exc:
+            progress.stop()
+            fail(f"cannot write the dataset to {shown(out)}: {os_error(exc)}", EXIT_FAILED)
+
+
+def _print_failures(summary: RunSummary, quiet: bool) -> None:
+    if quiet:
+        return
     for source_file, error in summary.failures:
-        err.print(f"[red]failed[/] {source_file}: {error}")
-    s = summary.statuses
-    err.print(
-        f"{summary.files} files: {s['ok']} ok, {s['partial']} partial, {s['failed']} failed; "
-        f"{summary.rows} rows; {summary.parsed} parsed, {summary.cached} from cache; "
-        f"{summary.seconds:.2f} s → {out}/"
-    )
-    if strict and s["failed"]:
-        raise typer.Exit(1)
+        say(("failed", "red"), f" {shown(source_file)}: {shown(error)}")
+
+
+def _report(summary: RunSummary, out: Path, code: int, as_json: bool, quiet: bool) -> None:
+    _print_failures(summary, quiet)
+    if not quiet:
+        say(summary_line(summary, out))
+    if as_json:
+        typer.echo(summary_json(summary, out, code))
 
 
 @app.command("schemas")
@@ -89,8 +260,12 @@ def schemas_command(
     ),
 ) -> None:
     """Regenerate schemas/*.json from the pydantic models."""
-    for path in export_schemas(out):
-        err.print(f"wrote {path}")
+    try:
+        written = export_schemas(out)
+    except OSError as exc:
+        fail(f"cannot write {shown(out)}: {os_error(exc)}", EXIT_FAILED)
+    for path in written:
+        say(f"wrote {shown(path)}")
 
 
 class OutputFormat(StrEnum):
@@ -111,7 +286,11 @@ def validate_command(
         typer.Option(help="Committed dataset to check (default: normalized/ if present)."),
     ] = None,
     schemas: Annotated[
-        Path | None, typer.Option(help="JSON Schema folder (default: schemas/ beside the dataset).")
+        Path | None,
+        typer.Option(
+            help="JSON Schema folder to check against the models (default: none; the dataset "
+            "is checked against the package's own models wherever it is)."
+        ),
     ] = None,
     output: Annotated[
         OutputFormat, typer.Option("--format", help="Report format.")
@@ -124,14 +303,14 @@ def validate_command(
     """Re-extract every decree under RAW_DIR and check it with named rules; check the committed
     dataset too. Exit 0 when nothing is an error, 1 when something is, 2 on a usage error."""
     if not raw_dir.is_dir():
-        err.print(f"[red]error:[/] {raw_dir} is not a folder")
-        raise typer.Exit(2)
+        fail(f"{shown(raw_dir)} is not a folder")
     if dataset is not None and not dataset.is_dir():
-        err.print(f"[red]error:[/] dataset {dataset} is not a folder")
-        raise typer.Exit(2)
+        fail(f"dataset {shown(dataset)} is not a folder")
+    if schemas is not None and not schemas.is_dir():
+        fail(f"schemas {shown(schemas)} is not a folder")
+    _check(jobs, timeout)
     if dataset is None and DEFAULT_DATASET.is_dir():
         dataset = DEFAULT_DATASET
-    schemas = schemas or (dataset.parent if dataset else Path()) / "schemas"
     report = validate(raw_dir, dataset, schemas, jobs=jobs, timeout=timeout)
     if output is OutputFormat.json:
         typer.echo(json.dumps(as_json(report), ensure_ascii=False, indent=2))
@@ -151,11 +330,18 @@ def report_command(
     """Write one self-contained HTML page (Russian): overview, template coverage, a section
     per decree, rows to review; filter and search."""
     if not (dataset / "activities.parquet").is_file():
-        err.print(f"[red]error:[/] {dataset} holds no dataset (run `plan-etl ingest` first)")
-        raise typer.Exit(2)
+        fail(f"{shown(dataset)} holds no dataset (run `plan-etl ingest` first)")
+    if out.is_dir():
+        fail(f"--out {shown(out)} is a folder, not a file name")
+    if not out.parent.is_dir():
+        fail(f"--out {shown(out)}: folder {shown(out.parent)} does not exist")
     from plan_etl.report import write_report  # pandas loads for this command only
 
-    err.print(f"wrote {write_report(dataset, out, sources)}")
+    try:
+        written = write_report(dataset, out, sources)
+    except OSError as exc:
+        fail(f"cannot write {shown(out)}: {os_error(exc)}", EXIT_FAILED)
+    say(f"wrote {shown(written)}")
 
 
 @app.command("match")

@@ -42,12 +42,11 @@ PACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 TABLE_SCHEMA_PROFILE = "https://datapackage.org/profiles/2.0/tableschema.json"
 PARQUET_MEDIATYPE = "application/vnd.apache.parquet"  # IANA-registered in 2024
 
-# Keys are a property of the data contract (DATASET.md), not of a row model. `documents` is
-# keyed by its path: a file that duplicates another's bytes gets a `failed` row with the
-# same doc_id as the original.
+# Keys are a property of the data contract (DATASET.md), not of a row model: doc_id is unique
+# in documents, a copy of a decree having its own doc_id and `duplicate_of` the original's.
 PRIMARY_KEYS: dict[str, list[str]] = {
     "activities": ["doc_id", "row_index"],
-    "documents": ["source_file"],
+    "documents": ["doc_id"],
     "catalogue": ["catalogue_id"],
 }
 FOREIGN_KEYS: dict[str, list[dict[str, Any]]] = {

@@ -11,33 +11,42 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import json
+import math
 import os
-import pickle
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import ExitStack, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel
 
 from plan_etl import __version__
 from plan_etl.assemble import assemble
 from plan_etl.catalogue import load_catalogue
-from plan_etl.datapackage import write_datapackage
-from plan_etl.extract import ExtractError, extractor_for
+from plan_etl.datapackage import FILENAME as DATAPACKAGE
+from plan_etl.extract import SUFFIXES, ExtractError, extractor_for
+from plan_etl.links import Linker
 from plan_etl.models import Activity, Document
+from plan_etl.paths import cache_root
 from plan_etl.records import Source, build_records, failed_document
-from plan_etl.write import DatasetWriter
+from plan_etl.write import DatasetWriter, dataset_lock, remove_leftovers
 
 if TYPE_CHECKING:
     from pebble import ProcessPool
 
 DEFAULT_TIMEOUT = 120.0
 _FORMATS = {".pdf": "pdf", ".docx": "docx", ".txt": "txt", ".md": "md"}
+RESULTS = "results"  # the parsed-results cache, a folder of the cache root
+# How a file's result was reached: parsed now, read from the cache, or settled without either
+# (unreadable, or the same bytes as an earlier file).
+Reading = Literal["parsed", "cached", "settled"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,22 +61,61 @@ class FileResult:
 class RunSummary:
     """Counts for the closing line of `plan-etl ingest`."""
 
-    statuses: Counter[str] = field(default_factory=Counter)
+    statuses: Counter[str] = field(default_factory=Counter)  # of decrees that are no copy
+    duplicates: int = 0
+    skipped: int = 0  # files of no decree format (a README, an image)
     rows: int = 0
     parsed: int = 0
     cached: int = 0
     seconds: float = 0.0
     failures: list[tuple[str, str]] = field(default_factory=list)
+    published: bool = False
 
     @property
     def files(self) -> int:
-        return sum(self.statuses.values())
+        """Decree files read, duplicates included."""
+        return sum(self.statuses.values()) + self.duplicates
+
+    @property
+    def read(self) -> int:
+        """Decrees read with at least one row: a run with none must not replace a dataset."""
+        return self.statuses["ok"] + self.statuses["partial"]
+
+    def add(self, document: Document, rows: int, how: Reading) -> None:
+        if document.duplicate_of:
+            self.duplicates += 1
+        else:
+            self.statuses[document.status] += 1
+            if document.status == "failed":
+                self.failures.append((document.source_file, document.error or ""))
+        self.rows += rows
+        self.parsed += how == "parsed"
+        self.cached += how == "cached"
+
+
+class NothingRead(RuntimeError):
+    """The run read no decree, so it did not replace the dataset."""
+
+    def __init__(self, summary: RunSummary) -> None:
+        what = "no decree file" if not summary.files else "no decree could be read"
+        super().__init__(f"{what}: the dataset was not replaced (--allow-empty to force)")
+        self.summary = summary
 
 
 # Modules that only present, check or write what the parse produced: a change to them does
 # not change a file's records, so it must not throw away the whole cache.
 _NOT_PARSING = frozenset(
-    {"cli.py", "validate.py", "report.py", "loader.py", "write.py", "datapackage.py", "schemas.py"}
+    {
+        "cli.py",
+        "validate.py",
+        "report.py",
+        "loader.py",
+        "write.py",
+        "datapackage.py",
+        "schemas.py",
+        "links.py",
+        "paths.py",
+    }
 )
 
 
@@ -87,17 +135,30 @@ def parser_version() -> str:
     return digest.hexdigest()[:16]
 
 
-def discover(raw_dir: Path) -> list[Path]:
-    """Every non-hidden file below `raw_dir`, sorted by relative path. Files of formats we
-    do not read are kept, and so are dangling symlinks (a decree someone meant to add): they
-    get a `failed` record rather than vanishing silently."""
-    files = [
-        p
-        for p in raw_dir.rglob("*")
-        if (p.is_file() or (p.is_symlink() and not p.exists()))
-        and not any(part.startswith(".") for part in p.relative_to(raw_dir).parts)
-    ]
-    return sorted(files, key=lambda p: p.relative_to(raw_dir).as_posix())
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """The files of a raw folder: decrees to read, and others the run leaves alone."""
+
+    decrees: list[Path]
+    skipped: list[Path]
+
+
+def discover(raw_dir: Path) -> Inputs:
+    """Every non-hidden file below `raw_dir`, sorted by relative path, split by suffix: a
+    decree format (`extract.SUFFIXES`) is read, anything else (a README, an image) is skipped
+    and counted. Dangling symlinks with a decree suffix are kept (a decree someone meant to
+    add): they get a `failed` record rather than vanishing silently."""
+    files = sorted(
+        (
+            p
+            for p in raw_dir.rglob("*")
+            if (p.is_file() or (p.is_symlink() and not p.exists()))
+            and not any(part.startswith(".") for part in p.relative_to(raw_dir).parts)
+        ),
+        key=lambda p: p.relative_to(raw_dir).as_posix(),
+    )
+    decrees = [p for p in files if p.suffix.lower() in SUFFIXES]
+    return Inputs(decrees, [p for p in files if p.suffix.lower() not in SUFFIXES])
 
 
 def identify(path: Path, raw_dir: Path) -> tuple[Source, str | None]:
@@ -137,28 +198,49 @@ def process_file(path: Path, source: Source) -> FileResult:
     return FileResult(document, activities)
 
 
+CACHE_FORMAT = 1  # bump when the layout of an entry changes
+
+
+class _Entry(BaseModel):
+    """What a cache entry holds: one file's records, nothing executable."""
+
+    document: Document
+    activities: list[Activity]
+
+
 class ResultCache:
-    """Pickled `FileResult`s keyed by content hash and parser version."""
+    """Parsed results as data: one JSON file per source file, keyed by its content hash and
+    the parser version, outside the dataset (`plan_etl.paths.cache_root()`).
+
+    An entry is a header line, `{"format": 1, "sha256": <hash of the rest>}`, then the
+    records as JSON; reading it is JSON parsing and pydantic validation, so a file planted
+    in the cache can at worst be a wrong or invalid entry, never code. An entry whose
+    format, checksum, records or source hash is not right is a miss (the file is parsed
+    again), and a cache that cannot be written is no cache: neither stops a run.
+    """
 
     def __init__(self, directory: Path | None) -> None:
         self.directory = directory
         if directory:
-            directory.mkdir(parents=True, exist_ok=True)
-            self.prune()
+            try:
+                directory.mkdir(parents=True, exist_ok=True)
+                self.prune()
+            except OSError:
+                self.directory = None
 
     def prune(self) -> None:
         """Drop entries of other parser versions: no run of this code can use them, and
         without this the cache would grow with every parser change."""
         assert self.directory is not None
-        keep = f"-{parser_version()}.pkl"
-        for entry in self.directory.glob("*.pkl"):
+        keep = f"-{parser_version()}.json"
+        for entry in self.directory.glob("*.json"):
             if not entry.name.endswith(keep):
                 entry.unlink(missing_ok=True)
 
     def _path(self, source: Source) -> Path | None:
         if not self.directory or not source.sha256:
             return None
-        return self.directory / f"{source.sha256}-{parser_version()}.pkl"
+        return self.directory / f"{source.sha256}-{parser_version()}.json"
 
     def has(self, source: Source) -> bool:
         path = self._path(source)
@@ -166,29 +248,43 @@ class ResultCache:
 
     def get(self, source: Source) -> FileResult | None:
         path = self._path(source)
-        if not path or not path.exists():
+        if not path:
             return None
         try:
-            result: FileResult = pickle.loads(path.read_bytes())
-        except Exception:  # a truncated or stale entry is a cache miss, not an error
+            header, _, payload = path.read_bytes().partition(b"\n")
+            checksum = hashlib.sha256(payload).hexdigest()
+            if json.loads(header) != {"format": CACHE_FORMAT, "sha256": checksum}:
+                return None
+            entry = _Entry.model_validate_json(payload)
+        except Exception:  # missing, truncated, tampered with, of another layout: a miss
             return None
-        return _relocated(result, source)
+        if entry.document.sha256 != source.sha256:
+            return None
+        return _relocated(FileResult(entry.document, entry.activities), source)
 
     def put(self, source: Source, result: FileResult) -> None:
         path = self._path(source)
-        if path and result.document.status != "failed":
-            tmp = path.with_suffix(f".tmp-{os.getpid()}")
-            tmp.write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+        if not path or result.document.status == "failed":
+            return
+        payload = _Entry(document=result.document, activities=result.activities)
+        body = payload.model_dump_json().encode()
+        header = json.dumps({"format": CACHE_FORMAT, "sha256": hashlib.sha256(body).hexdigest()})
+        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        try:
+            tmp.write_bytes(header.encode() + b"\n" + body)
             os.replace(tmp, path)
+        except OSError:  # a full or read-only cache costs a re-parse next time, nothing more
+            tmp.unlink(missing_ok=True)
 
 
 def _relocated(result: FileResult, source: Source) -> FileResult:
     """A cached result for the same bytes found under another path."""
-    if result.document.source_file == source.source_file:
+    document = result.document
+    if (document.source_file, document.doc_id) == (source.source_file, source.doc_id):
         return result
-    where = {"source_file": source.source_file}
+    where = {"source_file": source.source_file, "doc_id": source.doc_id}
     return FileResult(
-        result.document.model_copy(update=where),
+        document.model_copy(update=where),
         [a.model_copy(update=where) for a in result.activities],
     )
 
@@ -204,6 +300,25 @@ class _Item:
     cached: bool = False
 
 
+def copy_source(source: Source) -> Source:
+    """The identity of a file whose bytes an earlier file has: doc_id from the content hash
+    and the relative path, so it differs from the original's (the content hash alone) and
+    stays the same from run to run."""
+    digest = hashlib.sha256(f"{source.sha256}/{source.source_file}".encode()).hexdigest()
+    return replace(source, doc_id=digest[:16])
+
+
+def copy_document(source: Source, original_doc_id: str) -> Document:
+    """A stand-in row for a same-bytes copy; `links.Linker` fills in the original's reading."""
+    return Document(
+        doc_id=source.doc_id,
+        source_file=source.source_file,
+        source_format=source.source_format,
+        sha256=source.sha256,
+        duplicate_of=original_doc_id,
+    )
+
+
 def _plan(files: list[Path], raw_dir: Path, cache: ResultCache) -> list[_Item]:
     """Every file's identity and what to do with it. Cached results are not loaded here:
     they are read one at a time as they are written, so a warm run over a huge corpus holds
@@ -216,10 +331,10 @@ def _plan(files: list[Path], raw_dir: Path, cache: ResultCache) -> list[_Item]:
         if error:
             item.verdict = FileResult(failed_document(source, error), [])
         elif source.sha256 in seen:
-            dup = f"duplicate of {seen[source.sha256]} (same bytes)"
-            item.verdict = FileResult(failed_document(source, dup), [])
+            item.source = source = copy_source(source)
+            item.verdict = FileResult(copy_document(source, seen[source.sha256]), [])
         else:
-            seen[source.sha256] = source.source_file
+            seen[source.sha256] = source.doc_id
             item.cached = cache.has(source)
         items.append(item)
     return items
@@ -261,8 +376,8 @@ def _preload_extractors(paths: Iterable[Path]) -> None:
 
 def _results(
     files: list[Path], raw_dir: Path, cache: ResultCache, jobs: int, timeout: float
-) -> Iterator[tuple[FileResult, bool]]:
-    """(result, parsed?) per file, in the order of `files`.
+) -> Iterator[tuple[FileResult, Reading]]:
+    """(result, how it was reached) per file, in the order of `files`.
 
     Files to parse are scheduled in that same order, at most `window_size(jobs)` ahead of
     the file being yielded, so memory does not grow with the corpus however the workers'
@@ -300,19 +415,19 @@ def _results(
 
         for index, item in enumerate(items):
             if item.verdict is not None:
-                yield item.verdict, False
+                yield item.verdict, "settled"
                 continue
             if item.cached:
                 result = cache.get(item.source)
                 if result is not None:
-                    yield result, False
+                    yield result, "cached"
                     continue
                 schedule(index)  # an unreadable cache entry: parse the file after all
             top_up()
             result = _wait(futures.pop(index), item.source, timeout)
             top_up()  # keep the workers busy while this result is written
             cache.put(item.source, result)
-            yield result, True
+            yield result, "parsed"
 
 
 def _wait(future: object, source: Source, timeout: float) -> FileResult:
@@ -329,6 +444,30 @@ def _wait(future: object, source: Source, timeout: float) -> FileResult:
     return FileResult(failed_document(source, reason), [])
 
 
+def check_options(jobs: int | None, timeout: float) -> None:
+    """Refuse options that would make a run meaningless: `ValueError` naming the option."""
+    if jobs is not None and jobs < 1:
+        raise ValueError(f"--jobs must be at least 1, not {jobs}")
+    if not (math.isfinite(timeout) and timeout > 0):
+        raise ValueError(f"--timeout must be a positive number of seconds, not {timeout:g}")
+
+
+def check_paths(raw_dir: Path, out_dir: Path) -> None:
+    """Refuse an OUT that publishing would harm (`ValueError`): publishing replaces the whole
+    folder, so OUT must be new, empty or a dataset (it has a datapackage.json), never a
+    folder of other things (`--out .`, `--out ~`) nor one that holds the decrees."""
+    raw, out = raw_dir.resolve(), out_dir.resolve()
+    if raw.is_relative_to(out):
+        raise ValueError(f"--out {out_dir} holds the decrees in {raw_dir}: choose another folder")
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out_dir} is a file, not a folder")
+    if out.is_dir() and not (out / DATAPACKAGE).is_file() and any(out.iterdir()):
+        raise ValueError(
+            f"--out {out_dir} is not a dataset (no {DATAPACKAGE}) and not empty: "
+            "choose a new or empty folder"
+        )
+
+
 def ingest(
     raw_dir: Path,
     out_dir: Path,
@@ -337,31 +476,45 @@ def ingest(
     use_cache: bool = True,
     cache_dir: Path | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    allow_empty: bool = False,
     on_file: Callable[[FileResult], None] | None = None,
+    on_wait: Callable[[Path], object] | None = None,
 ) -> RunSummary:
     """Build the dataset in `out_dir` from every decree below `raw_dir`.
 
-    The previous dataset is replaced only when the whole run has been written;
-    `datapackage.json` is rewritten right after, from the committed files.
+    The run holds `out_dir`'s lock (another run into it waits; `on_wait` is told), writes
+    the new tables into a fresh folder and publishes it in one step; a run that read no
+    decree raises `NothingRead` and leaves the previous dataset as it was, unless
+    `allow_empty`. `cache_dir` is the cache root (default `plan_etl.paths.cache_root()`).
+    Options and folders that make no sense raise `ValueError` before anything is read.
     """
+    check_options(jobs, timeout)
+    check_paths(raw_dir, out_dir)
     started = time.perf_counter()
-    files = discover(raw_dir)
-    cache = ResultCache((cache_dir or out_dir / ".cache") if use_cache else None)
-    summary = RunSummary()
-    with DatasetWriter(out_dir) as writer:
-        for result, parsed in _results(files, raw_dir, cache, jobs or default_jobs(), timeout):
-            writer.write("documents", [result.document])
-            writer.write("activities", result.activities)
-            doc = result.document
-            summary.statuses[doc.status] += 1
-            summary.rows += len(result.activities)
-            summary.parsed += parsed
-            summary.cached += not parsed and doc.status != "failed"
-            if doc.status == "failed":
-                summary.failures.append((doc.source_file, doc.error or ""))
-            if on_file:
-                on_file(result)
-        writer.write("catalogue", load_catalogue())
-    write_datapackage(out_dir)  # describes the tables just committed, hashes included
+    out_dir = out_dir.resolve()  # a symlinked dataset folder: publish where it points
+    inputs = discover(raw_dir)
+    cache = ResultCache((cache_dir or cache_root()) / RESULTS if use_cache else None)
+    summary = RunSummary(skipped=len(inputs.skipped))
+    linker = Linker()
+    with dataset_lock(out_dir, on_wait):
+        remove_leftovers(out_dir)
+        writer = DatasetWriter(out_dir)
+        try:
+            results = _results(inputs.decrees, raw_dir, cache, jobs or default_jobs(), timeout)
+            for result, how in results:
+                document, activities = linker.add(result.document, result.activities)
+                writer.write("activities", activities)
+                summary.add(document, len(activities), how)
+                if on_file:
+                    on_file(FileResult(document, activities))
+            if not summary.read and not allow_empty:
+                raise NothingRead(summary)
+            writer.write("documents", linker.finish())
+            writer.write("catalogue", load_catalogue())
+        except BaseException:
+            writer.abort()
+            raise
+        writer.commit()  # tables, datapackage.json, one swap
+    summary.published = True
     summary.seconds = time.perf_counter() - started
     return summary

@@ -91,7 +91,7 @@ class DatasetPaths:
 
     committed: Path  # the dataset under review (normalized/)
     fresh: Path  # a fresh ingest of the same raw folder
-    schemas: Path  # the JSON Schema files (schemas/)
+    schemas: Path | None = None  # JSON Schema files to compare with the models' export
 
 
 DecreeCheck = Callable[[FileResult], Iterable[Issue]]
@@ -264,8 +264,17 @@ def sequence_issues(rows: list[Activity]) -> Iterator[Issue]:
 def plan_table_found(result: FileResult) -> Iterator[Issue]:
     """The file was read and a plan table with item rows was found in it."""
     doc = result.document
+    if doc.duplicate_of:
+        return  # its rows are its original's: `duplicate` reports it
     if doc.status == "failed" or not result.activities:
         yield Issue(doc.error or "no plan rows extracted")
+
+
+@decree_rule("duplicate", "error")
+def not_a_duplicate(result: FileResult) -> Iterator[Issue]:
+    """The decree is in raw/ once: no other file holds the same act (bytes, act or rows)."""
+    if result.document.duplicate_of:
+        yield Issue(result.document.error or f"duplicate of {result.document.duplicate_of}")
 
 
 @decree_rule("partial-read", "warning")
@@ -449,21 +458,25 @@ def dataset_fresh(paths: DatasetPaths) -> Iterator[Issue]:
             yield Issue(f"stale, {reason}: run `plan-etl ingest`", file=str(committed_path))
 
 
+def _schema_file_issues(schema_file: Path, name: str) -> Iterator[Issue]:
+    if not schema_file.is_file():
+        yield Issue("missing: run `plan-etl schemas`", file=str(schema_file))
+    elif schema_file.read_text(encoding="utf-8") != render(name):
+        yield Issue("differs from the models: run `plan-etl schemas`", file=str(schema_file))
+
+
 @dataset_rule("dataset-schema", "error")
 def dataset_schema(paths: DatasetPaths) -> Iterator[Issue]:
-    """Committed Parquet files have the contract's Arrow types and rows valid for schemas/*.json.
+    """Committed Parquet files have the contract's Arrow types and rows valid for the schemas.
 
-    The rows are validated with the pydantic models that schemas/*.json is exported from,
-    and each schema file must equal that export: together these mean the rows conform to
-    the files in schemas/, while the Arrow comparison also checks what JSON Schema cannot
+    The schemas are the package's own: the rows are validated with the pydantic models that
+    schemas/*.json is exported from, wherever the dataset is; given a schemas folder, each
+    file must also equal that export. The Arrow comparison checks what JSON Schema cannot
     express (date32 rather than a string, int32, list and struct types).
     """
     for name, model in TABLES.items():
-        schema_file = paths.schemas / f"{name}.json"
-        if not schema_file.is_file():
-            yield Issue("missing: run `plan-etl schemas`", file=str(schema_file))
-        elif schema_file.read_text(encoding="utf-8") != render(name):
-            yield Issue("differs from the models: run `plan-etl schemas`", file=str(schema_file))
+        if paths.schemas is not None:
+            yield from _schema_file_issues(paths.schemas / f"{name}.json", name)
         path = paths.committed / f"{name}.parquet"
         if not path.is_file():
             continue  # dataset-fresh reports it
@@ -583,17 +596,26 @@ def check_dataset(paths: DatasetPaths) -> list[Finding]:
 def validate(
     raw_dir: Path,
     dataset: Path | None,
-    schemas: Path,
+    schemas: Path | None = None,
     *,
     jobs: int | None = None,
     timeout: float = DEFAULT_TIMEOUT,
 ) -> Report:
     """Re-extract every decree below `raw_dir` (no cache: the point is to read them again)
-    and check each one; with `dataset`, also check it against that fresh ingest."""
+    and check each one; with `dataset`, also check it against that fresh ingest (and, with
+    `schemas`, that folder's JSON Schema files against the models)."""
     results: list[FileResult] = []
     with tempfile.TemporaryDirectory(prefix="plan-etl-validate-") as tmp:
         fresh = Path(tmp)
-        ingest(raw_dir, fresh, jobs=jobs, use_cache=False, timeout=timeout, on_file=results.append)
+        ingest(
+            raw_dir,
+            fresh,
+            jobs=jobs,
+            use_cache=False,
+            timeout=timeout,
+            allow_empty=True,  # an empty or unreadable raw/ is reported, not refused
+            on_file=results.append,
+        )
         decrees = [check_decree(r) for r in results]
         dataset_findings = check_dataset(DatasetPaths(dataset, fresh, schemas)) if dataset else []
     return Report(decrees, dataset, dataset_findings)

@@ -1,18 +1,25 @@
-"""Typed Parquet output, derived from the pydantic models and written atomically.
+"""Typed Parquet output, derived from the pydantic models, and its publication.
 
-Each table is streamed into a temporary file beside its target and renamed over it only
-when the run completes, so a run that dies (even by SIGKILL) leaves the previous dataset
-intact and readable. The Arrow schema comes from the models, never from the data, so an
-empty run still writes every column with its type.
+The tables are streamed into a fresh folder beside the dataset and the whole folder replaces
+the previous one in one step (see "publishing" below), so a run that dies, even by SIGKILL,
+leaves the previous dataset intact, and no reader ever sees one run's tables beside another
+run's. The Arrow schema comes from the models, never from the data, so an empty run still
+writes every column with its type.
 """
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
+import errno
 import os
+import re
+import secrets
+import shutil
 import types
 import typing
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
@@ -75,27 +82,6 @@ def to_table(rows: Sequence[BaseModel], model: type[BaseModel]) -> pa.Table:
     return pa.Table.from_pylist([r.model_dump() for r in rows], schema=arrow_schema(model))
 
 
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's live process
-        return True
-    return True
-
-
-def remove_orphaned_temporaries(out_dir: Path) -> list[Path]:
-    """Delete temporary tables left by runs that were killed; a live run's are kept."""
-    removed = []
-    for tmp in out_dir.glob(".*.tmp-*"):
-        pid = tmp.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and int(pid) != os.getpid() and not _process_alive(int(pid)):
-            tmp.unlink(missing_ok=True)
-            removed.append(tmp)
-    return removed
-
-
 # Rows per Parquet row group. Writing each decree's few dozen rows as their own group would
 # make thousands of tiny groups (slow to write, slow to scan); buffering every row would make
 # memory grow with the corpus. 16k activity rows are ~40 MB as dicts and ~1 MB compressed.
@@ -103,14 +89,13 @@ ROW_GROUP_ROWS = 16_384
 
 
 class TableWriter:
-    """Streams one table into `<name>.parquet.tmp-<pid>` and renames it into place on commit."""
+    """Streams one table into `<name>.parquet` inside the run's private staging folder."""
 
-    def __init__(self, out_dir: Path, name: str) -> None:
+    def __init__(self, folder: Path, name: str) -> None:
         self.model = TABLES[name]
         self.schema = arrow_schema(self.model)
-        self.path = out_dir / f"{name}.parquet"
-        self.tmp = out_dir / f".{name}.parquet.tmp-{os.getpid()}"
-        self._writer = pq.ParquetWriter(self.tmp, self.schema, compression="zstd")
+        self.path = folder / f"{name}.parquet"
+        self._writer = pq.ParquetWriter(self.path, self.schema, compression="zstd")
         self._pending: list[dict[str, Any]] = []
 
     def write(self, rows: Sequence[BaseModel]) -> None:
@@ -132,54 +117,190 @@ class TableWriter:
         self._writer.write_table(table, row_group_size=len(rows))
 
     def finish(self) -> None:
-        """Close and flush the temporary file to disk, ready to replace the target."""
+        """Close the file and flush it to disk, ready to be published."""
         self.flush()
         self._writer.close()
-        with open(self.tmp, "rb") as fh:
-            os.fsync(fh.fileno())
+        _fsync(self.path)
 
-    def publish(self) -> None:
-        os.replace(self.tmp, self.path)
-
-    def abort(self) -> None:
+    def close(self) -> None:
         self._pending = []
         self._writer.close()
-        self.tmp.unlink(missing_ok=True)
+
+
+# --- publishing: one folder swap under a lock ---------------------------------------------------
+#
+# OUT is a plain folder holding the files (so `pandas.read_parquet("normalized/x.parquet")`
+# and a `normalized/` committed to git work as they always did). A run writes every table and
+# datapackage.json into a fresh sibling folder `.OUT.staging-*` and then swaps the two folders
+# in one step: renameat2(RENAME_EXCHANGE) on Linux, where it is atomic, so a reader sees the
+# old set or the new one and never a mix. Where the kernel or file system refuses the
+# exchange, two renames do it (OUT → `.OUT.old-*`, staging → OUT): a reader may then briefly
+# find no folder, but still never a mix. A lock file beside OUT makes runs into one folder take
+# turns; whatever a killed run left beside OUT is removed by the next run, under the lock.
+
+STAGING = "staging"  # a run's folder being written, beside OUT
+RETIRED = "old"  # the previous dataset on its way out (the two-rename fallback)
+_RENAME_EXCHANGE = 2  # linux/fs.h
+_NO_EXCHANGE = {errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP}
+
+
+class DatasetBusy(RuntimeError):
+    """Another run holds the lock of this dataset folder."""
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def sibling(out_dir: Path, kind: str) -> str:
+    """The name prefix of a hidden folder beside OUT: `.normalized.staging-`."""
+    return f".{out_dir.name}.{kind}-"
+
+
+def fresh_sibling(out_dir: Path, kind: str) -> Path:
+    """A new empty hidden folder beside OUT (created with the user's umask, unlike mkdtemp's
+    private 0700, since it becomes the published dataset)."""
+    folder = out_dir.parent / f"{sibling(out_dir, kind)}{os.getpid()}-{secrets.token_hex(4)}"
+    folder.mkdir()
+    return folder
+
+
+def lock_path(out_dir: Path) -> Path:
+    """The lock file of a dataset folder: beside it, since the folder itself is swapped."""
+    return out_dir.parent / f".{out_dir.name}.lock"
+
+
+@contextmanager
+def dataset_lock(
+    out_dir: Path, on_wait: Callable[[Path], object] | None = None, timeout: float = -1
+) -> Iterator[None]:
+    """Hold the dataset's lock; if another run holds it, call `on_wait` once and wait
+    (`timeout` seconds, -1 for as long as it takes, then `DatasetBusy`)."""
+    from filelock import FileLock, Timeout
+
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(lock_path(out_dir))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        if on_wait:
+            on_wait(lock_path(out_dir))
+        try:
+            lock.acquire(timeout=timeout)
+        except Timeout:
+            raise DatasetBusy(f"another plan-etl run is writing {out_dir}") from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def remove_leftovers(out_dir: Path) -> list[Path]:
+    """Tidy what killed runs left beside `out_dir`: a dataset caught between the two renames
+    of the fallback swap is put back first, then staging and retired folders are deleted.
+    Call it under the lock: then no live run owns any of them."""
+    retired = sorted(out_dir.parent.glob(f"{sibling(out_dir, RETIRED)}*"))
+    if not out_dir.exists():
+        kept = next((r / out_dir.name for r in retired if (r / out_dir.name).is_dir()), None)
+        if kept is not None:
+            os.rename(kept, out_dir)
+    removed = [*retired, *out_dir.parent.glob(f"{sibling(out_dir, STAGING)}*")]
+    for path in removed:
+        shutil.rmtree(path, ignore_errors=True)
+    return removed
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders atomically (Linux renameat2); False where that is not available."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    at_fdcwd = -100
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in _NO_EXCHANGE:
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def publish(staging: Path, out_dir: Path) -> None:
+    """Make the complete folder `staging` the dataset `out_dir` in one step (see above)."""
+    if not out_dir.exists():
+        os.rename(staging, out_dir)
+    elif _exchange(staging, out_dir):
+        shutil.rmtree(staging)  # it holds the previous dataset now
+    else:
+        retired = fresh_sibling(out_dir, RETIRED)
+        os.rename(out_dir, retired / out_dir.name)
+        try:
+            os.rename(staging, out_dir)
+        except BaseException:
+            os.rename(retired / out_dir.name, out_dir)  # (after a kill: `remove_leftovers`)
+            raise
+        shutil.rmtree(retired)
+    _fsync(out_dir.parent)
+
+
+# Files of the previous folder a run does not carry into the new one: the tables it writes
+# itself, and what older versions kept there (the pickle cache, temporary tables).
+_NOT_CARRIED = re.compile(r"^(?:.*\.parquet|datapackage\.json|\.cache|\..*\.tmp-\d+)$")
+
+
+def carry_over(old: Path, new: Path) -> None:
+    """Copy files that are not the dataset's (a README someone put there) into the new
+    folder, so publishing never deletes them."""
+    if not old.is_dir():
+        return
+    for entry in old.iterdir():
+        if _NOT_CARRIED.match(entry.name):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.copytree(entry, new / entry.name, symlinks=True)
+        else:
+            shutil.copy2(entry, new / entry.name, follow_symlinks=False)
 
 
 class DatasetWriter:
-    """All tables of one run; nothing replaces the previous dataset until `commit`."""
+    """All tables of one run, written into a private staging folder beside `out_dir`;
+    nothing the previous dataset holds changes until `commit` publishes the folder."""
 
     def __init__(self, out_dir: Path, names: Iterable[str] = TABLES) -> None:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        remove_orphaned_temporaries(out_dir)
-        self.out_dir = out_dir
-        self.tables = {name: TableWriter(out_dir, name) for name in names}
+        if out_dir.exists() and not out_dir.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(out_dir))
+        self.out_dir = out_dir.resolve()
+        self.out_dir.parent.mkdir(parents=True, exist_ok=True)
+        self.staging = fresh_sibling(self.out_dir, STAGING)
+        try:
+            self.tables = {name: TableWriter(self.staging, name) for name in names}
+        except BaseException:
+            shutil.rmtree(self.staging, ignore_errors=True)
+            raise
 
     def write(self, name: str, rows: Sequence[BaseModel]) -> None:
         self.tables[name].write(rows)
 
     def commit(self) -> None:
-        """Finish every table first, then rename them all: the window in which a crash could
-        leave old and new tables side by side is a few renames, not a whole write."""
+        """Finish every table and the descriptor in the staging folder, then publish it."""
+        from plan_etl.datapackage import write_datapackage
+
         try:
             for table in self.tables.values():
                 table.finish()
+            write_datapackage(self.staging)
+            carry_over(self.out_dir, self.staging)
+            _fsync(self.staging)
+            publish(self.staging, self.out_dir)
         except BaseException:
             self.abort()
             raise
-        for table in self.tables.values():
-            table.publish()
 
     def abort(self) -> None:
         for table in self.tables.values():
-            table.abort()
-
-    def __enter__(self) -> DatasetWriter:
-        return self
-
-    def __exit__(self, exc_type: object, *_: object) -> None:
-        if exc_type is None:
-            self.commit()
-        else:
-            self.abort()
+            table.close()
+        shutil.rmtree(self.staging, ignore_errors=True)
