@@ -51,6 +51,26 @@ class Vocabulary:
     abbreviations: Mapping[str, str]
     actions: Mapping[str, str]  # word form -> action lemma
     lemmas: Mapping[str, str]  # word form -> lemma, for forms the stemmer splits
+    wrappers: frozenset[str]  # words wrapping a row's real action («Обеспечить …»): dropped
+    implied: Mapping[str, str]  # opening noun -> the action it implies («Оценка …»)
+    rewrites: tuple[tuple[re.Pattern[str], str], ...]  # synonym phrase -> catalogue phrase
+
+
+@dataclass(frozen=True, slots=True)
+class Issuers:
+    """What a decree's issuer and act type say about its template (`[template]` in the data)."""
+
+    region: tuple[str, ...]  # issuer head words of a region plan («правительство»)
+    agency: tuple[str, ...]  # issuer head words of one body's plan («министерство»)
+    act_types: Mapping[str, Template]  # an act type that decides alone («приказ» -> agency)
+
+    def template(self, issuer: str | None, act_type: str | None) -> Template | None:
+        """The template the decree's own heading names, or None when it is silent."""
+        words = (issuer or "").lower().split()
+        for template, heads in (("region", self.region), ("agency", self.agency)):
+            if words and any(" ".join(words[: len(h.split())]) == h for h in heads):
+                return template  # type: ignore[return-value]
+        return self.act_types.get((act_type or "").lower())
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +78,7 @@ class Catalogue:
     entries: tuple[Entry, ...]
     sections: tuple[Section, ...]
     vocabulary: Vocabulary
+    issuers: Issuers
 
 
 class _Blanks(dict[str, str]):
@@ -82,6 +103,9 @@ def _vocabulary(text: dict[str, Any]) -> Vocabulary:
         abbreviations={k.lower(): v for k, v in text["abbreviations"].items()},
         actions=_inverted(text["actions"]),
         lemmas=_inverted(text["lemmas"]),
+        wrappers=frozenset(w.lower() for w in text["wrappers"]),
+        implied=_inverted(text["implied"]),
+        rewrites=tuple((re.compile(r["pattern"]), r["replace"]) for r in text["rewrite"]),
     )
 
 
@@ -137,7 +161,9 @@ def catalogue() -> Catalogue:
     ids = [e.item.catalogue_id for e in entries]
     if len(ids) != len(set(ids)):
         raise ValueError("catalogue.toml: duplicate catalogue ids")
-    return Catalogue(tuple(entries), tuple(sections), vocab)
+    raw = data["template"]
+    issuers = Issuers(tuple(raw["region"]), tuple(raw["agency"]), dict(raw["act_types"]))
+    return Catalogue(tuple(entries), tuple(sections), vocab, issuers)
 
 
 def load_catalogue() -> list[CatalogueItem]:

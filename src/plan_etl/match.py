@@ -118,14 +118,8 @@ class DocumentMatch:
 
 @dataclass(frozen=True, slots=True)
 class _Text:
-    actions: tuple[str, ...]  # action lemmas in reading order
+    action: str | None  # the row's action lemma (see `_row_action`)
     words: tuple[str, ...]  # stems of the other words
-
-    @property
-    def action(self) -> str | None:
-        """The row's action: the first action word (later ones are usually part of the
-        object: «…утвержден порядок его ведения»)."""
-        return self.actions[0] if self.actions else None
 
 
 @cache
@@ -143,18 +137,40 @@ def _noise_stems() -> frozenset[str]:
     return frozenset(_stem(w) for w in catalogue().vocabulary.noise)
 
 
-def analyze(text: str | None) -> _Text:
-    """A cleaned text (`clean_text`) as the matcher compares it: action lemmas apart, the
-    other words stemmed; abbreviations expanded; stop words, noise words, the region's name
-    dropped."""
+def _row_action(tokens: list[str]) -> str | None:
+    """The row's action. A row opening with an action word («Утвердить…», «Назначен…») has
+    that one; a row whose action words all come later puts its verb last («Планы … по
+    которым сформированы …, утверждены», «Оптимизация … завершена»): the last one. A row with
+    no action word opening with an object noun («Оценка…», «Описание…») implies one."""
     vocab = catalogue().vocabulary
+    found = [(n, vocab.actions[t]) for n, t in enumerate(tokens) if t in vocab.actions]
+    if found:
+        return found[0][1] if found[0][0] == 0 else found[-1][1]
+    return vocab.implied.get(tokens[0]) if tokens else None
+
+
+def _tokens(text: str) -> list[str]:
+    """Lower-cased words after the region's name is dropped, synonym phrases rewritten,
+    abbreviations expanded, wrapper and stop words dropped."""
+    vocab = catalogue().vocabulary
+    lowered = _REGION_NAME.sub(" ", text).lower().replace("ё", "е")
+    for pattern, replacement in vocab.rewrites:
+        lowered = pattern.sub(replacement, lowered)
     tokens: list[str] = []
-    for token in _WORD.findall(_REGION_NAME.sub(" ", text or "").lower().replace("ё", "е")):
+    for token in _WORD.findall(lowered):
         expansion = vocab.abbreviations.get(token)
         tokens.extend(_WORD.findall(expansion) if expansion else [token])
-    actions = [vocab.actions[t] for t in tokens if t in vocab.actions]
-    stems = (_stem(t) for t in tokens if t not in vocab.actions and t not in vocab.stopwords)
-    return _Text(tuple(actions), tuple(w for w in stems if w not in _noise_stems()))
+    return [t for t in tokens if t not in vocab.wrappers and t not in vocab.stopwords]
+
+
+def analyze(text: str | None) -> _Text:
+    """A cleaned text (`clean_text`) as the matcher compares it: the action lemma apart, the
+    other words stemmed; synonyms rewritten, abbreviations expanded; stop words, noise words,
+    the region's name dropped."""
+    tokens = _tokens(text or "")
+    actions = catalogue().vocabulary.actions
+    stems = (_stem(t) for t in tokens if t not in actions)
+    return _Text(_row_action(tokens), tuple(w for w in stems if w not in _noise_stems()))
 
 
 def _action_term(action: str) -> str:
@@ -207,7 +223,7 @@ def _variants(cat: Catalogue) -> list[tuple[int, set[str]]]:
     for i, entry in enumerate(cat.entries):
         for phrasing in entry.phrasings:
             text = analyze(phrasing)
-            out.append((i, {*text.words, *(_action_term(a) for a in text.actions[:1])}))
+            out.append((i, {*text.words, *([_action_term(text.action)] if text.action else [])}))
     return out
 
 
@@ -351,21 +367,125 @@ class _Scores:
     step: np.ndarray
     action: np.ndarray
     sources: list[str]  # per row: where its section was read
+    group_margin: np.ndarray  # per row: how far its heading's section led (inf: a title named it)
 
 
-def _score(queries: Sequence[_Query]) -> _Scores:
+def _item_fit(step: np.ndarray, action: np.ndarray) -> np.ndarray:
+    """Rows × items: how well a row's own words fit an item, its section aside (0–100)."""
+    return (W_STEP * step + W_ACTION * action) / (W_STEP + W_ACTION)
+
+
+def _section_fit(idx: _Index, fit: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """Rows × sections: the row's best item fit among each section's `allowed` items."""
+    out = np.zeros((len(fit), len(idx.section_ids)))
+    for s in range(len(idx.section_ids)):
+        mask = (idx.item_section == s) & allowed
+        if mask.any():
+            out[:, s] = fit[:, mask].max(axis=1)
+    return out
+
+
+# Penalties, in mean item-fit points, for reading a heading as a section that stands before
+# the section of the heading above it (plans keep the template's order of sections, mostly),
+# or as that very section (a plan holds each section under one heading).
+_ORDER_PENALTY, _REPEAT_PENALTY = 10.0, 50.0
+_IMPOSSIBLE = -1e6  # a section the heading cannot be (not named; none of its items allowed)
+
+
+def _infer_groups(
+    idx: _Index,
+    queries: Sequence[_Query],
+    named: list[tuple[np.ndarray, str]],
+    fit: np.ndarray,
+    allowed: np.ndarray,
+) -> dict[int, tuple[int, float]]:
+    """For rows under a heading that names no section: the section their heading holds, and
+    by how much it led the next one. Read from the heading's rows together (the section whose
+    items they fit best on average) and from the plan's order: the headings of a document, in
+    order, are read as one increasing sequence of sections (a Viterbi pass in which a step back
+    or a repeat costs `_ORDER_PENALTY`), so of two HR headings neither names, the first is the
+    HR service's own (hr), the second its coordination (hr_coord)."""
+    by_section = _section_fit(idx, fit, allowed)
+    groups: list[tuple[list[int], np.ndarray | None]] = []  # rows, mean fit (None: named)
+    keys: list[tuple[str | None, str | None]] = []
+    for row, (q, (values, source)) in enumerate(zip(queries, named, strict=True)):
+        key = (q.section, q.subsection)
+        if not keys or keys[-1] != key:
+            keys.append(key)
+            groups.append(([], None if source in _TITLES else np.zeros(0)))
+        groups[-1][0].append(row)
+    n = len(idx.section_ids)
+    # [s_prev, s]: the cost of reading a heading as s after one read as s_prev
+    back = _ORDER_PENALTY * np.tril(np.ones((n, n)), k=-1) + _REPEAT_PENALTY * np.eye(n)
+    held = np.array([bool((allowed & (idx.item_section == s)).any()) for s in range(n)])
+    dp, trace, leads = np.zeros(n), [], []
+    for rows, mean in groups:
+        if mean is None:  # a named heading: its section stands, at no cost
+            gain = np.where(named[rows[0]][0] == _TITLE_NAMES, 0.0, _IMPOSSIBLE)
+        else:
+            gain = np.where(held, by_section[rows].mean(axis=0), _IMPOSSIBLE)
+        moves = dp[:, None] - back
+        trace.append(moves.argmax(axis=0))
+        dp = moves.max(axis=0) + gain
+        leads.append(dp)
+    out: dict[int, tuple[int, float]] = {}
+    state = int(dp.argmax())
+    for (rows, mean), prev, score in zip(reversed(groups), reversed(trace), reversed(leads)):
+        if mean is not None:
+            top2 = np.sort(score)[::-1][:2]
+            out.update({r: (state, float(top2[0] - top2[1])) for r in rows})
+        state = int(prev[state])
+    return out
+
+
+def _score(queries: Sequence[_Query], template: Template | None) -> tuple[_Scores, Template]:
+    """Every row against every item, and the document's template (`template`, or when the
+    decree's heading did not say, the one whose items explain the rows best)."""
     idx = _index()
     texts = [q.activity for q in queries]
-    by_section = [_section_feature(idx, q) for q in queries]
-    section = np.array([v[idx.item_section] for v, _ in by_section]).reshape(
-        len(queries), len(idx.ids)
-    )
+    named = [_section_feature(idx, q) for q in queries]
     step, action = _step_feature(idx, texts), _action_feature(idx, texts)
+    fit = _item_fit(step, action)
+    if template is None:
+        section = np.array([v[idx.item_section] for v, _ in named]).reshape(fit.shape)
+        template = _template(idx, W_SECTION * section + W_STEP * step + W_ACTION * action)
+    inferred = _infer_groups(idx, queries, named, fit, idx.templates[template])
+    margins = np.full(len(queries), np.inf)
+    for row, (chosen, lead) in inferred.items():
+        values = np.full(len(idx.section_ids), _TITLE_OTHER)
+        values[chosen] = _TITLE_NAMES
+        named[row] = (values, "rows")
+        margins[row] = lead
+    section = np.array([v[idx.item_section] for v, _ in named]).reshape(fit.shape)
     total = W_SECTION * section + W_STEP * step + W_ACTION * action
-    return _Scores(total, section, step, action, [source for _, source in by_section])
+    sources = [source for _, source in named]
+    return _Scores(total, section, step, action, sources, margins), template
 
 
 # --- decisions -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The decision thresholds (see `_decide`), chosen by leave-one-decree-out over the
+    labelled decrees (bench/eval_match.py)."""
+
+    matched_score: float  # least score of a `matched` row
+    matched_margin: float  # least lead over the runner-up of a `matched` row
+    review_score: float  # below it, a row is a region's own item (`unmatched`)
+    group_margin: float  # least lead of the section a heading's rows chose, for `matched`
+    repeat_score: float  # a row on an item another row has keeps it (for review) above this
+
+
+# Chosen by `python bench/eval_match.py` on all ten labelled decrees (the procedure each
+# leave-one-out fold runs on nine): see the README's matching section.
+SETTINGS = Settings(
+    matched_score=80.0, matched_margin=10.0, review_score=65.0, group_margin=5.0, repeat_score=80.0
+)
+
+# A row whose text was read by OCR with low confidence is never `matched`: its words may be
+# misread in ways that land on a neighbouring item.
+_LOW_OCR = "text read by OCR (low confidence)"
 
 
 def _template(idx: _Index, total: np.ndarray) -> Template:
@@ -376,44 +496,130 @@ def _template(idx: _Index, total: np.ndarray) -> Template:
     return "agency" if fit["agency"] > fit["region"] else "region"
 
 
-def _decide(idx: _Index, scores: _Scores, allowed: np.ndarray) -> list[MatchResult]:
-    """Each row's best item among the `allowed` ones, and its status.
+@dataclass(frozen=True)
+class _Choice:
+    """A row's best item and what its status depends on, before any threshold."""
 
-    Besides score and margin, `matched` needs a section or subsection title that names the
-    item's section (without one the block or domain is a guess: «Проведена сегментация
-    внутренних клиентов» is internal or internal_it by its subsection only) and a row action
-    the item allows («Утвержден» for a «Проведение реинжиниринга» item says something else)."""
+    best: int
+    second: int
+    score: float
+    runner_score: float
+    sure_section: bool  # its section named by a title or read from its heading's rows
+    group_margin: float
+    action_fits: bool
+    repeated: bool  # a better row of the plan has the same item, and not as its other step
+    low_ocr: bool
+
+
+def _form_and_approval(first: str | None, second: str | None) -> bool:
+    """Whether two rows on one item say different steps of it (forming, then approving)."""
+    return first is not None and second is not None and first != second
+
+
+def _choices(
+    idx: _Index, scores: _Scores, allowed: np.ndarray, rows: Sequence, texts: Sequence[_Text]
+) -> list[_Choice]:
+    """Each row's best item among the `allowed` ones. A plan names each template item once,
+    or in two rows with different actions (forming it and approving it): a row whose item a
+    better row already has with the same action, or whose own action is unknown, is most
+    likely the region's own addition."""
     total = np.where(allowed, scores.total, -1.0).round(1)
-    rows = np.arange(len(total))
+    n = np.arange(len(total))
     order = np.argsort(-total, axis=1, kind="stable")
     best, second = order[:, 0], order[:, 1]
-    score, runner = total[rows, best], total[rows, second]
-    titled = np.array([source in _TITLES for source in scores.sources], dtype=bool)
-    confident = (
-        (score >= MATCHED_SCORE)
-        & (score - runner >= MATCHED_MARGIN)
-        & titled
-        & (scores.section[rows, best] == _TITLE_NAMES)
-        & (scores.action[rows, best] != _ACTION_OTHER)
-    )
-    return [
-        MatchResult(None, float(s), "unmatched", idx.ids[b], float(s))
-        if s < REVIEW_SCORE
-        else MatchResult(idx.ids[b], float(s), "matched" if ok else "review", idx.ids[r], float(rs))
-        for b, r, s, rs, ok in zip(best, second, score, runner, confident, strict=True)
-    ]
+    score = total[n, best]
+    out = []
+    actions = [q.action for q in texts]
+    for r in n:
+        same = (best == best[r]) & (score > score[r])
+        others = [o for o in np.flatnonzero(same) if not _form_and_approval(actions[o], actions[r])]
+        out.append(
+            _Choice(
+                best=int(best[r]),
+                second=int(second[r]),
+                score=float(score[r]),
+                runner_score=float(total[r, second[r]]),
+                sure_section=scores.sources[r] in (*_TITLES, "rows")
+                and scores.section[r, best[r]] == _TITLE_NAMES,
+                group_margin=float(scores.group_margin[r]),
+                action_fits=bool(scores.action[r, best[r]] != _ACTION_OTHER),
+                repeated=bool(len(others)),
+                low_ocr=any(w.startswith(_LOW_OCR) for w in rows[r].warnings),
+            )
+        )
+    return out
+
+
+def _decide(idx: _Index, choices: Sequence[_Choice], settings: Settings) -> list[MatchResult]:
+    """The status of each row's best item.
+
+    `matched` needs, besides score and lead, the item's section named by a title or read from
+    the rows of its heading with a clear lead (without either, the block or domain is a
+    guess: «Проведена сегментация внутренних клиентов» is internal or internal_it by its
+    subsection only), a row action the item allows («Утвержден» for a «Проведение
+    реинжиниринга» item says something else), an item no other row of the plan has, and text
+    not read by a doubtful OCR. A row below `review_score` is a region's own item; so is, as a
+    best guess for a person to check, a row whose item another row has, unless it scores at
+    least `repeat_score` (then the item, for review: a plan may split one item over rows)."""
+    out = []
+    for c in choices:
+        confident = (
+            c.score >= settings.matched_score
+            and c.score - c.runner_score >= settings.matched_margin
+            and c.sure_section
+            and c.group_margin >= settings.group_margin
+            and c.action_fits
+            and not c.repeated
+            and not c.low_ocr
+        )
+        best, second = idx.ids[c.best], idx.ids[c.second]
+        if c.score < settings.review_score:
+            out.append(MatchResult(None, c.score, "unmatched", best, c.score))
+        elif c.repeated and c.score < settings.repeat_score:
+            out.append(MatchResult(None, c.score, "review", best, c.score))
+        else:
+            status: Status = "matched" if confident else "review"
+            out.append(MatchResult(best, c.score, status, second, c.runner_score))
+    return out
 
 
 def _query(row: LogicalRow) -> _Query:
     return _Query(analyze(row.text("activity")), row.section_title, row.subsection_title)
 
 
-def match_document(rows: Sequence[LogicalRow]) -> DocumentMatch:
-    """The template of a document and the catalogue item of each of its rows."""
+@dataclass(frozen=True)
+class ScoredDocument:
+    """A document scored once, to be decided under any `Settings` (calibration needs that)."""
+
+    template: Template
+    template_source: str  # "heading" (issuer, act type) or "rows"
+    choices: list[_Choice]
+
+    def decide(self, settings: Settings = SETTINGS) -> DocumentMatch:
+        return DocumentMatch(self.template, _decide(_index(), self.choices, settings))
+
+
+def score_document(
+    rows: Sequence[LogicalRow], issuer: str | None = None, act_type: str | None = None
+) -> ScoredDocument:
+    """Score a document's rows; the template comes from the decree's heading (`issuer`,
+    `act_type`) when it names one, else from the rows."""
     idx = _index()
-    scores = _score([_query(r) for r in rows])
-    template = _template(idx, scores.total)
-    return DocumentMatch(template, _decide(idx, scores, idx.templates[template]))
+    heading = catalogue().issuers.template(issuer, act_type)
+    queries = [_query(r) for r in rows]
+    scores, template = _score(queries, heading)
+    choices = _choices(idx, scores, idx.templates[template], rows, [q.activity for q in queries])
+    return ScoredDocument(template, "heading" if heading else "rows", choices)
+
+
+def match_document(
+    rows: Sequence[LogicalRow],
+    issuer: str | None = None,
+    act_type: str | None = None,
+    settings: Settings = SETTINGS,
+) -> DocumentMatch:
+    """The template of a document and the catalogue item of each of its rows."""
+    return score_document(rows, issuer, act_type).decide(settings)
 
 
 def _reason(idx: _Index, scores: _Scores, item: int, action: str | None) -> str:
@@ -437,7 +643,7 @@ def explain(
     query = _Query(
         analyze(clean_text(activity)), clean_text(section) or None, clean_text(subsection) or None
     )
-    scores = _score([query])
+    scores, _ = _score([query], None)
     order = np.argsort(-scores.total[0], kind="stable")[:top]
     reasons = [_reason(idx, scores, i, query.activity.action) for i in order]
     return [
