@@ -93,7 +93,7 @@ def test_catalogue_is_read_once() -> None:
     "verb", ["Утверждение", "Утвержден", "Утверждены", "Утвердить", "утверждена"]
 )
 def test_action_words_share_one_lemma(verb: str) -> None:
-    assert analyze(f"{verb} план мероприятий").actions == ("утверждение",)
+    assert analyze(f"{verb} план мероприятий").action == "утверждение"
 
 
 def test_abbreviations_region_names_and_noise_are_dropped() -> None:
@@ -110,7 +110,7 @@ def test_abbreviations_region_names_and_noise_are_dropped() -> None:
         == plain
     )
     assert analyze("ИОГВ").words == analyze("исполнительные органы государственной власти").words
-    assert analyze("Получение Республикой Дагестан оценки").actions == ("получение",)
+    assert analyze("Получение Республикой Дагестан оценки").action == "получение"
     assert analyze("Определение 1 жизненной ситуации Республики Дагестан").words == (
         "жизнен",
         "ситуац",

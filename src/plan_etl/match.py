@@ -389,6 +389,9 @@ def _section_fit(idx: _Index, fit: np.ndarray, allowed: np.ndarray) -> np.ndarra
 # the section of the heading above it (plans keep the template's order of sections, mostly),
 # or as that very section (a plan holds each section under one heading).
 _ORDER_PENALTY, _REPEAT_PENALTY = 10.0, 50.0
+# Fewer rows than this under a heading do not show which section it is: their section is a
+# guess for review, never grounds for `matched`.
+_GROUP_ROWS = 3
 _IMPOSSIBLE = -1e6  # a section the heading cannot be (not named; none of its items allowed)
 
 
@@ -433,7 +436,8 @@ def _infer_groups(
     for (rows, mean), prev, score in zip(reversed(groups), reversed(trace), reversed(leads)):
         if mean is not None:
             top2 = np.sort(score)[::-1][:2]
-            out.update({r: (state, float(top2[0] - top2[1])) for r in rows})
+            lead = float(top2[0] - top2[1]) if len(rows) >= _GROUP_ROWS else -np.inf
+            out.update({r: (state, lead) for r in rows})
         state = int(prev[state])
     return out
 
@@ -480,7 +484,7 @@ class Settings:
 # Chosen by `python bench/eval_match.py` on all ten labelled decrees (the procedure each
 # leave-one-out fold runs on nine): see the README's matching section.
 SETTINGS = Settings(
-    matched_score=80.0, matched_margin=10.0, review_score=65.0, group_margin=5.0, repeat_score=80.0
+    matched_score=70.0, matched_margin=10.0, review_score=70.0, group_margin=0.0, repeat_score=80.0
 )
 
 # A row whose text was read by OCR with low confidence is never `matched`: its words may be
@@ -560,22 +564,24 @@ def _decide(idx: _Index, choices: Sequence[_Choice], settings: Settings) -> list
     реинжиниринга» item says something else), an item no other row of the plan has, and text
     not read by a doubtful OCR. A row below `review_score` is a region's own item; so is, as a
     best guess for a person to check, a row whose item another row has, unless it scores at
-    least `repeat_score` (then the item, for review: a plan may split one item over rows)."""
+    least `repeat_score` (a plan may split one item over rows: «порядок ведения реестра
+    утвержден», «реестры утверждены»)."""
     out = []
     for c in choices:
+        repeated = c.repeated and c.score < settings.repeat_score
         confident = (
             c.score >= settings.matched_score
             and c.score - c.runner_score >= settings.matched_margin
             and c.sure_section
             and c.group_margin >= settings.group_margin
             and c.action_fits
-            and not c.repeated
+            and not repeated
             and not c.low_ocr
         )
         best, second = idx.ids[c.best], idx.ids[c.second]
         if c.score < settings.review_score:
             out.append(MatchResult(None, c.score, "unmatched", best, c.score))
-        elif c.repeated and c.score < settings.repeat_score:
+        elif repeated:
             out.append(MatchResult(None, c.score, "review", best, c.score))
         else:
             status: Status = "matched" if confident else "review"
