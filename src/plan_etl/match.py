@@ -411,7 +411,7 @@ def _infer_groups(
     by_section = _section_fit(idx, fit, allowed)
     groups: list[tuple[list[int], np.ndarray | None]] = []  # rows, mean fit (None: named)
     keys: list[tuple[str | None, str | None]] = []
-    for row, (q, (values, source)) in enumerate(zip(queries, named, strict=True)):
+    for row, (q, (_values, source)) in enumerate(zip(queries, named, strict=True)):
         key = (q.section, q.subsection)
         if not keys or keys[-1] != key:
             keys.append(key)
@@ -433,7 +433,9 @@ def _infer_groups(
         leads.append(dp)
     out: dict[int, tuple[int, float]] = {}
     state = int(dp.argmax())
-    for (rows, mean), prev, score in zip(reversed(groups), reversed(trace), reversed(leads)):
+    for (rows, mean), prev, score in zip(
+        reversed(groups), reversed(trace), reversed(leads), strict=False
+    ):
         if mean is not None:
             top2 = np.sort(score)[::-1][:2]
             lead = float(top2[0] - top2[1]) if len(rows) >= _GROUP_ROWS else -np.inf
@@ -511,7 +513,7 @@ class _Choice:
     sure_section: bool  # its section named by a title or read from its heading's rows
     group_margin: float
     action_fits: bool
-    repeated: bool  # a better row of the plan has the same item, and not as its other step
+    rival: float  # best score of another row on the same item, not as its other step (or 0)
     low_ocr: bool
 
 
@@ -535,8 +537,10 @@ def _choices(
     out = []
     actions = [q.action for q in texts]
     for r in n:
-        same = (best == best[r]) & (score > score[r])
-        others = [o for o in np.flatnonzero(same) if not _form_and_approval(actions[o], actions[r])]
+        same = (best == best[r]) & (n != r)
+        rivals = [
+            score[o] for o in np.flatnonzero(same) if not _form_and_approval(actions[o], actions[r])
+        ]
         out.append(
             _Choice(
                 best=int(best[r]),
@@ -547,7 +551,7 @@ def _choices(
                 and scores.section[r, best[r]] == _TITLE_NAMES,
                 group_margin=float(scores.group_margin[r]),
                 action_fits=bool(scores.action[r, best[r]] != _ACTION_OTHER),
-                repeated=bool(len(others)),
+                rival=float(max(rivals, default=0.0)),
                 low_ocr=any(w.startswith(_LOW_OCR) for w in rows[r].warnings),
             )
         )
@@ -561,21 +565,26 @@ def _decide(idx: _Index, choices: Sequence[_Choice], settings: Settings) -> list
     the rows of its heading with a clear lead (without either, the block or domain is a
     guess: «Проведена сегментация внутренних клиентов» is internal or internal_it by its
     subsection only), a row action the item allows («Утвержден» for a «Проведение
-    реинжиниринга» item says something else), an item no other row of the plan has, and text
-    not read by a doubtful OCR. A row below `review_score` is a region's own item; so is, as a
-    best guess for a person to check, a row whose item another row has, unless it scores at
-    least `repeat_score` (a plan may split one item over rows: «порядок ведения реестра
-    утвержден», «реестры утверждены»)."""
+    реинжиниринга» item says something else), an item no other row of the plan contests, and
+    text not read by a doubtful OCR. A row below `review_score` is a region's own item. Two
+    rows on one item (not its forming and approving) contest it unless both score at least
+    `repeat_score` (a plan may split one item: «порядок ведения реестра утвержден», «реестры
+    утверждены»): neither is `matched`, and the weaker one's best guess is no item (a region's
+    own row beside the template item), for a person to check."""
     out = []
     for c in choices:
-        repeated = c.repeated and c.score < settings.repeat_score
+        # another row on the same item, and the pair is not a split of one item (both high)
+        contested = (
+            c.rival >= settings.review_score and min(c.rival, c.score) < settings.repeat_score
+        )
+        repeated = contested and c.rival > c.score
         confident = (
             c.score >= settings.matched_score
             and c.score - c.runner_score >= settings.matched_margin
             and c.sure_section
             and c.group_margin >= settings.group_margin
             and c.action_fits
-            and not repeated
+            and not contested
             and not c.low_ocr
         )
         best, second = idx.ids[c.best], idx.ids[c.second]
@@ -600,6 +609,7 @@ class ScoredDocument:
     template: Template
     template_source: str  # "heading" (issuer, act type) or "rows"
     choices: list[_Choice]
+    sections: list[str]  # per row: the section its heading was read as, and from what
 
     def decide(self, settings: Settings = SETTINGS) -> DocumentMatch:
         return DocumentMatch(self.template, _decide(_index(), self.choices, settings))
@@ -615,7 +625,28 @@ def score_document(
     queries = [_query(r) for r in rows]
     scores, template = _score(queries, heading)
     choices = _choices(idx, scores, idx.templates[template], rows, [q.activity for q in queries])
-    return ScoredDocument(template, "heading" if heading else "rows", choices)
+    sections = [
+        f"{idx.section_ids[idx.item_section[c.best]]} (from {source})"
+        for c, source in zip(choices, scores.sources, strict=True)
+    ]
+    return ScoredDocument(template, "heading" if heading else "rows", choices, sections)
+
+
+def explain_document(
+    rows: Sequence[LogicalRow], issuer: str | None = None, act_type: str | None = None
+) -> list[str]:
+    """One line for the document's template and one per row (number, status, item, score,
+    runner-up, the section its heading was read as): why the matcher decided as it did."""
+    scored = score_document(rows, issuer, act_type)
+    lines = [f"template {scored.template} (from the {scored.template_source})"]
+    results = scored.decide().results
+    for row, result, section in zip(rows, results, scored.sections, strict=True):
+        lines.append(
+            f"{row.item_number:<8} {result.status:<9} {result.catalogue_id or '—':<36} "
+            f"{result.score:5.1f}  runner-up {result.runner_up} {result.runner_up_score:.1f}; "
+            f"section {section}"
+        )
+    return lines
 
 
 def match_document(
