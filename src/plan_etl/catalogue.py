@@ -43,6 +43,18 @@ class Entry:
 
 
 @dataclass(frozen=True, slots=True)
+class Rewrite:
+    """A phrase other officials use, and the catalogue's words for it."""
+
+    trigger: str  # text every match contains (a cheap test before the pattern)
+    pattern: re.Pattern[str]
+    replace: str
+
+    def apply(self, text: str) -> str:
+        return self.pattern.sub(self.replace, text) if self.trigger in text else text
+
+
+@dataclass(frozen=True, slots=True)
 class Vocabulary:
     """The normalizer's closed word lists."""
 
@@ -53,7 +65,7 @@ class Vocabulary:
     lemmas: Mapping[str, str]  # word form -> lemma, for forms the stemmer splits
     wrappers: frozenset[str]  # words wrapping a row's real action («Обеспечить …»): dropped
     implied: Mapping[str, str]  # opening noun -> the action it implies («Оценка …»)
-    rewrites: tuple[tuple[re.Pattern[str], str], ...]  # synonym phrase -> catalogue phrase
+    rewrites: tuple[Rewrite, ...]  # synonym phrases -> catalogue phrases
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +117,9 @@ def _vocabulary(text: dict[str, Any]) -> Vocabulary:
         lemmas=_inverted(text["lemmas"]),
         wrappers=frozenset(w.lower() for w in text["wrappers"]),
         implied=_inverted(text["implied"]),
-        rewrites=tuple((re.compile(r["pattern"]), r["replace"]) for r in text["rewrite"]),
+        rewrites=tuple(
+            Rewrite(r["trigger"], re.compile(r["pattern"]), r["replace"]) for r in text["rewrite"]
+        ),
     )
 
 

@@ -154,8 +154,8 @@ def _tokens(text: str) -> list[str]:
     abbreviations expanded, wrapper and stop words dropped."""
     vocab = catalogue().vocabulary
     lowered = _REGION_NAME.sub(" ", text).lower().replace("ё", "е")
-    for pattern, replacement in vocab.rewrites:
-        lowered = pattern.sub(replacement, lowered)
+    for rewrite in vocab.rewrites:
+        lowered = rewrite.apply(lowered)
     tokens: list[str] = []
     for token in _WORD.findall(lowered):
         expansion = vocab.abbreviations.get(token)
@@ -517,9 +517,22 @@ class _Choice:
     low_ocr: bool
 
 
-def _form_and_approval(first: str | None, second: str | None) -> bool:
-    """Whether two rows on one item say different steps of it (forming, then approving)."""
-    return first is not None and second is not None and first != second
+def _rivals(best: np.ndarray, score: np.ndarray, texts: Sequence[_Text]) -> np.ndarray:
+    """Per row, the best score of another row on the same item that is not its other step:
+    two rows with different known actions (forming, then approving) are one item's two steps;
+    the same action, or an unknown one, says the item again."""
+    lemmas = {a: n for n, a in enumerate(sorted({t.action for t in texts if t.action}))}
+    acts = np.array([lemmas.get(t.action, -1) for t in texts]) if texts else np.zeros(0, int)
+    out = np.zeros(len(best))
+    for item in np.unique(best):
+        rows = np.flatnonzero(best == item)
+        if len(rows) < 2:
+            continue
+        a = acts[rows]
+        again = (a[:, None] == a[None, :]) | (a[:, None] < 0) | (a[None, :] < 0)
+        np.fill_diagonal(again, False)
+        out[rows] = np.where(again, score[rows][None, :], 0.0).max(axis=1)
+    return out
 
 
 def _choices(
@@ -534,24 +547,21 @@ def _choices(
     order = np.argsort(-total, axis=1, kind="stable")
     best, second = order[:, 0], order[:, 1]
     score = total[n, best]
+    rivals = _rivals(best, score, texts)
+    sure = np.isin(scores.sources, [*_TITLES, "rows"]) & (scores.section[n, best] == _TITLE_NAMES)
+    fits = scores.action[n, best] != _ACTION_OTHER
     out = []
-    actions = [q.action for q in texts]
     for r in n:
-        same = (best == best[r]) & (n != r)
-        rivals = [
-            score[o] for o in np.flatnonzero(same) if not _form_and_approval(actions[o], actions[r])
-        ]
         out.append(
             _Choice(
                 best=int(best[r]),
                 second=int(second[r]),
                 score=float(score[r]),
                 runner_score=float(total[r, second[r]]),
-                sure_section=scores.sources[r] in (*_TITLES, "rows")
-                and scores.section[r, best[r]] == _TITLE_NAMES,
+                sure_section=bool(sure[r]),
                 group_margin=float(scores.group_margin[r]),
-                action_fits=bool(scores.action[r, best[r]] != _ACTION_OTHER),
-                rival=float(max(rivals, default=0.0)),
+                action_fits=bool(fits[r]),
+                rival=float(rivals[r]),
                 low_ocr=any(w.startswith(_LOW_OCR) for w in rows[r].warnings),
             )
         )
