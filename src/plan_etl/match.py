@@ -387,8 +387,12 @@ def _section_fit(idx: _Index, fit: np.ndarray, allowed: np.ndarray) -> np.ndarra
 
 # Penalties, in mean item-fit points, for reading a heading as a section that stands before
 # the section of the heading above it (plans keep the template's order of sections, mostly),
-# or as that very section (a plan holds each section under one heading).
-_ORDER_PENALTY, _REPEAT_PENALTY = 10.0, 50.0
+# or as that very section (a plan holds a section under one heading, unless it splits it into
+# sub-headings — and an extraction that lost the section's own title leaves only those: a
+# higher repeat penalty pushed such sub-headings of one section onto later sections).
+_ORDER_PENALTY, _REPEAT_PENALTY = 10.0, 10.0
+# The most rows one template item takes in a plan (forming it, approving it).
+_ITEM_ROWS = 2
 # Fewer rows than this under a heading do not show which section it is: their section is a
 # guess for review, never grounds for `matched`.
 _GROUP_ROWS = 3
@@ -407,8 +411,11 @@ def _infer_groups(
     items they fit best on average) and from the plan's order: the headings of a document, in
     order, are read as one increasing sequence of sections (a Viterbi pass in which a step back
     or a repeat costs `_ORDER_PENALTY`), so of two HR headings neither names, the first is the
-    HR service's own (hr), the second its coordination (hr_coord)."""
+    HR service's own (hr), the second its coordination (hr_coord). A heading over fewer than
+    `_GROUP_ROWS` rows, or more than its section's items can fill, gets no lead (-inf): its
+    section is a guess for review."""
     by_section = _section_fit(idx, fit, allowed)
+    sizes = np.bincount(idx.item_section, minlength=len(idx.section_ids))
     groups: list[tuple[list[int], np.ndarray | None]] = []  # rows, mean fit (None: named)
     keys: list[tuple[str | None, str | None]] = []
     for row, (q, (_values, source)) in enumerate(zip(queries, named, strict=True)):
@@ -438,9 +445,30 @@ def _infer_groups(
     ):
         if mean is not None:
             top2 = np.sort(score)[::-1][:2]
-            lead = float(top2[0] - top2[1]) if len(rows) >= _GROUP_ROWS else -np.inf
+            fits = _GROUP_ROWS <= len(rows) <= _ITEM_ROWS * sizes[state]
+            lead = float(top2[0] - top2[1]) if fits else -np.inf
             out.update({r: (state, lead) for r in rows})
         state = int(prev[state])
+    return out
+
+
+def _overfull(
+    idx: _Index, queries: Sequence[_Query], named: list[tuple[np.ndarray, str]]
+) -> list[tuple[np.ndarray, str]]:
+    """A heading holds one section's items, each at most twice (forming and approving): a
+    title over more rows than that is no longer one section's (a damaged table lost the
+    headings between), so its rows are read as if it named nothing."""
+    sizes = np.bincount(idx.item_section, minlength=len(idx.section_ids))
+    counts: dict[tuple[str | None, str | None], int] = {}
+    for q in queries:
+        counts[(q.section, q.subsection)] = counts.get((q.section, q.subsection), 0) + 1
+    out = []
+    for q, (values, source) in zip(queries, named, strict=True):
+        held = _ITEM_ROWS * sizes[values == _TITLE_NAMES].max(initial=0)
+        if source in _TITLES and counts[(q.section, q.subsection)] > held:
+            out.append((np.full(len(values), _NO_SECTION), "an overfull heading"))
+        else:
+            out.append((values, source))
     return out
 
 
@@ -449,7 +477,7 @@ def _score(queries: Sequence[_Query], template: Template | None) -> tuple[_Score
     decree's heading did not say, the one whose items explain the rows best)."""
     idx = _index()
     texts = [q.activity for q in queries]
-    named = [_section_feature(idx, q) for q in queries]
+    named = _overfull(idx, queries, [_section_feature(idx, q) for q in queries])
     step, action = _step_feature(idx, texts), _action_feature(idx, texts)
     fit = _item_fit(step, action)
     if template is None:
@@ -495,7 +523,8 @@ _LOW_OCR = "text read by OCR (low confidence)"
 
 
 def _template(idx: _Index, total: np.ndarray) -> Template:
-    """The template whose items explain the rows best; region on a tie (the common one)."""
+    """The template whose items explain the rows best; region on a tie (the common one).
+    Only for a decree whose heading names no issuer or act type."""
     if not len(total):
         return "region"
     fit = {t: total[:, mask].max(axis=1).sum() for t, mask in idx.templates.items()}
@@ -514,16 +543,18 @@ class _Choice:
     group_margin: float
     action_fits: bool
     rival: float  # best score of another row on the same item, not as its other step (or 0)
+    rival2: float  # the second-best such score (a third row on the item)
     low_ocr: bool
 
 
 def _rivals(best: np.ndarray, score: np.ndarray, texts: Sequence[_Text]) -> np.ndarray:
-    """Per row, the best score of another row on the same item that is not its other step:
-    two rows with different known actions (forming, then approving) are one item's two steps;
-    the same action, or an unknown one, says the item again."""
+    """Rows × 2: the best and second-best scores of other rows on the same item that are not
+    its other step (0 when there is none). Two rows with different known actions (forming,
+    then approving) are one item's two steps; the same action, or an unknown one, says the
+    item again."""
     lemmas = {a: n for n, a in enumerate(sorted({t.action for t in texts if t.action}))}
-    acts = np.array([lemmas.get(t.action, -1) for t in texts]) if texts else np.zeros(0, int)
-    out = np.zeros(len(best))
+    acts = np.array([lemmas.get(t.action, -1) for t in texts], dtype=int)
+    out = np.zeros((len(best), 2))
     for item in np.unique(best):
         rows = np.flatnonzero(best == item)
         if len(rows) < 2:
@@ -531,7 +562,8 @@ def _rivals(best: np.ndarray, score: np.ndarray, texts: Sequence[_Text]) -> np.n
         a = acts[rows]
         again = (a[:, None] == a[None, :]) | (a[:, None] < 0) | (a[None, :] < 0)
         np.fill_diagonal(again, False)
-        out[rows] = np.where(again, score[rows][None, :], 0.0).max(axis=1)
+        others = np.sort(np.where(again, score[rows][None, :], 0.0), axis=1)[:, ::-1]
+        out[rows, : min(2, len(rows))] = others[:, :2]
     return out
 
 
@@ -561,7 +593,8 @@ def _choices(
                 sure_section=bool(sure[r]),
                 group_margin=float(scores.group_margin[r]),
                 action_fits=bool(fits[r]),
-                rival=float(rivals[r]),
+                rival=float(rivals[r, 0]),
+                rival2=float(rivals[r, 1]),
                 low_ocr=any(w.startswith(_LOW_OCR) for w in rows[r].warnings),
             )
         )
@@ -583,11 +616,12 @@ def _decide(idx: _Index, choices: Sequence[_Choice], settings: Settings) -> list
     own row beside the template item), for a person to check."""
     out = []
     for c in choices:
-        # another row on the same item, and the pair is not a split of one item (both high)
-        contested = (
-            c.rival >= settings.review_score and min(c.rival, c.score) < settings.repeat_score
-        )
-        repeated = contested and c.rival > c.score
+        # another row on the same item, and not as the other half of one item split in two
+        # (no plan splits an item over three rows)
+        third = c.rival2 >= settings.review_score
+        split = not third and min(c.rival, c.score) >= settings.repeat_score
+        contested = c.rival >= settings.review_score and not split
+        repeated = contested and (c.rival > c.score or third)
         confident = (
             c.score >= settings.matched_score
             and c.score - c.runner_score >= settings.matched_margin
