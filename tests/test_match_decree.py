@@ -151,3 +151,12 @@ def test_low_confidence_ocr_is_never_matched() -> None:
     results = match_document(flagged, data["document"]["issuer"]).results
     assert {r.status for r in results} <= {"review", "unmatched"}
     assert not re.search("matched", " ".join(r.status for r in results).replace("unmatched", ""))
+
+
+def test_a_damaged_table_cannot_flip_the_template_nor_match_wrongly() -> None:
+    # the headings between sections lost: every row under the first title, the issuer unread
+    rows, data = dev("perm")
+    flat = [replace(r, section_title=rows[0].section_title, section_number="1") for r in rows]
+    assert match_document(flat, data["document"]["issuer"]).template == "region"
+    assert no_wrong_matched(flat, {**data, "document": {"issuer": None, "act_type": None}}) == []
+    assert no_wrong_matched(flat, data) == []
