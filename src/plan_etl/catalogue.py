@@ -29,6 +29,7 @@ class Section:
     templates: tuple[Template, ...]
     markers: tuple[str, ...]
     parent: str | None
+    family: str | None  # the shared steps it is made of (hr, process), if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +128,9 @@ def _section(raw: dict[str, Any]) -> Section:
     templates = tuple(raw["templates"])
     if not templates or not set(templates) <= _TEMPLATES:
         raise ValueError(f"section {raw['id']}: templates {templates} not in {sorted(_TEMPLATES)}")
-    return Section(raw["id"], templates, tuple(raw["markers"]), raw.get("parent"))
+    return Section(
+        raw["id"], templates, tuple(raw["markers"]), raw.get("parent"), raw.get("family")
+    )
 
 
 def _entry(

@@ -52,7 +52,7 @@ import snowballstemmer
 from rapidfuzz import fuzz, process
 
 from plan_etl.assemble import LogicalRow
-from plan_etl.catalogue import Catalogue, catalogue
+from plan_etl.catalogue import Catalogue, Section, catalogue
 from plan_etl.models import Template
 from plan_etl.normalize.text import clean_text
 
@@ -195,6 +195,7 @@ class _Index:
     section_ids: list[str]
     markers: list[list[frozenset[str]]]  # per section, each marker's stems
     parent: np.ndarray  # section -> parent section index, or -1
+    kin: np.ndarray  # section × section: one may refine the other (same, parent, same family)
     vocab: dict[str, int]  # step term -> column
     words: list[str]  # the vocabulary's words (no action terms), for snapping
     section_weight2: np.ndarray  # section × term: squared term weights
@@ -227,6 +228,12 @@ def _variants(cat: Catalogue) -> list[tuple[int, set[str]]]:
     return out
 
 
+def _kin(a: Section, b: Section) -> bool:
+    """Whether a sub-heading naming `b` may refine a section titled `a`: the same section, a
+    sub-domain, or a sibling made of the same steps (hr and hr_coord; two process domains)."""
+    return a.id == b.id or b.parent == a.id or (a.family is not None and a.family == b.family)
+
+
 def _build(cat: Catalogue) -> _Index:
     section_ids = [s.id for s in cat.sections]
     where = {sid: i for i, sid in enumerate(section_ids)}
@@ -253,6 +260,7 @@ def _build(cat: Catalogue) -> _Index:
         section_ids=section_ids,
         markers=[[frozenset(analyze(m).words) for m in s.markers] for s in cat.sections],
         parent=np.array([where[s.parent] if s.parent else -1 for s in cat.sections]),
+        kin=np.array([[_kin(a, b) for b in cat.sections] for a in cat.sections]),
         vocab=vocab,
         words=[t for t in vocab if not t.startswith("@")],
         section_weight2=weight2,
@@ -288,10 +296,20 @@ def _marker_sizes(idx: _Index, words: set[str]) -> np.ndarray:
 @lru_cache(maxsize=4096)
 def _title_sizes(subsection: str | None, section: str | None) -> tuple[np.ndarray, str | None]:
     """Marker sizes of the most specific title that names a section, and which title it was
-    (titles repeat from row to row, so this is cached)."""
+    (titles repeat from row to row, so this is cached). A sub-heading refines its section's
+    title only within kin (`_kin`): under «Координация внедрения…», a sub-heading
+    «Оптимизация государственных услуг» is a topic of coordination, not the services domain."""
     idx = _index()
-    for source, title in zip(_TITLES, (subsection, section), strict=True):
-        if title and (sizes := _marker_sizes(idx, set(analyze(title).words))).max() > 0:
+    found = [
+        (source, _marker_sizes(idx, set(analyze(title).words)) if title else None)
+        for source, title in zip(_TITLES, (subsection, section), strict=True)
+    ]
+    (_, sub), (_, sec) = found
+    named_both = sub is not None and sub.max() > 0 and sec is not None and sec.max() > 0
+    if named_both and not idx.kin[np.ix_(sec == sec.max(), sub == sub.max())].any():
+        return sec, "section"
+    for source, sizes in found:
+        if sizes is not None and sizes.max() > 0:
             return sizes, source
     return np.zeros(len(idx.markers), dtype=int), None
 
@@ -544,17 +562,18 @@ class _Choice:
     action_fits: bool
     rival: float  # best score of another row on the same item, not as its other step (or 0)
     rival2: float  # the second-best such score (a third row on the item)
+    rival_next: bool  # the best such row stands right before or after it
     low_ocr: bool
 
 
 def _rivals(best: np.ndarray, score: np.ndarray, texts: Sequence[_Text]) -> np.ndarray:
-    """Rows × 2: the best and second-best scores of other rows on the same item that are not
-    its other step (0 when there is none). Two rows with different known actions (forming,
-    then approving) are one item's two steps; the same action, or an unknown one, says the
-    item again."""
+    """Rows × 3: the best and second-best scores of other rows on the same item that are not
+    its other step (0 when there is none), and whether the best of them stands next to it.
+    Two rows with different known actions (forming, then approving) are one item's two steps;
+    the same action, or an unknown one, says the item again."""
     lemmas = {a: n for n, a in enumerate(sorted({t.action for t in texts if t.action}))}
     acts = np.array([lemmas.get(t.action, -1) for t in texts], dtype=int)
-    out = np.zeros((len(best), 2))
+    out = np.zeros((len(best), 3))
     for item in np.unique(best):
         rows = np.flatnonzero(best == item)
         if len(rows) < 2:
@@ -562,8 +581,11 @@ def _rivals(best: np.ndarray, score: np.ndarray, texts: Sequence[_Text]) -> np.n
         a = acts[rows]
         again = (a[:, None] == a[None, :]) | (a[:, None] < 0) | (a[None, :] < 0)
         np.fill_diagonal(again, False)
-        others = np.sort(np.where(again, score[rows][None, :], 0.0), axis=1)[:, ::-1]
-        out[rows, : min(2, len(rows))] = others[:, :2]
+        rival = np.where(again, score[rows][None, :], 0.0)
+        order = np.argsort(-rival, axis=1, kind="stable")
+        top = np.take_along_axis(rival, order, axis=1)
+        out[rows, : min(2, len(rows))] = top[:, :2]
+        out[rows, 2] = np.abs(rows[order[:, 0]] - rows) == 1
     return out
 
 
@@ -595,6 +617,7 @@ def _choices(
                 action_fits=bool(fits[r]),
                 rival=float(rivals[r, 0]),
                 rival2=float(rivals[r, 1]),
+                rival_next=bool(rivals[r, 2]),
                 low_ocr=any(w.startswith(_LOW_OCR) for w in rows[r].warnings),
             )
         )
@@ -610,16 +633,16 @@ def _decide(idx: _Index, choices: Sequence[_Choice], settings: Settings) -> list
     subsection only), a row action the item allows («Утвержден» for a «Проведение
     реинжиниринга» item says something else), an item no other row of the plan contests, and
     text not read by a doubtful OCR. A row below `review_score` is a region's own item. Two
-    rows on one item (not its forming and approving) contest it unless both score at least
-    `repeat_score` (a plan may split one item: «порядок ведения реестра утвержден», «реестры
-    утверждены»): neither is `matched`, and the weaker one's best guess is no item (a region's
-    own row beside the template item), for a person to check."""
+    rows on one item (not its forming and approving) contest it unless they stand next to each
+    other and both score at least `repeat_score` (a plan may split one item: «порядок ведения
+    реестра утвержден», «реестры утверждены»): neither is `matched`, and the weaker one's best
+    guess is no item (a region's own row beside the template item), for a person to check."""
     out = []
     for c in choices:
         # another row on the same item, and not as the other half of one item split in two
         # (no plan splits an item over three rows)
         third = c.rival2 >= settings.review_score
-        split = not third and min(c.rival, c.score) >= settings.repeat_score
+        split = c.rival_next and not third and min(c.rival, c.score) >= settings.repeat_score
         contested = c.rival >= settings.review_score and not split
         repeated = contested and (c.rival > c.score or third)
         confident = (
