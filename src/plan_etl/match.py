@@ -393,13 +393,31 @@ def _item_fit(step: np.ndarray, action: np.ndarray) -> np.ndarray:
     return (W_STEP * step + W_ACTION * action) / (W_STEP + W_ACTION)
 
 
-def _section_fit(idx: _Index, fit: np.ndarray, allowed: np.ndarray) -> np.ndarray:
-    """Rows × sections: the row's best item fit among each section's `allowed` items."""
-    out = np.zeros((len(fit), len(idx.section_ids)))
+def _assigned_fit(fit: np.ndarray) -> float:
+    """The mean fit of rows to items when each item takes at most `_ITEM_ROWS` rows (greedy,
+    best pairs first; a row left over fits 0): rows that all pile onto one item of a section
+    are not that section's rows."""
+    taken = np.zeros(fit.shape[1], dtype=int)
+    done = np.zeros(fit.shape[0], dtype=bool)
+    total = 0.0
+    for flat in np.argsort(-fit, axis=None, kind="stable"):
+        row, item = divmod(int(flat), fit.shape[1])
+        if not done[row] and taken[item] < _ITEM_ROWS:
+            done[row], taken[item] = True, taken[item] + 1
+            total += fit[row, item]
+    return total / len(fit)
+
+
+def _heading_fit(
+    idx: _Index, fit: np.ndarray, allowed: np.ndarray, sizes: np.ndarray
+) -> np.ndarray:
+    """Per section, how well a heading's rows (`fit`: rows × items) fit its `allowed` items
+    (`_assigned_fit`); a heading with more rows than the section's items can take fits 0."""
+    out = np.zeros(len(idx.section_ids))
     for s in range(len(idx.section_ids)):
         mask = (idx.item_section == s) & allowed
-        if mask.any():
-            out[:, s] = fit[:, mask].max(axis=1)
+        if mask.any() and len(fit) <= _ITEM_ROWS * sizes[s]:
+            out[s] = _assigned_fit(fit[:, mask])
     return out
 
 
@@ -432,7 +450,6 @@ def _infer_groups(
     HR service's own (hr), the second its coordination (hr_coord). A heading over fewer than
     `_GROUP_ROWS` rows, or more than its section's items can fill, gets no lead (-inf): its
     section is a guess for review."""
-    by_section = _section_fit(idx, fit, allowed)
     sizes = np.bincount(idx.item_section, minlength=len(idx.section_ids))
     groups: list[tuple[list[int], np.ndarray | None]] = []  # rows, mean fit (None: named)
     keys: list[tuple[str | None, str | None]] = []
@@ -451,7 +468,7 @@ def _infer_groups(
         if mean is None:  # a named heading: its section stands, at no cost
             gain = np.where(named[rows[0]][0] == _TITLE_NAMES, 0.0, _IMPOSSIBLE)
         else:
-            gain = np.where(held, by_section[rows].mean(axis=0), _IMPOSSIBLE)
+            gain = np.where(held, _heading_fit(idx, fit[rows], allowed, sizes), _IMPOSSIBLE)
         moves = dp[:, None] - back
         trace.append(moves.argmax(axis=0))
         dp = moves.max(axis=0) + gain
