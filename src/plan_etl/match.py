@@ -397,14 +397,17 @@ def _assigned_fit(fit: np.ndarray) -> float:
     """The mean fit of rows to items when each item takes at most `_ITEM_ROWS` rows (greedy,
     best pairs first; a row left over fits 0): rows that all pile onto one item of a section
     are not that section's rows."""
-    taken = np.zeros(fit.shape[1], dtype=int)
-    done = np.zeros(fit.shape[0], dtype=bool)
+    taken = [0] * fit.shape[1]
+    done: set[int] = set()
     total = 0.0
-    for flat in np.argsort(-fit, axis=None, kind="stable"):
-        row, item = divmod(int(flat), fit.shape[1])
-        if not done[row] and taken[item] < _ITEM_ROWS:
-            done[row], taken[item] = True, taken[item] + 1
-            total += fit[row, item]
+    for flat in np.argsort(-fit, axis=None, kind="stable").tolist():
+        row, item = divmod(flat, fit.shape[1])
+        if row not in done and taken[item] < _ITEM_ROWS:
+            done.add(row)
+            taken[item] += 1
+            total += float(fit[row, item])
+            if len(done) == len(fit):
+                break
     return total / len(fit)
 
 
