@@ -146,3 +146,21 @@ def test_a_damaged_table_cannot_flip_the_template_nor_match_wrongly() -> None:
     assert match_document(flat, data["document"]["issuer"]).template == "region"
     assert no_wrong_matched(flat, {**data, "document": {"issuer": None, "act_type": None}}) == []
     assert no_wrong_matched(flat, data) == []
+
+
+def test_the_match_command_shows_the_status_and_refuses_non_russian_text() -> None:
+    from typer.testing import CliRunner
+
+    from plan_etl.cli import app
+
+    runner = CliRunner()
+    shown = runner.invoke(
+        app,
+        ["match", "Разделение внутренних клиентов на группы (сегменты)", "--subsection",
+         "Процессы взаимодействия с внутренним клиентом", "--top", "2"],
+    )  # fmt: skip
+    assert shown.exit_code == 0
+    assert shown.stdout.splitlines()[0] == "status matched: internal.segmentation"
+    for text in ["", "Approve the segmentation plan"]:
+        refused = runner.invoke(app, ["match", text])
+        assert refused.exit_code == 2
