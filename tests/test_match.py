@@ -14,8 +14,7 @@ from plan_etl.assemble import LogicalRow, assemble
 from plan_etl.catalogue import catalogue, load_catalogue
 from plan_etl.extract.text import TextExtractor
 from plan_etl.match import (
-    MATCHED_MARGIN,
-    MATCHED_SCORE,
+    SETTINGS,
     DocumentMatch,
     analyze,
     explain,
@@ -280,8 +279,8 @@ def test_an_action_the_item_does_not_allow_is_a_review() -> None:
     first, second = match_rows(approved + AGENCY_ROWS).results[:2]
     assert (first.catalogue_id, first.status) == ("hr.maturity_assessment", "review")
     assert (second.catalogue_id, second.status) == ("services.satisfaction", "review")
-    assert first.score >= MATCHED_SCORE
-    assert first.score - first.runner_up_score >= MATCHED_MARGIN
+    assert first.score >= SETTINGS.matched_score
+    assert first.score - first.runner_up_score >= SETTINGS.matched_margin
 
 
 def test_a_close_runner_up_is_a_review() -> None:

@@ -18,25 +18,27 @@ score ≈ 91 on token_set_ratio). A row is scored against every item by three fe
   phrase «взаимодействия с внутренним клиентом…») count for almost nothing; the words that tell
   the steps apart («сегментации», «удовлетворенности», «порядка ведения», «Утверждение» against
   «Формирование») decide. A row word no item of the section has counts against the match.
-- action (`W_ACTION`): whether the row's first action word is one the item allows.
+- action (`W_ACTION`): whether the row's action word is one the item allows.
 
-Words are compared after expanding abbreviations (ОИВ, ИОГВ), dropping stop words, noise words
-(the region, its executive bodies) and the region's name, mapping the closed set of action
-words to one lemma each («Утвержден», «Утвердить», «Утверждение» → утверждение; table in the
-data file) and stemming the rest (Snowball). A word the catalogue does not know is snapped to a
-catalogue word it nearly equals (rapidfuzz ratio ≥ `_SNAP_CUTOFF`: typos, stems Snowball splits).
-All rows of a document are scored at once with numpy matrix products.
+Words are compared after rewriting other officials' phrases into the catalogue's (data:
+«разделение … на группы» → сегментация, «отзывы» → обратная связь), expanding abbreviations
+(ОИВ, ИОГВ), dropping stop words, wrapper verbs («Обеспечить…»), noise words (the region, its
+bodies and heads) and the region's name, mapping the closed set of action words to one lemma
+each («Утвержден», «Утвердить», «Утверждение» → утверждение) and stemming the rest (Snowball).
+A word the catalogue does not know is snapped to a catalogue word it nearly equals (rapidfuzz
+ratio ≥ `_SNAP_CUTOFF`: typos, stems Snowball splits). All rows of a document are scored at
+once with numpy matrix products.
 
-The document's template (region or agency plan) is the one whose items explain its rows best:
-the larger sum over rows of the best score among the items that template's plans hold. Rows
-are then matched among that template's items only.
-
-Statuses (thresholds calibrated on the five seed decrees and on the reworded and non-template
-rows of tests/test_match.py; see `_decide`):
-- `matched`: score ≥ `MATCHED_SCORE`, a lead of ≥ `MATCHED_MARGIN` over the runner-up, the
-  item's section named by a section or subsection title, and a row action the item allows;
-- `unmatched` (no catalogue id): score < `REVIEW_SCORE`, the row is a region's own item;
-- `review` otherwise: the id is the best guess, a person should look.
+Decisions are per document (`score_document`): the template from the decree's heading (issuer,
+act type), else from the rows; the section of a heading that names none from its rows
+together and the plan's order (`_infer_groups`); items said twice contest each other
+(`_rivals`). The statuses then follow thresholds (`Settings`) chosen by leave-one-decree-out
+over the labelled decrees (bench/eval_match.py; see `_decide`):
+- `matched`: confident — score, lead over the runner-up, a known section, an allowed action,
+  no contest, no doubtful OCR;
+- `unmatched` (no catalogue id): score < `review_score`, the row is a region's own item;
+- `review` otherwise: the id (or, beside a stronger row on the same item, none) is the best
+  guess; a person should look.
 """
 
 from __future__ import annotations
@@ -57,15 +59,6 @@ from plan_etl.models import Template
 from plan_etl.normalize.text import clean_text
 
 W_SECTION, W_STEP, W_ACTION = 0.30, 0.55, 0.15
-# Calibration: the seeds' 263 rows score ≥ 85.3 and lead their runner-up by ≥ 19.5; the
-# reworded rows of the tests score ≥ 84.7 with leads ≥ 12.7; a region's own rows under template
-# sections score ≤ 62.7 (section and action alone give 45). With seed rows losing words at
-# random (20 / 35 / 50 %), these thresholds let 0 / 2 / 2 of 789 rows through as a wrong
-# `matched`; the rest of the damaged rows go to review.
-MATCHED_SCORE = 80.0
-MATCHED_MARGIN = 10.0
-REVIEW_SCORE = 65.0
-
 # Section feature values: a section a title names, one it does not; the same when only the
 # row's own words name one (weaker: coord rows name process domains too); none named at all.
 _TITLE_NAMES, _TITLE_OTHER = 100.0, 0.0
