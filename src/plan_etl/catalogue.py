@@ -29,6 +29,7 @@ class Section:
     templates: tuple[Template, ...]
     markers: tuple[str, ...]
     parent: str | None
+    family: str | None  # the shared steps it is made of (hr, process), if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,18 @@ class Entry:
 
 
 @dataclass(frozen=True, slots=True)
+class Rewrite:
+    """A phrase other officials use, and the catalogue's words for it."""
+
+    trigger: str  # text every match contains (a cheap test before the pattern)
+    pattern: re.Pattern[str]
+    replace: str
+
+    def apply(self, text: str) -> str:
+        return self.pattern.sub(self.replace, text) if self.trigger in text else text
+
+
+@dataclass(frozen=True, slots=True)
 class Vocabulary:
     """The normalizer's closed word lists."""
 
@@ -51,6 +64,26 @@ class Vocabulary:
     abbreviations: Mapping[str, str]
     actions: Mapping[str, str]  # word form -> action lemma
     lemmas: Mapping[str, str]  # word form -> lemma, for forms the stemmer splits
+    wrappers: frozenset[str]  # words wrapping a row's real action («Обеспечить …»): dropped
+    implied: Mapping[str, str]  # opening noun -> the action it implies («Оценка …»)
+    rewrites: tuple[Rewrite, ...]  # synonym phrases -> catalogue phrases
+
+
+@dataclass(frozen=True, slots=True)
+class Issuers:
+    """What a decree's issuer and act type say about its template (`[template]` in the data)."""
+
+    region: tuple[str, ...]  # issuer head words of a region plan («правительство»)
+    agency: tuple[str, ...]  # issuer head words of one body's plan («министерство»)
+    act_types: Mapping[str, Template]  # an act type that decides alone («приказ» -> agency)
+
+    def template(self, issuer: str | None, act_type: str | None) -> Template | None:
+        """The template the decree's own heading names, or None when it is silent."""
+        words = (issuer or "").lower().split()
+        for template, heads in (("region", self.region), ("agency", self.agency)):
+            if words and any(" ".join(words[: len(h.split())]) == h for h in heads):
+                return template  # type: ignore[return-value]
+        return self.act_types.get((act_type or "").lower())
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +91,7 @@ class Catalogue:
     entries: tuple[Entry, ...]
     sections: tuple[Section, ...]
     vocabulary: Vocabulary
+    issuers: Issuers
 
 
 class _Blanks(dict[str, str]):
@@ -82,6 +116,11 @@ def _vocabulary(text: dict[str, Any]) -> Vocabulary:
         abbreviations={k.lower(): v for k, v in text["abbreviations"].items()},
         actions=_inverted(text["actions"]),
         lemmas=_inverted(text["lemmas"]),
+        wrappers=frozenset(w.lower() for w in text["wrappers"]),
+        implied=_inverted(text["implied"]),
+        rewrites=tuple(
+            Rewrite(r["trigger"], re.compile(r["pattern"]), r["replace"]) for r in text["rewrite"]
+        ),
     )
 
 
@@ -89,7 +128,9 @@ def _section(raw: dict[str, Any]) -> Section:
     templates = tuple(raw["templates"])
     if not templates or not set(templates) <= _TEMPLATES:
         raise ValueError(f"section {raw['id']}: templates {templates} not in {sorted(_TEMPLATES)}")
-    return Section(raw["id"], templates, tuple(raw["markers"]), raw.get("parent"))
+    return Section(
+        raw["id"], templates, tuple(raw["markers"]), raw.get("parent"), raw.get("family")
+    )
 
 
 def _entry(
@@ -137,7 +178,9 @@ def catalogue() -> Catalogue:
     ids = [e.item.catalogue_id for e in entries]
     if len(ids) != len(set(ids)):
         raise ValueError("catalogue.toml: duplicate catalogue ids")
-    return Catalogue(tuple(entries), tuple(sections), vocab)
+    raw = data["template"]
+    issuers = Issuers(tuple(raw["region"]), tuple(raw["agency"]), dict(raw["act_types"]))
+    return Catalogue(tuple(entries), tuple(sections), vocab, issuers)
 
 
 def load_catalogue() -> list[CatalogueItem]:

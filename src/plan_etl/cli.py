@@ -355,8 +355,16 @@ def match_command(
     ] = None,
     top: Annotated[int, typer.Option("--top", min=1, help="How many candidates to show.")] = 5,
 ) -> None:
-    """Show the catalogue items a plan row may be, best first, with scores and reasons."""
-    from plan_etl.match import explain  # numpy and rapidfuzz load for this command only
+    """Show the status the matcher would give a plan row, then the catalogue items it may be,
+    best first, with scores and reasons."""
+    from plan_etl.assemble import LogicalRow  # numpy and rapidfuzz load for this command only
+    from plan_etl.match import explain, match_document
 
+    if not any("а" <= ch <= "я" or ch == "ё" for ch in activity.lower()):
+        err.print("[red]error:[/] the activity is empty or has no Russian words: nothing to match")
+        raise typer.Exit(2)
+    row = LogicalRow("1", None, section, subsection, {"activity": [activity]})
+    result = match_document([row]).results[0]
+    typer.echo(f"status {result.status}: {result.catalogue_id or 'no catalogue item'}")
     for catalogue_id, score, reason in explain(activity, section, subsection, top):
         typer.echo(f"{score:5.1f}  {catalogue_id:<38} {reason}")

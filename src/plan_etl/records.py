@@ -60,8 +60,8 @@ def build_records(
         reason = table.warnings[0] if table.warnings else "plan table has no item rows"
         return failed_document(source, reason, page_count), []
     abbreviations = find_abbreviations(table.logical_text())
-    matched = match_document(table.rows)
     meta = read_metadata(table.preamble, table.text)
+    matched = match_document(table.rows, meta.issuer, meta.act_type)
     identity = meta.model_dump(include={"region", "issuer", "act_type", "act_number", "act_date"})
     responsible = [
         split_responsible(r.cells.get("responsible", []), abbreviations) for r in table.rows

@@ -1,0 +1,188 @@
+"""Which section each row stands in: read from the titles over it, or — for a heading that
+names none — from its rows together and the plan's order of sections."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from plan_etl.match.index import _Index, _index
+from plan_etl.match.text import _Text, analyze
+
+# Section feature values: a section a title names, one it does not; the same when only the
+# row's own words name one (weaker: coord rows name process domains too); none named at all.
+_TITLE_NAMES, _TITLE_OTHER = 100.0, 0.0
+_ROW_NAMES, _ROW_OTHER = 75.0, 40.0
+_NO_SECTION = 50.0
+_TITLES = ("subsection", "section")  # where a section is read from, most specific first
+
+
+@dataclass(frozen=True, slots=True)
+class _Query:
+    activity: _Text
+    section: str | None
+    subsection: str | None
+
+
+def _marker_sizes(idx: _Index, words: set[str]) -> np.ndarray:
+    """Per section, the word count of its largest marker found in `words`; a sub-domain adds
+    its parent's when both are found (it is the more specific reading)."""
+    own = np.array([max((len(m) for m in ms if m <= words), default=0) for ms in idx.markers])
+    with_parent = own + np.where(idx.parent >= 0, own[idx.parent], 0)
+    return np.where(own > 0, with_parent, 0)
+
+
+@lru_cache(maxsize=4096)
+def _title_sizes(subsection: str | None, section: str | None) -> tuple[np.ndarray, str | None]:
+    """Marker sizes of the most specific title that names a section, and which title it was
+    (titles repeat from row to row, so this is cached). A sub-heading refines its section's
+    title only within kin (`_kin`): under «Координация внедрения…», a sub-heading
+    «Оптимизация государственных услуг» is a topic of coordination, not the services domain."""
+    idx = _index()
+    found = [
+        (source, _marker_sizes(idx, set(analyze(title).words)) if title else None)
+        for source, title in zip(_TITLES, (subsection, section), strict=True)
+    ]
+    (_, sub), (_, sec) = found
+    named_both = sub is not None and sub.max() > 0 and sec is not None and sec.max() > 0
+    if named_both and not idx.kin[np.ix_(sec == sec.max(), sub == sub.max())].any():
+        return sec, "section"
+    for source, sizes in found:
+        if sizes is not None and sizes.max() > 0:
+            return sizes, source
+    return np.zeros(len(idx.markers), dtype=int), None
+
+
+def _section_feature(idx: _Index, q: _Query) -> tuple[np.ndarray, str]:
+    """Per section, how well the row's context names it (0–100), and where it was read."""
+    sizes, source = _title_sizes(q.subsection, q.section)
+    if source is None:
+        sizes = _marker_sizes(idx, set(q.activity.words))
+        if sizes.max() == 0:
+            return np.full(len(idx.markers), _NO_SECTION), "no section named"
+        return np.where(sizes == sizes.max(), _ROW_NAMES, _ROW_OTHER), "row"
+    top = sizes.max()
+    children = (idx.parent >= 0) & (sizes[np.maximum(idx.parent, 0)] == top)
+    if children.any():  # a title naming a parent domain, a row naming a sub-domain: the latter
+        sizes = np.where(children & (_marker_sizes(idx, set(q.activity.words)) > 0), top + 1, sizes)
+    return np.where(sizes == sizes.max(), _TITLE_NAMES, _TITLE_OTHER), source
+
+
+def _assigned_fit(fit: np.ndarray) -> float:
+    """The mean fit of rows to items when each item takes at most `_ITEM_ROWS` rows (greedy,
+    best pairs first; a row left over fits 0): rows that all pile onto one item of a section
+    are not that section's rows."""
+    taken = [0] * fit.shape[1]
+    done: set[int] = set()
+    total = 0.0
+    for flat in np.argsort(-fit, axis=None, kind="stable").tolist():
+        row, item = divmod(flat, fit.shape[1])
+        if row not in done and taken[item] < _ITEM_ROWS:
+            done.add(row)
+            taken[item] += 1
+            total += float(fit[row, item])
+            if len(done) == len(fit):
+                break
+    return total / len(fit)
+
+
+def _heading_fit(
+    idx: _Index, fit: np.ndarray, allowed: np.ndarray, sizes: np.ndarray
+) -> np.ndarray:
+    """Per section, how well a heading's rows (`fit`: rows × items) fit its `allowed` items
+    (`_assigned_fit`); a heading with more rows than the section's items can take fits 0."""
+    out = np.zeros(len(idx.section_ids))
+    for s in range(len(idx.section_ids)):
+        mask = (idx.item_section == s) & allowed
+        if mask.any() and len(fit) <= _ITEM_ROWS * sizes[s]:
+            out[s] = _assigned_fit(fit[:, mask])
+    return out
+
+
+# Penalties, in mean item-fit points, for reading a heading as a section that stands before
+# the section of the heading above it (plans keep the template's order of sections, mostly),
+# or as that very section (a plan holds a section under one heading, unless it splits it into
+# sub-headings — and an extraction that lost the section's own title leaves only those: a
+# higher repeat penalty pushed such sub-headings of one section onto later sections).
+_ORDER_PENALTY, _REPEAT_PENALTY = 10.0, 10.0
+# The most rows one template item takes in a plan (forming it, approving it).
+_ITEM_ROWS = 2
+# Fewer rows than this under a heading do not show which section it is: their section is a
+# guess for review, never grounds for `matched`.
+_GROUP_ROWS = 3
+_IMPOSSIBLE = -1e6  # a section the heading cannot be (not named; none of its items allowed)
+
+
+def _infer_groups(
+    idx: _Index,
+    queries: Sequence[_Query],
+    named: list[tuple[np.ndarray, str]],
+    fit: np.ndarray,
+    allowed: np.ndarray,
+) -> dict[int, tuple[int, float]]:
+    """For rows under a heading that names no section: the section their heading holds, and
+    by how much it led the next one. Read from the heading's rows together (the section whose
+    items they fit best on average) and from the plan's order: the headings of a document, in
+    order, are read as one increasing sequence of sections (a Viterbi pass in which a step back
+    or a repeat costs `_ORDER_PENALTY`), so of two HR headings neither names, the first is the
+    HR service's own (hr), the second its coordination (hr_coord). A heading over fewer than
+    `_GROUP_ROWS` rows, or more than its section's items can fill, gets no lead (-inf): its
+    section is a guess for review."""
+    sizes = np.bincount(idx.item_section, minlength=len(idx.section_ids))
+    groups: list[tuple[list[int], np.ndarray | None]] = []  # rows, mean fit (None: named)
+    keys: list[tuple[str | None, str | None]] = []
+    for row, (q, (_values, source)) in enumerate(zip(queries, named, strict=True)):
+        key = (q.section, q.subsection)
+        if not keys or keys[-1] != key:
+            keys.append(key)
+            groups.append(([], None if source in _TITLES else np.zeros(0)))
+        groups[-1][0].append(row)
+    n = len(idx.section_ids)
+    # [s_prev, s]: the cost of reading a heading as s after one read as s_prev
+    back = _ORDER_PENALTY * np.tril(np.ones((n, n)), k=-1) + _REPEAT_PENALTY * np.eye(n)
+    held = np.array([bool((allowed & (idx.item_section == s)).any()) for s in range(n)])
+    dp, trace, leads = np.zeros(n), [], []
+    for rows, mean in groups:
+        if mean is None:  # a named heading: its section stands, at no cost
+            gain = np.where(named[rows[0]][0] == _TITLE_NAMES, 0.0, _IMPOSSIBLE)
+        else:
+            gain = np.where(held, _heading_fit(idx, fit[rows], allowed, sizes), _IMPOSSIBLE)
+        moves = dp[:, None] - back
+        trace.append(moves.argmax(axis=0))
+        dp = moves.max(axis=0) + gain
+        leads.append(dp)
+    out: dict[int, tuple[int, float]] = {}
+    state = int(dp.argmax())
+    for (rows, mean), prev, score in zip(
+        reversed(groups), reversed(trace), reversed(leads), strict=False
+    ):
+        if mean is not None:
+            top2 = np.sort(score)[::-1][:2]
+            fits = _GROUP_ROWS <= len(rows) <= _ITEM_ROWS * sizes[state]
+            lead = float(top2[0] - top2[1]) if fits else -np.inf
+            out.update({r: (state, lead) for r in rows})
+        state = int(prev[state])
+    return out
+
+
+def _overfull(
+    idx: _Index, queries: Sequence[_Query], named: list[tuple[np.ndarray, str]]
+) -> list[tuple[np.ndarray, str]]:
+    """A heading holds one section's items, each at most twice (forming and approving): a
+    title over more rows than that is no longer one section's (a damaged table lost the
+    headings between), so its rows are read as if it named nothing."""
+    sizes = np.bincount(idx.item_section, minlength=len(idx.section_ids))
+    counts: dict[tuple[str | None, str | None], int] = {}
+    for q in queries:
+        counts[(q.section, q.subsection)] = counts.get((q.section, q.subsection), 0) + 1
+    out = []
+    for q, (values, source) in zip(queries, named, strict=True):
+        held = _ITEM_ROWS * sizes[values == _TITLE_NAMES].max(initial=0)
+        if source in _TITLES and counts[(q.section, q.subsection)] > held:
+            out.append((np.full(len(values), _NO_SECTION), "an overfull heading"))
+        else:
+            out.append((values, source))
+    return out

@@ -1,0 +1,109 @@
+"""The catalogue compiled once into the arrays the scorer multiplies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+
+from plan_etl.catalogue import Catalogue, Section, catalogue
+from plan_etl.match.text import _action_term, analyze
+
+# Weight, in the step cosine, of a row word that no item of a section has.
+_UNEXPLAINED = 1.0
+
+
+@dataclass(frozen=True)
+class _Index:
+    """The catalogue in the shape the scorer needs, built once.
+
+    Every phrasing of an item (wording, synonyms) is one step variant; variants are grouped
+    by item, in item order (`item_start` for `np.maximum.reduceat`)."""
+
+    ids: list[str]
+    templates: dict[str, np.ndarray]  # template -> bool mask of the items its plans hold
+    item_section: np.ndarray  # item -> section index
+    item_start: np.ndarray  # item -> its first variant
+    allows: dict[str, np.ndarray]  # action lemma -> bool mask of the items allowing it
+    section_ids: list[str]
+    markers: list[list[frozenset[str]]]  # per section, each marker's stems
+    parent: np.ndarray  # section -> parent section index, or -1
+    kin: np.ndarray  # section × section: one may refine the other (same, parent, same family)
+    vocab: dict[str, int]  # step term -> column
+    words: list[str]  # the vocabulary's words (no action terms), for snapping
+    section_weight2: np.ndarray  # section × term: squared term weights
+    variant_section: np.ndarray  # variant -> section index
+    variant_vectors: np.ndarray  # variant × term: squared weights of its terms
+    variant_norm2: np.ndarray
+
+
+def _section_weights(presence: np.ndarray, item_section: np.ndarray, n_sections: int) -> np.ndarray:
+    """Per section, the weight of each term: log((n+1)/df) over the section's n items, so a
+    term all of them share weighs almost nothing and a term of one item weighs most; a term
+    none of them has is an unexplained word."""
+    weights = np.full((n_sections, presence.shape[1]), _UNEXPLAINED)
+    for s in range(n_sections):
+        members = presence[item_section == s]
+        df = members.sum(axis=0)
+        weights[s] = np.where(df > 0, np.log((len(members) + 1) / np.maximum(df, 1)), _UNEXPLAINED)
+    return weights
+
+
+def _variants(cat: Catalogue) -> list[tuple[int, set[str]]]:
+    """(item, step terms) of every phrasing, grouped by item. A phrasing's action term is
+    its own first action, not every action the item allows: allowing an action is the action
+    feature's business, while the step keeps an action as telling as any rare word."""
+    out = []
+    for i, entry in enumerate(cat.entries):
+        for phrasing in entry.phrasings:
+            text = analyze(phrasing)
+            out.append((i, {*text.words, *([_action_term(text.action)] if text.action else [])}))
+    return out
+
+
+def _kin(a: Section, b: Section) -> bool:
+    """Whether a sub-heading naming `b` may refine a section titled `a`: the same section, a
+    sub-domain, or a sibling made of the same steps (hr and hr_coord; two process domains)."""
+    return a.id == b.id or b.parent == a.id or (a.family is not None and a.family == b.family)
+
+
+def _build(cat: Catalogue) -> _Index:
+    section_ids = [s.id for s in cat.sections]
+    where = {sid: i for i, sid in enumerate(section_ids)}
+    item_section = np.array([where[e.section] for e in cat.entries])
+    variants = _variants(cat)
+    vocab = {t: n for n, t in enumerate(sorted(set().union(*(terms for _, terms in variants))))}
+    variant_item = np.array([i for i, _ in variants])
+    hits = np.zeros((len(variants), len(vocab)))
+    for row, (_, terms) in enumerate(variants):
+        hits[row, [vocab[t] for t in terms]] = 1.0
+    presence = np.zeros((len(cat.entries), len(vocab)))
+    np.maximum.at(presence, variant_item, hits)
+    weight2 = _section_weights(presence, item_section, len(section_ids)) ** 2
+    vectors = hits * weight2[item_section[variant_item]]
+    lemmas = {a for e in cat.entries for a in e.actions}
+    return _Index(
+        ids=[e.item.catalogue_id for e in cat.entries],
+        templates={
+            t: np.array([t in e.templates for e in cat.entries]) for t in ("region", "agency")
+        },
+        item_section=item_section,
+        item_start=np.searchsorted(variant_item, np.arange(len(cat.entries))),
+        allows={a: np.array([a in e.actions for e in cat.entries]) for a in lemmas},
+        section_ids=section_ids,
+        markers=[[frozenset(analyze(m).words) for m in s.markers] for s in cat.sections],
+        parent=np.array([where[s.parent] if s.parent else -1 for s in cat.sections]),
+        kin=np.array([[_kin(a, b) for b in cat.sections] for a in cat.sections]),
+        vocab=vocab,
+        words=[t for t in vocab if not t.startswith("@")],
+        section_weight2=weight2,
+        variant_section=item_section[variant_item],
+        variant_vectors=vectors,
+        variant_norm2=vectors.sum(axis=1),
+    )
+
+
+@cache
+def _index() -> _Index:
+    return _build(catalogue())

@@ -1,0 +1,127 @@
+"""Every row against every item: the section, step and action features, their weighted sum,
+and the document's template when its heading does not name one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from plan_etl.match.headings import (
+    _TITLE_NAMES,
+    _TITLE_OTHER,
+    _infer_groups,
+    _overfull,
+    _Query,
+    _section_feature,
+)
+from plan_etl.match.index import _UNEXPLAINED, _Index, _index
+from plan_etl.match.text import _action_term, _Text
+from plan_etl.models import Template
+
+W_SECTION, W_STEP, W_ACTION = 0.30, 0.55, 0.15
+# Action feature values: the item allows the row's action; the row has no action word; it
+# has one the item does not allow.
+_ACTION_FITS, _ACTION_NONE, _ACTION_OTHER = 100.0, 60.0, 0.0
+# An unknown word of at least `_SNAP_MIN` letters is read as the catalogue word it matches
+# with a rapidfuzz ratio of at least `_SNAP_CUTOFF`.
+_SNAP_CUTOFF, _SNAP_MIN = 88.0, 6
+
+
+def _snaps(idx: _Index, texts: Sequence[_Text]) -> dict[str, str]:
+    """For the words of `texts` the catalogue does not know, the catalogue word each nearly
+    equals (all looked up in one `cdist` call)."""
+    unknown = sorted(
+        {w for t in texts for w in t.words if w not in idx.vocab and len(w) >= _SNAP_MIN}
+    )
+    if not unknown:
+        return {}
+    ratios = process.cdist(unknown, idx.words, scorer=fuzz.ratio, score_cutoff=_SNAP_CUTOFF)
+    best = ratios.argmax(axis=1)
+    found = ratios[np.arange(len(unknown)), best] > 0
+    return {w: idx.words[b] for w, b, ok in zip(unknown, best, found, strict=True) if ok}
+
+
+def _row_hits(idx: _Index, texts: Sequence[_Text]) -> tuple[np.ndarray, np.ndarray]:
+    """Rows × terms presence, and per row the number of terms the catalogue lacks."""
+    snaps = _snaps(idx, texts)
+    hits = np.zeros((len(texts), len(idx.vocab)))
+    unknown = np.zeros(len(texts))
+    for row, t in enumerate(texts):
+        terms = {snaps.get(w, w) for w in t.words}
+        if t.action:
+            terms.add(_action_term(t.action))
+        known = [idx.vocab[w] for w in terms if w in idx.vocab]
+        hits[row, known] = 1.0
+        unknown[row] = len(terms) - len(known)
+    return hits, unknown
+
+
+def _step_feature(idx: _Index, texts: Sequence[_Text]) -> np.ndarray:
+    """Rows × items: the best section-weighted cosine of the row to the item's variants."""
+    hits, unknown = _row_hits(idx, texts)
+    shared = hits @ idx.variant_vectors.T
+    row_norm2 = hits @ idx.section_weight2.T + unknown[:, None] * _UNEXPLAINED**2
+    denom = np.sqrt(row_norm2[:, idx.variant_section] * idx.variant_norm2[None, :])
+    cosine = np.divide(shared, denom, out=np.zeros_like(shared), where=denom > 0)
+    return 100.0 * np.maximum.reduceat(cosine, idx.item_start, axis=1)
+
+
+def _action_feature(idx: _Index, texts: Sequence[_Text]) -> np.ndarray:
+    """Rows × items: whether the row's action is one the item allows."""
+    out = np.full((len(texts), len(idx.ids)), _ACTION_NONE)
+    nothing = np.zeros(len(idx.ids), dtype=bool)
+    for row, t in enumerate(texts):
+        if t.action:
+            out[row] = np.where(idx.allows.get(t.action, nothing), _ACTION_FITS, _ACTION_OTHER)
+    return out
+
+
+@dataclass(frozen=True)
+class _Scores:
+    total: np.ndarray  # rows × items
+    section: np.ndarray
+    step: np.ndarray
+    action: np.ndarray
+    sources: list[str]  # per row: where its section was read
+    group_margin: np.ndarray  # per row: how far its heading's section led (inf: a title named it)
+
+
+def _item_fit(step: np.ndarray, action: np.ndarray) -> np.ndarray:
+    """Rows × items: how well a row's own words fit an item, its section aside (0–100)."""
+    return (W_STEP * step + W_ACTION * action) / (W_STEP + W_ACTION)
+
+
+def _score(queries: Sequence[_Query], template: Template | None) -> tuple[_Scores, Template]:
+    """Every row against every item, and the document's template (`template`, or when the
+    decree's heading did not say, the one whose items explain the rows best)."""
+    idx = _index()
+    texts = [q.activity for q in queries]
+    named = _overfull(idx, queries, [_section_feature(idx, q) for q in queries])
+    step, action = _step_feature(idx, texts), _action_feature(idx, texts)
+    fit = _item_fit(step, action)
+    if template is None:
+        section = np.array([v[idx.item_section] for v, _ in named]).reshape(fit.shape)
+        template = _template(idx, W_SECTION * section + W_STEP * step + W_ACTION * action)
+    inferred = _infer_groups(idx, queries, named, fit, idx.templates[template])
+    margins = np.full(len(queries), np.inf)
+    for row, (chosen, lead) in inferred.items():
+        values = np.full(len(idx.section_ids), _TITLE_OTHER)
+        values[chosen] = _TITLE_NAMES
+        named[row] = (values, "rows")
+        margins[row] = lead
+    section = np.array([v[idx.item_section] for v, _ in named]).reshape(fit.shape)
+    total = W_SECTION * section + W_STEP * step + W_ACTION * action
+    sources = [source for _, source in named]
+    return _Scores(total, section, step, action, sources, margins), template
+
+
+def _template(idx: _Index, total: np.ndarray) -> Template:
+    """The template whose items explain the rows best; region on a tie (the common one).
+    Only for a decree whose heading names no issuer or act type."""
+    if not len(total):
+        return "region"
+    fit = {t: total[:, mask].max(axis=1).sum() for t, mask in idx.templates.items()}
+    return "agency" if fit["agency"] > fit["region"] else "region"

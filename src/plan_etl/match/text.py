@@ -1,0 +1,82 @@
+"""How the matcher reads a text: the row's action lemma apart, its other words stemmed, after
+the data's rewrites, abbreviations, stop, wrapper and noise words (`data/catalogue.toml`)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+import snowballstemmer
+
+from plan_etl.catalogue import catalogue
+
+_WORD = re.compile(r"[a-zа-я]+")  # numbers («не менее 1», «10%») tell no item from another
+# A region's own name («Курской области», «Республики Дагестан», «Чувашская Республика»): in
+# almost every row, it says nothing about the item. Found before lower-casing, by its capital.
+_REGION_NAME = re.compile(
+    r"\b[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?(?:ой|ого|ому|ом|ая|ую|ий|ей|им)\s+"
+    r"(?:автономн[а-яё]+\s+)?(?:област|кра[йяюе]|округ)[а-яё]*"
+    r"|\b[Рр]еспублик[а-яё]*\s+[А-ЯЁ][а-яё-]+|\b[А-ЯЁ][а-яё]+(?:ая|ой|ую)\s+Республик[а-яё]*"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Text:
+    action: str | None  # the row's action lemma (see `_row_action`)
+    words: tuple[str, ...]  # stems of the other words
+
+
+@cache
+def _stemmer() -> snowballstemmer.stemmer:
+    return snowballstemmer.stemmer("russian")
+
+
+@cache
+def _stem(word: str) -> str:
+    return _stemmer().stemWord(catalogue().vocabulary.lemmas.get(word, word))
+
+
+@cache
+def _noise_stems() -> frozenset[str]:
+    return frozenset(_stem(w) for w in catalogue().vocabulary.noise)
+
+
+def _row_action(tokens: list[str]) -> str | None:
+    """The row's action. A row opening with an action word («Утвердить…», «Назначен…») has
+    that one; a row whose action words all come later puts its verb last («Планы … по
+    которым сформированы …, утверждены», «Оптимизация … завершена»): the last one. A row with
+    no action word opening with an object noun («Оценка…», «Описание…») implies one."""
+    vocab = catalogue().vocabulary
+    found = [(n, vocab.actions[t]) for n, t in enumerate(tokens) if t in vocab.actions]
+    if found:
+        return found[0][1] if found[0][0] == 0 else found[-1][1]
+    return vocab.implied.get(tokens[0]) if tokens else None
+
+
+def _tokens(text: str) -> list[str]:
+    """Lower-cased words after the region's name is dropped, synonym phrases rewritten,
+    abbreviations expanded, wrapper and stop words dropped."""
+    vocab = catalogue().vocabulary
+    lowered = _REGION_NAME.sub(" ", text).lower().replace("ё", "е")
+    for rewrite in vocab.rewrites:
+        lowered = rewrite.apply(lowered)
+    tokens: list[str] = []
+    for token in _WORD.findall(lowered):
+        expansion = vocab.abbreviations.get(token)
+        tokens.extend(_WORD.findall(expansion) if expansion else [token])
+    return [t for t in tokens if t not in vocab.wrappers and t not in vocab.stopwords]
+
+
+def analyze(text: str | None) -> _Text:
+    """A cleaned text (`clean_text`) as the matcher compares it: the action lemma apart, the
+    other words stemmed; synonyms rewritten, abbreviations expanded; stop words, noise words,
+    the region's name dropped."""
+    tokens = _tokens(text or "")
+    actions = catalogue().vocabulary.actions
+    stems = (_stem(t) for t in tokens if t not in actions)
+    return _Text(_row_action(tokens), tuple(w for w in stems if w not in _noise_stems()))
+
+
+def _action_term(action: str) -> str:
+    return f"@{action}"  # an action in the step vocabulary, apart from any word
