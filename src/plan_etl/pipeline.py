@@ -28,7 +28,7 @@ from plan_etl import __version__
 from plan_etl.assemble import assemble
 from plan_etl.catalogue import load_catalogue
 from plan_etl.datapackage import write_datapackage
-from plan_etl.extract import ExtractError, extractor_for
+from plan_etl.extract import ExtractError, extractor_for, source_format
 from plan_etl.models import Activity, Document
 from plan_etl.records import Source, build_records, failed_document
 from plan_etl.write import DatasetWriter
@@ -37,7 +37,6 @@ if TYPE_CHECKING:
     from pebble import ProcessPool
 
 DEFAULT_TIMEOUT = 120.0
-_FORMATS = {".pdf": "pdf", ".docx": "docx", ".txt": "txt", ".md": "md"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +104,7 @@ def identify(path: Path, raw_dir: Path) -> tuple[Source, str | None]:
     file is refused here, before duplicate detection, which would otherwise call every empty
     file after the first a copy of it."""
     rel = path.relative_to(raw_dir).as_posix()
-    fmt = _FORMATS.get(path.suffix.lower(), "other")
+    fmt = source_format(path)
     try:
         data = path.read_bytes()
         sha = hashlib.sha256(data).hexdigest()
