@@ -13,6 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import DATA, diff_against_gold, gold, row_fields
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from plan_etl.assemble import PlanTable, assemble
 from plan_etl.extract import SUFFIXES, ExtractError, extractor_for, source_format
@@ -312,3 +314,18 @@ def test_suffixes_map_to_formats_and_backends() -> None:
     assert isinstance(extractor_for(Path("a.HTM")), HtmlExtractor)
     assert isinstance(extractor_for(Path("a.Rtf")), ConvertedExtractor)
     assert isinstance(extractor_for(Path("a.docx")), DocxExtractor)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_damaged_pages_are_read_or_refused_with_a_line(data: st.DataObject) -> None:
+    page = bytearray((FORMATS / "samara-213r-legal.htm").read_bytes())
+    for _ in range(data.draw(st.integers(1, 20))):
+        at = data.draw(st.integers(0, len(page) - 1))
+        page[at : at + data.draw(st.integers(0, 400))] = data.draw(st.binary(max_size=8))
+    try:
+        blocks = page_blocks(decode(bytes(page)))
+    except ExtractError as exc:
+        assert str(exc) and "\n" not in str(exc)
+    else:
+        assert all(b.is_row or b.text for b in blocks)

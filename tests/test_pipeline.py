@@ -109,7 +109,7 @@ def test_bad_files_get_failed_records_and_run_goes_on(tmp_path: Path) -> None:
     (raw / "empty.txt").write_bytes(b"")
     (raw / "binary.txt").write_bytes(b"\x00\x01\x02\x03" * 100)
     (raw / "letter.txt").write_text("Уважаемые коллеги!\n\nТаблицы здесь нет.", encoding="utf-8")
-    (raw / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0 old word")
+    (raw / "old.wps").write_bytes(b"\xd0\xcf\x11\xe0 old works")
     shutil.copy(SEEDS[2], raw / "z_copy.txt")
     summary = ingest(raw, tmp_path / "out", jobs=2)
     docs = {
@@ -123,7 +123,7 @@ def test_bad_files_get_failed_records_and_run_goes_on(tmp_path: Path) -> None:
     assert docs["empty.txt"]["error"] == "empty file"
     assert "binary" in docs["binary.txt"]["error"]
     assert "no plan table" in docs["letter.txt"]["error"]
-    assert "unsupported file format" in docs["old.doc"]["error"]
+    assert "unsupported file format" in docs["old.wps"]["error"]
     assert all("\n" not in d["error"] for d in docs.values() if d["error"])
     assert summary.statuses["failed"] == 5 and summary.rows == 34
 
