@@ -329,3 +329,14 @@ def test_damaged_pages_are_read_or_refused_with_a_line(data: st.DataObject) -> N
         assert str(exc) and "\n" not in str(exc)
     else:
         assert all(b.is_row or b.text for b in blocks)
+
+
+def test_hidden_elements_and_inline_markup() -> None:
+    html = """<p>слово <b> жирное</b>  <span style="display: none">скрыто</span>и
+      <i hidden>тоже</i>конец</p>"""
+    assert [b.text for b in page_blocks(html)] == ["слово жирное и конец"]
+
+
+def test_a_utf16_declaration_in_an_ascii_page_is_ignored() -> None:
+    data = '<meta charset="utf-16"><p>Курская область</p>'.encode()
+    assert "Курская область" in decode(data)

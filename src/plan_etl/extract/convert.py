@@ -22,6 +22,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+from contextlib import suppress
 from pathlib import Path
 
 from plan_etl.extract.base import ExtractError, Extractor, RawDocument
@@ -63,7 +64,8 @@ def _run(command: list[str]) -> subprocess.CompletedProcess[str]:
         try:
             output, _ = process.communicate(timeout=CONVERT_TIMEOUT)
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+            with suppress(ProcessLookupError):  # it may have ended meanwhile
+                os.killpg(process.pid, signal.SIGKILL)
             process.communicate()
             raise ExtractError(
                 f"LibreOffice did not convert the file within {CONVERT_TIMEOUT:.0f} s"

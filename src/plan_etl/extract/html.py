@@ -30,7 +30,7 @@ from lxml.etree import LxmlError, ParserError, _Element
 from plan_etl.extract.base import Block, ExtractError, Extractor, RawDocument, one_line
 from plan_etl.extract.text import decode as decode_text
 
-# Elements whose content is not the document's text.
+# Elements whose content is not the document's text (hidden ones neither, see `_hidden`).
 _SKIPPED = frozenset({"script", "style", "noscript", "template", "head", "title", "object"})
 # Elements that start and end a paragraph (everything else is inline and flows into one).
 _BLOCK_TAGS = frozenset(
@@ -67,7 +67,10 @@ def decode(data: bytes) -> str:
     declared = _META_CHARSET.search(data[:_CHARSET_SNIFF_BYTES])
     if declared:
         try:
-            return data.decode(declared.group(1).decode("ascii"))
+            encoding = codecs.lookup(declared.group(1).decode("ascii")).name
+            # a page whose <meta> could be read as ASCII is not UTF-16/32 (browsers agree)
+            if not encoding.startswith(("utf-16", "utf-32")):
+                return data.decode(encoding)
         except (LookupError, UnicodeDecodeError):
             pass  # an unknown or wrong declaration: detect from the bytes instead
     return decode_text(data)
@@ -87,18 +90,24 @@ class _Flow:
     _pieces: list[str] = field(default_factory=list)
 
     def text(self, text: str | None) -> None:
-        if text:
+        if text:  # a newline in the source is whitespace; only <br> breaks a line
             self._pieces.append(_WHITESPACE.sub(" ", text))
 
     def line_break(self) -> None:
         self._pieces.append("\n")
 
     def end_paragraph(self) -> None:
-        lines = (line.strip() for line in "".join(self._pieces).split("\n"))
+        lines = (_WHITESPACE.sub(" ", line).strip() for line in "".join(self._pieces).split("\n"))
         text = "\n".join(line for line in lines if line)
         self._pieces.clear()
         if text:
             self.blocks.append(Block(text=text))
+
+
+def _hidden(element: _Element) -> bool:
+    """The element is not shown (`hidden`, `display: none`): a browser shows no text of it."""
+    style = (element.get("style") or "").replace(" ", "").lower()
+    return element.get("hidden") is not None or "display:none" in style
 
 
 def _walk(element: _Element, flow: _Flow, in_cell: bool) -> None:
@@ -106,7 +115,7 @@ def _walk(element: _Element, flow: _Flow, in_cell: bool) -> None:
     flow.text(element.text)
     for child in element:
         tag = _local_tag(child)
-        if tag is None or tag in _SKIPPED:
+        if tag is None or tag in _SKIPPED or _hidden(child):
             pass
         elif tag == "br":
             flow.line_break()
