@@ -177,14 +177,26 @@ def test_a_cached_conversion_needs_no_libreoffice(
     assert ConvertedExtractor().read(path).blocks == first.blocks
 
 
-@needs_soffice
-def test_a_damaged_cache_entry_is_a_miss(conversion_cache: Path) -> None:
+def test_a_damaged_cache_entry_is_a_miss(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A truncated entry is converted again and replaced (LibreOffice stood in for by a
+    copy of the decree's DOCX, so the test needs none)."""
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    calls = []
+
+    def fake_convert(data: bytes, suffix: str, workdir: Path) -> Path:
+        calls.append(suffix)
+        return Path(shutil.copy(DATA / "corpus" / "kursk-254pp.docx", workdir / "out.docx"))
+
+    monkeypatch.setattr(convert_module, "convert_to_docx", fake_convert)
     path = FORMATS / "kursk-254pp.rtf"
-    want = ConvertedExtractor().read(path).blocks
-    entry = cache_entry(conversion_cache, path)
-    entry.write_bytes(entry.read_bytes()[:1000])  # truncated
-    assert ConvertedExtractor().read(path).blocks == want
+    entry = cache_entry(tmp_path, path)
+    entry.parent.mkdir(parents=True)
+    entry.write_bytes((DATA / "corpus" / "kursk-254pp.docx").read_bytes()[:1000])  # truncated
+    raw = ConvertedExtractor().read(path)
+    assert calls == [".rtf"] and raw.text_source == "converted"
     assert zipfile.is_zipfile(entry)
+    ConvertedExtractor().read(path)
+    assert calls == [".rtf"]  # the repaired entry is used
 
 
 @needs_soffice
@@ -193,6 +205,7 @@ def test_a_file_libreoffice_cannot_read_fails_in_one_line(tmp_path: Path) -> Non
     bad.write_bytes(b"PK\x03\x04" + b"\x00" * 64)  # a zip header and nothing else
     with pytest.raises(ExtractError) as info:
         ConvertedExtractor().read(bad)
+    assert str(info.value).startswith("LibreOffice could not convert the file (")
     assert "\n" not in str(info.value)
 
 
