@@ -1,6 +1,6 @@
-# Entry points that work on a fresh machine with only Python:
-#   make ingest  -- set up .venv and build normalized/ from raw/
-#   make test    -- set up .venv and run the test suite
+# Entry points that work on a fresh Debian/Ubuntu machine with only Python:
+#   make ingest  -- install missing system packages, set up .venv, build normalized/ from raw/
+#   make test    -- install missing system packages, set up .venv, run the test suite
 #   make validate -- re-read every decree in raw/ and check it and normalized/ (exit 1 on errors)
 #   make bench   -- time ingest on a generated corpus of 320 decrees (bench/RESULTS.md)
 PYTHON ?= python3
@@ -8,9 +8,32 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup ingest test lint schemas bench validate clean eval-match
+.PHONY: system setup ingest test lint schemas bench validate clean eval-match
 
-$(STAMP): pyproject.toml
+# System packages the product needs: LibreOffice reads .doc/.rtf/.odt, Tesseract (with
+# Russian) reads scanned PDFs, Chromium runs the report's browser test; python3-venv is what
+# Debian leaves out of Python. Installed with apt-get when missing and we are root (once,
+# non-interactively); otherwise the exact command to run is printed and make stops. When
+# everything is present this costs a few milliseconds.
+SYSTEM_PACKAGES := python3-venv libreoffice-writer-nogui tesseract-ocr tesseract-ocr-rus chromium
+APT_INSTALL     := apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y \
+                   --no-install-recommends $(SYSTEM_PACKAGES)
+
+system:
+	@if command -v soffice >/dev/null && command -v tesseract >/dev/null \
+	    && command -v chromium >/dev/null && $(PYTHON) -c "import ensurepip" 2>/dev/null \
+	    && tesseract --list-langs 2>/dev/null | grep -qx rus; then \
+	  :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing system packages: $(SYSTEM_PACKAGES)"; \
+	  $(APT_INSTALL); \
+	else \
+	  echo "missing system packages; run as root:" >&2; \
+	  echo "  $(APT_INSTALL)" >&2; \
+	  exit 1; \
+	fi
+
+$(STAMP): pyproject.toml | system
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[dev]"
@@ -18,10 +41,10 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-ingest: $(STAMP)
+ingest: system $(STAMP)
 	$(BIN)/plan-etl ingest raw/ --out normalized/
 
-test: $(STAMP)
+test: system $(STAMP)
 	$(BIN)/python -m pytest
 
 validate: $(STAMP)

@@ -135,7 +135,10 @@ def summary_line(summary: RunSummary, out: Path) -> str:
 @app.command("ingest")
 def ingest_command(
     raw_dir: Annotated[
-        Path, typer.Argument(help="Folder of decrees (.pdf .docx .txt .md), read recursively.")
+        Path,
+        typer.Argument(
+            help="Folder of decrees (.pdf .docx .doc .rtf .odt .html .htm .txt .md), recursively."
+        ),
     ],
     out: Annotated[Path, typer.Option("--out", help="Dataset folder.")] = Path("normalized"),
     jobs: Annotated[

@@ -31,7 +31,7 @@ from plan_etl import __version__
 from plan_etl.assemble import assemble
 from plan_etl.catalogue import load_catalogue
 from plan_etl.datapackage import FILENAME as DATAPACKAGE
-from plan_etl.extract import SUFFIXES, ExtractError, extractor_for
+from plan_etl.extract import SUFFIXES, ExtractError, extractor_for, source_format
 from plan_etl.links import Linker
 from plan_etl.models import Activity, Document
 from plan_etl.paths import cache_root
@@ -42,7 +42,6 @@ if TYPE_CHECKING:
     from pebble import ProcessPool
 
 DEFAULT_TIMEOUT = 120.0
-_FORMATS = {".pdf": "pdf", ".docx": "docx", ".txt": "txt", ".md": "md"}
 RESULTS = "results"  # the parsed-results cache, a folder of the cache root
 # How a file's result was reached: parsed now, read from the cache, or settled without either
 # (unreadable, or the same bytes as an earlier file).
@@ -166,7 +165,7 @@ def identify(path: Path, raw_dir: Path) -> tuple[Source, str | None]:
     file is refused here, before duplicate detection, which would otherwise call every empty
     file after the first a copy of it."""
     rel = path.relative_to(raw_dir).as_posix()
-    fmt = _FORMATS.get(path.suffix.lower(), "other")
+    fmt = source_format(path)
     try:
         data = path.read_bytes()
         sha = hashlib.sha256(data).hexdigest()

@@ -33,7 +33,7 @@ from plan_etl import __version__
 from plan_etl.catalogue import catalogue
 from plan_etl.data import load_toml
 from plan_etl.loader import Dataset, load
-from plan_etl.match import MATCHED_MARGIN, MATCHED_SCORE
+from plan_etl.match import SETTINGS
 from plan_etl.models import SCHEMA_VERSION
 
 TITLE = "Дорожные карты по внедрению клиентоцентричности: отчёт по набору данных"
@@ -87,11 +87,12 @@ def warning_text(warning: str) -> str:
 def review_reason(score: float, runner_up_score: float) -> str:
     """Why the matcher left a row in review, from the thresholds it applies."""
     reasons = []
-    if score < MATCHED_SCORE:
-        reasons.append(f"оценка {score:.0f} ниже порога {MATCHED_SCORE:.0f}")
-    if score - runner_up_score < MATCHED_MARGIN:
+    least, margin = SETTINGS.matched_score, SETTINGS.matched_margin
+    if score < least:
+        reasons.append(f"оценка {score:.0f} ниже порога {least:.0f}")
+    if score - runner_up_score < margin:
         lead = score - runner_up_score
-        reasons.append(f"отрыв от второго варианта {lead:.0f} меньше {MATCHED_MARGIN:.0f}")
+        reasons.append(f"отрыв от второго варианта {lead:.0f} меньше {margin:.0f}")
     return "; ".join(reasons) or "заголовок раздела или глагол не подтверждают пункт"
 
 

@@ -1,0 +1,149 @@
+"""Word-processor formats (.doc, .rtf, .odt): converted to DOCX by LibreOffice, then read by
+the DOCX backend.
+
+Writing a reader for each of these formats would mean three more table models to get right;
+LibreOffice already reads all three into the same document model it writes DOCX from, so the
+merged cells, header rows and paragraphs arrive as `w:gridSpan`, `w:vMerge`, `w:tblHeader` and
+`w:p`, which `plan_etl.extract.docx` reads exactly. LibreOffice detects the real format from
+the bytes, so a .doc that is really RTF or DOCX (as legal databases save them) converts too.
+
+Each conversion runs `soffice --headless` with its own user profile in a temporary folder:
+two LibreOffice processes sharing a profile wait for each other or fail, and worker
+processes convert in parallel. Start-up dominates the cost (about a second a file here, see
+bench/convert_time.py), so results are cached by the sha256 of the source bytes under
+`cache_root()/converted`: a file is converted once, whatever parser change comes after.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+from contextlib import suppress
+from pathlib import Path
+
+from plan_etl.extract.base import ExtractError, Extractor, RawDocument
+from plan_etl.extract.docx import DocxExtractor
+from plan_etl.paths import cache_root
+
+INSTALL_HINT = "needs LibreOffice: apt-get install libreoffice-writer-nogui"
+# Seconds one conversion may take. A decree converts in 1-3 s; the limit stays below ingest's
+# default per-file timeout (120 s) so that a hung LibreOffice is killed here, with its whole
+# process group and a message of ours, before the worker itself is killed.
+CONVERT_TIMEOUT = 60.0
+_EXECUTABLES = ("soffice", "libreoffice")
+
+
+def converted_dir() -> Path:
+    """Where converted documents are cached, outside any dataset."""
+    return cache_root() / "converted"
+
+
+def find_soffice() -> str:
+    """The LibreOffice executable on PATH; `ExtractError` naming the package when absent."""
+    for name in _EXECUTABLES:
+        if found := shutil.which(name):
+            return found
+    raise ExtractError(INSTALL_HINT)
+
+
+def _run(command: list[str]) -> subprocess.CompletedProcess[str]:
+    """Run LibreOffice in its own process group, so a timeout kills every process it spawned
+    (the `soffice` script starts `oosplash`, which starts `soffice.bin`)."""
+    with subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+        start_new_session=True,
+    ) as process:
+        try:
+            output, _ = process.communicate(timeout=CONVERT_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            with suppress(ProcessLookupError):  # it may have ended meanwhile
+                os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            raise ExtractError(
+                f"LibreOffice did not convert the file within {CONVERT_TIMEOUT:.0f} s"
+            ) from None
+    return subprocess.CompletedProcess(command, process.returncode, output)
+
+
+def convert_to_docx(data: bytes, suffix: str, workdir: Path) -> Path:
+    """Convert a document's bytes to DOCX inside `workdir`; the path of the DOCX written.
+
+    The source is written under a fixed name, so the output's name is known whatever the
+    original file was called (LibreOffice names it after the input's stem).
+    """
+    soffice = find_soffice()
+    source = workdir / f"source{suffix}"
+    source.write_bytes(data)
+    profile = (workdir / "profile").as_uri()
+    result = _run(
+        [
+            soffice,
+            f"-env:UserInstallation={profile}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "docx",
+            "--outdir",
+            str(workdir / "out"),
+            str(source),
+        ]
+    )
+    target = workdir / "out" / "source.docx"
+    if not target.is_file():
+        lines = [line for line in result.stdout.splitlines() if line.strip()]
+        cause = lines[-1].strip() if lines else f"exit code {result.returncode}"
+        raise ExtractError(f"LibreOffice could not convert the file ({cause})")
+    return target
+
+
+def _store(converted: Path, entry: Path) -> None:
+    """Copy a conversion into the cache atomically (a temporary name, then a rename), so a
+    reader never sees half a file. A cache that cannot be written only costs time."""
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        tmp = entry.with_name(f".{entry.name}.tmp-{os.getpid()}")
+        shutil.copyfile(converted, tmp)
+        os.replace(tmp, entry)
+    except OSError:
+        return
+
+
+class ConvertedExtractor(Extractor):
+    """Reads .doc, .rtf and .odt as the DOCX LibreOffice makes of them."""
+
+    suffixes = (".doc", ".rtf", ".odt")
+
+    def __init__(self) -> None:
+        self._docx = DocxExtractor()
+
+    def read(self, path: Path) -> RawDocument:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ExtractError(f"cannot read file: {exc.strerror or exc}") from exc
+        if not data.strip():
+            raise ExtractError("empty file")
+        entry = converted_dir() / f"{hashlib.sha256(data).hexdigest()}.docx"
+        if entry.is_file():
+            try:
+                return self._converted(entry)
+            except ExtractError:  # a truncated or foreign entry is a miss: convert again
+                entry.unlink(missing_ok=True)
+        with tempfile.TemporaryDirectory(prefix="plan-etl-convert-") as workdir:
+            converted = convert_to_docx(data, path.suffix.lower(), Path(workdir))
+            raw = self._converted(converted)
+            _store(converted, entry)
+        return raw
+
+    def _converted(self, docx_path: Path) -> RawDocument:
+        raw = self._docx.read(docx_path)
+        raw.text_source = "converted"
+        return raw
