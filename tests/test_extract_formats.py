@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import shutil
 import zipfile
-from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 
@@ -34,13 +33,17 @@ needs_soffice = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(scope="module", autouse=True)
-def conversion_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+@pytest.fixture(scope="module")
+def conversion_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One conversion cache for the module, so each fixture is converted once."""
-    with pytest.MonkeyPatch.context() as mp:
-        cache = tmp_path_factory.mktemp("plan-etl-cache")
-        mp.setenv(CACHE_ENV, str(cache))
-        yield cache
+    return tmp_path_factory.mktemp("plan-etl-cache")
+
+
+@pytest.fixture(autouse=True)
+def _shared_conversion_cache(conversion_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test of this module uses the module's cache (conftest gives each test its own,
+    which would convert every fixture again)."""
+    monkeypatch.setenv(CACHE_ENV, str(conversion_cache))
 
 
 def table(path: Path) -> PlanTable:
