@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from plan_etl.extract.base import Block
+from plan_etl.models import Amendment
+from plan_etl.notes import attach_notes, split_notes
 from plan_etl.normalize.text import clean_text, join_fragments, paragraphs_of, strip_markup
 from plan_etl.vocabulary import (
     ITEM_NUMBER,
@@ -153,6 +155,8 @@ class LogicalRow:
     page_last: int | None = None
     warnings: list[str] = field(default_factory=list)
     subsection_number: str | None = None
+    amended_by: list[Amendment] = field(default_factory=list)  # from legal-database notes
+    repealed: bool = False  # «3.6. Утратил силу. - …»
 
     def text(self, role: str) -> str | None:
         """The whole logical text of a cell, or None when the cell is empty."""
@@ -366,5 +370,8 @@ def assemble(blocks: list[Block]) -> PlanTable:
         cells, n = next(it)
         notes = (*b.notes, "split column merged") if n in repaired else b.notes
         fixed.append(Block(cells=cells, page=b.page, header=b.header, notes=notes))
+    fixed, legal_notes = split_notes(fixed, roles)
     rows, warnings = build_rows(fixed, roles)
-    return PlanTable(promote_section_rows(rows), preamble, every_text, True, warnings)
+    rows = promote_section_rows(rows)
+    warnings += attach_notes(rows, legal_notes)
+    return PlanTable(rows, preamble, every_text, True, warnings)

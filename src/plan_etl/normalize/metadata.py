@@ -24,7 +24,25 @@ from plan_etl.models import Amendment
 from plan_etl.normalize.dates import find_dates
 from plan_etl.normalize.text import clean_text, strip_markup
 
-_LETTER_SPACED = re.compile(r"^(?:[А-ЯЁ] ){4,}[А-ЯЁ]$")
+# A heading typed with its letters spaced out («П О С Т А Н О В Л Е Н И Е»), or spaced
+# unevenly by a PDF text layer («ПО СТ А НОВ ЛЕ Н ИЕ»): only capital groups of at most
+# `_SPACED_GROUP` letters, at least `_SPACED_GROUPS` of them, so no heading of real words
+# («О ПЛАНЕ») qualifies. Words stand apart by two or more spaces.
+_SPACED_GROUP = 3
+_SPACED_GROUPS = 4
+_LETTER_GROUP = re.compile(rf"^[А-ЯЁ]{{1,{_SPACED_GROUP}}}$")
+# Legal databases write «N» for «№» («от 18 сентября 2023 г. N 281»): a capital Latin N
+# standing alone before a number.
+_DATABASE_NUMBER_SIGN = re.compile(r"(?<![\w.])N(?=\s*\d)")
+# A consolidated text lists, under its title, the acts it already includes:
+# «Список изменяющих документов (в ред. распоряжения … от 08.11.2023 N 351, от …)».
+_CONSOLIDATION = re.compile(
+    r"^(?:Список\s+изменяющих\s+документов|\(\s*в\s+ред(?:\.|акции)\s)", re.IGNORECASE
+)
+_CONSOLIDATION_LIST = re.compile(
+    r"Список\s+изменяющих\s+документов\s*\((?P<acts>[^()]*(?:\([^()]*\)[^()]*)*)\)",
+    re.IGNORECASE,
+)
 _TITLE_START = re.compile(r"^(?:О|Об|Обо)\s+[а-яёА-ЯЁ]")
 # The body starts with a purpose or ground clause («В целях», «Во изменение», «Руководствуясь»),
 # an order («Внести в …», «Утвердить …») or a numbered point; a title never continues with a
@@ -44,6 +62,14 @@ _ACT_REFERENCE = re.compile(
     r"|№\s*(?P<number2>[\w][\w./-]*)\s+от\s+(?P<date2>\d{1,2}(?:[./]\d{1,2}[./]|\s+[а-я]+\s+)\d{2,4})",
     re.IGNORECASE,
 )
+# The database's own lines: running heads and feet of its pages, its banner.
+_BOILERPLATE = re.compile(
+    r"^(?:Документ\s+предоставлен\s+КонсультантПлюс|www\.consultant\.ru|Дата\s+сохранения:"
+    r"|КонсультантПлюс\s+надежная\s+правовая\s+поддержка|Страница\s+\d+\s+из\s+\d+"
+    r"|Система\s+ГАРАНТ|ГАРАНТ\.РУ|Документ\s+в\s+редакции\s+от\s"
+    r"|.{0,200}\(ред\.\s+от\s+\d{1,2}\.\d{1,2}\.\d{2,4}\))",
+    re.IGNORECASE,
+)
 _QUOTED = re.compile(r"«[^«»]*»")
 _HEADING_END = re.compile(r"(?<!\w)(?:от(?!\w)|№|\d)")
 _LONG_LINE = 400
@@ -60,12 +86,13 @@ class DecreeMetadata(BaseModel):
     act_date: dt.date | None = None
     title: str | None = None
     amends: list[Amendment] = Field(default_factory=list)
+    consolidated_to: list[Amendment] = Field(default_factory=list)
 
 
 def read_metadata(preamble: str, text: str) -> DecreeMetadata:
     """Metadata from the `preamble` (the text before the plan table, paragraphs joined by
     "\\n"); the region falls back to the whole `text` when the preamble names none."""
-    lines = [ln for ln in (_plain(x) for x in preamble.split("\n")) if ln]
+    lines = [ln for ln in (_plain(x) for x in preamble.split("\n")) if ln and not boilerplate(ln)]
     head, title = _head_and_title(lines)
     act_type, issuer = _act_type_and_issuer(head)
     heading = " ".join(head)
@@ -79,12 +106,28 @@ def read_metadata(preamble: str, text: str) -> DecreeMetadata:
         act_date=days[0] if days else None,
         title=title,
         amends=_amendments(title or _amending_sentence(lines)),
+        consolidated_to=_consolidated_to(lines),
     )
 
 
+def boilerplate(line: str) -> bool:
+    """A legal database's own line (banner, page head or foot), not the decree's text."""
+    return bool(_BOILERPLATE.match(clean_text(line)))
+
+
 def _plain(line: str) -> str:
+    """One preamble line cleaned, a letter-spaced heading closed up and «N» read as «№»."""
+    line = _close_letter_spacing(line.strip())
     line = strip_markup(clean_text(line)).strip()
-    return line.replace(" ", "") if _LETTER_SPACED.match(line) else line
+    return _DATABASE_NUMBER_SIGN.sub("№", line)
+
+
+def _close_letter_spacing(line: str) -> str:
+    words = [w.split() for w in re.split(r"\s{2,}", line) if w.strip()]
+    groups = [g for w in words for g in w]
+    if len(groups) < _SPACED_GROUPS or not all(_LETTER_GROUP.match(g) for g in groups):
+        return line
+    return " ".join("".join(w) for w in words)
 
 
 # --- heading and title ---------------------------------------------------------------------------
@@ -102,7 +145,8 @@ def _head_and_title(lines: list[str]) -> tuple[list[str], str | None]:
 
 
 def _ends_heading(line: str) -> bool:
-    return bool(_BODY_START.match(line) or _STAMP.match(line)) or len(line) > _LONG_LINE
+    starts_other = _BODY_START.match(line) or _STAMP.match(line) or _CONSOLIDATION.match(line)
+    return bool(starts_other) or len(line) > _LONG_LINE
 
 
 def _title_from(lines: list[str]) -> str:
@@ -322,10 +366,24 @@ def _amendments(sentence: str | None) -> list[Amendment]:
     while _QUOTED.search(acts):
         acts = _QUOTED.sub(" ", acts)
     acts = re.split(r"\bизменени", acts, maxsplit=1)[0]
+    return act_references(acts)
+
+
+def _consolidated_to(lines: list[str]) -> list[Amendment]:
+    """The acts a consolidated text includes, listed under «Список изменяющих документов»."""
+    m = _CONSOLIDATION_LIST.search(" ".join(lines))
+    return act_references(m["acts"]) if m else []
+
+
+def act_references(text: str) -> list[Amendment]:
+    """Every «от <date> № <number>» (or «№ … от …») in `text` as an act, typed by the act
+    word named last before it: «распоряжений … от 08.11.2023 № 351, от 12.02.2024 № 40» gives
+    two распоряжения. «N» counts as «№», as legal databases print it."""
+    text = _DATABASE_NUMBER_SIGN.sub("№", text)
     out = []
-    for ref in _ACT_REFERENCE.finditer(acts):
+    for ref in _ACT_REFERENCE.finditer(text):
         days = find_dates(ref["date1"] or ref["date2"])
-        kinds = list(_acts().word.finditer(acts, 0, ref.start()))
+        kinds = list(_acts().word.finditer(text, 0, ref.start()))
         out.append(
             Amendment(
                 act_type=_acts().types[kinds[-1]["stem"].lower()] if kinds else None,

@@ -1,0 +1,247 @@
+"""Legal-database notes in a plan table: which rows they name, and out of every cell.
+
+Legal databases (КонсультантПлюс, Гарант, Кодекс) publish a decree as a consolidated text:
+the amendments are worked in, and a note says which act gave a row its present wording —
+«(п. 2.3 в ред. распоряжения Правительства … от 08.11.2023 N 351)», «(пп. 3.5 - 3.7 введены
+распоряжением …)», «(раздел 3 в ред. …)», a bare «(в ред. …)» for the row it stands in or
+after. A repealed item keeps its number: «3.6. Утратил силу. - Распоряжение … N 40.». Editors'
+notes («КонсультантПлюс: примечание.», «Примечание.»), footnotes and the database's page
+running heads are not plan text at all.
+
+A note is a paragraph of its own: a row across the table, a paragraph between rows, or a
+paragraph of a cell after the row's text. `split_notes` takes them out of the blocks before
+the rows are built (so none becomes a row, a heading or a continuation); `attach_notes` gives
+each note's acts to the rows it names, once the rows exist.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from plan_etl.extract.base import Block
+from plan_etl.models import Amendment
+from plan_etl.normalize.metadata import act_references, boilerplate
+from plan_etl.normalize.text import clean_text
+from plan_etl.vocabulary import ITEM_NUMBER
+
+if TYPE_CHECKING:
+    from plan_etl.assemble import LogicalRow
+
+# An editor's note or a footnote: not the plan's text. The lone marker line
+# («КонсультантПлюс: примечание.») is followed by the note's text in the next paragraph.
+_EDITORIAL = re.compile(
+    r"^(?:КонсультантПлюс:\s*примечание|Примечани[ея]\s*(?:[.:]|$)|<\*+>|\*{1,3}\s|Сноска\b)",
+    re.IGNORECASE,
+)
+_EDITORIAL_MARKER = re.compile(r"^(?:КонсультантПлюс:\s*примечание|Примечани[ея])\s*[.:]?$", re.I)
+_PARENTHESISED = re.compile(r"^\((?P<body>.+)\)\s*[.;]?$")
+# What a note says happened: the row got its wording from, was added by, or lost force by an act.
+_NOTE_VERB = re.compile(
+    r"(?<!\w)(?:в\s+ред\.|в\s+редакции|введен[аоы]?|включен[аоы]?|дополнен[аоы]?"
+    r"|изменен[аоы]?|утратил[аио]?\s+силу)",
+    re.IGNORECASE,
+)
+# What a note names before its verb: items («п. 2.3», «пп. 3.5 - 3.7», «строки 2.3, 2.4») or
+# sections («раздел 3», «разд. III»).
+_TARGET = re.compile(
+    r"^(?:(?P<section>разд(?:ел[ыа]?|\.))|пп?\.|пункт[ыа]?|подпункт[ыа]?|строк[аи]|позици[яи])"
+    r"\s*(?P<list>[\dIVXLC][\dIVXLC.,\s–—-]*?(?:\s+и\s+[\dIVXLC.]+)?)\s+(?=\S)",
+    re.IGNORECASE,
+)
+_NUMBER_OR_DASH = re.compile(r"\d+(?:\.\d+)*|[IVXLC]+|[–—-]")
+_REPEALED = re.compile(
+    r"^(?P<words>Утратил[аио]?\s+силу)\s*[.;]?\s*(?:[-–—]\s*)?(?P<act>.*)$", re.IGNORECASE
+)
+# «3.6. Утратил силу. - …» in one cell or paragraph: the number is glued to the words.
+_REPEALED_ITEM = re.compile(r"^(?P<number>\d{1,3}(?:\.\d{1,3})*)\.?\s+(?P<rest>Утратил.*)$", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """One note: the acts it names and the rows it applies to."""
+
+    text: str
+    amendments: tuple[Amendment, ...] = ()
+    ranges: tuple[tuple[str, str], ...] = ()  # named items, first and last of each range
+    sections: tuple[str, ...] = ()  # named sections
+    after: str | None = None  # the item the note stands in or after, for a note naming none
+    repeal: bool = False
+
+    @property
+    def names_rows(self) -> bool:
+        return bool(self.ranges or self.sections or self.after)
+
+
+def parse_note(text: str, after: str | None = None) -> Note | None:
+    """The note a paragraph is, or None when it is plan text."""
+    text = clean_text(text)
+    m = _PARENTHESISED.match(text)
+    body = m["body"].strip() if m else ""
+    verb = _NOTE_VERB.search(body)
+    if not m or not verb:
+        return None
+    target = _TARGET.match(body[: verb.start()] + " ")
+    if verb.start() and not (target and target.end() >= verb.start()):
+        return None  # words before the verb that name no item: a parenthesis of the plan
+    names = _named(target["list"]) if target else ()
+    sections = target is not None and target["section"] is not None
+    return Note(
+        text=text,
+        amendments=tuple(act_references(body[verb.end() :])),
+        ranges=() if sections else names,
+        sections=tuple(first for first, _ in names) if sections else (),
+        after=None if target else after,
+        repeal=verb.group().lower().startswith("утратил"),
+    )
+
+
+def _named(listed: str) -> tuple[tuple[str, str], ...]:
+    """«3.5 - 3.7, 3.9» → (3.5, 3.7), (3.9, 3.9)."""
+    ranges: list[tuple[str, str]] = []
+    dash = False
+    for token in _NUMBER_OR_DASH.findall(listed):
+        if token in "–—-":
+            dash = bool(ranges)
+        elif dash:
+            ranges[-1] = (ranges[-1][0], token.rstrip("."))
+            dash = False
+        else:
+            ranges.append((token.rstrip("."), token.rstrip(".")))
+    return tuple(ranges)
+
+
+# --- blocks --------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Walk:
+    """State of one pass over the table's blocks."""
+
+    roles: tuple[str | None, ...]
+    blocks: list[Block]
+    notes: list[Note]
+    last_item: str | None = None
+    editorial_open: bool = False  # a lone editor's-note marker: its text comes next
+
+
+def split_notes(
+    blocks: list[Block], roles: tuple[str | None, ...]
+) -> tuple[list[Block], list[Note]]:
+    """The table's blocks without notes, and the notes. A repealed item glued to its number
+    («3.6. Утратил силу. - …») becomes an item row of number and activity only."""
+    walk = _Walk(roles, [], [])
+    for block in blocks:
+        if block.cells is None:
+            single = clean_text(block.text)
+        else:
+            values = {clean_text(c) for c in block.cells} - {""}
+            single = values.pop() if len(values) == 1 else None
+        if single is not None and _paragraph_note(walk, block, single):
+            continue
+        if block.cells is not None:
+            block = _strip_cells(walk, block)
+        walk.blocks.append(block)
+    return walk.blocks, walk.notes
+
+
+def _paragraph_note(walk: _Walk, block: Block, text: str) -> bool:
+    """Handle a paragraph (or a row with one text) that is no plan text; False if it is."""
+    if walk.editorial_open or boilerplate(text) or _EDITORIAL.match(text):
+        walk.editorial_open = bool(_EDITORIAL_MARKER.match(text))
+        walk.notes.append(Note(text))
+        return True
+    glued = _REPEALED_ITEM.match(text)
+    if glued and (repeal := _REPEALED.match(glued["rest"])):
+        walk.last_item = glued["number"]
+        walk.blocks.append(_repealed_row(walk, block, repeal))
+        return True
+    note = parse_note(text, walk.last_item)
+    if note is None:
+        return False
+    walk.notes.append(note)
+    return True
+
+
+def _strip_cells(walk: _Walk, block: Block) -> Block:
+    """A row's cells without their note paragraphs; a repealed item's cells reduced to its
+    number and «Утратил силу»."""
+    cells = list(block.cells or ())
+    number = _cell(cells, walk.roles, "number")
+    numbered = bool(ITEM_NUMBER.match(number))
+    if numbered:
+        walk.last_item = number.rstrip(".")
+    kept: list[str] = []
+    repeal: re.Match[str] | None = None
+    for cell in cells:
+        paragraphs = []
+        for para in cell.split("\n"):
+            note = parse_note(para, walk.last_item)
+            if note is not None:
+                walk.notes.append(note)
+            elif numbered and (m := _REPEALED.match(clean_text(para))):
+                repeal = m
+            else:
+                paragraphs.append(para)
+        kept.append("\n".join(paragraphs))
+    if repeal is None:
+        return replace(block, cells=tuple(kept))
+    return _repealed_row(walk, block, repeal)
+
+
+def _repealed_row(walk: _Walk, block: Block, repeal: re.Match[str]) -> Block:
+    assert walk.last_item is not None
+    item = walk.last_item
+    walk.notes.append(
+        Note(
+            text=repeal.group(),
+            amendments=tuple(act_references(repeal["act"])),
+            ranges=((item, item),),
+            repeal=True,
+        )
+    )
+    cells = tuple(
+        item if role == "number" else repeal["words"] if role == "activity" else ""
+        for role in walk.roles
+    )
+    return replace(block, cells=cells)
+
+
+def _cell(cells: list[str], roles: tuple[str | None, ...], role: str) -> str:
+    found = (cells[i] for i, r in enumerate(roles) if r == role and i < len(cells))
+    return clean_text(next(found, ""))
+
+
+# --- rows ----------------------------------------------------------------------------------
+
+
+def attach_notes(rows: list[LogicalRow], notes: list[Note]) -> list[str]:
+    """Give each note's acts to the rows it names (`amended_by`) and mark repealed rows;
+    return a warning for each amending note that names no row of the plan."""
+    warnings = []
+    for note in notes:
+        if not (note.amendments or note.repeal):
+            continue  # an editor's note or a database line: nothing to attach
+        named = _rows_named(rows, note)
+        if not named:
+            warnings.append(f"note names no row of the plan: {note.text[:80]!r}")
+        for row in named:
+            row.amended_by.extend(a for a in note.amendments if a not in row.amended_by)
+            row.repealed = row.repealed or note.repeal
+    return warnings
+
+
+def _rows_named(rows: list[LogicalRow], note: Note) -> list[LogicalRow]:
+    """The rows a note names: its sections, its items and ranges of items (in table order),
+    else the row it stands in or after."""
+    if note.sections:
+        wanted = {s.upper() for s in note.sections}
+        return [r for r in rows if (r.section_number or "").upper() in wanted]
+    ranges = note.ranges or ((note.after, note.after) if note.after else ())
+    position = {row.item_number.rstrip("."): i for i, row in enumerate(rows)}
+    out: list[LogicalRow] = []
+    for first, last in ranges:
+        if first in position and last in position and position[first] <= position[last]:
+            out.extend(rows[position[first] : position[last] + 1])
+    return out
