@@ -19,8 +19,8 @@ from enum import Enum
 
 from plan_etl.extract.base import Block
 from plan_etl.models import Amendment
-from plan_etl.notes import attach_notes, split_notes
 from plan_etl.normalize.text import clean_text, join_fragments, paragraphs_of, strip_markup
+from plan_etl.notes import attach_notes, split_notes
 from plan_etl.vocabulary import (
     ITEM_NUMBER,
     NO_HEADER,

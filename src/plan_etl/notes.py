@@ -46,8 +46,8 @@ _NOTE_VERB = re.compile(
 # What a note names before its verb: items («п. 2.3», «пп. 3.5 - 3.7», «строки 2.3, 2.4») or
 # sections («раздел 3», «разд. III»).
 _TARGET = re.compile(
-    r"^(?:(?P<section>разд(?:ел[ыа]?|\.))|пп?\.|пункт[ыа]?|подпункт[ыа]?|строк[аи]|позици[яи])"
-    r"\s*(?P<list>[\dIVXLC][\dIVXLC.,\s–—-]*?(?:\s+и\s+[\dIVXLC.]+)?)\s+(?=\S)",
+    r"(?:(?P<section>разд(?:ел[ыа]?|\.))|пп?\.|пункт[ыа]?|подпункт[ыа]?|строк[аи]|позици[яи])"
+    r"\s*(?P<list>[\dIVXLC][\dIVXLC.,\s–—-]*(?:\s+и\s+[\dIVXLC.]+)?)\s*",
     re.IGNORECASE,
 )
 _NUMBER_OR_DASH = re.compile(r"\d+(?:\.\d+)*|[IVXLC]+|[–—-]")
@@ -82,8 +82,8 @@ def parse_note(text: str, after: str | None = None) -> Note | None:
     verb = _NOTE_VERB.search(body)
     if not m or not verb:
         return None
-    target = _TARGET.match(body[: verb.start()] + " ")
-    if verb.start() and not (target and target.end() >= verb.start()):
+    target = _TARGET.fullmatch(body[: verb.start()])
+    if verb.start() and not target:
         return None  # words before the verb that name no item: a parenthesis of the plan
     names = _named(target["list"]) if target else ()
     sections = target is not None and target["section"] is not None
@@ -238,7 +238,7 @@ def _rows_named(rows: list[LogicalRow], note: Note) -> list[LogicalRow]:
     if note.sections:
         wanted = {s.upper() for s in note.sections}
         return [r for r in rows if (r.section_number or "").upper() in wanted]
-    ranges = note.ranges or ((note.after, note.after) if note.after else ())
+    ranges = note.ranges or (((note.after, note.after),) if note.after else ())
     position = {row.item_number.rstrip("."): i for i, row in enumerate(rows)}
     out: list[LogicalRow] = []
     for first, last in ranges:

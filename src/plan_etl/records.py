@@ -16,7 +16,6 @@ from plan_etl.normalize.dates import parse_deadline
 from plan_etl.normalize.metadata import read_metadata
 from plan_etl.normalize.responsible import find_abbreviations, split_responsible
 
-
 # A repealed item is no template item: no id, whatever its words score.
 _REPEALED = MatchResult(catalogue_id=None, score=0.0, status="unmatched")
 

@@ -43,7 +43,7 @@ _CONSOLIDATION_LIST = re.compile(
     r"Список\s+изменяющих\s+документов\s*\((?P<acts>[^()]*(?:\([^()]*\)[^()]*)*)\)",
     re.IGNORECASE,
 )
-_TITLE_START = re.compile(r"^(?:О|Об|Обо)\s+[а-яёА-ЯЁ]")
+_TITLE_START = re.compile(r"^(?:О|Об|Обо|ОБ|ОБО)\s+[а-яёА-ЯЁ]")
 # The body starts with a purpose or ground clause («В целях», «Во изменение», «Руководствуясь»),
 # an order («Внести в …», «Утвердить …») or a numbered point; a title never continues with a
 # capitalised preposition or verb.
