@@ -70,6 +70,11 @@ _BOILERPLATE = re.compile(
     r"|.{0,200}\(ред\.\s+от\s+\d{1,2}\.\d{1,2}\.\d{2,4}\))",
     re.IGNORECASE,
 )
+# The enacting clause names the issuer in the nominative before its verb:
+# «… Правительство Курской области ПОСТАНОВЛЯЕТ:».
+_ENACTING = re.compile(
+    r"(?P<before>[^.;:]*?)\s+(?:ПОСТАНОВЛЯЕТ|ПОСТАНОВЛЯЮ|ПРИКАЗЫВАЮ|РАСПОРЯЖАЕТСЯ|РЕШИЛ[АО]?)\s*:"
+)
 _QUOTED = re.compile(r"«[^«»]*»")
 _HEADING_END = re.compile(r"(?<!\w)(?:от(?!\w)|№|\d)")
 _LONG_LINE = 400
@@ -95,6 +100,7 @@ def read_metadata(preamble: str, text: str) -> DecreeMetadata:
     lines = [ln for ln in (_plain(x) for x in preamble.split("\n")) if ln and not boilerplate(ln)]
     head, title = _head_and_title(lines)
     act_type, issuer = _act_type_and_issuer(head)
+    issuer = _checked_issuer(issuer, lines)
     heading = " ".join(head)
     number = _NUMBER.search(heading)
     days = find_dates(heading)
@@ -207,6 +213,19 @@ def _act_type_and_issuer(head: list[str]) -> tuple[str | None, str | None]:
     return m["type"].lower(), _issuer_before(heading[: m.start()]) or _issuer_after(
         heading[m.end() :]
     )
+
+
+def _checked_issuer(issuer: str | None, lines: list[str]) -> str | None:
+    """The heading's issuer, unless words follow its region: a bilingual letterhead read
+    line by line interleaves its columns («КАБИНЕТ МИНИСТРОВ ТАТАРСТАН РЕСПУБЛИКАСЫ / РЕСПУБЛИКИ
+    ТАТАРСТАН МИНИСТРЛАР КАБИНЕТЫ»). Then the issuer the enacting clause names («… Кабинет
+    Министров Республики Татарстан ПОСТАНОВЛЯЕТ:»), else None rather than a garbled name."""
+    region = _find_region(issuer or "")
+    if issuer is None or region is None or not issuer[region.end :].strip(" ,.–—-"):
+        return issuer
+    clause = next((m for m in map(_ENACTING.search, lines) if m), None)
+    starts = list(_acts().nominative.finditer(clause["before"])) if clause else []
+    return clause["before"][starts[-1].start() :].strip() if clause and starts else None
 
 
 def _issuer_before(text: str) -> str | None:
