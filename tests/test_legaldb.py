@@ -24,6 +24,8 @@ R351 = Amendment(act_type="распоряжение", act_number="351-рп", act
 R40 = Amendment(act_type="распоряжение", act_number="40-рп", act_date=D(2024, 2, 12))
 R95 = Amendment(act_type="распоряжение", act_number="95-р", act_date=D(2024, 3, 15))
 R171 = Amendment(act_type="распоряжение", act_number="171-р", act_date=D(2024, 5, 20))
+R912 = Amendment(act_type="распоряжение", act_number="912-рп", act_date=D(2023, 12, 15))
+R130 = Amendment(act_type="распоряжение", act_number="130-рп", act_date=D(2024, 3, 1))
 
 # stem → (gold of the original, the rows' amended_by, the repealed items, consolidated_to)
 EXPECTED = {
@@ -45,9 +47,18 @@ EXPECTED = {
         {"2.6"},
         [R95, R171],
     ),
+    "irkutsk-garant": (  # Гарант lists only the dates of the acts a text includes
+        DATA / "gold" / "002_91506e86afbc08fc.json",
+        {"1.3": [R912], "2.2": [R130], "2.3": [R130], "2.4": [R130], "3.2": [R130]},
+        {"3.2"},
+        [Amendment(act_date=D(2023, 12, 15)), Amendment(act_date=D(2024, 3, 1))],
+    ),
 }  # fmt: skip
 FIXTURES = sorted(p for p in LEGALDB.iterdir() if p.stem.removesuffix("-mojibake") in EXPECTED)
-NOTE_WORDS = ("в ред.", "введены", "Утратил силу.", "КонсультантПлюс", "Примечание", "<*>")
+NOTE_WORDS = (
+    "в ред.", "введены", "Утратил силу", "КонсультантПлюс", "Примечание", "<*>", "изменен",
+    "Информация об изменениях", "См. ", "ГАРАНТ",
+)  # fmt: skip
 
 
 def _read(path: Path) -> tuple[PlanTable, list[str]]:

@@ -310,3 +310,25 @@ def test_bilingual_letterhead_issuer_from_the_enacting_clause() -> None:
 def test_bilingual_letterhead_without_enacting_clause_gives_no_garbled_issuer() -> None:
     preamble = BILINGUAL.rsplit("\n", 1)[0]
     assert read_metadata(preamble, preamble).issuer is None
+
+
+GARANT = """\
+ГАРАНТ.РУ: http://www.garant.ru/hotlaw/irkutsk/1650000/
+Распоряжение Правительства Иркутской области от 28 сентября 2023 г. N 658-рп "Об утверждении \
+плана мероприятий ("Дорожной карты") по внедрению Стандартов клиентоцентричности"
+С изменениями и дополнениями от:
+15 декабря 2023 г., 1 марта 2024 г.
+В целях совершенствования"""
+
+
+def test_garant_header() -> None:
+    assert read_metadata(GARANT, GARANT) == DecreeMetadata(
+        region="Иркутская область",
+        issuer="Правительство Иркутской области",
+        act_type="распоряжение",
+        act_number="658-рп",
+        act_date=D(2023, 9, 28),
+        title="Об утверждении плана мероприятий («Дорожной карты») по внедрению Стандартов "
+        "клиентоцентричности",
+        consolidated_to=[Amendment(act_date=D(2023, 12, 15)), Amendment(act_date=D(2024, 3, 1))],
+    )

@@ -32,10 +32,20 @@ if TYPE_CHECKING:
 # An editor's note or a footnote: not the plan's text. The lone marker line
 # («КонсультантПлюс: примечание.») is followed by the note's text in the next paragraph.
 _EDITORIAL = re.compile(
-    r"^(?:КонсультантПлюс:\s*примечание|Примечани[ея]\s*(?:[.:]|$)|<\*+>|\*{1,3}\s|Сноска\b)",
+    r"^(?:КонсультантПлюс:\s*примечание|Примечани[ея]\s*(?:[.:]|$)|<\*+>|\*{1,3}\s|Сноска\b"
+    r"|Информация\s+об\s+изменениях)",
     re.IGNORECASE,
 )
-_EDITORIAL_MARKER = re.compile(r"^(?:КонсультантПлюс:\s*примечание|Примечани[ея])\s*[.:]?$", re.I)
+_EDITORIAL_MARKER = re.compile(
+    r"^(?:КонсультантПлюс:\s*примечание|Примечани[ея]|Информация\s+об\s+изменениях)\s*[.:]?$",
+    re.IGNORECASE,
+)
+# Гарант frames its notes: «Информация об изменениях: Пункт 1.3 изменен с … - Распоряжение …
+# См. предыдущую редакцию».
+_FRAME = re.compile(
+    r"^Информация\s+об\s+изменениях:\s*|\s*См\.\s+(?:предыдущую|будущую)\s+редакцию\.?$",
+    re.IGNORECASE,
+)
 _PARENTHESISED = re.compile(r"^\((?P<body>.+)\)\s*[.;]?$")
 # What a note says happened: the row got its wording from, was added by, or lost force by an act.
 _NOTE_VERB = re.compile(
@@ -75,25 +85,30 @@ class Note:
 
 
 def parse_note(text: str, after: str | None = None) -> Note | None:
-    """The note a paragraph is, or None when it is plan text."""
+    """The note a paragraph is, or None when it is plan text: a parenthesis that opens with
+    what it names and its verb («(пп. 3.5 - 3.7 введены …)», «(в ред. …)»), or a sentence
+    that names items and an act («Пункт 1.3 изменен с … - Распоряжение … N 912-рп»)."""
     text = clean_text(text)
-    m = _PARENTHESISED.match(text)
-    body = m["body"].strip() if m else ""
+    body = _FRAME.sub("", text)
+    parenthesised = _PARENTHESISED.match(body)
+    body = parenthesised["body"].strip() if parenthesised else body
     verb = _NOTE_VERB.search(body)
-    if not m or not verb:
-        return None
-    target = _TARGET.fullmatch(body[: verb.start()])
-    if verb.start() and not target:
+    target = _TARGET.fullmatch(body[: verb.start()]) if verb else None
+    if verb is None or not (target or (parenthesised and verb.start() == 0)):
         return None  # words before the verb that name no item: a parenthesis of the plan
+    amendments = tuple(act_references(body[verb.end() :]))
+    repeal = verb.group().lower().startswith("утратил")
+    if not (parenthesised or amendments or repeal):
+        return None  # a sentence of the plan that happens to name an item
     names = _named(target["list"]) if target else ()
     sections = target is not None and target["section"] is not None
     return Note(
         text=text,
-        amendments=tuple(act_references(body[verb.end() :])),
+        amendments=amendments,
         ranges=() if sections else names,
         sections=tuple(first for first, _ in names) if sections else (),
         after=None if target else after,
-        repeal=verb.group().lower().startswith("утратил"),
+        repeal=repeal,
     )
 
 
@@ -148,18 +163,17 @@ def split_notes(
 
 def _paragraph_note(walk: _Walk, block: Block, text: str) -> bool:
     """Handle a paragraph (or a row with one text) that is no plan text; False if it is."""
-    if walk.editorial_open or boilerplate(text) or _EDITORIAL.match(text):
-        walk.editorial_open = bool(_EDITORIAL_MARKER.match(text))
-        walk.notes.append(Note(text))
-        return True
     glued = _REPEALED_ITEM.match(text)
     if glued and (repeal := _REPEALED.match(glued["rest"])):
         walk.last_item = glued["number"]
         walk.blocks.append(_repealed_row(walk, block, repeal))
         return True
     note = parse_note(text, walk.last_item)
+    if note is None and (walk.editorial_open or boilerplate(text) or _EDITORIAL.match(text)):
+        note = Note(text)
     if note is None:
         return False
+    walk.editorial_open = bool(_EDITORIAL_MARKER.match(text))
     walk.notes.append(note)
     return True
 

@@ -36,14 +36,25 @@ _LETTER_GROUP = re.compile(rf"^[А-ЯЁ]{{1,{_SPACED_GROUP}}}$")
 _DATABASE_NUMBER_SIGN = re.compile(r"(?<![\w.])N(?=\s*\d)")
 # A consolidated text lists, under its title, the acts it already includes:
 # «Список изменяющих документов (в ред. распоряжения … от 08.11.2023 N 351, от …)».
+_TITLE_AFTER_NUMBER = re.compile(r"(?<=\w)\s+(?=«(?:О|Об|Обо)\s)")
 _CONSOLIDATION = re.compile(
-    r"^(?:Список\s+изменяющих\s+документов|\(\s*в\s+ред(?:\.|акции)\s)", re.IGNORECASE
+    r"^(?:Список\s+изменяющих\s+документов|\(\s*в\s+ред(?:\.|акции)\s"
+    r"|С\s+изменениями\s+и\s+дополнениями)",
+    re.IGNORECASE,
+)
+# Гарант lists only the dates of the amending acts: «С изменениями и дополнениями от:
+# 15 декабря 2023 г., 1 марта 2024 г.».
+_CONSOLIDATION_DATES = re.compile(
+    r"С\s+изменениями\s+и\s+дополнениями\s+от:?\s*(?P<dates>(?:\d{1,2}\s+[а-я]+\s+\d{4}"
+    r"\s*(?:г\.|года)?[,\s]*)+)",
+    re.IGNORECASE,
 )
 _CONSOLIDATION_LIST = re.compile(
     r"Список\s+изменяющих\s+документов\s*\((?P<acts>[^()]*(?:\([^()]*\)[^()]*)*)\)",
     re.IGNORECASE,
 )
-_TITLE_START = re.compile(r"^(?:О|Об|Обо|ОБ|ОБО)\s+[а-яёА-ЯЁ]")
+# Гарант quotes the title: «"Об утверждении плана …"».
+_TITLE_START = re.compile(r"^«?(?:О|Об|Обо|ОБ|ОБО)\s+[а-яёА-ЯЁ]")
 # The body starts with a purpose or ground clause («В целях», «Во изменение», «Руководствуясь»),
 # an order («Внести в …», «Утвердить …») or a numbered point; a title never continues with a
 # capitalised preposition or verb.
@@ -67,6 +78,7 @@ _BOILERPLATE = re.compile(
     r"^(?:Документ\s+предоставлен\s+КонсультантПлюс|www\.consultant\.ru|Дата\s+сохранения:"
     r"|КонсультантПлюс\s+надежная\s+правовая\s+поддержка|Страница\s+\d+\s+из\s+\d+"
     r"|Система\s+ГАРАНТ|ГАРАНТ\.РУ|Документ\s+в\s+редакции\s+от\s"
+    r"|См\.\s+(?:предыдущую\s+редакцию|будущую\s+редакцию|текст\s)"
     r"|.{0,200}\(ред\.\s+от\s+\d{1,2}\.\d{1,2}\.\d{2,4}\))",
     re.IGNORECASE,
 )
@@ -97,7 +109,8 @@ class DecreeMetadata(BaseModel):
 def read_metadata(preamble: str, text: str) -> DecreeMetadata:
     """Metadata from the `preamble` (the text before the plan table, paragraphs joined by
     "\\n"); the region falls back to the whole `text` when the preamble names none."""
-    lines = [ln for ln in (_plain(x) for x in preamble.split("\n")) if ln and not boilerplate(ln)]
+    plain = (_plain(x) for x in preamble.split("\n"))
+    lines = [part for ln in plain if ln and not boilerplate(ln) for part in _split_act_line(ln)]
     head, title = _head_and_title(lines)
     act_type, issuer = _act_type_and_issuer(head)
     issuer = _checked_issuer(issuer, lines)
@@ -162,6 +175,8 @@ def _title_from(lines: list[str]) -> str:
         if _ends_heading(line) or _NOT_TITLE.match(line) or _is_upper(line) != shouting:
             break
         title += " " + line
+    if title.startswith("«") and title.endswith("»"):
+        title = title[1:-1]  # Гарант's quotes around the title
     return proper_case(title) if shouting else title
 
 
@@ -206,13 +221,38 @@ def _act_type_and_issuer(head: list[str]) -> tuple[str | None, str | None]:
     the genitive («УКАЗ ГЛАВЫ РЕСПУБЛИКИ ТАТАРСТАН»)."""
     acts = _acts()
     names = set(acts.types.values())
-    heading = " ".join(ln.upper() if ln.lower() in names else ln for ln in head)
+    heading = " ".join(_act_word_upper(ln, names) for ln in head)
     m = acts.heading.search(heading)
     if not m:
         return None, None
     return m["type"].lower(), _issuer_before(heading[: m.start()]) or _issuer_after(
         heading[m.end() :]
     )
+
+
+def _act_word_upper(line: str, names: set[str]) -> str:
+    """A line that is only an act type, or an act line (`_is_act_line`), with the act type
+    in capitals, as a heading prints it."""
+    if line.lower() in names:
+        return line.upper()
+    first, _, rest = line.partition(" ")
+    return f"{first.upper()} {rest}" if _is_act_line(line) else line
+
+
+def _is_act_line(line: str) -> bool:
+    """Гарант's heading: an act type, its issuer in the genitive, date and number in one line
+    («Распоряжение Правительства Иркутской области от 28 сентября 2023 г. N 658-рп»)."""
+    words = line.split(" ", 2)
+    return (
+        len(words) > 2
+        and words[0].lower() in _acts().types.values()
+        and words[1].lower() in _acts().genitive
+    )
+
+
+def _split_act_line(line: str) -> list[str]:
+    """An act line with its quoted title run on («… N 658-рп "Об утверждении …"») as two."""
+    return _TITLE_AFTER_NUMBER.split(line, maxsplit=1) if _is_act_line(line) else [line]
 
 
 def _checked_issuer(issuer: str | None, lines: list[str]) -> str | None:
@@ -389,9 +429,14 @@ def _amendments(sentence: str | None) -> list[Amendment]:
 
 
 def _consolidated_to(lines: list[str]) -> list[Amendment]:
-    """The acts a consolidated text includes, listed under «Список изменяющих документов»."""
-    m = _CONSOLIDATION_LIST.search(" ".join(lines))
-    return act_references(m["acts"]) if m else []
+    """The acts a consolidated text includes, listed under «Список изменяющих документов»
+    (КонсультантПлюс), or only their dates after «С изменениями и дополнениями от:» (Гарант)."""
+    text = " ".join(lines)
+    if m := _CONSOLIDATION_LIST.search(text):
+        return act_references(m["acts"])
+    if m := _CONSOLIDATION_DATES.search(text):
+        return [Amendment(act_date=day) for day in find_dates(m["dates"])]
+    return []
 
 
 def act_references(text: str) -> list[Amendment]:
