@@ -36,6 +36,9 @@ _LETTER_GROUP = re.compile(rf"^[А-ЯЁ]{{1,{_SPACED_GROUP}}}$")
 _DATABASE_NUMBER_SIGN = re.compile(r"(?<![\w.])N(?=\s*\d)")
 # A consolidated text lists, under its title, the acts it already includes:
 # «Список изменяющих документов (в ред. распоряжения … от 08.11.2023 N 351, от …)».
+# A compound name broken at its hyphen by a line end and joined with a space by a text
+# layer («Ханты- Мансийского»): no word is followed by «- » and a capital otherwise.
+_BROKEN_COMPOUND = re.compile(r"(?<=[а-яёА-ЯЁ])- (?=[А-ЯЁ])")
 _TITLE_AFTER_NUMBER = re.compile(r"(?<=\w)\s+(?=«(?:О|Об|Обо)\s)")
 _CONSOLIDATION = re.compile(
     r"^(?:Список\s+изменяющих\s+документов|\(\s*в\s+ред(?:\.|акции)\s"
@@ -135,10 +138,11 @@ def boilerplate(line: str) -> bool:
 
 
 def _plain(line: str) -> str:
-    """One preamble line cleaned, a letter-spaced heading closed up and «N» read as «№»."""
+    """One preamble line cleaned, a letter-spaced heading closed up, a compound name broken
+    at its hyphen joined again and «N» read as «№»."""
     line = _close_letter_spacing(line.strip())
     line = strip_markup(clean_text(line)).strip()
-    return _DATABASE_NUMBER_SIGN.sub("№", line)
+    return _DATABASE_NUMBER_SIGN.sub("№", _BROKEN_COMPOUND.sub("-", line))
 
 
 def _close_letter_spacing(line: str) -> str:
