@@ -119,3 +119,16 @@ def test_a_note_naming_no_row_of_the_plan_is_a_warning() -> None:
     assert table.rows[0].amended_by == []
     assert len(table.warnings) == 1
     assert table.warnings[0].startswith("note names no row of the plan: '(п. 7.7 в ред.")
+
+
+def test_an_editors_note_marker_takes_only_the_paragraph_right_after_it() -> None:
+    blocks = [
+        Block(cells=HEADER),
+        _row("1. Организация работы"),
+        Block(text="КонсультантПлюс: примечание."),
+        _row("1.1.", "Утвердить модель", "2023", "ДИТО", "Приказ"),
+        _row("Жизненные ситуации"),  # an unnumbered sub-heading, not the note's text
+        _row("1.2.", "Создать группу", "2024", "ДИТО", "Распоряжение"),
+    ]
+    table = assemble(blocks)
+    assert [r.subsection_title for r in table.rows] == [None, "Жизненные ситуации"]

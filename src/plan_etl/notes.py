@@ -155,6 +155,7 @@ def split_notes(
             single = values.pop() if len(values) == 1 else None
         if single is not None and _paragraph_note(walk, block, single):
             continue
+        walk.editorial_open = False  # an editor's note ends where the plan goes on
         if block.cells is not None:
             block = _strip_cells(walk, block)
         walk.blocks.append(block)
