@@ -19,7 +19,7 @@ from plan_etl.normalize.metadata import read_metadata
 from plan_etl.records import Source, build_records
 
 D = dt.date
-LEGALDB = DATA / "legaldb"
+LEGALDB = DATA / "legaldb" / "sources"
 R351 = Amendment(act_type="распоряжение", act_number="351-рп", act_date=D(2023, 11, 8))
 R40 = Amendment(act_type="распоряжение", act_number="40-рп", act_date=D(2024, 2, 12))
 R95 = Amendment(act_type="распоряжение", act_number="95-р", act_date=D(2024, 3, 15))
