@@ -44,6 +44,11 @@ def test_a_note_names_its_items(text: str, want: Note | tuple) -> None:
         assert note.after == (None if want else "9.9")
 
 
+def test_a_section_range_names_every_section_in_it() -> None:
+    note = parse_note(f"(разделы 2 - 4 в ред. {ACT})")
+    assert note is not None and note.sections == ("2", "3", "4")
+
+
 def test_a_section_note_names_the_section_and_all_acts() -> None:
     note = parse_note(
         "(раздел III в ред. постановлений Правительства от 15.01.2024 N 10-п, от 08.11.2023 "

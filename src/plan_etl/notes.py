@@ -79,10 +79,6 @@ class Note:
     after: str | None = None  # the item the note stands in or after, for a note naming none
     repeal: bool = False
 
-    @property
-    def names_rows(self) -> bool:
-        return bool(self.ranges or self.sections or self.after)
-
 
 def parse_note(text: str, after: str | None = None) -> Note | None:
     """The note a paragraph is, or None when it is plan text: a parenthesis that opens with
@@ -106,7 +102,7 @@ def parse_note(text: str, after: str | None = None) -> Note | None:
         text=text,
         amendments=amendments,
         ranges=() if sections else names,
-        sections=tuple(first for first, _ in names) if sections else (),
+        sections=_sections(names) if sections else (),
         after=None if target else after,
         repeal=repeal,
     )
@@ -125,6 +121,17 @@ def _named(listed: str) -> tuple[tuple[str, str], ...]:
         else:
             ranges.append((token.rstrip("."), token.rstrip(".")))
     return tuple(ranges)
+
+
+def _sections(ranges: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    """«разделы 3 - 5» → 3, 4, 5; Roman ranges keep their ends only."""
+    out: list[str] = []
+    for first, last in ranges:
+        if first.isdigit() and last.isdigit():
+            out.extend(str(n) for n in range(int(first), int(last) + 1))
+        else:
+            out.extend(dict.fromkeys((first, last)))
+    return tuple(out)
 
 
 # --- blocks --------------------------------------------------------------------------------

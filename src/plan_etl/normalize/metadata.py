@@ -34,12 +34,13 @@ _LETTER_GROUP = re.compile(rf"^[А-ЯЁ]{{1,{_SPACED_GROUP}}}$")
 # Legal databases write «N» for «№» («от 18 сентября 2023 г. N 281»): a capital Latin N
 # standing alone before a number.
 _DATABASE_NUMBER_SIGN = re.compile(r"(?<![\w.])N(?=\s*\d)")
-# A consolidated text lists, under its title, the acts it already includes:
-# «Список изменяющих документов (в ред. распоряжения … от 08.11.2023 N 351, от …)».
 # A compound name broken at its hyphen by a line end and joined with a space by a text
 # layer («Ханты- Мансийского»): no word is followed by «- » and a capital otherwise.
 _BROKEN_COMPOUND = re.compile(r"(?<=[а-яёА-ЯЁ])- (?=[А-ЯЁ])")
+# Гарант runs the quoted title on after the act's number, in the heading's line.
 _TITLE_AFTER_NUMBER = re.compile(r"(?<=\w)\s+(?=«(?:О|Об|Обо)\s)")
+# A consolidated text lists, under its title, the acts it already includes:
+# «Список изменяющих документов (в ред. распоряжения … от 08.11.2023 N 351, от …)».
 _CONSOLIDATION = re.compile(
     r"^(?:Список\s+изменяющих\s+документов|\(\s*в\s+ред(?:\.|акции)\s"
     r"|С\s+изменениями\s+и\s+дополнениями)",
