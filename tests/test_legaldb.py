@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,12 @@ NOTE_WORDS = (
 def _read(path: Path) -> tuple[PlanTable, list[str]]:
     if path.suffix not in SUFFIXES:  # the HTML export waits for its reader
         pytest.skip(f"no reader for {path.suffix} yet")
+    return _extracted(path)
+
+
+@cache
+def _extracted(path: Path) -> tuple[PlanTable, list[str]]:
+    """Read once per session (the PDF takes a second); the tests only look."""
     raw = extractor_for(path).read(path)
     return assemble(raw.blocks), raw.warnings
 

@@ -137,3 +137,20 @@ def test_an_editors_note_marker_takes_only_the_paragraph_right_after_it() -> Non
     ]
     table = assemble(blocks)
     assert [r.subsection_title for r in table.rows] == [None, "Жизненные ситуации"]
+
+
+def test_a_cell_note_printed_over_several_lines_leaves_the_cell_whole() -> None:
+    blocks = [
+        Block(cells=HEADER),
+        _row(
+            "1.1.",
+            "Утвердить модель\n(в ред. распоряжения Правительства\nТюменской области от "
+            "08.11.2023\nN 351-рп)",
+            "2023\n(ежегодно)",
+            "ДИТО",
+            "Приказ",
+        ),
+    ]
+    row = assemble(blocks).rows[0]
+    assert (row.text("activity"), row.text("deadline")) == ("Утвердить модель", "2023 (ежегодно)")
+    assert row.amended_by == [R351]

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from plan_etl.extract.base import Block
 from plan_etl.models import Amendment
 from plan_etl.normalize.metadata import act_references, boilerplate
-from plan_etl.normalize.text import clean_text
+from plan_etl.normalize.text import clean_text, join_fragments
 from plan_etl.vocabulary import ITEM_NUMBER
 
 if TYPE_CHECKING:
@@ -198,18 +198,45 @@ def _strip_cells(walk: _Walk, block: Block) -> Block:
     repeal: re.Match[str] | None = None
     for cell in cells:
         paragraphs = []
-        for para in cell.split("\n"):
+        lines = _note_paragraphs(cell.split("\n"))
+        for k, para in enumerate(lines):
             note = parse_note(para, walk.last_item)
             if note is not None:
                 walk.notes.append(note)
-            elif numbered and (m := _REPEALED.match(clean_text(para))):
-                repeal = m
+            elif numbered and _REPEALED.match(clean_text(para)):
+                # the repealing act may run on over the cell's next lines
+                repeal = _REPEALED.match(join_fragments(lines[k:]))
+                break
             else:
                 paragraphs.append(para)
         kept.append("\n".join(paragraphs))
     if repeal is None:
         return replace(block, cells=tuple(kept))
     return _repealed_row(walk, block, repeal)
+
+
+def _note_paragraphs(lines: list[str]) -> list[str]:
+    """A cell's paragraphs, a parenthesis that a PDF cell printed over several lines («(в ред.
+    распоряжения … / … N 351-рп)») put back into one when it reads as a note."""
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        end = i
+        if clean_text(lines[i]).startswith("("):
+            closing = (j for j in range(i, len(lines)) if _closes(lines[j]))
+            end = next(closing, i)
+        joined = join_fragments(lines[i : end + 1])
+        if end > i and parse_note(joined) is not None:
+            out.append(joined)
+            i = end + 1
+        else:
+            out.append(lines[i])
+            i += 1
+    return out
+
+
+def _closes(line: str) -> bool:
+    return clean_text(line).rstrip(".;").endswith(")")
 
 
 def _repealed_row(walk: _Walk, block: Block, repeal: re.Match[str]) -> Block:
