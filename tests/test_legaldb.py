@@ -63,7 +63,7 @@ NOTE_WORDS = (
 
 
 def _read(path: Path) -> tuple[PlanTable, list[str]]:
-    if path.suffix not in SUFFIXES:  # the HTML export waits for its reader
+    if path.suffix not in SUFFIXES:  # the HTML, RTF and DOC exports wait for their readers
         pytest.skip(f"no reader for {path.suffix} yet")
     return _extracted(path)
 
