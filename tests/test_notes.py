@@ -154,3 +154,25 @@ def test_a_cell_note_printed_over_several_lines_leaves_the_cell_whole() -> None:
     row = assemble(blocks).rows[0]
     assert (row.text("activity"), row.text("deadline")) == ("Утвердить модель", "2023 (ежегодно)")
     assert row.amended_by == [R351]
+
+
+def test_an_excluded_row_is_repealed_too() -> None:
+    blocks = [
+        Block(cells=HEADER),
+        _row("1.1.", "Утвердить модель", "2023", "ДИТО", "Приказ"),
+        _row("1.2. Исключен. - Постановление Правительства от 15.01.2024 N 10-п."),
+    ]
+    row = assemble(blocks).rows[1]
+    assert (row.item_number, row.repealed, row.text("activity")) == ("1.2", True, "Исключен")
+    assert row.amended_by == [P10]
+
+
+def test_an_activity_that_opens_with_a_repeal_word_is_plan_text() -> None:
+    blocks = [
+        Block(cells=HEADER),
+        _row("1.1.", "Исключение дублирующих процедур", "2024", "ДИТО", "Отчет"),
+        _row("1.2. Исключение избыточных запросов документов"),  # glued, yet no repeal
+    ]
+    rows = assemble(blocks).rows
+    assert [r.repealed for r in rows] == [False]
+    assert rows[0].text("activity") == "Исключение дублирующих процедур"

@@ -50,7 +50,7 @@ _PARENTHESISED = re.compile(r"^\((?P<body>.+)\)\s*[.;]?$")
 # What a note says happened: the row got its wording from, was added by, or lost force by an act.
 _NOTE_VERB = re.compile(
     r"(?<!\w)(?:в\s+ред\.|в\s+редакции|введен[аоы]?|включен[аоы]?|дополнен[аоы]?"
-    r"|изменен[аоы]?|утратил[аио]?\s+силу)",
+    r"|изменен[аоы]?|утратил[аио]?\s+силу|исключен[аоы]?)(?!\w)",
     re.IGNORECASE,
 )
 # What a note names before its verb: items («п. 2.3», «пп. 3.5 - 3.7», «строки 2.3, 2.4») or
@@ -61,11 +61,16 @@ _TARGET = re.compile(
     re.IGNORECASE,
 )
 _NUMBER_OR_DASH = re.compile(r"\d+(?:\.\d+)*|[IVXLC]+|[–—-]")
+# A repealed item keeps its row: «Утратил силу. - …», or «Исключен. - …» for a table row.
 _REPEALED = re.compile(
-    r"^(?P<words>Утратил[аио]?\s+силу)\s*[.;]?\s*(?:[-–—]\s*)?(?P<act>.*)$", re.IGNORECASE
+    r"^(?P<words>Утратил[аио]?\s+силу|Исключен[аоы]?)(?!\w)\s*[.;]?\s*(?:[-–—]\s*)?(?P<act>.*)$",
+    re.IGNORECASE,
 )
+_REPEAL_VERB = ("утратил", "исключен")
 # «3.6. Утратил силу. - …» in one cell or paragraph: the number is glued to the words.
-_REPEALED_ITEM = re.compile(r"^(?P<number>\d{1,3}(?:\.\d{1,3})*)\.?\s+(?P<rest>Утратил.*)$", re.I)
+_REPEALED_ITEM = re.compile(
+    r"^(?P<number>\d{1,3}(?:\.\d{1,3})*)\.?\s+(?P<rest>(?:Утратил|Исключен).*)$", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +98,7 @@ def parse_note(text: str, after: str | None = None) -> Note | None:
     if verb is None or not (target or (parenthesised and verb.start() == 0)):
         return None  # words before the verb that name no item: a parenthesis of the plan
     amendments = tuple(act_references(body[verb.end() :]))
-    repeal = verb.group().lower().startswith("утратил")
+    repeal = verb.group().lower().startswith(_REPEAL_VERB)
     if not (parenthesised or amendments or repeal):
         return None  # a sentence of the plan that happens to name an item
     names = _named(target["list"]) if target else ()
