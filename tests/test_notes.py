@@ -176,3 +176,20 @@ def test_an_activity_that_opens_with_a_repeal_word_is_plan_text() -> None:
     rows = assemble(blocks).rows
     assert [r.repealed for r in rows] == [False]
     assert rows[0].text("activity") == "Исключение дублирующих процедур"
+
+
+def test_a_bare_note_under_a_heading_is_not_given_to_the_row_before_it() -> None:
+    blocks = [
+        Block(cells=HEADER),
+        _row("1. Организация работы"),
+        _row("1.1.", "Утвердить модель", "2023", "ДИТО", "Приказ"),
+        _row("2. Работа с сотрудниками"),
+        _row(f"(в ред. {ACT})"),
+        Block(text="2"),  # a page number between rows
+        _row("2.1.", "Провести самооценку", "2024", "Управление кадров", "Отчет"),
+        Block(text="3"),
+        Block(text=f"(в ред. {ACT})"),
+    ]
+    table = assemble(blocks)
+    assert [r.amended_by for r in table.rows] == [[], [R351]]
+    assert len(table.warnings) == 1 and table.warnings[0].startswith("note names no row")

@@ -24,7 +24,7 @@ from plan_etl.extract.base import Block
 from plan_etl.models import Amendment
 from plan_etl.normalize.metadata import act_references, boilerplate
 from plan_etl.normalize.text import clean_text, join_fragments
-from plan_etl.vocabulary import ITEM_NUMBER
+from plan_etl.vocabulary import ITEM_NUMBER, PAGE_NUMBER
 
 if TYPE_CHECKING:
     from plan_etl.assemble import LogicalRow
@@ -168,10 +168,21 @@ def split_notes(
         if single is not None and _paragraph_note(walk, block, single):
             continue
         walk.editorial_open = False  # an editor's note ends where the plan goes on
+        if single and _is_heading(walk, block, single):
+            walk.last_item = None  # a bare «(в ред. …)» under a heading is the heading's
         if block.cells is not None:
             block = _strip_cells(walk, block)
         walk.blocks.append(block)
     return walk.blocks, walk.notes
+
+
+def _is_heading(walk: _Walk, block: Block, text: str) -> bool:
+    """A section or sub-heading: a paragraph (not a page number) or a row whose one text
+    stands in its number cell and is no item number."""
+    if block.cells is None:
+        return not PAGE_NUMBER.match(text)
+    number = _cell(list(block.cells), walk.roles, "number")
+    return number == text and not ITEM_NUMBER.match(number)
 
 
 def _paragraph_note(walk: _Walk, block: Block, text: str) -> bool:
