@@ -193,3 +193,20 @@ def test_a_bare_note_under_a_heading_is_not_given_to_the_row_before_it() -> None
     table = assemble(blocks)
     assert [r.amended_by for r in table.rows] == [[], [R351]]
     assert len(table.warnings) == 1 and table.warnings[0].startswith("note names no row")
+
+
+def test_a_repealed_range_gives_a_row_per_item() -> None:
+    blocks = [
+        Block(cells=HEADER),
+        _row("3.4.", "Утвердить порядок", "2023", "ДИТО", "Приказ"),
+        _row("3.5 - 3.7.", "Утратили силу. - Постановление Правительства от 15.01.2024 N 10-п."),
+        Block(text="3.8 – 3.9. Утратили силу. - Постановление Правительства от 15.01.2024 N 10-п."),
+        _row("3.10.", "Утвердить планы", "2024", "ОИВ", "Приказы"),
+    ]
+    table = assemble(blocks)
+    assert [(r.item_number, r.repealed) for r in table.rows] == [
+        ("3.4", False), ("3.5", True), ("3.6", True), ("3.7", True), ("3.8", True),
+        ("3.9", True), ("3.10", False),
+    ]  # fmt: skip
+    assert [r.amended_by for r in table.rows[1:6]] == [[P10]] * 5
+    assert {r.text("activity") for r in table.rows[1:6]} == {"Утратили силу"}

@@ -67,10 +67,15 @@ _REPEALED = re.compile(
     re.IGNORECASE,
 )
 _REPEAL_VERB = ("утратил", "исключен")
-# «3.6. Утратил силу. - …» in one cell or paragraph: the number is glued to the words.
-_REPEALED_ITEM = re.compile(
-    r"^(?P<number>\d{1,3}(?:\.\d{1,3})*)\.?\s+(?P<rest>(?:Утратил|Исключен).*)$", re.IGNORECASE
+# A repealed item, or a range of them, with its number: «3.6. Утратил силу. - …»,
+# «3.5 - 3.7. Утратили силу. - …» (in one cell, in a paragraph, or over number and activity).
+_ITEM = r"\d{1,3}(?:\.\d{1,3})*"
+_REPEALED_ITEMS = re.compile(
+    rf"^(?P<first>{_ITEM})\.?(?:\s*[-–—]\s*(?P<last>{_ITEM})\.?)?\s+(?P<rest>\S.*)$"
 )
+# A range of repealed items is expanded when its ends are siblings (3.5 … 3.7) this close:
+# more than a plan section ever holds is a misreading, and only its ends are kept.
+_MAX_RANGE = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,10 +161,13 @@ class _Walk:
 def split_notes(
     blocks: list[Block], roles: tuple[str | None, ...]
 ) -> tuple[list[Block], list[Note]]:
-    """The table's blocks without notes, and the notes. A repealed item glued to its number
-    («3.6. Утратил силу. - …») becomes an item row of number and activity only."""
+    """The table's blocks without notes, and the notes. A repealed item («3.6. Утратил силу.
+    - …») becomes an item row of number and activity only, a repealed range one per item."""
     walk = _Walk(roles, [], [])
     for block in blocks:
+        if repealed := _repealed_rows(walk, block):
+            walk.blocks.extend(repealed)
+            continue
         if block.cells is None:
             single = clean_text(block.text)
         else:
@@ -187,11 +195,6 @@ def _is_heading(walk: _Walk, block: Block, text: str) -> bool:
 
 def _paragraph_note(walk: _Walk, block: Block, text: str) -> bool:
     """Handle a paragraph (or a row with one text) that is no plan text; False if it is."""
-    glued = _REPEALED_ITEM.match(text)
-    if glued and (repeal := _REPEALED.match(glued["rest"])):
-        walk.last_item = glued["number"]
-        walk.blocks.append(_repealed_row(walk, block, repeal))
-        return True
     note = parse_note(text, walk.last_item)
     if note is None and (walk.editorial_open or boilerplate(text) or _EDITORIAL.match(text)):
         note = Note(text)
@@ -203,32 +206,22 @@ def _paragraph_note(walk: _Walk, block: Block, text: str) -> bool:
 
 
 def _strip_cells(walk: _Walk, block: Block) -> Block:
-    """A row's cells without their note paragraphs; a repealed item's cells reduced to its
-    number and «Утратил силу»."""
+    """A row's cells without their note paragraphs."""
     cells = list(block.cells or ())
     number = _cell(cells, walk.roles, "number")
-    numbered = bool(ITEM_NUMBER.match(number))
-    if numbered:
+    if ITEM_NUMBER.match(number):
         walk.last_item = number.rstrip(".")
     kept: list[str] = []
-    repeal: re.Match[str] | None = None
     for cell in cells:
         paragraphs = []
-        lines = _note_paragraphs(cell.split("\n"))
-        for k, para in enumerate(lines):
+        for para in _note_paragraphs(cell.split("\n")):
             note = parse_note(para, walk.last_item)
-            if note is not None:
-                walk.notes.append(note)
-            elif numbered and _REPEALED.match(clean_text(para)):
-                # the repealing act may run on over the cell's next lines
-                repeal = _REPEALED.match(join_fragments(lines[k:]))
-                break
-            else:
+            if note is None:
                 paragraphs.append(para)
+            else:
+                walk.notes.append(note)
         kept.append("\n".join(paragraphs))
-    if repeal is None:
-        return replace(block, cells=tuple(kept))
-    return _repealed_row(walk, block, repeal)
+    return replace(block, cells=tuple(kept))
 
 
 def _note_paragraphs(lines: list[str]) -> list[str]:
@@ -255,22 +248,42 @@ def _closes(line: str) -> bool:
     return clean_text(line).rstrip(".;").endswith(")")
 
 
-def _repealed_row(walk: _Walk, block: Block, repeal: re.Match[str]) -> Block:
-    assert walk.last_item is not None
-    item = walk.last_item
+def _repealed_rows(walk: _Walk, block: Block) -> list[Block]:
+    """The item rows of a repealed item or range, number and «Утратил силу» only; [] for
+    any other block. The repealing act is a note on them."""
+    cells = (block.text,) if block.cells is None else block.cells
+    text = " ".join(filter(None, map(clean_text, cells)))
+    items = _REPEALED_ITEMS.match(text)
+    repeal = _REPEALED.match(items["rest"]) if items else None
+    if items is None or repeal is None:
+        return []
+    numbers = _item_range(items["first"], items["last"] or items["first"])
+    walk.last_item = numbers[-1]
     walk.notes.append(
         Note(
-            text=repeal.group(),
+            text=text,
             amendments=tuple(act_references(repeal["act"])),
-            ranges=((item, item),),
+            ranges=((numbers[0], numbers[-1]),),
             repeal=True,
         )
     )
-    cells = tuple(
-        item if role == "number" else repeal["words"] if role == "activity" else ""
-        for role in walk.roles
-    )
-    return replace(block, cells=cells)
+    return [
+        replace(block, text=None, cells=_repealed_cells(walk.roles, number, repeal["words"]))
+        for number in numbers
+    ]
+
+
+def _repealed_cells(roles: tuple[str | None, ...], number: str, words: str) -> tuple[str, ...]:
+    return tuple(number if r == "number" else words if r == "activity" else "" for r in roles)
+
+
+def _item_range(first: str, last: str) -> list[str]:
+    """«3.5» … «3.7» → 3.5, 3.6, 3.7; ends that are no siblings, or too far apart, alone."""
+    head, _, start = first.rpartition(".")
+    last_head, _, end = last.rpartition(".")
+    if head == last_head and 0 <= int(end) - int(start) <= _MAX_RANGE:
+        return [f"{head}.{n}" if head else str(n) for n in range(int(start), int(end) + 1)]
+    return list(dict.fromkeys((first, last)))
 
 
 def _cell(cells: list[str], roles: tuple[str | None, ...], role: str) -> str:
