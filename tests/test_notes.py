@@ -210,3 +210,16 @@ def test_a_repealed_range_gives_a_row_per_item() -> None:
     ]  # fmt: skip
     assert [r.amended_by for r in table.rows[1:6]] == [[P10]] * 5
     assert {r.text("activity") for r in table.rows[1:6]} == {"Утратили силу"}
+
+
+def test_a_note_run_on_at_the_end_of_a_flattened_cell_is_taken_out() -> None:
+    blocks = [
+        Block(cells=HEADER),
+        _row("1.1.", f"Утвердить модель (организационную) (в ред. {ACT})", "2023", "ДИТО", "1"),
+        _row("1.2.", "Создать группу (в редакции проекта)", "2024", "ДИТО (по согласованию)", ""),
+    ]  # fmt: skip
+    rows = assemble(blocks).rows
+    assert rows[0].text("activity") == "Утвердить модель (организационную)"
+    assert rows[0].amended_by == [R351]
+    assert rows[1].text("activity") == "Создать группу (в редакции проекта)"
+    assert rows[1].text("responsible") == "ДИТО (по согласованию)" and rows[1].amended_by == []

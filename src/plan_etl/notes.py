@@ -47,6 +47,7 @@ _FRAME = re.compile(
     re.IGNORECASE,
 )
 _PARENTHESISED = re.compile(r"^\((?P<body>.+)\)\s*[.;]?$")
+_TRAILING_PARENTHESIS = re.compile(r"\s(\((?:[^()]|\([^()]*\))*\)[.;]?)\s*$")
 # What a note says happened: the row got its wording from, was added by, or lost force by an act.
 _NOTE_VERB = re.compile(
     r"(?<!\w)(?:в\s+ред\.|в\s+редакции|введен[аоы]?|включен[аоы]?|дополнен[аоы]?"
@@ -217,11 +218,22 @@ def _strip_cells(walk: _Walk, block: Block) -> Block:
         for para in _note_paragraphs(cell.split("\n")):
             note = parse_note(para, walk.last_item)
             if note is None:
+                para, note = _trailing_note(para, walk.last_item)
                 paragraphs.append(para)
-            else:
+            if note is not None:
                 walk.notes.append(note)
         kept.append("\n".join(paragraphs))
     return replace(block, cells=tuple(kept))
+
+
+def _trailing_note(para: str, after: str | None) -> tuple[str, Note | None]:
+    """A note run on at the end of a cell's text by a dump that flattened the cell («…
+    процессов (в ред. распоряжения … N 351-рп)»): only one that names an act is taken."""
+    m = _TRAILING_PARENTHESIS.search(para)
+    note = parse_note(m.group(1), after) if m else None
+    if m is None or note is None or not note.amendments:
+        return para, None
+    return para[: m.start()].rstrip(), note
 
 
 def _note_paragraphs(lines: list[str]) -> list[str]:
