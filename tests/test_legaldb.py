@@ -27,6 +27,8 @@ R95 = Amendment(act_type="распоряжение", act_number="95-р", act_dat
 R171 = Amendment(act_type="распоряжение", act_number="171-р", act_date=D(2024, 5, 20))
 R912 = Amendment(act_type="распоряжение", act_number="912-рп", act_date=D(2023, 12, 15))
 R130 = Amendment(act_type="распоряжение", act_number="130-рп", act_date=D(2024, 3, 1))
+P12 = Amendment(act_type="приказ", act_number="12", act_date=D(2024, 1, 15))
+P45 = Amendment(act_type="приказ", act_number="45", act_date=D(2024, 3, 1))
 
 # stem → (gold of the original, the rows' amended_by, the repealed items, consolidated_to)
 EXPECTED = {
@@ -47,6 +49,16 @@ EXPECTED = {
         },
         {"2.6"},
         [R95, R171],
+    ),
+    "yaroslavl-consultant": (  # section III (items 16-45) is «в ред.» P12 as a whole
+        DATA / "dev" / "gold" / "yaroslavl-health.json",
+        {
+            "12": [P12],
+            **{str(n): [P12] for n in range(16, 46)},
+            **{str(n): [P12, P45] for n in (18, 19, 20, 24)},
+        },
+        {"24"},
+        [P12, P45],
     ),
     "irkutsk-garant": (  # Гарант lists only the dates of the acts a text includes
         DATA / "gold" / "002_91506e86afbc08fc.json",
