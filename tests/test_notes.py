@@ -223,3 +223,20 @@ def test_a_note_run_on_at_the_end_of_a_flattened_cell_is_taken_out() -> None:
     assert rows[0].amended_by == [R351]
     assert rows[1].text("activity") == "Создать группу (в редакции проекта)"
     assert rows[1].text("responsible") == "ДИТО (по согласованию)" and rows[1].amended_by == []
+
+
+def test_a_subsection_note_names_the_items_numbered_under_it() -> None:
+    blocks = [
+        Block(cells=HEADER),
+        _row("2. Жизненные ситуации"),
+        _row("2.1. Рождение ребенка"),
+        _row("2.1.1.", "Утвердить перечень", "2023", "ДИТО", "Приказ"),
+        _row("2.2. Переезд"),
+        _row(f"(подраздел 2.2 в ред. {ACT})"),
+        _row("2.2.1.", "Утвердить перечень", "2023", "ДИТО", "Приказ"),
+        _row("2.2.2.", "Утвердить описание", "2024", "ДИТО", "Приказ"),
+    ]
+    table = assemble(blocks)
+    assert [(r.item_number, r.amended_by) for r in table.rows] == [
+        ("2.1.1", []), ("2.2.1", [R351]), ("2.2.2", [R351]),
+    ]  # fmt: skip

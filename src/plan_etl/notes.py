@@ -55,9 +55,10 @@ _NOTE_VERB = re.compile(
     re.IGNORECASE,
 )
 # What a note names before its verb: items («п. 2.3», «пп. 3.5 - 3.7», «строки 2.3, 2.4») or
-# sections («раздел 3», «разд. III»).
+# sections and sub-sections («раздел 3», «разд. III», «подраздел 2.2»).
 _TARGET = re.compile(
-    r"(?:(?P<section>разд(?:ел[ыа]?|\.))|пп?\.|пункт[ыа]?|подпункт[ыа]?|строк[аи]|позици[яи])"
+    r"(?:(?P<section>(?:под)?разд(?:ел[ыа]?|\.))|пп?\.|пункт[ыа]?|подпункт[ыа]?|строк[аи]"
+    r"|позици[яи])"
     r"\s*(?P<list>[\dIVXLC][\dIVXLC.,\s–—-]*(?:\s+и\s+[\dIVXLC.]+)?)\s*",
     re.IGNORECASE,
 )
@@ -323,11 +324,17 @@ def attach_notes(rows: list[LogicalRow], notes: list[Note]) -> list[str]:
 
 
 def _rows_named(rows: list[LogicalRow], note: Note) -> list[LogicalRow]:
-    """The rows a note names: its sections, its items and ranges of items (in table order),
-    else the row it stands in or after."""
+    """The rows a note names: its sections (by the rows' section number, or their items'
+    numbers under it: «подраздел 2.2» → 2.2.1 …), its items and ranges of items (in table
+    order), else the row it stands in or after."""
     if note.sections:
         wanted = {s.upper() for s in note.sections}
-        return [r for r in rows if (r.section_number or "").upper() in wanted]
+        prefixes = tuple(f"{s}." for s in note.sections)
+        return [
+            r
+            for r in rows
+            if (r.section_number or "").upper() in wanted or r.item_number.startswith(prefixes)
+        ]
     ranges = note.ranges or (((note.after, note.after),) if note.after else ())
     position = {row.item_number.rstrip("."): i for i, row in enumerate(rows)}
     out: list[LogicalRow] = []
