@@ -160,6 +160,13 @@ def test_clean_texts_are_left_alone() -> None:
         assert repair_mojibake(text) == (text, False)
 
 
+@pytest.mark.parametrize("lost", ["\ufffd", "\u0098", "", "?"])
+def test_the_undefined_byte_is_recovered_however_it_was_lost(lost: str) -> None:
+    text = "ИНН «Иркутск» — ‘И’ №"
+    broken = text.encode().decode("cp1251", "replace").replace("\ufffd", lost)
+    assert repair_mojibake(broken) == (text, True)
+
+
 def test_mojibake_twice_is_repaired_twice() -> None:
     text = "План мероприятий № 1 «Иркутск» — ‘И’"
     twice = text.encode().decode("cp1251", "replace").encode().decode("cp1251", "replace")

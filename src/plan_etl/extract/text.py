@@ -27,10 +27,10 @@ _CONTINUATION = bytes(range(0x80, 0xC0)).decode("cp1251", errors="replace")
 _MOJIBAKE_PAIR = re.compile(f"[РСв][{re.escape(_CONTINUATION)}\u0098]")
 _MOJIBAKE_SHARE = 0.2
 # cp1251 leaves one byte undefined, 98 (the second byte of «И», D0 98, and of «‘»): a
-# decoder writes it as U+FFFD, as U+0098 or drops it. The first two are put back as 98;
-# a dropped one is missing where a lead byte D0 («И») or E2 80 («‘») has no continuation
-# byte, and is put back there.
-_LOST_98 = re.compile(rb"(?<=\xd0)(?![\x80-\xbf])|(?<=\xe2\x80)(?![\x80-\xbf])")
+# decoder writes it as U+FFFD, as U+0098 or drops it, and a cp1251 file stores U+FFFD as «?».
+# U+FFFD and U+0098 are put back as 98; a «?» or nothing where a lead byte D0 («И») or
+# E2 80 («‘») lacks its continuation byte is 98 too, the only byte that can be lost there.
+_LOST_98 = re.compile(rb"(?<=\xd0)(?:\?|(?![\x80-\xbf]))|(?<=\xe2\x80)(?:\?|(?![\x80-\xbf]))")
 _MAX_PASSES = 3  # a text read wrongly twice on its way is repaired twice; more is not seen
 MOJIBAKE_REPAIRED = "text repaired: UTF-8 that had been read as windows-1251 (mojibake)"
 
