@@ -30,12 +30,13 @@ def test_documents_equal_gold(path: Path) -> None:
         for k, v in gold(SLUGS.get(path.stem, path.stem))["document"].items()
         if k != "template"
     }
-    assert meta == want
+    assert meta == {**want, "consolidated_to": []}  # originals, not consolidated texts
 
 
 def test_metadata_fields_are_the_documents_columns() -> None:
     assert set(DecreeMetadata.model_fields) == {
         "region", "issuer", "act_type", "act_number", "act_date", "title", "amends",
+        "consolidated_to",
     }  # fmt: skip
 
 
@@ -229,3 +230,117 @@ HEADING_TEXT = st.text(
 @settings(max_examples=300, deadline=None)
 def test_any_preamble_gives_metadata_never_an_exception(text: str) -> None:
     assert isinstance(read_metadata(text, text), DecreeMetadata)
+
+
+# --- legal-database headers ------------------------------------------------------------------
+
+CONSULTANT = """\
+Документ предоставлен КонсультантПлюс
+Дата сохранения: 01.03.2024
+ПРАВИТЕЛЬСТВО КУРСКОЙ ОБЛАСТИ
+П О С Т А Н О В Л Е Н И Е
+от 2 апреля 2024 г. N 254-пп
+О ВНЕСЕНИИ ИЗМЕНЕНИЙ В ПОСТАНОВЛЕНИЕ ПРАВИТЕЛЬСТВА КУРСКОЙ ОБЛАСТИ ОТ 29.09.2023 N 1060-ПП
+Список изменяющих документов
+(в ред. постановлений Правительства Курской области от 15.05.2024 N 380-пп,
+от 01.08.2024 N 612-пп, распоряжения Губернатора Курской области N 77-рг от 02.09.2024)
+В соответствии с"""
+
+
+def test_consultant_header() -> None:
+    assert read_metadata(CONSULTANT, CONSULTANT) == DecreeMetadata(
+        region="Курская область",
+        issuer="Правительство Курской области",
+        act_type="постановление",
+        act_number="254-пп",
+        act_date=D(2024, 4, 2),
+        title="О внесении изменений в постановление Правительства Курской области от "
+        "29.09.2023 № 1060-пп",
+        amends=[Amendment(act_type="постановление", act_number="1060-пп", act_date=D(2023, 9, 29))],
+        consolidated_to=[
+            Amendment(act_type="постановление", act_number="380-пп", act_date=D(2024, 5, 15)),
+            Amendment(act_type="постановление", act_number="612-пп", act_date=D(2024, 8, 1)),
+            Amendment(act_type="распоряжение", act_number="77-рг", act_date=D(2024, 9, 2)),
+        ],
+    )
+
+
+def test_a_mixed_case_title_ends_at_the_list_of_amending_acts() -> None:
+    preamble = (
+        "ГУБЕРНАТОР САМАРСКОЙ ОБЛАСТИ\nРАСПОРЯЖЕНИЕ\nот 28 сентября 2023 г. N 213-р\n"
+        "Об утверждении плана мероприятий\nСписок изменяющих документов\n"
+        "(в ред. распоряжения Губернатора Самарской области от 01.02.2024 N 20-р)"
+    )
+    meta = read_metadata(preamble, "")
+    assert (meta.title, meta.act_number) == ("Об утверждении плана мероприятий", "213-р")
+    assert meta.consolidated_to == [
+        Amendment(act_type="распоряжение", act_number="20-р", act_date=D(2024, 2, 1))
+    ]
+
+
+@pytest.mark.parametrize(
+    "act", ["П О С Т А Н О В Л Е Н И Е", "ПО СТ А НОВ ЛЕ Н ИЕ", "П О С Т А Н О В Л Е Н И Е  "]
+)
+def test_letter_spaced_act_type_however_spaced(act: str) -> None:
+    meta = read_metadata(f"ПРАВИТЕЛЬСТВО ПЕРМСКОГО КРАЯ\n{act}\n16.10.2023 № 845-п", "")
+    assert (meta.act_type, meta.issuer) == ("постановление", "Правительство Пермского края")
+
+
+def test_letter_spaced_words_close_up_word_by_word() -> None:
+    meta = read_metadata("П Р А В И Т Е Л Ь С Т В О  М О С К В Ы\nР А С П О Р Я Ж Е Н И Е", "")
+    assert (meta.act_type, meta.issuer) == ("распоряжение", "Правительство Москвы")
+
+
+BILINGUAL = """\
+КАБИНЕТ МИНИСТРОВ ТАТАРСТАН РЕСПУБЛИКАСЫ РЕСПУБЛИКИ ТАТАРСТАН МИНИСТРЛАР КАБИНЕТЫ
+ПОСТАНОВЛЕНИЕ\tКАРАР
+31.10.2023\tг. Казань\t№ 1310
+Об утверждении плана мероприятий
+В целях реализации инициативы «Государство для людей» Кабинет Министров Республики \
+Татарстан ПОСТАНОВЛЯЕТ:"""
+
+
+def test_bilingual_letterhead_issuer_from_the_enacting_clause() -> None:
+    meta = read_metadata(BILINGUAL, BILINGUAL)
+    assert (meta.issuer, meta.act_type, meta.act_number, meta.act_date) == (
+        "Кабинет Министров Республики Татарстан", "постановление", "1310", D(2023, 10, 31)
+    )  # fmt: skip
+
+
+def test_bilingual_letterhead_without_enacting_clause_gives_no_garbled_issuer() -> None:
+    preamble = BILINGUAL.rsplit("\n", 1)[0]
+    assert read_metadata(preamble, preamble).issuer is None
+
+
+GARANT = """\
+ГАРАНТ.РУ: http://www.garant.ru/hotlaw/irkutsk/1650000/
+Распоряжение Правительства Иркутской области от 28 сентября 2023 г. N 658-рп "Об утверждении \
+плана мероприятий ("Дорожной карты") по внедрению Стандартов клиентоцентричности"
+С изменениями и дополнениями от:
+15 декабря 2023 г., 1 марта 2024 г.
+В целях совершенствования"""
+
+
+def test_garant_header() -> None:
+    assert read_metadata(GARANT, GARANT) == DecreeMetadata(
+        region="Иркутская область",
+        issuer="Правительство Иркутской области",
+        act_type="распоряжение",
+        act_number="658-рп",
+        act_date=D(2023, 9, 28),
+        title="Об утверждении плана мероприятий («Дорожной карты») по внедрению Стандартов "
+        "клиентоцентричности",
+        consolidated_to=[Amendment(act_date=D(2023, 12, 15)), Amendment(act_date=D(2024, 3, 1))],
+    )
+
+
+def test_a_compound_name_broken_at_its_hyphen_is_joined() -> None:
+    preamble = (
+        "ПРАВИТЕЛЬСТВО ХАНТЫ-МАНСИЙСКОГО АВТОНОМНОГО ОКРУГА – ЮГРЫ\nРАСПОРЯЖЕНИЕ\n"
+        "О внесении изменений в распоряжение Правительства Ханты- Мансийского автономного "
+        "округа – Югры от 29 сентября 2023 года N 512-рп"
+    )
+    assert read_metadata(preamble, "").title == (
+        "О внесении изменений в распоряжение Правительства Ханты-Мансийского автономного "
+        "округа – Югры от 29 сентября 2023 года № 512-рп"
+    )

@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from plan_etl.extract.base import Block
+from plan_etl.models import Amendment
 from plan_etl.normalize.text import clean_text, join_fragments, paragraphs_of, strip_markup
+from plan_etl.notes import attach_notes, split_notes
 from plan_etl.vocabulary import (
     ITEM_NUMBER,
     NO_HEADER,
@@ -157,6 +159,8 @@ class LogicalRow:
     warnings: list[str] = field(default_factory=list)
     subsection_number: str | None = None
     titled: bool = False  # its number cell held words too: a heading, or cells mixed up
+    amended_by: list[Amendment] = field(default_factory=list)  # from legal-database notes
+    repealed: bool = False  # «3.6. Утратил силу. - …»
 
     def text(self, role: str) -> str | None:
         """The whole logical text of a cell, or None when the cell is empty."""
@@ -484,7 +488,9 @@ def assemble(blocks: list[Block]) -> PlanTable:
         cells, n = next(it)
         notes = (*b.notes, "split column merged") if n in repaired else b.notes
         fixed.append(Block(cells=cells, page=b.page, header=b.header, notes=notes))
+    fixed, legal_notes = split_notes(fixed, roles)
     header = blocks[start].cells or ()
     rows, warnings = build_rows(fixed, header)
     rows, doubts = place_headings(rows, roles)
+    warnings += attach_notes(rows, legal_notes)
     return PlanTable(rows, preamble, every_text, True, [*warnings, *doubts])

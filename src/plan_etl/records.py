@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from plan_etl.assemble import PlanTable
-from plan_etl.match import match_document
+from plan_etl.match import MatchResult, match_document
 from plan_etl.models import Activity, Document, SourceFormat
 from plan_etl.normalize.dates import parse_deadline
 from plan_etl.normalize.metadata import read_metadata
@@ -19,6 +19,9 @@ from plan_etl.normalize.responsible import (
     find_abbreviations,
     split_responsible,
 )
+
+# A repealed item is no template item: no id, whatever its words score.
+_REPEALED = MatchResult(catalogue_id=None, score=0.0, status="unmatched")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +72,7 @@ def build_records(
     kinds = bodies_and_persons(responsible)
     activities = []
     for index, (row, match) in enumerate(zip(table.rows, matched.results, strict=True)):
+        match = _REPEALED if row.repealed else match
         deadline_raw = row.text("deadline")
         deadline = parse_deadline(deadline_raw)
         warnings = [*row.warnings, *([deadline.warning] if deadline.warning else [])]
@@ -100,6 +104,8 @@ def build_records(
                 page_first=row.page_first,
                 page_last=row.page_last,
                 warnings=warnings,
+                amended_by=row.amended_by,
+                repealed=row.repealed,
                 **identity,
             )
         )

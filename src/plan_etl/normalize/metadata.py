@@ -24,8 +24,41 @@ from plan_etl.models import Amendment
 from plan_etl.normalize.dates import find_dates
 from plan_etl.normalize.text import clean_text, strip_markup
 
-_LETTER_SPACED = re.compile(r"^(?:[А-ЯЁ] ){4,}[А-ЯЁ]$")
-_TITLE_START = re.compile(r"^(?:О|Об|Обо)\s+[а-яёА-ЯЁ]")
+# A heading typed with its letters spaced out («П О С Т А Н О В Л Е Н И Е»), or spaced
+# unevenly by a PDF text layer («ПО СТ А НОВ ЛЕ Н ИЕ»): only capital groups of at most
+# `_SPACED_GROUP` letters, at least `_SPACED_GROUPS` of them, so no heading of real words
+# («О ПЛАНЕ») qualifies. Words stand apart by two or more spaces.
+_SPACED_GROUP = 3
+_SPACED_GROUPS = 4
+_LETTER_GROUP = re.compile(rf"^[А-ЯЁ]{{1,{_SPACED_GROUP}}}$")
+# Legal databases write «N» for «№» («от 18 сентября 2023 г. N 281»): a capital Latin N
+# standing alone before a number.
+_DATABASE_NUMBER_SIGN = re.compile(r"(?<![\w.])N(?=\s*\d)")
+# A compound name broken at its hyphen by a line end and joined with a space by a text
+# layer («Ханты- Мансийского»): no word is followed by «- » and a capital otherwise.
+_BROKEN_COMPOUND = re.compile(r"(?<=[а-яёА-ЯЁ])- (?=[А-ЯЁ])")
+# Гарант runs the quoted title on after the act's number, in the heading's line.
+_TITLE_AFTER_NUMBER = re.compile(r"(?<=\w)\s+(?=«(?:О|Об|Обо)\s)")
+# A consolidated text lists, under its title, the acts it already includes:
+# «Список изменяющих документов (в ред. распоряжения … от 08.11.2023 N 351, от …)».
+_CONSOLIDATION = re.compile(
+    r"^(?:Список\s+изменяющих\s+документов|\(\s*в\s+ред(?:\.|акции)\s"
+    r"|С\s+изменениями\s+и\s+дополнениями)",
+    re.IGNORECASE,
+)
+# Гарант lists only the dates of the amending acts: «С изменениями и дополнениями от:
+# 15 декабря 2023 г., 1 марта 2024 г.».
+_CONSOLIDATION_DATES = re.compile(
+    r"С\s+изменениями\s+и\s+дополнениями\s+от:?\s*(?P<dates>(?:\d{1,2}\s+[а-я]+\s+\d{4}"
+    r"\s*(?:г\.|года)?[,\s]*)+)",
+    re.IGNORECASE,
+)
+_CONSOLIDATION_LIST = re.compile(
+    r"Список\s+изменяющих\s+документов\s*\((?P<acts>[^()]*(?:\([^()]*\)[^()]*)*)\)",
+    re.IGNORECASE,
+)
+# Гарант quotes the title: «"Об утверждении плана …"».
+_TITLE_START = re.compile(r"^«?(?:О|Об|Обо|ОБ|ОБО)\s+[а-яёА-ЯЁ]")
 # The body starts with a purpose or ground clause («В целях», «Во изменение», «Руководствуясь»),
 # an order («Внести в …», «Утвердить …») or a numbered point; a title never continues with a
 # capitalised preposition or verb.
@@ -44,6 +77,20 @@ _ACT_REFERENCE = re.compile(
     r"|№\s*(?P<number2>[\w][\w./-]*)\s+от\s+(?P<date2>\d{1,2}(?:[./]\d{1,2}[./]|\s+[а-я]+\s+)\d{2,4})",
     re.IGNORECASE,
 )
+# The database's own lines: running heads and feet of its pages, its banner.
+_BOILERPLATE = re.compile(
+    r"^(?:Документ\s+предоставлен\s+КонсультантПлюс|www\.consultant\.ru|Дата\s+сохранения:"
+    r"|КонсультантПлюс\s+надежная\s+правовая\s+поддержка|Страница\s+\d+\s+из\s+\d+"
+    r"|Система\s+ГАРАНТ|ГАРАНТ\.РУ|Документ\s+в\s+редакции\s+от\s"
+    r"|См\.\s+(?:предыдущую\s+редакцию|будущую\s+редакцию|текст\s)"
+    r"|.{0,200}\(ред\.\s+от\s+\d{1,2}\.\d{1,2}\.\d{2,4}\))",
+    re.IGNORECASE,
+)
+# The enacting clause names the issuer in the nominative before its verb:
+# «… Правительство Курской области ПОСТАНОВЛЯЕТ:».
+_ENACTING = re.compile(
+    r"(?P<before>[^.;:]*?)\s+(?:ПОСТАНОВЛЯЕТ|ПОСТАНОВЛЯЮ|ПРИКАЗЫВАЮ|РАСПОРЯЖАЕТСЯ|РЕШИЛ[АО]?)\s*:"
+)
 _QUOTED = re.compile(r"«[^«»]*»")
 _HEADING_END = re.compile(r"(?<!\w)(?:от(?!\w)|№|\d)")
 _LONG_LINE = 400
@@ -60,14 +107,17 @@ class DecreeMetadata(BaseModel):
     act_date: dt.date | None = None
     title: str | None = None
     amends: list[Amendment] = Field(default_factory=list)
+    consolidated_to: list[Amendment] = Field(default_factory=list)
 
 
 def read_metadata(preamble: str, text: str) -> DecreeMetadata:
     """Metadata from the `preamble` (the text before the plan table, paragraphs joined by
     "\\n"); the region falls back to the whole `text` when the preamble names none."""
-    lines = [ln for ln in (_plain(x) for x in preamble.split("\n")) if ln]
+    plain = (_plain(x) for x in preamble.split("\n"))
+    lines = [part for ln in plain if ln and not boilerplate(ln) for part in _split_act_line(ln)]
     head, title = _head_and_title(lines)
     act_type, issuer = _act_type_and_issuer(head)
+    issuer = _checked_issuer(issuer, lines)
     heading = " ".join(head)
     number = _NUMBER.search(heading)
     days = find_dates(heading)
@@ -79,12 +129,29 @@ def read_metadata(preamble: str, text: str) -> DecreeMetadata:
         act_date=days[0] if days else None,
         title=title,
         amends=_amendments(title or _amending_sentence(lines)),
+        consolidated_to=_consolidated_to(lines),
     )
 
 
+def boilerplate(line: str) -> bool:
+    """A legal database's own line (banner, page head or foot), not the decree's text."""
+    return bool(_BOILERPLATE.match(clean_text(line)))
+
+
 def _plain(line: str) -> str:
+    """One preamble line cleaned, a letter-spaced heading closed up, a compound name broken
+    at its hyphen joined again and «N» read as «№»."""
+    line = _close_letter_spacing(line.strip())
     line = strip_markup(clean_text(line)).strip()
-    return line.replace(" ", "") if _LETTER_SPACED.match(line) else line
+    return _DATABASE_NUMBER_SIGN.sub("№", _BROKEN_COMPOUND.sub("-", line))
+
+
+def _close_letter_spacing(line: str) -> str:
+    words = [w.split() for w in re.split(r"\s{2,}", line) if w.strip()]
+    groups = [g for w in words for g in w]
+    if len(groups) < _SPACED_GROUPS or not all(_LETTER_GROUP.match(g) for g in groups):
+        return line
+    return " ".join("".join(w) for w in words)
 
 
 # --- heading and title ---------------------------------------------------------------------------
@@ -102,7 +169,8 @@ def _head_and_title(lines: list[str]) -> tuple[list[str], str | None]:
 
 
 def _ends_heading(line: str) -> bool:
-    return bool(_BODY_START.match(line) or _STAMP.match(line)) or len(line) > _LONG_LINE
+    starts_other = _BODY_START.match(line) or _STAMP.match(line) or _CONSOLIDATION.match(line)
+    return bool(starts_other) or len(line) > _LONG_LINE
 
 
 def _title_from(lines: list[str]) -> str:
@@ -112,6 +180,8 @@ def _title_from(lines: list[str]) -> str:
         if _ends_heading(line) or _NOT_TITLE.match(line) or _is_upper(line) != shouting:
             break
         title += " " + line
+    if title.startswith("«") and title.endswith("»"):
+        title = title[1:-1]  # Гарант's quotes around the title
     return proper_case(title) if shouting else title
 
 
@@ -156,13 +226,51 @@ def _act_type_and_issuer(head: list[str]) -> tuple[str | None, str | None]:
     the genitive («УКАЗ ГЛАВЫ РЕСПУБЛИКИ ТАТАРСТАН»)."""
     acts = _acts()
     names = set(acts.types.values())
-    heading = " ".join(ln.upper() if ln.lower() in names else ln for ln in head)
+    heading = " ".join(_act_word_upper(ln, names) for ln in head)
     m = acts.heading.search(heading)
     if not m:
         return None, None
     return m["type"].lower(), _issuer_before(heading[: m.start()]) or _issuer_after(
         heading[m.end() :]
     )
+
+
+def _act_word_upper(line: str, names: set[str]) -> str:
+    """A line that is only an act type, or an act line (`_is_act_line`), with the act type
+    in capitals, as a heading prints it."""
+    if line.lower() in names:
+        return line.upper()
+    first, _, rest = line.partition(" ")
+    return f"{first.upper()} {rest}" if _is_act_line(line) else line
+
+
+def _is_act_line(line: str) -> bool:
+    """Гарант's heading: an act type, its issuer in the genitive, date and number in one line
+    («Распоряжение Правительства Иркутской области от 28 сентября 2023 г. N 658-рп»)."""
+    words = line.split(" ", 2)
+    return (
+        len(words) > 2
+        and words[0].lower() in _acts().types.values()
+        and words[1].lower() in _acts().genitive
+    )
+
+
+def _split_act_line(line: str) -> list[str]:
+    """An act line with its quoted title run on («… N 658-рп "Об утверждении …"») as two."""
+    return _TITLE_AFTER_NUMBER.split(line, maxsplit=1) if _is_act_line(line) else [line]
+
+
+def _checked_issuer(issuer: str | None, lines: list[str]) -> str | None:
+    """The heading's issuer, unless words follow its region: a bilingual letterhead read
+    line by line interleaves its columns («КАБИНЕТ МИНИСТРОВ ТАТАРСТАН РЕСПУБЛИКАСЫ / РЕСПУБЛИКИ
+    ТАТАРСТАН МИНИСТРЛАР КАБИНЕТЫ»). Then the issuer the enacting clause names («… Кабинет
+    Министров Республики Татарстан ПОСТАНОВЛЯЕТ:»), else None rather than a garbled name."""
+    region = _find_region(issuer or "")
+    if issuer is None or region is None or not issuer[region.end :].strip(" ,.–—-"):
+        return issuer
+    clause = next((m for m in map(_ENACTING.search, lines) if m), None)
+    starts = list(_acts().nominative.finditer(clause["before"])) if clause else []
+    return clause["before"][starts[-1].start() :].strip() if clause and starts else None
 
 
 def _issuer_before(text: str) -> str | None:
@@ -322,10 +430,29 @@ def _amendments(sentence: str | None) -> list[Amendment]:
     while _QUOTED.search(acts):
         acts = _QUOTED.sub(" ", acts)
     acts = re.split(r"\bизменени", acts, maxsplit=1)[0]
+    return act_references(acts)
+
+
+def _consolidated_to(lines: list[str]) -> list[Amendment]:
+    """The acts a consolidated text includes, listed under «Список изменяющих документов»
+    (КонсультантПлюс), or only their dates after «С изменениями и дополнениями от:» (Гарант)."""
+    text = " ".join(lines)
+    if m := _CONSOLIDATION_LIST.search(text):
+        return act_references(m["acts"])
+    if m := _CONSOLIDATION_DATES.search(text):
+        return [Amendment(act_date=day) for day in find_dates(m["dates"])]
+    return []
+
+
+def act_references(text: str) -> list[Amendment]:
+    """Every «от <date> № <number>» (or «№ … от …») in `text` as an act, typed by the act
+    word named last before it: «распоряжений … от 08.11.2023 № 351, от 12.02.2024 № 40» gives
+    two распоряжения. «N» counts as «№», as legal databases print it."""
+    text = _DATABASE_NUMBER_SIGN.sub("№", text)
     out = []
-    for ref in _ACT_REFERENCE.finditer(acts):
+    for ref in _ACT_REFERENCE.finditer(text):
         days = find_dates(ref["date1"] or ref["date2"])
-        kinds = list(_acts().word.finditer(acts, 0, ref.start()))
+        kinds = list(_acts().word.finditer(text, 0, ref.start()))
         out.append(
             Amendment(
                 act_type=_acts().types[kinds[-1]["stem"].lower()] if kinds else None,
