@@ -55,7 +55,9 @@ def metadata(plan: PlanTable) -> dict:
 
 
 def gold_metadata(stem: str) -> dict:
-    return {k: v for k, v in gold(stem)["document"].items() if k != "template"}
+    """The gold decree metadata; an original act (every gold decree) includes no amendments."""
+    document = {k: v for k, v in gold(stem)["document"].items() if k != "template"}
+    return {**document, "consolidated_to": []}
 
 
 def fields(plan: PlanTable) -> list[dict]:
