@@ -214,7 +214,7 @@ def test_built_plan_read_by_header_words(tmp_path: Path, outer: bool) -> None:
     sections = [(r.section_number, r.section_title) for r in table.rows]
     assert sections == [("1", "Организационные мероприятия")] * 3 + [("2", "Жизненные ситуации")]
     merged, split = table.rows[1], table.rows[2]
-    assert VERTICALLY_MERGED in merged.warnings
+    assert any(w.startswith(VERTICALLY_MERGED) for w in merged.warnings)
     assert (split.page_first, split.page_last) == (1, 2)
     assert "row continued across page break" in split.warnings
 

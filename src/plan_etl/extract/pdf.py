@@ -46,6 +46,9 @@ Obj = dict[str, Any]  # a pdfplumber object: word, edge, line
 # Rules and words closer than this (pt) are one rule or one line; pdfplumber's own default.
 TOLERANCE = 3.0
 VERTICALLY_MERGED = "vertically merged cell"
+# A page repeats at most this many of the table's first rows as its header (the header, a
+# «1 2 3 4 5» row of column numbers, a header of two rows).
+LEAD_ROWS = 3
 _HYPHEN_END = re.compile(r"\w-$")
 _LOWER_START = re.compile(r"^[а-яёa-z]")
 
@@ -174,8 +177,24 @@ def outer_borders(edges: list[Obj]) -> list[Obj]:
                 for v in vertical
             )
             if len(run) > 1 and crossed:
-                lines += [_vertical_line(left, top, bottom), _vertical_line(right, top, bottom)]
+                lines += [
+                    _vertical_line(x, top, bottom)
+                    for x in (left, right)
+                    if not _has_vertical(vertical, x, top, bottom)
+                ]
     return lines
+
+
+def _has_vertical(vertical: list[Obj], x: float, top: float, bottom: float) -> bool:
+    """Whether a vertical rule already stands at `x` beside rules from `top` to `bottom`.
+
+    Row rules broken off at an inner column border (beside a vertically merged cell) end
+    where that column's rule stands; drawing a border there would cut the section rows
+    merged across the whole table in two.
+    """
+    return any(
+        abs(v["x0"] - x) <= TOLERANCE and v["top"] < bottom and v["bottom"] > top for v in vertical
+    )
 
 
 @dataclass(slots=True, eq=False)
@@ -185,15 +204,19 @@ class Cell:
     bbox: tuple[float, float, float, float]
     row: int
     col: int
+    rows: int = 1  # how many grid rows it spans
     words: list[Obj] = field(default_factory=list)
+    # the text of the cell this one continues across a page break (a vertical merge)
+    carried: str = ""
 
     def contains(self, x: float, y: float) -> bool:
         x0, top, x1, bottom = self.bbox
         return x0 <= x <= x1 and top <= y <= bottom
 
     def text(self) -> str:
-        """The cell's printed lines, one per `\\n`-separated part."""
-        return join_lines((line.text for line in lines_of(self.words)), "\n")
+        """The cell's printed lines, one per `\\n`-separated part; a blank cell that
+        continues a merged cell from the page before has that cell's text."""
+        return join_lines((line.text for line in lines_of(self.words)), "\n") or self.carried
 
 
 @dataclass(slots=True)
@@ -225,9 +248,10 @@ def grid_of(table: Table) -> Grid:
     tops = sorted({c[1] for c in table.cells})
     owner: list[list[Cell | None]] = [[None] * len(lefts) for _ in tops]
     for x0, top, x1, bottom in table.cells:
-        cell = Cell((x0, top, x1, bottom), tops.index(top), lefts.index(x0))
         row_end = bisect_left(tops, bottom - TOLERANCE)
         col_end = bisect_left(lefts, x1 - TOLERANCE)
+        first = tops.index(top)
+        cell = Cell((x0, top, x1, bottom), first, lefts.index(x0), rows=row_end - first)
         for r in range(cell.row, row_end):
             for c in range(cell.col, col_end):
                 owner[r][c] = cell
@@ -248,35 +272,105 @@ def place_words(grids: list[Grid], words: list[Obj]) -> list[Obj]:
     return free
 
 
-def row_texts(row: list[Cell | None], r: int) -> tuple[tuple[str, ...], bool]:
-    """The strings of grid row `r`, and whether a vertically merged value was repeated.
+def row_texts(row: list[Cell | None], r: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The strings of grid row `r`, and a note for each vertically merged value repeated.
 
     A row that is one cell across the whole table (a section heading) is one string. Else
     a cell merged across columns gives its text to its first column and '' to the others,
     and a cell merged down several rows belongs to each of them: its text is repeated in
-    every row it covers.
+    every row it covers. A cell carried over from the page before gives nothing to the row
+    it opens if that row goes on the previous page's last row (its first cell is blank):
+    that row has the text already.
     """
     first = row[0]
     if first is not None and all(cell is first for cell in row):
-        return (first.text(),), False
+        return (first.text(),), ()
+    cut = first is not None and first.row == r and not first.words
     texts: list[str] = []
-    repeated = False
+    notes: list[str] = []
     for c, cell in enumerate(row):
-        text = cell.text() if cell is not None and cell.col == c else ""
-        repeated = repeated or bool(text and cell is not None and cell.row != r)
+        if cell is None or cell.col != c or (cell.carried and cell.row == r and cut):
+            texts.append("")
+            continue
+        text = cell.text()
+        if text and (cell.row != r or cell.carried):
+            notes.append(f"{VERTICALLY_MERGED} (column {c + 1}) copied from row above")
         texts.append(text)
-    return tuple(texts), repeated
+    return tuple(texts), tuple(notes)
 
 
 def row_blocks(grid: Grid, page: int) -> list[Block]:
     """One block per non-empty grid row, one string per grid column."""
     blocks = []
     for r, row in enumerate(grid.owner):
-        cells, repeated = row_texts(row, r)
+        cells, notes = row_texts(row, r)
         if any(cells):
-            notes = (VERTICALLY_MERGED,) if repeated else ()
             blocks.append(Block(cells=cells, page=page, notes=notes))
     return blocks
+
+
+# --- vertical merges across a page break -------------------------------------------------------
+#
+# A cell merged down rows that a page break divides is printed once, at the top of its area on
+# the first page; on the next page, below the repeated header, the rest of it is a blank cell.
+
+
+@dataclass(slots=True)
+class TableEnd:
+    """What a page's last ruled table leaves for the next page: its leading rows (the header
+    the next page repeats) and the cells of its bottom row."""
+
+    lead: list[tuple[tuple[int, str], ...]]
+    bottom: list[Cell]
+
+
+def row_key(grid: Grid, r: int) -> tuple[tuple[int, str], ...]:
+    """The cells that start in grid row `r`, by column, with their text: two printings of
+    one header row have the same key."""
+    return tuple(
+        (c, cell.text())
+        for c, cell in enumerate(grid.owner[r])
+        if cell is not None and cell.row == r and cell.col == c
+    )
+
+
+def table_end(grid: Grid) -> TableEnd:
+    lead = [row_key(grid, r) for r in range(min(LEAD_ROWS, len(grid.owner)))]
+    bottom = [c for c in dict.fromkeys(grid.owner[-1]) if c is not None]
+    return TableEnd(lead, bottom)
+
+
+def repeated_header_rows(grid: Grid, end: TableEnd) -> int:
+    """How many of the grid's first rows repeat the leading rows of the page before."""
+    n = 0
+    while n < min(len(end.lead), len(grid.owner)) and row_key(grid, n) == end.lead[n]:
+        n += 1
+    return n
+
+
+def continue_merges(grid: Grid, end: TableEnd) -> None:
+    """Give a blank cell at the top of the table's body the text of the cell above it on the
+    page before, where a vertical merge crosses the page break.
+
+    The body's first row starts below the repeated header. Its blank cell continues the
+    cell standing over the same columns at the bottom of the page before when that cell has
+    text and either of the two spans several rows (the merge shows on one side of the
+    break): a cell that is merely empty beside a one-row cell above is left empty.
+    """
+    r = repeated_header_rows(grid, end)
+    if r >= len(grid.owner):
+        return
+    for cell in dict.fromkeys(grid.owner[r]):
+        if cell is None or cell.row != r or cell.words:
+            continue
+        above = next((b for b in end.bottom if same_columns(b, cell)), None)
+        if above is not None and above.text() and max(cell.rows, above.rows) > 1:
+            cell.carried = above.text()
+
+
+def same_columns(a: Cell, b: Cell) -> bool:
+    """Whether two cells (on two pages) stand over the same columns."""
+    return abs(a.bbox[0] - b.bbox[0]) <= TOLERANCE and abs(a.bbox[2] - b.bbox[2]) <= TOLERANCE
 
 
 def spanning_text(block: Block) -> str | None:
@@ -351,16 +445,20 @@ def paragraph_blocks(lines: list[Line], page: int) -> list[tuple[float, Block]]:
     ]
 
 
-def page_blocks(content: PageContent) -> list[Block]:
-    """A page's table rows and paragraphs in reading order (top to bottom)."""
-    grids = [grid_of(t) for t in content.tables]
+def page_blocks(content: PageContent, end: TableEnd | None) -> tuple[list[Block], TableEnd | None]:
+    """A page's table rows and paragraphs in reading order (top to bottom), and what its
+    last ruled table leaves for the next page; `end` is what the page before left."""
+    grids = sorted((grid_of(t) for t in content.tables), key=lambda g: g.bbox[1])
     free = place_words(grids, content.words)
+    if grids and end is not None:
+        continue_merges(grids[0], end)
     placed: list[tuple[float, list[Block]]] = [
         (g.bbox[1], row_blocks(g, content.number)) for g in grids
     ]
     placed += [(top, [block]) for top, block in paragraph_blocks(lines_of(free), content.number)]
     placed.sort(key=itemgetter(0))
-    return [block for _, blocks in placed for block in blocks]
+    blocks = [block for _, blocks in placed for block in blocks]
+    return blocks, table_end(grids[-1]) if grids else None
 
 
 # --- tables without ruling ---------------------------------------------------------------------
@@ -775,6 +873,7 @@ def document_blocks(contents: Iterable[PageContent]) -> tuple[list[Block], list[
     warnings: list[str] = []
     text_pages = 0
     columns: Columns | None = None  # of a table without ruling, for the next page
+    end: TableEnd | None = None  # of the last ruled table, for the next page
     for content in contents:
         if not content.words:
             if content.has_images:
@@ -784,9 +883,9 @@ def document_blocks(contents: Iterable[PageContent]) -> tuple[list[Block], list[
         ruled = any(is_ruled_plan(t) for t in content.tables)
         borderless = None if ruled else borderless_blocks(content, columns)
         if borderless is None:
-            found, columns = page_blocks(content), None
+            (found, end), columns = page_blocks(content, end), None
         else:
-            found, columns = borderless
+            (found, columns), end = borderless, None
         join_split_heading(blocks, found, content.number)
         blocks += found
     return blocks, warnings, text_pages
