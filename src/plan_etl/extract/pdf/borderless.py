@@ -108,12 +108,16 @@ def header_cells(words: list[Obj], height: float) -> tuple[list[list[Obj]], int]
 
 def fit_under(groups: list[list[Obj]], line: list[Obj], height: float) -> list[int] | None:
     """The header cell each word of `line` stands under (its centre within a line height of
-    the cell's words, nearest to them), or None if a word stands under none, or is an item
-    number (the first row, or a «1 2 3 …» row of column numbers, has begun)."""
+    the cell's words, nearest to them), or None if a word stands under none, reaches under
+    two cells (a heading across the table, «I. Общеорганизационные мероприятия», begins
+    under the number column and runs on), or is an item number (the first row, or a
+    «1 2 3 …» row of column numbers, has begun)."""
     spans = [(min(w["x0"] for w in g), max(w["x1"] for w in g)) for g in groups]
     under = []
     for word in line:
         if vocabulary.ITEM_NUMBER.match(word["text"]):
+            return None
+        if sum(1 for x0, x1 in spans if word["x0"] < x1 and word["x1"] > x0) > 1:
             return None
         x = centre(word)
         away, cell = min((max(x0 - x, 0.0, x - x1), i) for i, (x0, x1) in enumerate(spans))

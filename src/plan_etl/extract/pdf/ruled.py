@@ -152,7 +152,34 @@ def grid_of(table: Table) -> Grid:
         for r in range(cell.row, row_end):
             for c in range(cell.col, col_end):
                 owner[r][c] = cell
+    close_cut_cells(owner, lefts, tops, table.bbox)
     return Grid(table.bbox, lefts, tops, owner)
+
+
+def close_cut_cells(
+    owner: list[list[Cell | None]],
+    lefts: list[float],
+    tops: list[float],
+    bbox: tuple[float, float, float, float],
+) -> None:
+    """Make a cell of each hole in the grid that reaches the table's bottom, in place.
+
+    A browser (Chromium) draws no rule under a merged cell that a page break cuts: the
+    cell is not closed on this page, pdfplumber finds no cell there, and its words would
+    fall outside the table. The hole, from its first row down to the table's bottom, is
+    that cell.
+    """
+    last = len(owner) - 1
+    for c in range(len(lefts)):
+        r = last
+        while r >= 0 and owner[r][c] is None:
+            r -= 1
+        if r == last:
+            continue
+        right = lefts[c + 1] if c + 1 < len(lefts) else bbox[2]
+        cell = Cell((lefts[c], tops[r + 1], right, bbox[3]), r + 1, c, rows=last - r)
+        for row in owner[r + 1 :]:
+            row[c] = cell
 
 
 def place_words(grids: list[Grid], words: list[Obj]) -> list[Obj]:
