@@ -36,6 +36,7 @@ from plan_etl.extract.pdf.page import PageContent
 from plan_etl.extract.pdf.settings import SETTINGS
 
 _GOES_ON = re.compile(r"^[(«\"]?[а-яёa-z]")  # a line that goes on the one above
+_CLOSING_QUOTE = re.compile(r"^[»”\"]+\s*[.;]?$")
 _LINE_UP = range(-SETTINGS.line_up_slack, SETTINGS.line_up_slack + 1)
 
 
@@ -343,6 +344,24 @@ def table_rows(
     return blocks
 
 
+def table_stop(body: list[list[Obj]], height: float) -> int:
+    """How many of the lines below the header are the table: it ends at a wide gap, or
+    before the closing quote that ends a quoted appendix («».» after the last row of an
+    amending act's old wording); a line breaks before such a quote in no cell.
+    """
+    stop = next(
+        (
+            n
+            for n in range(1, len(body))
+            if gap(body[n - 1], body[n]) > SETTINGS.table_end_gap * height
+        ),
+        len(body),
+    )
+    while stop > 1 and _CLOSING_QUOTE.match(line_of(body[stop - 1]).text):
+        stop -= 1
+    return stop
+
+
 def borderless_blocks(
     content: PageContent, columns: Columns | None
 ) -> tuple[list[Block], Columns] | None:
@@ -370,14 +389,7 @@ def borderless_blocks(
         return None
     above, body, after = page_numbers_apart(body, found is None, content.width, height)
     before += above
-    stop = next(
-        (
-            n
-            for n in range(1, len(body))
-            if gap(body[n - 1], body[n]) > SETTINGS.table_end_gap * height
-        ),
-        len(body),
-    )
+    stop = table_stop(body, height)
     body, after = body[:stop], body[stop:] + after
     rows: list[Block] = []
     if body:
