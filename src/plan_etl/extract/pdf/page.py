@@ -11,7 +11,7 @@ from pdfplumber.table import Table
 
 from plan_etl.extract.base import ExtractError, one_line
 from plan_etl.extract.pdf.lines import Obj
-from plan_etl.extract.pdf.ruled import outer_borders
+from plan_etl.extract.pdf.ruled import closing_rules, outer_borders
 
 
 @contextmanager
@@ -43,7 +43,10 @@ def parse_page(page: Page) -> PageContent:
             words = page.extract_words()
             edges = page.edges if words else []
             has_images = bool(page.images)
-        settings = {"explicit_vertical_lines": outer_borders(edges)}
+        settings = {
+            "explicit_vertical_lines": outer_borders(edges),
+            "explicit_horizontal_lines": closing_rules(edges),
+        }
         with pdfminer_errors(where):
             tables = page.find_tables(settings) if words else []
     finally:

@@ -6,7 +6,8 @@ rows and columns from them (`grid_of`), put each word into the cell its centre f
 several rows — there is no rule between them in its column — gives its text to every row
 it covers; where such a merge crosses a page break, the blank cell at the top of the next
 page continues it (`continue_merges`). Tables drawn without their outer borders get them
-back first (`outer_borders`).
+back first (`outer_borders`), and tables a page break left open are closed
+(`closing_rules`).
 """
 
 from __future__ import annotations
@@ -82,6 +83,41 @@ def outer_borders(edges: list[Obj]) -> list[Obj]:
     return lines
 
 
+def closing_rules(edges: list[Obj]) -> list[Obj]:
+    """Horizontal rules along the top and the bottom end of a table's vertical rules.
+
+    A browser (Chromium) draws no rule under a row that a page break cuts, nor under a
+    merged cell that goes on on the next page: the table is left open there, pdfplumber
+    closes no cell, and the words of the cut row would fall outside the table. Where two
+    or more column rules (each joined from its cell-by-cell pieces) end at one height,
+    the table ends there; a rule between them closes it, and merely doubles a rule that
+    is drawn already.
+    """
+    vertical = [e for e in edges if e["orientation"] == "v"]
+    vertical = merge_edges(vertical, TOLERANCE, TOLERANCE, TOLERANCE, TOLERANCE)
+    lines = []
+    for end in ("top", "bottom"):
+        for run in _clusters(vertical, end):
+            if len(run) > 1:
+                y = sum(v[end] for v in run) / len(run)
+                lines.append(
+                    _horizontal_line(y, min(v["x0"] for v in run), max(v["x0"] for v in run))
+                )
+    return lines
+
+
+def _horizontal_line(y: float, x0: float, x1: float) -> Obj:
+    return {
+        "object_type": "line",
+        "x0": x0,
+        "x1": x1,
+        "top": y,
+        "bottom": y,
+        "width": x1 - x0,
+        "height": 0.0,
+    }
+
+
 def _has_vertical(vertical: list[Obj], x: float, top: float, bottom: float) -> bool:
     """Whether a vertical rule already stands at `x` beside rules from `top` to `bottom`.
 
@@ -152,34 +188,7 @@ def grid_of(table: Table) -> Grid:
         for r in range(cell.row, row_end):
             for c in range(cell.col, col_end):
                 owner[r][c] = cell
-    close_cut_cells(owner, lefts, tops, table.bbox)
     return Grid(table.bbox, lefts, tops, owner)
-
-
-def close_cut_cells(
-    owner: list[list[Cell | None]],
-    lefts: list[float],
-    tops: list[float],
-    bbox: tuple[float, float, float, float],
-) -> None:
-    """Make a cell of each hole in the grid that reaches the table's bottom, in place.
-
-    A browser (Chromium) draws no rule under a merged cell that a page break cuts: the
-    cell is not closed on this page, pdfplumber finds no cell there, and its words would
-    fall outside the table. The hole, from its first row down to the table's bottom, is
-    that cell.
-    """
-    last = len(owner) - 1
-    for c in range(len(lefts)):
-        r = last
-        while r >= 0 and owner[r][c] is None:
-            r -= 1
-        if r == last:
-            continue
-        right = lefts[c + 1] if c + 1 < len(lefts) else bbox[2]
-        cell = Cell((lefts[c], tops[r + 1], right, bbox[3]), r + 1, c, rows=last - r)
-        for row in owner[r + 1 :]:
-            row[c] = cell
 
 
 def place_words(grids: list[Grid], words: list[Obj]) -> list[Obj]:
