@@ -156,9 +156,13 @@ PAGE_2: list[Row] = [
 ]
 
 
-def draw_table(pdf: Canvas, rows: list[Row], top: float, outer: bool) -> None:
+def draw_table(
+    pdf: Canvas, rows: list[Row], top: float, outer: bool, open_below: tuple[int, ...] = ()
+) -> None:
     """Draw a ruled table as word processors do, cell lines split on '\\n'. A 1-tuple is a
-    row merged across the table; `outer=False` leaves out the left and right borders."""
+    row merged across the table; `outer=False` leaves out the left and right borders;
+    the columns in `open_below` get no rule under the last row (as a browser leaves a
+    merged cell that goes on on the next page)."""
     xs = [30.0]
     for width in WIDTHS:
         xs.append(xs[-1] + width)
@@ -175,7 +179,9 @@ def draw_table(pdf: Canvas, rows: list[Row], top: float, outer: bool) -> None:
         for x in borders if outer else [x for x in borders if x not in (xs[0], xs[-1])]:
             pdf.line(x, y, x, y - height)
         y -= height
-    pdf.line(xs[0], y, xs[-1], y)
+    for c in range(len(WIDTHS)):
+        if c not in open_below:
+            pdf.line(xs[c], y, xs[c + 1], y)
 
 
 def build_plan_pdf(path: Path, outer: bool) -> None:

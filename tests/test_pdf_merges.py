@@ -63,13 +63,16 @@ def test_pdf_and_docx_of_one_decree_give_the_same_rows(stem: str) -> None:
 # --- built PDFs: what the ruling says at the page break ----------------------------------------
 
 
-def two_pages(path: Path, first: list[Row], second: list[Row]) -> PlanTable:
-    """A plan table over two pages, its header and «1 2 …» row repeated on the second."""
+def two_pages(
+    path: Path, first: list[Row], second: list[Row], open_below: tuple[int, ...] = ()
+) -> PlanTable:
+    """A plan table over two pages, its header and «1 2 …» row repeated on the second;
+    the first page leaves the columns `open_below` open at its bottom."""
     font = cyrillic_font()
     pdf = Canvas(str(path), pagesize=A4)
-    for rows in (first, second):
+    for rows, open_cols in ((first, open_below), (second, ())):
         pdf.setFont(font, 10)
-        draw_table(pdf, [HEADER, NUMBERS, *rows], 790, outer=True)
+        draw_table(pdf, [HEADER, NUMBERS, *rows], 790, outer=True, open_below=open_cols)
         pdf.showPage()
     pdf.save()
     return assemble(PdfExtractor().read(path).blocks)
@@ -111,3 +114,16 @@ def test_row_cut_by_the_page_break_gets_the_merged_text_once(tmp_path: Path) -> 
         "1.3": "Администрация"
     }
     assert table.rows[1].text("activity") == "Мероприятие 1.2. продолжение"
+
+
+def test_one_row_cells_on_both_sides_merge_when_the_first_page_leaves_it_open(
+    tmp_path: Path,
+) -> None:
+    """A merge of two rows split one and one by the page shows only in the ruling: no rule
+    under the cell at the bottom of the first page (Chromium)."""
+    first = [("1. Организация",), row("1.1.", "Министерство"), row("1.2.", "Администрация")]
+    second = [row("1.3.", ""), row("1.4.", "Министерство")]
+    got = responsibles(two_pages(tmp_path / "p.pdf", first, second, open_below=(2,)))
+    assert got == {"1.1": "Министерство", "1.2": "Администрация", "1.3": "Администрация"} | {
+        "1.4": "Министерство"
+    }

@@ -183,7 +183,10 @@ def find_table_header(
 
 
 def column_bounds(
-    spans: tuple[tuple[float, float], ...], words: list[Obj], prior: tuple[float, ...] = ()
+    spans: tuple[tuple[float, float], ...],
+    lines: list[list[Obj]],
+    height: float,
+    prior: tuple[float, ...] = (),
 ) -> list[float]:
     """The x of the border between each two adjacent columns.
 
@@ -195,13 +198,16 @@ def column_bounds(
     than its header). Of several runs (a justified line's stretched space is one too) the
     gutter is the one holding the border found on the page before (`prior`), else the one
     most words line up at, ending on its left (justified or right-aligned text) and
-    starting on its right (left-aligned text); then the widest.
+    starting on its right (left-aligned text); then the widest. A line that runs across
+    the space between the header words with no wider gap than between words (a heading)
+    is left out: the gaps between its words are no gutter.
     """
     bounds = []
     for n, ((first, left), (right, last)) in enumerate(pairwise(spans)):
         before = prior[n] if len(prior) == len(spans) - 1 else None
         lo, hi = floor(first), ceil(last)
         a, b = ceil(left) - lo, floor(right) - lo  # the x strictly between the header words
+        words = [w for line in lines if not bridges(line, left, right, height) for w in line]
         inside = [w for w in words if w["x1"] > lo and w["x0"] < hi]
         if b <= a or not inside:
             bounds.append((left + right) / 2)
@@ -231,6 +237,25 @@ def column_bounds(
         assert best is not None
         bounds.append(best[1])
     return bounds
+
+
+def bridges(line: list[Obj], left: float, right: float, height: float) -> bool:
+    """Whether the words of `line` run from `left` to `right` without a gap wider than a
+    header cell's words leave (`cell_gap`): text across a gutter, not beside it."""
+    apart = SETTINGS.cell_gap * height
+    reach = None
+    for word in line:  # left to right
+        if reach is not None and word["x0"] - reach > apart:
+            if reach >= right:
+                break
+            reach = None
+        if reach is None:
+            if word["x0"] > left:
+                return False
+            reach = word["x1"]
+        else:
+            reach = max(reach, word["x1"])
+    return reach is not None and reach >= right
 
 
 def _crosses(bounds: list[float], word: Obj) -> bool:
@@ -393,7 +418,7 @@ def borderless_blocks(
     body, after = body[:stop], body[stop:] + after
     rows: list[Block] = []
     if body:
-        bounds = column_bounds(columns.spans, [w for line in body for w in line], columns.bounds)
+        bounds = column_bounds(columns.spans, body, height, columns.bounds)
         crossing = sum(1 for line in body if any(_crosses(bounds, w) for w in line))
         if found is None and crossing > SETTINGS.max_crossing_share * len(body):
             return None

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pdfplumber.page import Page
-from pdfplumber.table import Table
+from pdfplumber.table import Table, merge_edges
 
 from plan_etl.extract.base import ExtractError, one_line
 from plan_etl.extract.pdf.lines import Obj
 from plan_etl.extract.pdf.ruled import closing_rules, outer_borders
+from plan_etl.extract.pdf.settings import SETTINGS
 
 
 @contextmanager
@@ -33,6 +34,7 @@ class PageContent:
     tables: list[Table]
     has_images: bool
     width: float = 0.0
+    rules: list[Obj] = field(default_factory=list)  # the horizontal rules drawn, joined
 
 
 def parse_page(page: Page) -> PageContent:
@@ -51,4 +53,7 @@ def parse_page(page: Page) -> PageContent:
             tables = page.find_tables(settings) if words else []
     finally:
         page.close()
-    return PageContent(page.page_number, words, tables, has_images, float(page.width))
+    tolerance = SETTINGS.tolerance
+    rules = [e for e in edges if e["orientation"] == "h"]
+    rules = merge_edges(rules, tolerance, tolerance, tolerance, tolerance) if tables else []
+    return PageContent(page.page_number, words, tables, has_images, float(page.width), rules)

@@ -251,10 +251,12 @@ def row_blocks(grid: Grid, page: int) -> list[Block]:
 @dataclass(slots=True)
 class TableEnd:
     """What a page's last ruled table leaves for the next page: its leading rows (the header
-    the next page repeats) and the cells of its bottom row."""
+    the next page repeats), the cells of its bottom row, and those of them the page left
+    open (no rule drawn under them: a merged cell that goes on)."""
 
     lead: list[tuple[tuple[int, str], ...]]
     bottom: list[Cell]
+    open: list[Cell]
 
 
 def row_key(grid: Grid, r: int) -> tuple[tuple[int, str], ...]:
@@ -267,10 +269,23 @@ def row_key(grid: Grid, r: int) -> tuple[tuple[int, str], ...]:
     )
 
 
-def table_end(grid: Grid) -> TableEnd:
+def table_end(grid: Grid, rules: list[Obj]) -> TableEnd:
+    """What the table `grid` leaves for the next page; `rules` are the page's horizontal
+    rules as drawn."""
     lead = [row_key(grid, r) for r in range(min(SETTINGS.lead_rows, len(grid.owner)))]
     bottom = [c for c in dict.fromkeys(grid.owner[-1]) if c is not None]
-    return TableEnd(lead, bottom)
+    return TableEnd(lead, bottom, [c for c in bottom if not ruled_under(c, rules)])
+
+
+def ruled_under(cell: Cell, rules: list[Obj]) -> bool:
+    """Whether a drawn rule runs along the whole bottom of `cell`."""
+    x0, _, x1, bottom = cell.bbox
+    return any(
+        abs(r["top"] - bottom) <= TOLERANCE
+        and r["x0"] <= x0 + TOLERANCE
+        and r["x1"] >= x1 - TOLERANCE
+        for r in rules
+    )
 
 
 def repeated_header_rows(grid: Grid, end: TableEnd) -> int:
@@ -287,8 +302,9 @@ def continue_merges(grid: Grid, end: TableEnd) -> None:
 
     The body's first row starts below the repeated header. Its blank cell continues the
     cell standing over the same columns at the bottom of the page before when that cell has
-    text and either of the two spans several rows (the merge shows on one side of the
-    break): a cell that is merely empty beside a one-row cell above is left empty.
+    text and the merge shows: either of the two spans several rows, or the page before
+    left that cell open (a browser draws no rule under it). A cell that is merely empty
+    beside a closed one-row cell above is left empty.
     """
     r = repeated_header_rows(grid, end)
     if r >= len(grid.owner):
@@ -297,7 +313,9 @@ def continue_merges(grid: Grid, end: TableEnd) -> None:
         if cell is None or cell.row != r or cell.words:
             continue
         above = next((b for b in end.bottom if same_columns(b, cell)), None)
-        if above is not None and above.text() and max(cell.rows, above.rows) > 1:
+        if above is None or not above.text():
+            continue
+        if max(cell.rows, above.rows) > 1 or above in end.open:
             cell.carried = above.text()
 
 
@@ -319,7 +337,7 @@ def page_blocks(content: PageContent, end: TableEnd | None) -> tuple[list[Block]
     placed += [(top, [block]) for top, block in paragraph_blocks(lines_of(free), content.number)]
     placed.sort(key=itemgetter(0))
     blocks = [block for _, blocks in placed for block in blocks]
-    return blocks, table_end(grids[-1]) if grids else None
+    return blocks, table_end(grids[-1], content.rules) if grids else None
 
 
 def is_ruled_plan(table: Table) -> bool:
