@@ -7,12 +7,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from pdfplumber.page import Page
-from pdfplumber.table import Table, merge_edges
+from pdfplumber.table import Table
 
 from plan_etl.extract.base import ExtractError, one_line
 from plan_etl.extract.pdf.lines import Obj
-from plan_etl.extract.pdf.ruled import closing_rules, outer_borders
-from plan_etl.extract.pdf.settings import SETTINGS
+from plan_etl.extract.pdf.ruled import closing_rules, joined_rules, outer_borders
 
 
 @contextmanager
@@ -45,15 +44,14 @@ def parse_page(page: Page) -> PageContent:
             words = page.extract_words()
             edges = page.edges if words else []
             has_images = bool(page.images)
+        horizontal, vertical = joined_rules(edges, "h"), joined_rules(edges, "v")
         settings = {
-            "explicit_vertical_lines": outer_borders(edges),
-            "explicit_horizontal_lines": closing_rules(edges),
+            "explicit_vertical_lines": outer_borders(horizontal, vertical),
+            "explicit_horizontal_lines": closing_rules(vertical),
         }
         with pdfminer_errors(where):
             tables = page.find_tables(settings) if words else []
     finally:
         page.close()
-    tolerance = SETTINGS.tolerance
-    rules = [e for e in edges if e["orientation"] == "h"]
-    rules = merge_edges(rules, tolerance, tolerance, tolerance, tolerance) if tables else []
+    rules = horizontal if tables else []
     return PageContent(page.page_number, words, tables, has_images, float(page.width), rules)

@@ -47,7 +47,14 @@ def _vertical_line(x: float, top: float, bottom: float) -> Obj:
     }
 
 
-def outer_borders(edges: list[Obj]) -> list[Obj]:
+def joined_rules(edges: list[Obj], orientation: str) -> list[Obj]:
+    """The page's rules of one orientation ("h", "v"), a rule drawn piece by piece (cell by
+    cell, as Word and browsers do) joined into one."""
+    rules = [e for e in edges if e["orientation"] == orientation]
+    return merge_edges(rules, TOLERANCE, TOLERANCE, TOLERANCE, TOLERANCE)
+
+
+def outer_borders(horizontal: list[Obj], vertical: list[Obj]) -> list[Obj]:
     """Vertical lines at both ends of every run of horizontal rules that spans a table.
 
     Some tables are drawn without left and right borders (Samara): their row rules still
@@ -57,10 +64,6 @@ def outer_borders(edges: list[Obj]) -> list[Obj]:
     its two ends back in restores them, and merely doubles the border of a table that has
     one (pdfplumber snaps the two together).
     """
-    horizontal = [e for e in edges if e["orientation"] == "h"]
-    # a rule drawn cell by cell is one rule
-    horizontal = merge_edges(horizontal, TOLERANCE, TOLERANCE, TOLERANCE, TOLERANCE)
-    vertical = [e for e in edges if e["orientation"] == "v"]
     lines = []
     for by_start in _clusters(horizontal, "x0"):
         for run in _clusters(by_start, "x1"):
@@ -83,7 +86,7 @@ def outer_borders(edges: list[Obj]) -> list[Obj]:
     return lines
 
 
-def closing_rules(edges: list[Obj]) -> list[Obj]:
+def closing_rules(vertical: list[Obj]) -> list[Obj]:
     """Horizontal rules along the top and the bottom end of a table's vertical rules.
 
     A browser (Chromium) draws no rule under a row that a page break cuts, nor under a
@@ -93,8 +96,6 @@ def closing_rules(edges: list[Obj]) -> list[Obj]:
     the table ends there; a rule between them closes it, and merely doubles a rule that
     is drawn already.
     """
-    vertical = [e for e in edges if e["orientation"] == "v"]
-    vertical = merge_edges(vertical, TOLERANCE, TOLERANCE, TOLERANCE, TOLERANCE)
     lines = []
     for end in ("top", "bottom"):
         for run in _clusters(vertical, end):
