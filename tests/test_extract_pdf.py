@@ -156,9 +156,13 @@ PAGE_2: list[Row] = [
 ]
 
 
-def draw_table(pdf: Canvas, rows: list[Row], top: float, outer: bool) -> None:
+def draw_table(
+    pdf: Canvas, rows: list[Row], top: float, outer: bool, open_below: tuple[int, ...] = ()
+) -> None:
     """Draw a ruled table as word processors do, cell lines split on '\\n'. A 1-tuple is a
-    row merged across the table; `outer=False` leaves out the left and right borders."""
+    row merged across the table; `outer=False` leaves out the left and right borders;
+    the columns in `open_below` get no rule under the last row (as a browser leaves a
+    merged cell that goes on on the next page)."""
     xs = [30.0]
     for width in WIDTHS:
         xs.append(xs[-1] + width)
@@ -175,7 +179,9 @@ def draw_table(pdf: Canvas, rows: list[Row], top: float, outer: bool) -> None:
         for x in borders if outer else [x for x in borders if x not in (xs[0], xs[-1])]:
             pdf.line(x, y, x, y - height)
         y -= height
-    pdf.line(xs[0], y, xs[-1], y)
+    for c in range(len(WIDTHS)):
+        if c not in open_below:
+            pdf.line(xs[c], y, xs[c + 1], y)
 
 
 def build_plan_pdf(path: Path, outer: bool) -> None:
@@ -214,7 +220,7 @@ def test_built_plan_read_by_header_words(tmp_path: Path, outer: bool) -> None:
     sections = [(r.section_number, r.section_title) for r in table.rows]
     assert sections == [("1", "Организационные мероприятия")] * 3 + [("2", "Жизненные ситуации")]
     merged, split = table.rows[1], table.rows[2]
-    assert VERTICALLY_MERGED in merged.warnings
+    assert any(w.startswith(VERTICALLY_MERGED) for w in merged.warnings)
     assert (split.page_first, split.page_last) == (1, 2)
     assert "row continued across page break" in split.warnings
 

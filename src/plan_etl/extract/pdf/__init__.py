@@ -1,0 +1,154 @@
+"""PDF decrees with a text layer: ruled tables become rows, the text around them paragraphs.
+
+Decrees reach us as PDFs that Word, LibreOffice or a browser made: a ruled plan table whose
+header repeats on every page, rows that break across pages, cells of many lines, section
+rows merged across the whole table, cells merged down several rows, sometimes a table drawn
+without its outer borders or without any ruling. This reader turns each page into blocks in
+reading order and knows nothing about plans: the assembler finds the header, drops its
+repeats and joins the broken rows.
+
+- `page`: one parse of a page gives its words and ruled tables;
+- `ruled`: the ruling's grid, merged cells, merges that cross a page break;
+- `borderless`: on a page whose ruling gives no table of `min_columns`, the columns from
+  where the header's words stand and rows from item numbers;
+- `lines`: words into lines and paragraphs; `settings`: every geometric threshold.
+
+Every page is parsed once (pdfminer's parse is nearly all of the cost): its words and its
+ruling come from the same cached layout, and the cache is released before the next page so
+memory stays bounded on long decrees. Pages are read through `pdfchars.CharPage`, which makes a
+page about a third cheaper to read and gives pdfplumber's own character dicts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import pdfplumber
+from pdfminer.pdfdocument import PDFEncryptionError
+from pdfplumber.utils.exceptions import PdfminerException
+
+from plan_etl.extract.base import Block, ExtractError, Extractor, RawDocument, one_line
+from plan_etl.extract.pdf.borderless import Columns, borderless_blocks
+from plan_etl.extract.pdf.lines import LOWER_START, join_lines
+from plan_etl.extract.pdf.page import PageContent, parse_page, pdfminer_errors
+from plan_etl.extract.pdf.ruled import VERTICALLY_MERGED, TableEnd, is_ruled_plan, page_blocks
+from plan_etl.extract.pdfchars import CharPage
+
+__all__ = [
+    "VERTICALLY_MERGED",
+    "PageContent",
+    "PdfExtractor",
+    "document_blocks",
+    "open_pdf",
+    "parse_page",
+]
+
+
+def check_header(path: Path) -> None:
+    """Refuse early, with a plain cause, what is not a PDF at all."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(1024)
+    except OSError as exc:
+        raise ExtractError(f"cannot read file: {exc.strerror or exc}") from exc
+    if not head.strip():
+        raise ExtractError("empty file")
+    if b"%PDF-" not in head:
+        raise ExtractError("not a PDF: no %PDF header")
+
+
+def open_pdf(path: Path) -> pdfplumber.PDF:
+    """Open a PDF; an encrypted or unreadable one raises `ExtractError`."""
+    check_header(path)
+    try:
+        return pdfplumber.open(path)
+    except PdfminerException as exc:
+        cause = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else exc
+        if isinstance(cause, PDFEncryptionError):
+            raise ExtractError("encrypted PDF: a password is needed to read it") from exc
+        raise ExtractError(f"corrupt PDF: {one_line(cause)}") from exc
+
+
+def spanning_text(block: Block) -> str | None:
+    """The text of a row that is one cell across the whole table, else None."""
+    return block.cells[0] if block.cells is not None and len(block.cells) == 1 else None
+
+
+def join_split_heading(before: list[Block], page: list[Block], number: int) -> None:
+    """Put a heading row that a page break cut in two back together, in place.
+
+    The last row of page `number - 1`, if it is one cell across the table, may go on in
+    the first such row of page `number` (below the repeated header), which then starts in
+    lower case («учета»). Item rows cut this way are joined by the assembler, but a
+    heading's tail alone would read as the continuation of the item above the heading, so
+    the two halves are joined here.
+    """
+    last = next((i for i in range(len(before) - 1, -1, -1) if before[i].is_row), None)
+    first = next((i for i, b in enumerate(page) if spanning_text(b) is not None), None)
+    if last is None or first is None or before[last].page != number - 1:
+        return
+    head, tail = spanning_text(before[last]), spanning_text(page[first])
+    if head is not None and tail is not None and LOWER_START.match(tail):
+        before[last] = Block(cells=(join_lines((head, tail), "\n"),), page=before[last].page)
+        del page[first]
+
+
+def document_blocks(contents: Iterable[PageContent]) -> tuple[list[Block], list[str], int]:
+    """The blocks of a document's parsed pages in reading order, the warnings about its
+    pages, and how many pages have text.
+
+    Only a page where the ruling gave no table of `min_columns` or more is read as a table
+    without ruling (when it holds one), so ruled pages cost nothing more.
+    """
+    blocks: list[Block] = []
+    warnings: list[str] = []
+    text_pages = 0
+    columns: Columns | None = None  # of a table without ruling, for the next page
+    end: TableEnd | None = None  # of the last ruled table, for the next page
+    for content in contents:
+        if not content.words:
+            if content.has_images:
+                warnings.append(f"page {content.number} has no text layer (scanned image?)")
+            continue
+        text_pages += 1
+        ruled = any(is_ruled_plan(t) for t in content.tables)
+        borderless = None if ruled else borderless_blocks(content, columns)
+        if borderless is None:
+            (found, end), columns = page_blocks(content, end), None
+        else:
+            (found, columns), end = borderless, None
+        join_split_heading(blocks, found, content.number)
+        blocks += found
+    return blocks, warnings, text_pages
+
+
+class PdfExtractor(Extractor):
+    """Text-layer PDFs. A page without text (a scan) is skipped with a warning; a PDF with
+    no text on any page (scanned, or its text drawn as outlines) needs OCR, which this
+    reader does not do."""
+
+    suffixes = (".pdf",)
+
+    def read(self, path: Path) -> RawDocument:
+        pdf = open_pdf(path)
+        try:
+            with pdfminer_errors("page tree"):
+                pages = pdf.pages
+            # pages are parsed one at a time as they are read, so memory stays bounded
+            contents = (parse_page(CharPage.of(page)) for page in pages)
+            blocks, warnings, text_pages = document_blocks(contents)
+            if not text_pages:
+                raise ExtractError("no text layer: scanned PDF needs OCR")
+            return RawDocument(blocks=blocks, page_count=len(pages), warnings=warnings)
+        finally:
+            close_quietly(pdf)
+
+
+def close_quietly(pdf: pdfplumber.PDF) -> None:
+    """Close a PDF without masking the result: pdfplumber's close() walks the page list
+    again, which raises once more on a damaged page tree; the file itself is closed anyway."""
+    try:
+        pdf.close()
+    except Exception:
+        pdf.stream.close()

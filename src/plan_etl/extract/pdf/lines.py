@@ -1,0 +1,121 @@
+"""Words into printed lines, and lines outside tables into paragraphs: what both table
+finders and the text around the tables share."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from operator import itemgetter
+from typing import Any, NamedTuple
+
+from pdfplumber.utils import cluster_objects
+
+from plan_etl.extract.base import Block
+from plan_etl.extract.pdf.settings import SETTINGS
+
+Obj = dict[str, Any]  # a pdfplumber object: word, edge, line
+
+_HYPHEN_END = re.compile(r"\w-$")
+LOWER_START = re.compile(r"^[а-яёa-z]")
+
+
+class Line(NamedTuple):
+    """One printed line of words, with its box."""
+
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+
+
+def word_lines(words: list[Obj]) -> list[list[Obj]]:
+    """Words grouped into printed lines, top to bottom, each line's words left to right."""
+    groups = cluster_objects(words, itemgetter("top"), SETTINGS.tolerance)
+    for group in groups:
+        group.sort(key=itemgetter("x0"))
+    return groups
+
+
+def line_of(group: list[Obj]) -> Line:
+    """The text and box of one printed line's words (left to right)."""
+    return Line(
+        " ".join(w["text"] for w in group),
+        group[0]["x0"],
+        max(w["x1"] for w in group),
+        min(w["top"] for w in group),
+        max(w["bottom"] for w in group),
+    )
+
+
+def lines_of(words: list[Obj]) -> list[Line]:
+    """Words grouped into printed lines, top to bottom, each line read left to right."""
+    return [line_of(group) for group in word_lines(words)]
+
+
+def join_lines(lines: Iterable[str], sep: str) -> str:
+    """Printed lines joined by `sep`, except across a hyphen: a line ending in a word or
+    number and a hyphen («информационно-», «№ 85-») runs straight into a next line that
+    starts in lower case, because the line broke inside a hyphenated word. Done here
+    rather than left to the assembler, which joins only after letters and not in headings.
+    """
+    out = ""
+    for line in lines:
+        if out and _HYPHEN_END.search(out) and LOWER_START.match(line):
+            out += line
+        else:
+            out = f"{out}{sep}{line}" if out else line
+    return out
+
+
+def centre(word: Obj) -> float:
+    """The x of a word's middle."""
+    return (word["x0"] + word["x1"]) / 2
+
+
+def gap(upper: list[Obj], lower: list[Obj]) -> float:
+    """The vertical white space between two printed lines of words."""
+    return min(w["top"] for w in lower) - max(w["bottom"] for w in upper)
+
+
+def line_height(words: list[Obj]) -> float:
+    """The median height of a page's words: the unit of the settings' line heights."""
+    heights = sorted(w["bottom"] - w["top"] for w in words)
+    return heights[len(heights) // 2]
+
+
+# --- paragraphs outside tables -----------------------------------------------------------------
+
+
+def continues_paragraph(prev: Line, line: Line, right: float) -> bool:
+    """Whether `line` goes on the paragraph `prev` ends: it follows without a paragraph gap,
+    and is not a first-line indent after a line that stopped short of the right margin
+    (lines centred on one axis, as in a title, are one paragraph however long)."""
+    height = prev.bottom - prev.top
+    if line.top - prev.bottom > SETTINGS.paragraph_gap * height:
+        return False
+    indent = SETTINGS.indent * height
+    indented = line.x0 > prev.x0 + indent
+    short = prev.x1 < right - indent
+    centred = abs(line.x0 + line.x1 - prev.x0 - prev.x1) / 2 < indent
+    return centred or not (indented and short)
+
+
+def paragraphs(lines: list[Line]) -> list[list[Line]]:
+    """Lines grouped into the paragraphs they were typeset as."""
+    right = max((line.x1 for line in lines), default=0.0)
+    groups: list[list[Line]] = []
+    for line in lines:
+        if groups and continues_paragraph(groups[-1][-1], line, right):
+            groups[-1].append(line)
+        else:
+            groups.append([line])
+    return groups
+
+
+def paragraph_blocks(lines: list[Line], page: int) -> list[tuple[float, Block]]:
+    """Lines outside tables as paragraph blocks, each with its top."""
+    return [
+        (para[0].top, Block(text=join_lines((line.text for line in para), " "), page=page))
+        for para in paragraphs(lines)
+    ]

@@ -1,0 +1,57 @@
+"""One page's single parse: its words and its ruled tables."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from pdfplumber.page import Page
+from pdfplumber.table import Table
+
+from plan_etl.extract.base import ExtractError, one_line
+from plan_etl.extract.pdf.lines import Obj
+from plan_etl.extract.pdf.ruled import closing_rules, joined_rules, outer_borders
+
+
+@contextmanager
+def pdfminer_errors(where: str) -> Iterator[None]:
+    """Turn whatever pdfminer raises on a damaged file (it can be anything from a KeyError
+    to a struct.error) into an `ExtractError` naming the place."""
+    try:
+        yield
+    except Exception as exc:
+        raise ExtractError(f"corrupt PDF ({where}): {one_line(exc)}") from exc
+
+
+@dataclass(slots=True)
+class PageContent:
+    """What one page's single parse yields."""
+
+    number: int
+    words: list[Obj]
+    tables: list[Table]
+    has_images: bool
+    width: float = 0.0
+    rules: list[Obj] = field(default_factory=list)  # the horizontal rules drawn, joined
+
+
+def parse_page(page: Page) -> PageContent:
+    """Parse a page once for its words and ruled tables, then release its cached layout."""
+    where = f"page {page.page_number}"
+    try:
+        with pdfminer_errors(where):
+            words = page.extract_words()
+            edges = page.edges if words else []
+            has_images = bool(page.images)
+        horizontal, vertical = joined_rules(edges, "h"), joined_rules(edges, "v")
+        settings = {
+            "explicit_vertical_lines": outer_borders(horizontal, vertical),
+            "explicit_horizontal_lines": closing_rules(vertical),
+        }
+        with pdfminer_errors(where):
+            tables = page.find_tables(settings) if words else []
+    finally:
+        page.close()
+    rules = horizontal if tables else []
+    return PageContent(page.page_number, words, tables, has_images, float(page.width), rules)
