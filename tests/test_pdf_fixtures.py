@@ -11,16 +11,8 @@ import pytest
 from conftest import DATA
 from test_pdf_merges import FIELDS, contents, plan, squeeze
 
-from plan_etl import vocabulary
-
 FIXTURES = DATA / "fixtures" / "pdf"
 PDFS = sorted(FIXTURES.glob("*.pdf"))
-# A plan of a thousand rows: its four-digit item numbers must read as item numbers.
-FOUR_DIGITS = pytest.mark.xfail(
-    not vocabulary.ITEM_NUMBER.match("1000."),
-    reason="vocabulary.ITEM_NUMBER does not take item numbers of four digits yet",
-    strict=True,
-)
 
 
 # Cells no reader of the print can get back exactly, by (fixture, item, field); they are
@@ -42,12 +34,7 @@ def made_from(pdf: Path) -> dict:
     return json.loads(pdf.with_suffix(".json").read_text())
 
 
-def case(pdf: Path) -> object:
-    marks = [FOUR_DIGITS] if pdf.stem.endswith("-1000") else []
-    return pytest.param(pdf, id=pdf.stem, marks=marks)
-
-
-@pytest.mark.parametrize("pdf", [case(p) for p in PDFS])
+@pytest.mark.parametrize("pdf", PDFS, ids=[p.stem for p in PDFS])
 def test_fixture_rows_read_back_exactly(pdf: Path) -> None:
     want = {r["number"]: {k: squeeze(r[k]) for k in FIELDS} for r in made_from(pdf)["rows"]}
     assert as_read(pdf.stem, contents(plan(pdf))) == as_read(pdf.stem, want)
