@@ -28,6 +28,7 @@ import lxml.html
 from lxml.etree import LxmlError, ParserError, _Element
 
 from plan_etl.extract.base import Block, ExtractError, Extractor, RawDocument, one_line
+from plan_etl.extract.text import MOJIBAKE_REPAIRED, repair_mojibake
 from plan_etl.extract.text import decode as decode_text
 
 # Elements whose content is not the document's text (hidden ones neither, see `_hidden`).
@@ -270,4 +271,8 @@ class HtmlExtractor(Extractor):
             data = path.read_bytes()
         except OSError as exc:
             raise ExtractError(f"cannot read file: {exc.strerror or exc}") from exc
-        return RawDocument(blocks=page_blocks(decode(data)), page_count=None)
+        # a page saved as UTF-8 but declared (or read) as windows-1251 is mojibake: repaired
+        # like a text dump, and the document says so
+        text, repaired = repair_mojibake(decode(data))
+        warnings = [MOJIBAKE_REPAIRED] if repaired else []
+        return RawDocument(blocks=page_blocks(text), page_count=None, warnings=warnings)
