@@ -1,7 +1,8 @@
 """The HTML report in a real headless Chromium: screenshots, console errors, sideways overflow.
 
 A copy of the page gets two small scripts: one first in <head> that records every error
-(uncaught exceptions and console.error), one last that — after load — opens every <details>
+(uncaught exceptions and console.error), one last that — after load, once the page has
+unpacked its parts (`window.reportReady`) — opens every <details>
 (the widest state: all tables shown), exercises the search box, measures the page and writes
 the results as JSON into a <pre id="harness">. Chromium's `--dump-dom` prints the DOM after
 load, so the results come back without a DevTools connection; `--enable-logging=stderr`
@@ -43,6 +44,8 @@ addEventListener("error", function (e) { __errors.push(String(e.message)); });
 </script>"""
 
 LAST = """<script>addEventListener("load", function () {
+  (window.reportReady || Promise.resolve()).then(measure); });
+function measure() {
   if (%(open)s) document.querySelectorAll("details").forEach(function (d) { d.open = true; });
   var q = document.getElementById("f-q"), result = {};
   q.value = %(probe)s; q.dispatchEvent(new Event("input"));
@@ -66,7 +69,7 @@ LAST = """<script>addEventListener("load", function () {
   var host = parent !== window ? parent.document : document;
   var pre = host.createElement("pre"); pre.id = "harness";
   pre.textContent = JSON.stringify(result); host.body.appendChild(pre);
-});</script>"""
+}</script>"""
 
 # Headless Chromium will not make its window narrower than about 500 px, so the page is
 # measured in an iframe of the exact width (a phone's 390 px); the screenshot is of the frame.
