@@ -52,9 +52,7 @@ def synthetic(dataset: Path, out: Path, copies: int) -> Path:
     for name in ("documents", "activities"):
         table = pq.read_table(dataset / f"{name}.parquet")
         rows = table.to_pylist()
-        copied = [
-            _copy_row(row, k, random.Random(k)) for k in range(copies) for row in rows
-        ]
+        copied = [_copy_row(row, k, random.Random(k)) for k in range(copies) for row in rows]
         table = pa.Table.from_pylist(copied, schema=table.schema)
         pq.write_table(table, out / f"{name}.parquet")
     return out
