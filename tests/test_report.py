@@ -251,6 +251,7 @@ def test_in_a_real_browser(report: str, dataset: Path, width: int, tmp_path: Pat
     assert result["errors"] == [] and result["console"] == []
     assert result["scroll_width"] <= result["inner_width"], result["too_wide"]
     assert 0 < result["search_rows"] < result["all_rows"] == 263
+    assert result["link_opens"] is True  # a cell's link fills and opens the row's section
     second = pq.read_table(dataset / "documents.parquet").to_pylist()[1]
     assert result["d1_rows"] == second["row_count"]  # the decree filter: one decree's rows
     assert result["d1_cells"] == len(catalogue().entries)  # and its one coverage column
@@ -284,6 +285,7 @@ def test_the_large_report_in_a_real_browser(large_report: str, tmp_path: Path) -
     assert result["errors"] == [] and result["console"] == []
     assert result["scroll_width"] <= result["inner_width"], result["too_wide"]
     assert 0 < result["search_rows"] < result["all_rows"] == 263 * COPIES
+    assert result["link_opens"] is True
 
 
 def test_missing_dataset_is_a_usage_error(tmp_path: Path) -> None:

@@ -8,6 +8,14 @@ every row linked to its source file and page; and the rows a person should look 
 review, or with an extraction warning) with the reason and the runner-up item. A decree
 filter and a text search (a few lines of inline JavaScript) narrow every part at once.
 
+The page must stay ≤ 1.5 MB for all of Russia's regions (≈ 90 decrees, ≈ 5,000 rows), where
+the full HTML is ≈ 4.5 MB. So the parts that grow with the dataset — each coverage block's
+matrix, each decree's section, the attention list — are rendered by the macros of
+`report-parts.html.j2` and carried packed (`pack`: gzipped, base64) in one <script> element;
+the page's script unpacks them once (the browser's own DecompressionStream) and inserts a part
+when its <details> opens, a link leads into it or a filter has to look inside it. The overview
+and the decree list stay plain HTML.
+
 Charts are SVG drawn here in Python: the one chart the page needs (rows per deadline quarter)
 is a few dozen rectangles, a few kilobytes inline, crisp at any width and readable without
 JavaScript — where a charting library (plotly.js ≈ 4.8 MB) would be most of the file. The
