@@ -1,11 +1,13 @@
 """The HTML report in a real headless Chromium: screenshots, console errors, sideways overflow.
 
 A copy of the page gets two small scripts: one first in <head> that records every error
-(uncaught exceptions and console.error), one last that — after load — opens every <details>
-(the widest state: all tables shown), exercises the search box, measures the page and writes
-the results as JSON into a <pre id="harness">. Chromium's `--dump-dom` prints the DOM after
-load, so the results come back without a DevTools connection; `--enable-logging=stderr`
-also prints console messages, which are checked for errors as a second witness.
+(uncaught exceptions and console.error), one last that — after load, once the page has
+unpacked its parts (`window.reportReady`) — follows a coverage cell's link to its row,
+opens every <details> (the widest state: all tables shown), exercises the search box,
+measures the page and writes the results as JSON into a <pre id="harness">. Chromium's
+`--dump-dom` prints the DOM after load, so the results come back without a DevTools
+connection; `--enable-logging=stderr` also prints console messages, which are checked for
+errors as a second witness.
 
 Run directly to make a screenshot: `python tests/browser.py report.html out.png 1440`.
 """
@@ -43,8 +45,27 @@ addEventListener("error", function (e) { __errors.push(String(e.message)); });
 </script>"""
 
 LAST = """<script>addEventListener("load", function () {
+  (window.reportReady || Promise.resolve()).then(follow); });
+function follow() {
+  // Open the first coverage block (filled on its toggle event), then follow its first link
+  // to a row: the row's decree section, still closed and empty, must be filled and opened.
+  // Not in the screenshot run, whose page should stay at its top.
+  var block = document.querySelector("details.block");
+  if (!block || !%(open)s) return measure({});
+  block.open = true;
+  setTimeout(function () {
+    var a = block.querySelector(".matrix td a"), result = {link_opens: null};
+    if (a) {
+      a.click();
+      var row = document.getElementById(a.getAttribute("href").slice(1));
+      result.link_opens = !!(row && row.closest("details").open);
+    }
+    measure(result);
+  }, 50);
+}
+function measure(result) {
   if (%(open)s) document.querySelectorAll("details").forEach(function (d) { d.open = true; });
-  var q = document.getElementById("f-q"), result = {};
+  var q = document.getElementById("f-q");
   q.value = %(probe)s; q.dispatchEvent(new Event("input"));
   result.search_rows = document.querySelectorAll("table.rows tbody tr:not([hidden])").length;
   q.value = ""; q.dispatchEvent(new Event("input"));
@@ -66,7 +87,7 @@ LAST = """<script>addEventListener("load", function () {
   var host = parent !== window ? parent.document : document;
   var pre = host.createElement("pre"); pre.id = "harness";
   pre.textContent = JSON.stringify(result); host.body.appendChild(pre);
-});</script>"""
+}</script>"""
 
 # Headless Chromium will not make its window narrower than about 500 px, so the page is
 # measured in an iframe of the exact width (a phone's 390 px); the screenshot is of the frame.

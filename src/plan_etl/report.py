@@ -8,6 +8,14 @@ every row linked to its source file and page; and the rows a person should look 
 review, or with an extraction warning) with the reason and the runner-up item. A decree
 filter and a text search (a few lines of inline JavaScript) narrow every part at once.
 
+The page must stay ≤ 1.5 MB for all of Russia's regions (≈ 90 decrees, ≈ 5,000 rows), where
+the full HTML is ≈ 4.5 MB. So the parts that grow with the dataset — each coverage block's
+matrix, each decree's section, the attention list — are rendered by the macros of
+`report-parts.html.j2` and carried packed (`pack`: gzipped, base64) in one <script> element;
+the page's script unpacks them once (the browser's own DecompressionStream) and inserts a part
+when its <details> opens, a link leads into it or a filter has to look inside it. The overview
+and the decree list stay plain HTML.
+
 Charts are SVG drawn here in Python: the one chart the page needs (rows per deadline quarter)
 is a few dozen rectangles, a few kilobytes inline, crisp at any width and readable without
 JavaScript — where a charting library (plotly.js ≈ 4.8 MB) would be most of the file. The
@@ -18,6 +26,9 @@ itself never scrolls sideways.
 
 from __future__ import annotations
 
+import base64
+import gzip
+import json
 import os
 from collections import Counter
 from dataclasses import dataclass, field
@@ -405,10 +416,30 @@ def attention(views: list[DecreeView]) -> list[tuple[DecreeView, RowView]]:
     return [(v, r) for v in views for r in v.rows if r.status == "review" or r.warnings]
 
 
+def pack(parts: dict[str, str]) -> str:
+    """HTML fragments by element id as the page carries them: JSON, gzipped, in base64.
+
+    The rows' and the matrix's markup repeats itself (and Russian text is two bytes a letter
+    in UTF-8), so gzip shrinks it about tenfold; base64 gives a third back. The page unpacks
+    it with the browser's own DecompressionStream — no library, nothing fetched."""
+    raw = json.dumps(parts, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return base64.b64encode(gzip.compress(raw, compresslevel=9, mtime=0)).decode("ascii")
+
+
+def unpack(blob: str) -> dict[str, str]:
+    """The fragments `pack` packed: for tests, and for reading a report without a browser."""
+    return json.loads(gzip.decompress(base64.b64decode(blob)))
+
+
 def render_report(ds: Dataset, sources: str = "") -> str:
     """The whole report as one HTML string; `sources` is prefixed to each source file's path
-    to make its link (the folder of the decrees, relative to where the page is opened)."""
+    to make its link (the folder of the decrees, relative to where the page is opened).
+
+    What grows with the dataset — each coverage block's matrix, each decree's section, the
+    attention list — is rendered by the template's macros and packed (`pack`); the page
+    inserts a part when its <details> opens, so the file stays small and the page light."""
     views = decrees(ds, sources)
+    groups = coverage(ds, views)
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("plan_etl", "data"),
         autoescape=True,
@@ -416,17 +447,22 @@ def render_report(ds: Dataset, sources: str = "") -> str:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    return env.get_template("report.html.j2").render(
-        title=TITLE,
-        generated_by=f"plan-etl {__version__}, схема {SCHEMA_VERSION}",
-        totals=overview(ds, views),
-        decrees=views,
-        groups=coverage(ds, views),
-        attention=attention(views),
-        statuses=labels()["statuses"],
-        document_statuses=labels()["document_statuses"],
-        shorten=shorten,
-    )
+    context = {
+        "title": TITLE,
+        "generated_by": f"plan-etl {__version__}, схема {SCHEMA_VERSION}",
+        "totals": overview(ds, views),
+        "decrees": views,
+        "groups": groups,
+        "attention": attention(views),
+        "statuses": labels()["statuses"],
+        "document_statuses": labels()["document_statuses"],
+        "shorten": shorten,
+    }
+    macros = env.get_template("report-parts.html.j2").make_module(vars=context)
+    parts = {"attention": str(macros.attention_table())}
+    parts |= {f"block-{g.key}": str(macros.coverage_body(g)) for g in groups}
+    parts |= {d.anchor: str(macros.decree_body(d)) for d in views}
+    return env.get_template("report.html.j2").render(context, parts=pack(parts))
 
 
 def write_report(dataset: Path, out: Path, sources: Path | None = None) -> Path:
