@@ -159,7 +159,7 @@ def quality(pairs: list[tuple[Path, Path]], current: list[Path] | None = None) -
             f"{scan.name:32} {result.document.status:8} rows {n['found']:.0f}/{n['gold']:.0f}"
             f"  activity {n['sim'] / n['gold']:5.1f}%  catalogue {n['cat']:.0f}"
             f"  wrong matched {n['wrong']:.0f}  review {n['review']:.0f}  dates {n['date']:.0f}"
-            f"  low conf. {n['low']:.0f}"
+            f"  low conf. {n['low']:.0f}  {(result.document.error or '')[:120]}"
         )
         for key in totals:
             totals[key] += n[key]

@@ -34,7 +34,7 @@ import cv2
 import numpy as np
 import pypdfium2 as pdfium
 
-from plan_etl.extract.base import Block, ExtractError, RawDocument
+from plan_etl.extract.base import Block, ExtractError, RawDocument, one_line
 
 OCR_NOTE = "text read by OCR"
 LOW_CONFIDENCE_NOTE = "text read by OCR (low confidence)"
@@ -442,9 +442,15 @@ def noted(block: Block, doubted: set[str]) -> Block:
 
 
 def without_text(pdf: pdfium.PdfDocument) -> list[int]:
-    """Indices of the pages with no text layer (no character, or only spaces)."""
+    """Indices of the pages that have no text layer (no character but spaces) yet show
+    something (an image, or text drawn as outlines): a blank page is not worth reading."""
     with _PDFIUM:
-        return [i for i in range(len(pdf)) if not pdf[i].get_textpage().get_text_range().strip()]
+        return [
+            i
+            for i in range(len(pdf))
+            if not pdf[i].get_textpage().get_text_range().strip()
+            and next(pdf[i].get_objects(max_depth=1), None) is not None
+        ]
 
 
 def with_ocr(path: Path, raw: RawDocument) -> RawDocument:
@@ -459,7 +465,10 @@ def with_ocr(path: Path, raw: RawDocument) -> RawDocument:
         if text_pages:
             return replace(raw, warnings=[*raw.warnings, f"pages without text skipped: {problem}"])
         raise ExtractError(f"no text layer: scanned PDF needs OCR, but {problem}")
-    pdf = pdfium.PdfDocument(path)
+    try:
+        pdf = pdfium.PdfDocument(path)
+    except pdfium.PdfiumError as exc:
+        raise ExtractError(f"corrupt PDF (opening it for OCR): {one_line(exc)}") from exc
     try:
         scanned, total = without_text(pdf), len(pdf)
         pages = read_pages(pdf, scanned)
@@ -468,6 +477,8 @@ def with_ocr(path: Path, raw: RawDocument) -> RawDocument:
                 raise ExtractError("no text layer, and OCR found no text in the page images")
             return raw
         doc = read_rebuilt(rebuilt(pdf, scanned, pages))
+    except pdfium.PdfiumError as exc:
+        raise ExtractError(f"corrupt PDF (rendering a page for OCR): {one_line(exc)}") from exc
     finally:
         pdf.close()
     doubted = {
