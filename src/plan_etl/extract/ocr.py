@@ -58,10 +58,11 @@ MIN_DOUBTED_LENGTH = 3
 MAX_SKEW = 3.0  # degrees either way
 COARSE_STEP, FINE_STEP = 0.25, 0.02
 SKEW_SCALE = 0.25  # the skew search works on a 75-dpi copy: enough for lines of text
-# A page is turned 90° when its ink's column profile is this much sharper than its rows':
-# text lines make the row profile of an upright page far sharper than the column profile.
+# A page may have been scanned sideways when its ink's column profile is this much sharper
+# than its rows' (text lines make the row profile of an upright page the sharper one).
 TURNED_RATIO = 1.5
-# A sideways page is read in this many horizontal bands; the inkiest tells which way is up.
+# A page that looks sideways is read in this many horizontal bands; the inkiest tells which
+# way is up.
 ORIENTATION_BANDS = 6
 
 # Ruling: a straight run of ink at least this long (px at 300 dpi, ≈ 8.5 mm) is a rule;
@@ -215,20 +216,23 @@ def mean_confidence(image: np.ndarray) -> float:
     return sum(scores) / len(scores) if scores else 0.0
 
 
-def turned_upright(image: np.ndarray) -> np.ndarray:
-    """A page scanned sideways, turned upright: it is turned a quarter counter-clockwise,
-    then half a turn too if its inkiest band reads better upside down. (Tesseract's own
-    orientation detection took seconds a page; two reads of one band take a fraction.)"""
-    image = cv2.rotate(image, cv2.ROTATE_90_COUNTERCLOCKWISE)
+def inkiest_band(image: np.ndarray) -> np.ndarray:
+    """The horizontal band of the page (of ORIENTATION_BANDS) with the most ink."""
     h = image.shape[0]
     bands = [
         image[i * h // ORIENTATION_BANDS : (i + 1) * h // ORIENTATION_BANDS]
         for i in range(ORIENTATION_BANDS)
     ]
-    band = min(bands, key=lambda b: float(b.mean()))  # darkest: most ink
-    if mean_confidence(cv2.rotate(band, cv2.ROTATE_180)) > mean_confidence(band):
-        image = cv2.rotate(image, cv2.ROTATE_180)
-    return image
+    return min(bands, key=lambda b: float(b.mean()))
+
+
+def turned_upright(image: np.ndarray) -> np.ndarray:
+    """A page that looks scanned sideways, turned whichever way (a quarter either way, or
+    not at all) its inkiest band reads with the most confidence. (Tesseract's own
+    orientation detection took seconds a page; three reads of one band take a fraction.)"""
+    turns = (None, cv2.ROTATE_90_COUNTERCLOCKWISE, cv2.ROTATE_90_CLOCKWISE)
+    candidates = [image if t is None else cv2.rotate(image, t) for t in turns]
+    return max(candidates, key=lambda c: mean_confidence(inkiest_band(c)))
 
 
 def upright(image: np.ndarray) -> np.ndarray:
