@@ -88,53 +88,53 @@ def garble(word: str, rng: random.Random) -> str:
     return word[:at] + b + word[at + 1 :]
 
 
-def with_noise(rate: float, pages_read: dict[Path, list[ocr.OcrPage]], current: list[Path]):
-    """`ocr.read_pages` from OCR already done on the file, with `rate` of its words garbled."""
-    rng = random.Random(0)
+class Recorder:
+    """Wraps `ocr.read_pages` to keep what OCR read on each scan, so the noise runs reuse
+    it instead of reading every page again."""
 
-    def read_pages(pdf, indices):  # same signature as ocr.read_pages
-        pages = pages_read[current[0]]
+    def __init__(self) -> None:
+        self.pages: dict[Path, list[ocr.OcrPage]] = {}
+        self.current = Path()
+        self.real = ocr.read_pages
+
+    def __call__(self, pdf: pdfium.PdfDocument, indices: list[int]) -> list[ocr.OcrPage]:
+        if self.current not in self.pages:
+            self.pages[self.current] = self.real(pdf, indices)
+        return self.pages[self.current]
+
+
+def noise(pairs: list[tuple[Path, Path]], rates: list[float], recorder: Recorder) -> None:
+    """Quality again with a share of the OCR'd words garbled as OCR garbles them."""
+    for rate in rates:
+        ocr.read_pages = Garbler(recorder, rate)
+        print(f"-- {100 * rate:g}% of words garbled")
+        quality(pairs, recorder)
+    ocr.read_pages = recorder
+
+
+class Garbler:
+    """`ocr.read_pages` giving the recorded pages with `rate` of their words garbled."""
+
+    def __init__(self, recorder: Recorder, rate: float) -> None:
+        self.recorder, self.rate, self.rng = recorder, rate, random.Random(0)
+
+    def __call__(self, pdf: pdfium.PdfDocument, indices: list[int]) -> list[ocr.OcrPage]:
         return [
-            replace(
-                page,
-                words=[
-                    replace(w, text=garble(w.text, rng)) if rng.random() < rate else w
-                    for w in page.words
-                ],
-            )
-            for page in pages
+            replace(page, words=[self.noisy(w) for w in page.words])
+            for page in self.recorder(pdf, indices)
         ]
 
-    return read_pages
+    def noisy(self, word: ocr.Word) -> ocr.Word:
+        if self.rng.random() < self.rate:
+            return replace(word, text=garble(word.text, self.rng))
+        return word
 
 
-def noise(pairs: list[tuple[Path, Path]], rates: list[float]) -> None:
-    """Quality again with a share of the OCR'd words garbled as OCR garbles them."""
-    pages_read: dict[Path, list[ocr.OcrPage]] = {}
-    current: list[Path] = [Path()]
-    real = ocr.read_pages
-
-    def recording(pdf, indices):
-        pages_read[current[0]] = real(pdf, indices)
-        return pages_read[current[0]]
-
-    ocr.read_pages = recording
-    for scan, _ in pairs:
-        current[0] = scan
-        ingest(scan)
-    for rate in rates:
-        ocr.read_pages = with_noise(rate, pages_read, current)
-        print(f"-- {100 * rate:g}% of words garbled")
-        quality(pairs, current)
-    ocr.read_pages = real
-
-
-def quality(pairs: list[tuple[Path, Path]], current: list[Path] | None = None) -> None:
+def quality(pairs: list[tuple[Path, Path]], recorder: Recorder) -> None:
     """Rows of each scan against gold, per file and in total."""
     totals = dict.fromkeys(("gold", "found", "sim", "cat", "wrong", "date", "review", "low"), 0.0)
     for scan, gold_path in pairs:
-        if current is not None:
-            current[0] = scan
+        recorder.current = scan
         gold = {r["number"]: r for r in json.loads(gold_path.read_text())["rows"]}
         result = ingest(scan)
         got = {a.item_number: a for a in result.activities}
@@ -246,10 +246,13 @@ def main() -> None:
     pairs = make_all(out, args.turn)
     if args.only:
         pairs = [p for p in pairs if p[0].stem.removesuffix("-scan") in args.only]
+    recorder = Recorder()
+    ocr.read_pages = recorder
     if not args.speed_only:
-        quality(pairs)
+        quality(pairs, recorder)
     if args.noise:
-        noise(pairs, args.noise)
+        noise(pairs, args.noise, recorder)
+    ocr.read_pages = recorder.real
     if not args.quality_only:
         speed(pairs, out)
 
