@@ -145,11 +145,11 @@ def test_blank_boxes_and_baselines_from_tsv() -> None:
             "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext",
             "5\t1\t1\t1\t1\t1\t10\t20\t90\t30\t95.5\tслово",
             "5\t1\t1\t1\t1\t2\t105\t20\t10\t30\t40\t—",  # over blank paper
-            "5\t1\t1\t1\t1\t3\t120\t25\t80\t33\t50\tдруг",
+            "5\t1\t1\t1\t1\t3\t120\t25\t80\t33\t30\t{друг}",
         ]
     )
     words = ocr.words_of(tsv, ink)
-    assert [w.text for w in words] == ["слово", "друг"]
+    assert [w.text for w in words] == ["слово", "(друг)"]
     assert words[0].baseline == words[1].baseline  # one line, one baseline
     assert words[0].size == words[1].size
     assert not words[0].doubted and words[1].doubted
