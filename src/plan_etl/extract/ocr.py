@@ -45,9 +45,11 @@ PT_PER_PX = 72 / RENDER_DPI
 # Decrees print no curly braces; on a noisy scan Tesseract reads «(» and «)» as them.
 CHARACTER_FIXES = str.maketrans("{}", "()")
 LANGUAGE = "rus"
-# Page segmentation "one uniform block of text": measured on scanned plan pages against
-# 3 (automatic) and 4 (one column) — see bench/ocr_speed.py; with the ruling removed the
-# table reads as lines of words, which is all the rebuilt page needs (boxes place them).
+# Page segmentation 6, "one uniform block of text": with the ruling wiped, a table page
+# reads as lines of words, which is all the rebuilt page needs (the boxes place the words).
+# Measured on the fixture scans against 3 (automatic layout): 3 misreads fewer words in
+# staggered two-line headers, but its blocks and line groups lost every row of two of the
+# four fixtures; 4 and 11 read no better than 6 and took longer.
 PSM = 6
 # Tesseract's word confidence (0–100) under which a word is doubted. Its confidence tells
 # right from wrong only weakly: on the fixture scans (words of 3+ letters) 6 of 1,115 right
