@@ -159,3 +159,11 @@ def test_notes_mark_rows_with_doubted_words() -> None:
     row = Block(cells=("1.1", "Утвердить план"), page=1)
     assert ocr.noted(row, set()).notes == (ocr.OCR_NOTE,)
     assert ocr.noted(row, {"план"}).notes == (ocr.OCR_NOTE, ocr.LOW_CONFIDENCE_NOTE)
+
+
+def test_header_with_a_misread_number_sign_keeps_its_number_column() -> None:
+    from plan_etl.vocabulary import header_roles
+
+    header = ("ып", "Мероприятие", "Срок реализации", "Ответственный исполнитель")
+    assert header_roles(header) == ("number", "activity", "deadline", "responsible")
+    assert header_roles(("", *header[1:])) == (None, "activity", "deadline", "responsible")
