@@ -167,3 +167,19 @@ def test_header_with_a_misread_number_sign_keeps_its_number_column() -> None:
     header = ("ып", "Мероприятие", "Срок реализации", "Ответственный исполнитель")
     assert header_roles(header) == ("number", "activity", "deadline", "responsible")
     assert header_roles(("", *header[1:])) == (None, "activity", "deadline", "responsible")
+
+
+def test_roman_quarters_read_as_cyrillic_are_put_back() -> None:
+    line = ["до", "Ш", "квартала", "2024", "г.,", "Гквартал", "П", "полугодие", "Г.", "Шилов"]
+    assert ocr.roman_periods(line) == [
+        "до",
+        "III",
+        "квартала",
+        "2024",
+        "г.,",
+        "I квартал",
+        "II",
+        "полугодие",
+        "Г.",
+        "Шилов",
+    ]

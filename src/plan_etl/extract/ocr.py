@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -44,6 +45,11 @@ RENDER_DPI = 300  # Tesseract reads body text best at 300 dpi (its documented sw
 PT_PER_PX = 72 / RENDER_DPI
 # Decrees print no curly braces; on a noisy scan Tesseract reads «(» and «)» as them.
 CHARACTER_FIXES = str.maketrans("{}", "()")
+# Tesseract's Russian model reads the Roman numerals of «I/II/III/IV квартал» and «I/II
+# полугодие» as Cyrillic letters (measured on the dev scans: «Г», «П», «Ш» every time),
+# which the deadline grammar cannot read; before these words they are put back.
+ROMAN_MISREADS = {"Г": "I", "П": "II", "Ш": "III", "ГУ": "IV", "ТУ": "IV", "ПУ": "IV"}
+_PERIOD = re.compile(r"^(Г|П|Ш|ГУ|ТУ|ПУ)?(квартал|полугоди)", re.IGNORECASE)
 LANGUAGE = "rus"
 # Page segmentation 6, "one uniform block of text": with the ruling wiped, a table page
 # reads as lines of words, which is all the rebuilt page needs (the boxes place the words).
@@ -311,6 +317,22 @@ def has_ink(ink: np.ndarray, cols: list[str]) -> bool:
     return box.size > 0 and float(box.mean()) / 255 >= MIN_INK_SHARE
 
 
+def roman_periods(texts: list[str]) -> list[str]:
+    """A printed line's words with the Roman numeral before «квартал» / «полугодие» put
+    back where OCR read it as Cyrillic letters, also when it glued the two together."""
+    out = list(texts)
+    for i, text in enumerate(out):
+        period = _PERIOD.match(text)
+        if period is None:
+            continue
+        glued = period.group(1)
+        if glued is not None and glued in ROMAN_MISREADS:  # «Гквартал»
+            out[i] = f"{ROMAN_MISREADS[glued]} {text[len(glued) :]}"
+        elif i > 0 and out[i - 1] in ROMAN_MISREADS:
+            out[i - 1] = ROMAN_MISREADS[out[i - 1]]
+    return out
+
+
 def words_of(tsv: str, ink: np.ndarray) -> list[Word]:
     """Tesseract's TSV as words in points, each on its printed line's baseline."""
     lines: dict[tuple[str, str, str], list[list[str]]] = {}
@@ -321,23 +343,25 @@ def words_of(tsv: str, ink: np.ndarray) -> list[Word]:
     words = []
     for group in lines.values():
         boxes = [tuple(int(c) for c in cols[6:10]) for cols in group]
+        confs = [float(cols[10]) for cols in group]
         line_bottom = median(top + h for _, top, _, h in boxes)
         line_height = median(h for *_, h in boxes)
         size = min(max(line_height * PT_PER_PX * FONT_PER_PX_HEIGHT, MIN_FONT), MAX_FONT)
-        for cols, (left, top, w, h) in zip(group, boxes, strict=True):
+        texts = roman_periods([c[11].strip().translate(CHARACTER_FIXES) for c in group])
+        for text, (left, top, w, h), conf in zip(texts, boxes, confs, strict=True):
             bottom = top + h
             snap = abs(bottom - line_bottom) <= BASELINE_SNAP * line_height
             base = line_bottom if snap else bottom
             words.append(
                 Word(
-                    cols[11].strip().translate(CHARACTER_FIXES),
+                    text,
                     left * PT_PER_PX,
                     top * PT_PER_PX,
                     (left + w) * PT_PER_PX,
                     bottom * PT_PER_PX,
                     base * PT_PER_PX,
                     size,
-                    float(cols[10]),
+                    conf,
                 )
             )
     return words
