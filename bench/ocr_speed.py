@@ -10,11 +10,11 @@ rows compared with the gold rows by item number — rows found, activity charact
 similarity (rapidfuzz ratio; a missing row counts 0), catalogue id right, `matched` with a
 wrong id, deadline date right. `--noise 0.05 0.1` then garbles that share of the OCR'd
 words with OCR's typical confusions (и/н, ш/щ, 0/О, a lost hyphen …) and measures again:
-matching and dates must not turn them into a wrong `matched`. Speed: OCR pages/s of the
-ingest (extract, OCR, assembly, records) beside the bare `tesseract` command line on the
-same 300-dpi page images (same language, page segmentation and one thread each, as many at
-once as the ingest uses), each run twice in mirrored order (bare, ours, ours, bare) so
-drift in the machine's load falls on both.
+matching and dates must not turn them into a wrong `matched`. Speed: OCR pages/s of
+`plan-etl ingest --jobs N --no-cache` (extract, OCR, assembly, records) beside the bare
+`tesseract` command line on the same 300-dpi page images (same language, page segmentation
+and one thread each, N at once), each run twice in mirrored order (bare, ours, ours, bare)
+so drift in the machine's load falls on both.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import time
@@ -40,6 +41,7 @@ import make_scans  # noqa: E402
 
 from plan_etl.extract import ocr  # noqa: E402
 from plan_etl.pipeline import FileResult, process_file  # noqa: E402
+from plan_etl.pipeline import ingest as ingest_dir  # noqa: E402
 from plan_etl.records import Source  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
@@ -203,19 +205,24 @@ def bare(images: list[Path], workers: int) -> float:
     return time.perf_counter() - started
 
 
-def ours(pairs: list[tuple[Path, Path]]) -> float:
-    """Seconds for the ingest to read every scan (files one after another, each file's
-    pages in parallel)."""
-    started = time.perf_counter()
+def ours(pairs: list[tuple[Path, Path]], out: Path, jobs: int) -> float:
+    """Seconds for `plan-etl ingest --jobs N --no-cache` to read every scan (N files at
+    once, each file's pages in parallel too)."""
+    raw = out / "raw"
+    shutil.rmtree(raw, ignore_errors=True)
+    raw.mkdir()
     for scan, _ in pairs:
-        ingest(scan)
+        (raw / scan.name).symlink_to(scan)
+    started = time.perf_counter()
+    ingest_dir(raw, out / "dataset", jobs=jobs, use_cache=False)
     return time.perf_counter() - started
 
 
 def speed(pairs: list[tuple[Path, Path]], out: Path) -> None:
     images = page_images(pairs, out)
     workers = ocr.page_workers(len(images))
-    runs = [bare(images, workers), ours(pairs), ours(pairs), bare(images, workers)]
+    runs = [bare(images, workers), ours(pairs, out, workers), ours(pairs, out, workers)]
+    runs.append(bare(images, workers))
     b, o = (runs[0] + runs[3]) / 2, (runs[1] + runs[2]) / 2
     print(
         f"{len(images)} pages, {workers} at once; runs (bare, ours, ours, bare): "
