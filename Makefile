@@ -11,18 +11,20 @@ STAMP  := $(VENV)/.installed
 .PHONY: system setup ingest test lint schemas bench validate clean eval-match
 
 # System packages the product needs: LibreOffice reads .doc/.rtf/.odt, Tesseract (with
-# Russian) reads scanned PDFs, Chromium runs the report's browser test; python3-venv is what
+# Russian, and DejaVu for the rebuilt text pages) reads scanned PDFs, Chromium runs the report's browser test; python3-venv is what
 # Debian leaves out of Python. Installed with apt-get when missing and we are root (once,
 # non-interactively); otherwise the exact command to run is printed and make stops. When
 # everything is present this costs a few milliseconds.
-SYSTEM_PACKAGES := python3-venv libreoffice-writer-nogui tesseract-ocr tesseract-ocr-rus chromium
+SYSTEM_PACKAGES := python3-venv libreoffice-writer-nogui tesseract-ocr tesseract-ocr-rus \
+                   fonts-dejavu-core chromium
 APT_INSTALL     := apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y \
                    --no-install-recommends $(SYSTEM_PACKAGES)
 
 system:
 	@if command -v soffice >/dev/null && command -v tesseract >/dev/null \
 	    && command -v chromium >/dev/null && $(PYTHON) -c "import ensurepip" 2>/dev/null \
-	    && tesseract --list-langs 2>/dev/null | grep -qx rus; then \
+	    && tesseract --list-langs 2>/dev/null | grep -qx rus \
+	    && [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then \
 	  :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "installing system packages: $(SYSTEM_PACKAGES)"; \
@@ -52,10 +54,12 @@ validate: $(STAMP)
 
 # ~9 min on 2 cores: builds bench/out/corpus once (320 decree PDFs, 2,193 pages), then times
 # pdfplumber's floor (1 and 2 processes) and plan-etl ingest --jobs 1 / --jobs 2 / warm cache
-# side by side, each run but the warm one twice in mirrored order (bench/RESULTS.md).
+# side by side, each run but the warm one twice in mirrored order (bench/RESULTS.md);
+# then OCR pages/s on scans of two decrees (11 pages) beside bare tesseract (~3 min).
 bench: $(STAMP)
 	$(BIN)/python bench/make_corpus.py
 	$(BIN)/python bench/run.py --floor2
+	$(BIN)/python bench/ocr_speed.py --speed-only --only perm yaroslavl-health
 
 # Leave-one-decree-out evaluation of the catalogue matcher on the ten labelled decrees (~3 s).
 eval-match: $(STAMP)

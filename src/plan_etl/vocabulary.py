@@ -54,6 +54,10 @@ def header_roles(cells: tuple[str, ...]) -> tuple[str | None, ...] | None:
     roles = tuple(header_role(c) for c in cells)
     named = {r for r in roles if r}
     if "activity" in named and len(named & set(ROLES)) >= 3:
+        if roles[0] is None and "number" not in named and clean_text(cells[0]):
+            # a first header cell with words no role knows, where «№ п/п» stands: OCR
+            # misreads the «№» sign («ып», «Ne»), and the rest of the header is a plan's
+            roles = ("number", *roles[1:])
         return roles
     return None
 

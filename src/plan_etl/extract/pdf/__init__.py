@@ -124,9 +124,8 @@ def document_blocks(contents: Iterable[PageContent]) -> tuple[list[Block], list[
 
 
 class PdfExtractor(Extractor):
-    """Text-layer PDFs. A page without text (a scan) is skipped with a warning; a PDF with
-    no text on any page (scanned, or its text drawn as outlines) needs OCR, which this
-    reader does not do."""
+    """Text-layer PDFs. Pages without text (a scan, or text drawn as outlines) are read by
+    OCR (`extract/ocr.py`), which rebuilds them as text pages and reads them back here."""
 
     suffixes = (".pdf",)
 
@@ -138,9 +137,12 @@ class PdfExtractor(Extractor):
             # pages are parsed one at a time as they are read, so memory stays bounded
             contents = (parse_page(CharPage.of(page)) for page in pages)
             blocks, warnings, text_pages = document_blocks(contents)
-            if not text_pages:
-                raise ExtractError("no text layer: scanned PDF needs OCR")
-            return RawDocument(blocks=blocks, page_count=len(pages), warnings=warnings)
+            raw = RawDocument(blocks=blocks, page_count=len(pages), warnings=warnings)
+            if text_pages < len(pages):  # pages without a text layer: read them by OCR
+                from plan_etl.extract.ocr import with_ocr  # its libraries load for scans only
+
+                return with_ocr(path, raw)
+            return raw
         finally:
             close_quietly(pdf)
 

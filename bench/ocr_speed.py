@@ -1,0 +1,268 @@
+"""OCR on scanned copies of the gold decrees: quality against gold, speed against bare
+Tesseract on the same page images.
+
+    python bench/ocr_speed.py [--out bench/out/ocr] [--turn] [--speed-only] [--quality-only]
+
+Every corpus and dev PDF is scanned whole by tests/fixtures/make_scans.py (200 dpi
+greyscale, skewed 0.3–0.6°, blur and noise; `--turn` also turns landscape pages 90° as a
+portrait scan of them would be). Quality: each scan is ingested (`process_file`) and its
+rows compared with the gold rows by item number — rows found, activity character
+similarity (rapidfuzz ratio; a missing row counts 0), catalogue id right, `matched` with a
+wrong id, deadline date right. `--noise 0.05 0.1` then garbles that share of the OCR'd
+words with OCR's typical confusions (и/н, ш/щ, 0/О, a lost hyphen …) and measures again:
+matching and dates must not turn them into a wrong `matched`. Speed: OCR pages/s of
+`plan-etl ingest --jobs N --no-cache` (extract, OCR, assembly, records) beside the bare
+`tesseract` command line on the same 300-dpi page images (same language, page segmentation
+and one thread each, N at once), each run twice in mirrored order (bare, ours, ours, bare)
+so drift in the machine's load falls on both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+
+import cv2
+import pypdfium2 as pdfium
+from rapidfuzz.fuzz import ratio
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
+import make_scans  # noqa: E402
+
+from plan_etl.extract import ocr  # noqa: E402
+from plan_etl.pipeline import FileResult, process_file  # noqa: E402
+from plan_etl.pipeline import ingest as ingest_dir  # noqa: E402
+from plan_etl.records import Source  # noqa: E402
+
+DATA = ROOT / "tests" / "data"
+
+
+def sources() -> list[tuple[Path, Path]]:
+    """(PDF, its gold file) for every corpus and dev PDF."""
+    slugs = json.loads((DATA / "corpus" / "slugs.json").read_text())
+    pairs = [(p, DATA / "gold" / f"{slugs[p.stem]}.json") for p in (DATA / "corpus").glob("*.pdf")]
+    pairs += [
+        (p, DATA / "dev" / "gold" / f"{p.stem}.json")
+        for p in (DATA / "dev" / "sources").glob("*.pdf")
+    ]
+    return sorted(pairs)
+
+
+def make_all(out: Path, turn: bool) -> list[tuple[Path, Path]]:
+    """Scanned copies of every source, whole; (scan, gold) pairs."""
+    pairs = []
+    for pdf, gold in sources():
+        pages = tuple(range(len(pdfium.PdfDocument(pdf))))
+        scan = make_scans.Scan(f"{pdf.stem}-scan", pdf, pages, bilevel=False, turn=turn)
+        path = out / f"{scan.name}.pdf"
+        if not path.exists():
+            make_scans.make(scan, out)
+        pairs.append((path, gold))
+    return pairs
+
+
+def ingest(path: Path) -> FileResult:
+    return process_file(path, Source("x", path.name, "pdf", "0"))
+
+
+# OCR's typical confusions on Russian print, each way: и/н, ш/щ, л/п, е/с, 0/О, З/3, 1/I
+CONFUSIONS = [("и", "н"), ("ш", "щ"), ("л", "п"), ("е", "с"), ("0", "О"), ("З", "3"), ("1", "I")]
+CONFUSIONS += [(b, a) for a, b in CONFUSIONS]
+
+
+def garble(word: str, rng: random.Random) -> str:
+    """One OCR-like error in a word: a confused letter, else a lost hyphen."""
+    options = [(a, b) for a, b in CONFUSIONS if a in word] + [("-", "")] * ("-" in word)
+    if not options:
+        return word
+    a, b = rng.choice(options)
+    at = rng.choice([i for i, c in enumerate(word) if c == a])
+    return word[:at] + b + word[at + 1 :]
+
+
+class Recorder:
+    """Wraps `ocr.read_pages` to keep what OCR read on each scan, so the noise runs reuse
+    it instead of reading every page again."""
+
+    def __init__(self) -> None:
+        self.pages: dict[Path, list[ocr.OcrPage]] = {}
+        self.current = Path()
+        self.real = ocr.read_pages
+
+    def __call__(self, pdf: pdfium.PdfDocument, indices: list[int]) -> list[ocr.OcrPage]:
+        if self.current not in self.pages:
+            self.pages[self.current] = self.real(pdf, indices)
+        return self.pages[self.current]
+
+
+def noise(pairs: list[tuple[Path, Path]], rates: list[float], recorder: Recorder) -> None:
+    """Quality again with a share of the OCR'd words garbled as OCR garbles them."""
+    for rate in rates:
+        ocr.read_pages = Garbler(recorder, rate)
+        print(f"-- {100 * rate:g}% of words garbled")
+        quality(pairs, recorder)
+    ocr.read_pages = recorder
+
+
+class Garbler:
+    """`ocr.read_pages` giving the recorded pages with `rate` of their words garbled."""
+
+    def __init__(self, recorder: Recorder, rate: float) -> None:
+        self.recorder, self.rate, self.rng = recorder, rate, random.Random(0)
+
+    def __call__(self, pdf: pdfium.PdfDocument, indices: list[int]) -> list[ocr.OcrPage]:
+        return [
+            replace(page, words=[self.noisy(w) for w in page.words])
+            for page in self.recorder(pdf, indices)
+        ]
+
+    def noisy(self, word: ocr.Word) -> ocr.Word:
+        if self.rng.random() < self.rate:
+            return replace(word, text=garble(word.text, self.rng))
+        return word
+
+
+def quality(pairs: list[tuple[Path, Path]], recorder: Recorder) -> None:
+    """Rows of each scan against gold, per file and in total."""
+    totals = dict.fromkeys(("gold", "found", "sim", "cat", "wrong", "date", "review", "low"), 0.0)
+    for scan, gold_path in pairs:
+        recorder.current = scan
+        gold = {r["number"]: r for r in json.loads(gold_path.read_text())["rows"]}
+        result = ingest(scan)
+        got = {a.item_number: a for a in result.activities}
+        n = dict.fromkeys(totals, 0.0)
+        n["gold"] = len(gold)
+        for number, want in gold.items():
+            row = got.get(number)
+            if row is None:
+                continue
+            n["found"] += 1
+            n["sim"] += ratio(row.activity, want["activity"])
+            n["cat"] += row.catalogue_id == want["catalogue_id"]
+            n["date"] += str(row.deadline_date or None) == str(want["deadline_date"])
+            n["review"] += row.match_status == "review"
+            n["low"] += ocr.LOW_CONFIDENCE_NOTE in row.warnings
+        n["wrong"] = sum(
+            a.match_status == "matched"
+            and (a.item_number not in gold or gold[a.item_number]["catalogue_id"] != a.catalogue_id)
+            for a in result.activities
+        )
+        print(
+            f"{scan.name:32} {result.document.status:8} rows {n['found']:.0f}/{n['gold']:.0f}"
+            f"  activity {n['sim'] / n['gold']:5.1f}%  catalogue {n['cat']:.0f}"
+            f"  wrong matched {n['wrong']:.0f}  review {n['review']:.0f}  dates {n['date']:.0f}"
+            f"  low conf. {n['low']:.0f}  {(result.document.error or '')[:120]}"
+        )
+        for key in totals:
+            totals[key] += n[key]
+    g = totals["gold"]
+    print(
+        f"TOTAL rows found {totals['found']:.0f}/{g:.0f} ({100 * totals['found'] / g:.1f}%),"
+        f" activity similarity {totals['sim'] / g:.1f}%,"
+        f" catalogue top-1 {totals['cat']:.0f}/{g:.0f} ({100 * totals['cat'] / g:.1f}%),"
+        f" wrong matched {totals['wrong']:.0f}, review {totals['review']:.0f},"
+        f" deadline date right {totals['date']:.0f}/{g:.0f},"
+        f" rows with low-confidence words {totals['low']:.0f}"
+    )
+
+
+def page_images(pairs: list[tuple[Path, Path]], out: Path) -> list[Path]:
+    """Every scanned page rendered as the OCR renders it (300 dpi greyscale), as PNG."""
+    images = []
+    for scan, _ in pairs:
+        pdf = pdfium.PdfDocument(scan)
+        for i in range(len(pdf)):
+            path = out / f"{scan.stem}-{i + 1:03}.png"
+            if not path.exists():
+                cv2.imwrite(str(path), ocr.render(pdf, i))
+            images.append(path)
+    return images
+
+
+def bare(images: list[Path], workers: int) -> float:
+    """Seconds for the tesseract command line to read every image."""
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    command = ["-l", ocr.LANGUAGE, "--psm", str(ocr.PSM), "tsv"]
+
+    def one(image: Path) -> None:
+        subprocess.run(
+            ["tesseract", str(image), "stdout", *command], env=env, capture_output=True, check=True
+        )
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(one, images))
+    return time.perf_counter() - started
+
+
+def ours(pairs: list[tuple[Path, Path]], out: Path, jobs: int) -> float:
+    """Seconds for `plan-etl ingest --jobs N --no-cache` to read every scan (N files at
+    once, each file's pages in parallel too)."""
+    raw = out / "raw"
+    shutil.rmtree(raw, ignore_errors=True)
+    raw.mkdir()
+    for scan, _ in pairs:
+        (raw / scan.name).symlink_to(scan)
+    started = time.perf_counter()
+    ingest_dir(raw, out / "dataset", jobs=jobs, use_cache=False)
+    return time.perf_counter() - started
+
+
+def speed(pairs: list[tuple[Path, Path]], out: Path) -> None:
+    images = page_images(pairs, out)
+    workers = ocr.page_workers(len(images))
+    runs = [bare(images, workers), ours(pairs, out, workers), ours(pairs, out, workers)]
+    runs.append(bare(images, workers))
+    b, o = (runs[0] + runs[3]) / 2, (runs[1] + runs[2]) / 2
+    print(
+        f"{len(images)} pages, {workers} at once; runs (bare, ours, ours, bare): "
+        + ", ".join(f"{r:.1f} s" for r in runs)
+    )
+    print(
+        f"bare tesseract {len(images) / b:.2f} pages/s; plan-etl OCR {len(images) / o:.2f} pages/s;"
+        f" ratio {o / b:.2f}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "ocr")
+    parser.add_argument("--turn", action="store_true", help="scan landscape pages turned 90°")
+    parser.add_argument("--only", nargs="*", default=(), help="source stems to use")
+    parser.add_argument("--speed-only", action="store_true")
+    parser.add_argument("--quality-only", action="store_true")
+    parser.add_argument(
+        "--noise", type=float, nargs="*", default=(), help="also garble these shares of words"
+    )
+    args = parser.parse_args()
+    out = args.out / ("turned" if args.turn else "upright")
+    out.mkdir(parents=True, exist_ok=True)
+    problem = ocr.tesseract_problem()
+    if problem:
+        sys.exit(problem)
+    pairs = make_all(out, args.turn)
+    if args.only:
+        pairs = [p for p in pairs if p[0].stem.removesuffix("-scan") in args.only]
+    recorder = Recorder()
+    ocr.read_pages = recorder
+    if not args.speed_only:
+        quality(pairs, recorder)
+    if args.noise:
+        noise(pairs, args.noise, recorder)
+    ocr.read_pages = recorder.real
+    if not args.quality_only:
+        speed(pairs, out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,533 @@
+"""Scanned PDF pages: read by OCR, then by the same table code as text PDFs.
+
+A page without a text layer is rendered (300 dpi, greyscale), turned upright if it was
+scanned sideways, straightened by its fraction-of-a-degree skew, cleaned of its ruling
+(found by morphology: long straight runs of ink), and read by Tesseract (Russian) into
+words with boxes and confidences. Nothing here reads tables: each OCR'd page is rebuilt
+as a synthetic PDF page of the same size — every word drawn in its box, every ruling line
+drawn as a thin line — and the rebuilt file is read by `PdfExtractor`, so scans get the
+grid, borderless and assembly logic of text PDFs. Text pages of a mixed file are copied
+as they are.
+
+Every row from an OCR'd page carries the note "text read by OCR"; a row holding a word
+Tesseract was unsure of also "text read by OCR (low confidence)".
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
+from functools import cache
+from pathlib import Path
+from statistics import median
+
+import cv2
+import numpy as np
+import pypdfium2 as pdfium
+
+from plan_etl.extract.base import Block, ExtractError, RawDocument, one_line
+
+OCR_NOTE = "text read by OCR"
+LOW_CONFIDENCE_NOTE = "text read by OCR (low confidence)"
+INSTALL_HINT = "apt-get install tesseract-ocr tesseract-ocr-rus"
+
+RENDER_DPI = 300  # Tesseract reads body text best at 300 dpi (its documented sweet spot)
+PT_PER_PX = 72 / RENDER_DPI
+# Decrees print no curly braces; on a noisy scan Tesseract reads «(» and «)» as them.
+CHARACTER_FIXES = str.maketrans("{}", "()")
+# Tesseract's Russian model reads the Roman numerals of «I/II/III/IV квартал» and «I/II
+# полугодие» as Cyrillic letters (measured on the dev scans: «Г», «П», «Ш» every time),
+# which the deadline grammar cannot read; before these words they are put back.
+ROMAN_MISREADS = {"Г": "I", "П": "II", "И": "II", "Ш": "III", "ГУ": "IV", "ТУ": "IV", "ПУ": "IV"}
+_PERIOD = re.compile(r"^(Г|П|И|Ш|ГУ|ТУ|ПУ)?(квартал|полугоди)")
+# Tesseract drops the space between a number and a word («до1марта», «2024года»); Russian
+# print never joins digits to lower-case words, so a space goes back between them.
+_DIGIT_WORD = re.compile(r"(?<=[а-яё]{2})(?=\d)|(?<=\d)(?=[а-яё]{2})")
+LANGUAGE = "rus"
+# Page segmentation 6, "one uniform block of text": with the ruling wiped, a table page
+# reads as lines of words, which is all the rebuilt page needs (the boxes place the words).
+# Measured on the fixture scans against 3 (automatic layout): 3 misreads fewer words in
+# staggered two-line headers, but its blocks and line groups lost every row of two of the
+# four fixtures; 4 and 11 read no better than 6 and took longer.
+PSM = 6
+# Tesseract's word confidence (0–100) under which a word is doubted. Its confidence tells
+# right from wrong only weakly: on the fixture scans (words of 3+ letters) 6 of 1,115 right
+# words and 4 of 18 misread ones score below 40; below 60, 32 right and 6 misread.
+LOW_CONFIDENCE = 40
+# Words shorter than this are not doubted: punctuation and one- or two-letter words score
+# low without changing what a row says.
+MIN_DOUBTED_LENGTH = 3
+
+# Skew: scans lean by fractions of a degree; searched coarse then fine on a reduced image.
+MAX_SKEW = 3.0  # degrees either way
+COARSE_STEP, FINE_STEP = 0.25, 0.02
+SKEW_SCALE = 0.25  # the skew search works on a 75-dpi copy: enough for lines of text
+# A page may have been scanned sideways when its ink's column profile is this much sharper
+# than its rows' (text lines make the row profile of an upright page the sharper one).
+TURNED_RATIO = 1.5
+# A page that looks sideways is read in this many horizontal bands; the inkiest tells which
+# way is up.
+ORIENTATION_BANDS = 6
+
+# Ruling: a straight run of ink at least this long (px at 300 dpi, ≈ 8.5 mm) is a rule;
+# no glyph of body text has one (an em dash at 14 pt is ≈ 58 px).
+RULE_MIN_PX = 100
+RULE_MAX_THICKNESS_PX = 12  # thicker runs are filled areas (stamps, photos), not rules
+RULE_GAP_PX = 9  # a rule broken by scan noise for up to this many px is one rule
+RULE_WIDTH_PT = 0.5
+# The ruling is wiped from the image Tesseract reads with this margin (px) around it: the
+# blurred edge of a rule left behind reads as «|» or «—».
+WIPE_PX = 9
+# A word box with less ink than this share of its pixels is blank paper (the thinnest real
+# word, a «-» or «1», inks several per cent of its box).
+MIN_INK_SHARE = 0.01
+# Words on one printed line share a baseline; a word whose bottom is this share of the
+# line's height from the line's median bottom sits on that baseline (descenders, noise).
+# (Measured on the Tatarstan scan: each word on its own baseline, raised for letters that
+# hang below the line, mixed the words of two lines in 8 rows, this snapping in 5.)
+BASELINE_SNAP = 0.35
+FONT_PER_PX_HEIGHT = 1.3  # font size (pt) per pt of a line's median word height (x-height to caps)
+MIN_FONT, MAX_FONT = 4.0, 24.0
+
+FONT_NAME = "PlanEtlOcrSans"
+FONT_FILES = (  # a TrueType font with Cyrillic glyphs, for the rebuilt text layer
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+)
+
+_REBUILDING: ContextVar[bool] = ContextVar("ocr_rebuilding", default=False)
+_PDFIUM = threading.Lock()  # PDFium is not thread-safe: pages render one at a time
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """A recognised word, its box in points on the upright page, and its confidence."""
+
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    baseline: float
+    size: float  # font size (pt) of its printed line: one size keeps the line one line
+    confidence: float
+
+    @property
+    def doubted(self) -> bool:
+        return self.confidence < LOW_CONFIDENCE and len(self.text) >= MIN_DOUBTED_LENGTH
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A ruling line in points on the upright page (horizontal or vertical)."""
+
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+
+@dataclass(frozen=True, slots=True)
+class OcrPage:
+    """What OCR read on one page: its upright size in points, words and ruling."""
+
+    width: float
+    height: float
+    words: list[Word]
+    rules: list[Rule]
+
+
+# --- set-up ------------------------------------------------------------------------------------
+
+
+@cache
+def tesseract_problem() -> str | None:
+    """Why Tesseract cannot read Russian on this machine, or None if it can."""
+    if shutil.which("tesseract") is None:
+        return f"Tesseract is not installed ({INSTALL_HINT})"
+    found = subprocess.run(
+        ["tesseract", "--list-langs"], capture_output=True, text=True, check=False
+    )
+    if LANGUAGE not in found.stdout.split():
+        return f"Tesseract has no Russian language data ({INSTALL_HINT})"
+    return None
+
+
+@cache
+def font_name() -> str:
+    """Register the Cyrillic font for the rebuilt pages once per process."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    path = next((p for p in FONT_FILES if Path(p).exists()), None)
+    if path is None:
+        raise ExtractError(
+            "OCR needs a font with Cyrillic glyphs (apt-get install fonts-dejavu-core)"
+        )
+    pdfmetrics.registerFont(TTFont(FONT_NAME, path))
+    return FONT_NAME
+
+
+# --- image ---------------------------------------------------------------------------------------
+
+
+def render(pdf: pdfium.PdfDocument, index: int) -> np.ndarray:
+    """Page `index` as a greyscale image at RENDER_DPI."""
+    with _PDFIUM:
+        bitmap = pdf[index].render(scale=RENDER_DPI / 72, grayscale=True)
+        image = bitmap.to_numpy()
+    return np.ascontiguousarray(image[..., 0] if image.ndim == 3 else image)
+
+
+def ink_of(image: np.ndarray) -> np.ndarray:
+    """Dark pixels as 255 on 0 (Otsu's threshold suits a scan's two-peaked histogram)."""
+    _, ink = cv2.threshold(image, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    return ink
+
+
+def profile_sharpness(ink: np.ndarray, axis: int) -> float:
+    """How sharply ink alternates with gaps along an axis (1: rows, 0: columns)."""
+    sums = ink.sum(axis=axis, dtype=np.float64)
+    return float(np.square(np.diff(sums)).sum())
+
+
+def rotate(image: np.ndarray, degrees: float, fill: int) -> np.ndarray:
+    """The image turned by `degrees` (counter-clockwise) about its centre, same size."""
+    h, w = image.shape
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
+    return cv2.warpAffine(image, matrix, (w, h), flags=cv2.INTER_LINEAR, borderValue=fill)
+
+
+def skew_angle(ink: np.ndarray) -> float:
+    """The rotation (degrees) that makes the text lines and rules horizontal: the one whose
+    row profile is sharpest, found coarse then fine on a reduced copy."""
+    small = cv2.resize(ink, None, fx=SKEW_SCALE, fy=SKEW_SCALE, interpolation=cv2.INTER_AREA)
+
+    def best(angles: np.ndarray) -> float:
+        return float(max(angles, key=lambda a: profile_sharpness(rotate(small, a, 0), 1)))
+
+    coarse = best(np.arange(-MAX_SKEW, MAX_SKEW + COARSE_STEP / 2, COARSE_STEP))
+    return best(np.arange(coarse - COARSE_STEP, coarse + COARSE_STEP, FINE_STEP))
+
+
+def mean_confidence(image: np.ndarray) -> float:
+    """Tesseract's mean word confidence on an image (0 if it finds no word)."""
+    tsv = run_tesseract(image, ["--psm", str(PSM)], "tsv")
+    scores = [
+        float(c[10])
+        for r in tsv.splitlines()[1:]
+        if len(c := r.split("\t")) == 12 and c[0] == "5" and c[11].strip()
+    ]
+    return sum(scores) / len(scores) if scores else 0.0
+
+
+def inkiest_band(image: np.ndarray) -> np.ndarray:
+    """The horizontal band of the page (of ORIENTATION_BANDS) with the most ink."""
+    h = image.shape[0]
+    bands = [
+        image[i * h // ORIENTATION_BANDS : (i + 1) * h // ORIENTATION_BANDS]
+        for i in range(ORIENTATION_BANDS)
+    ]
+    return min(bands, key=lambda b: float(b.mean()))
+
+
+def turned_upright(image: np.ndarray) -> np.ndarray:
+    """A page that looks scanned sideways, turned whichever way (a quarter either way, or
+    not at all) its inkiest band reads with the most confidence. (Tesseract's own
+    orientation detection took seconds a page; three reads of one band take a fraction.)"""
+    turns = (None, cv2.ROTATE_90_COUNTERCLOCKWISE, cv2.ROTATE_90_CLOCKWISE)
+    candidates = [image if t is None else cv2.rotate(image, t) for t in turns]
+    return max(candidates, key=lambda c: mean_confidence(inkiest_band(c)))
+
+
+def upright(image: np.ndarray) -> np.ndarray:
+    """The page turned upright (if scanned sideways) and straightened."""
+    small = cv2.resize(
+        ink_of(image), None, fx=SKEW_SCALE, fy=SKEW_SCALE, interpolation=cv2.INTER_AREA
+    )
+    if profile_sharpness(small, 0) > TURNED_RATIO * profile_sharpness(small, 1):
+        image = turned_upright(image)
+    return rotate(image, skew_angle(ink_of(image)), 255)
+
+
+def rule_masks(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The horizontal and the vertical ruling: straight runs of ink at least RULE_MIN_PX
+    long, then bridged where scan noise broke them (bridging first would join the letters
+    of a text line into runs too)."""
+    masks = []
+    for shape in ((RULE_MIN_PX, 1), (1, RULE_MIN_PX)):
+        gap = (RULE_GAP_PX, 1) if shape[0] > 1 else (1, RULE_GAP_PX)
+        runs = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(0, shape))
+        masks.append(cv2.morphologyEx(runs, cv2.MORPH_CLOSE, cv2.getStructuringElement(0, gap)))
+    return masks[0], masks[1]
+
+
+def rules_of(mask: np.ndarray, horizontal: bool) -> list[Rule]:
+    """Each thin straight run of a rule mask as a line through its middle, in points; the
+    mask keeps only those runs (thick ones are filled areas, which stay in the image)."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    rules = []
+    for label in range(1, count):
+        x, y, w, h, _ = stats[label]
+        if (h if horizontal else w) > RULE_MAX_THICKNESS_PX:
+            mask[labels == label] = 0
+        elif horizontal:
+            mid = (y + h / 2) * PT_PER_PX
+            rules.append(Rule(x * PT_PER_PX, mid, (x + w) * PT_PER_PX, mid))
+        else:
+            mid = (x + w / 2) * PT_PER_PX
+            rules.append(Rule(mid, y * PT_PER_PX, mid, (y + h) * PT_PER_PX))
+    return rules
+
+
+# --- Tesseract -----------------------------------------------------------------------------------
+
+
+def run_tesseract(image: np.ndarray, args: list[str], output: str) -> str:
+    """Tesseract's output for an image passed on stdin (PGM: no temporary file, no PNG
+    compression), one thread (pages run in parallel instead)."""
+    ok, encoded = cv2.imencode(".pgm", image)
+    assert ok
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    done = subprocess.run(
+        ["tesseract", "stdin", "stdout", "-l", LANGUAGE, "--dpi", str(RENDER_DPI), *args, output],
+        input=encoded.tobytes(),
+        capture_output=True,
+        env=env,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise ExtractError(
+            f"Tesseract failed: {done.stderr.decode(errors='replace').strip()[:200]}"
+        )
+    return done.stdout.decode("utf-8", errors="replace")
+
+
+def has_ink(ink: np.ndarray, cols: list[str]) -> bool:
+    """Whether a word's box holds ink: in the wide gap between two table columns Tesseract
+    sometimes reports a «—» over blank paper."""
+    left, top, w, h = (int(c) for c in cols[6:10])
+    box = ink[top : top + h, left : left + w]
+    return box.size > 0 and float(box.mean()) / 255 >= MIN_INK_SHARE
+
+
+def fixed(text: str) -> str:
+    """A word as Tesseract read it, with its known slips undone."""
+    return _DIGIT_WORD.sub(" ", text.strip().translate(CHARACTER_FIXES))
+
+
+def roman_periods(texts: list[str]) -> list[str]:
+    """A printed line's words with the Roman numeral before «квартал» / «полугодие» put
+    back where OCR read it as Cyrillic letters, also when it glued the two together."""
+    out = list(texts)
+    for i, text in enumerate(out):
+        period = _PERIOD.match(text)
+        if period is None:
+            continue
+        glued = period.group(1)
+        if glued is not None and glued in ROMAN_MISREADS:  # «Гквартал»
+            out[i] = f"{ROMAN_MISREADS[glued]} {text[len(glued) :]}"
+        elif i > 0 and out[i - 1] in ROMAN_MISREADS:
+            out[i - 1] = ROMAN_MISREADS[out[i - 1]]
+    return out
+
+
+def words_of(tsv: str, ink: np.ndarray) -> list[Word]:
+    """Tesseract's TSV as words in points, each on its printed line's baseline."""
+    lines: dict[tuple[str, str, str], list[list[str]]] = {}
+    for row in tsv.splitlines()[1:]:
+        cols = row.split("\t")
+        if len(cols) == 12 and cols[0] == "5" and cols[11].strip() and has_ink(ink, cols):
+            lines.setdefault((cols[2], cols[3], cols[4]), []).append(cols)
+    words = []
+    for group in lines.values():
+        boxes = [tuple(int(c) for c in cols[6:10]) for cols in group]
+        confs = [float(cols[10]) for cols in group]
+        line_bottom = median(top + h for _, top, _, h in boxes)
+        line_height = median(h for *_, h in boxes)
+        size = min(max(line_height * PT_PER_PX * FONT_PER_PX_HEIGHT, MIN_FONT), MAX_FONT)
+        texts = roman_periods([fixed(c[11]) for c in group])
+        for text, (left, top, w, h), conf in zip(texts, boxes, confs, strict=True):
+            bottom = top + h
+            snap = abs(bottom - line_bottom) <= BASELINE_SNAP * line_height
+            base = line_bottom if snap else bottom
+            words.append(
+                Word(
+                    text,
+                    left * PT_PER_PX,
+                    top * PT_PER_PX,
+                    (left + w) * PT_PER_PX,
+                    bottom * PT_PER_PX,
+                    base * PT_PER_PX,
+                    size,
+                    conf,
+                )
+            )
+    return words
+
+
+def read_page(pdf: pdfium.PdfDocument, index: int) -> OcrPage:
+    """OCR one page: upright, ruling found and wiped, words read."""
+    image = upright(render(pdf, index))
+    ink = ink_of(image)
+    horizontal, vertical = rule_masks(ink)
+    rules = rules_of(horizontal, True) + rules_of(vertical, False)
+    ruling = cv2.dilate(cv2.bitwise_or(horizontal, vertical), np.ones((WIPE_PX, WIPE_PX), np.uint8))
+    # Tesseract gets the ink without the ruling, black on white: a wiped stripe left in
+    # a grey, noisy background reads as «—» itself
+    text_ink = cv2.bitwise_and(ink, cv2.bitwise_not(ruling))
+    words = words_of(run_tesseract(cv2.bitwise_not(text_ink), ["--psm", str(PSM)], "tsv"), text_ink)
+    h, w = image.shape
+    return OcrPage(w * PT_PER_PX, h * PT_PER_PX, words, rules)
+
+
+def page_workers(pages: int) -> int:
+    """Threads to OCR a file's pages with: one Tesseract process per core this process may
+    use (the threads only wait on Tesseract and OpenCV, which release the GIL)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(pages, cores))
+
+
+def read_pages(pdf: pdfium.PdfDocument, indices: list[int]) -> list[OcrPage]:
+    """OCR the given pages in parallel, results in page order."""
+    with ThreadPoolExecutor(page_workers(len(indices))) as pool:
+        return list(pool.map(lambda i: read_page(pdf, i), indices))
+
+
+# --- the rebuilt file ----------------------------------------------------------------------------
+
+
+def draw_page(canvas: object, page: OcrPage) -> None:
+    """One synthetic page: each word in its box (the font stretched to the box's width, a
+    space after it so no two words run together), each rule a thin line."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    font = font_name()
+    canvas.setPageSize((page.width, page.height))  # type: ignore[attr-defined]
+    for word in page.words:
+        natural = stringWidth(word.text, font, word.size)
+        text = canvas.beginText(word.x0, page.height - word.baseline)  # type: ignore[attr-defined]
+        text.setFont(font, word.size)
+        text.setHorizScale(100 * (word.x1 - word.x0) / natural if natural else 100)
+        text.textOut(word.text + " ")
+        canvas.drawText(text)  # type: ignore[attr-defined]
+    canvas.setLineWidth(RULE_WIDTH_PT)  # type: ignore[attr-defined]
+    for rule in page.rules:
+        canvas.line(rule.x0, page.height - rule.top, rule.x1, page.height - rule.bottom)  # type: ignore[attr-defined]
+    canvas.showPage()  # type: ignore[attr-defined]
+
+
+def synthetic_pdf(pages: list[OcrPage]) -> pdfium.PdfDocument:
+    """The OCR'd pages as a PDF with a text layer and ruling."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer)
+    for page in pages:
+        draw_page(canvas, page)
+    canvas.save()
+    return pdfium.PdfDocument(buffer.getvalue())
+
+
+def rebuilt(pdf: pdfium.PdfDocument, scanned: list[int], pages: list[OcrPage]) -> bytes:
+    """The whole file again: text pages as they were, scanned pages replaced by OCR's."""
+    ocr = synthetic_pdf(pages)
+    out = pdfium.PdfDocument.new()
+    for index in range(len(pdf)):
+        source, at = (ocr, scanned.index(index)) if index in scanned else (pdf, index)
+        out.import_pages(source, [at])
+    buffer = io.BytesIO()
+    out.save(buffer)
+    return buffer.getvalue()
+
+
+@contextmanager
+def rebuilding() -> Iterator[None]:
+    """Mark the reading of a rebuilt file, so its blank pages do not call OCR again."""
+    token = _REBUILDING.set(True)
+    try:
+        yield
+    finally:
+        _REBUILDING.reset(token)
+
+
+def read_rebuilt(data: bytes) -> RawDocument:
+    """Read the rebuilt file with the text-PDF reader."""
+    from plan_etl.extract import extractor_for
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "ocr.pdf"
+        path.write_bytes(data)
+        with rebuilding():
+            return extractor_for(path).read(path)
+
+
+def noted(block: Block, doubted: set[str]) -> Block:
+    """A block from an OCR'd page with the OCR notes added."""
+    texts = block.cells if block.cells is not None else (block.text or "",)
+    tokens = {t for text in texts for t in text.split()}
+    notes = [OCR_NOTE, *([LOW_CONFIDENCE_NOTE] if tokens & doubted else [])]
+    return replace(block, notes=(*block.notes, *(n for n in notes if n not in block.notes)))
+
+
+def without_text(pdf: pdfium.PdfDocument) -> list[int]:
+    """Indices of the pages that have no text layer (no character but spaces) yet show
+    something (an image, or text drawn as outlines): a blank page is not worth reading."""
+    with _PDFIUM:
+        return [
+            i
+            for i in range(len(pdf))
+            if not pdf[i].get_textpage().get_text_range().strip()
+            and next(pdf[i].get_objects(max_depth=1), None) is not None
+        ]
+
+
+def with_ocr(path: Path, raw: RawDocument) -> RawDocument:
+    """`raw`, the text-layer reading of `path`, with its pages that have no text layer read
+    by OCR; unchanged if OCR finds no text on them. A file with no text at all fails with
+    the cause (and, if Tesseract is missing, what to install)."""
+    if _REBUILDING.get():
+        return raw
+    text_pages = bool(raw.blocks)
+    problem = tesseract_problem()
+    if problem is not None:
+        if text_pages:
+            return replace(raw, warnings=[*raw.warnings, f"pages without text skipped: {problem}"])
+        raise ExtractError(f"no text layer: scanned PDF needs OCR, but {problem}")
+    try:
+        pdf = pdfium.PdfDocument(path)
+    except pdfium.PdfiumError as exc:
+        raise ExtractError(f"corrupt PDF (opening it for OCR): {one_line(exc)}") from exc
+    try:
+        scanned, total = without_text(pdf), len(pdf)
+        pages = read_pages(pdf, scanned)
+        if not any(page.words for page in pages):
+            if not text_pages:
+                raise ExtractError("no text layer, and OCR found no text in the page images")
+            return raw
+        doc = read_rebuilt(rebuilt(pdf, scanned, pages))
+    except pdfium.PdfiumError as exc:
+        raise ExtractError(f"corrupt PDF (rendering a page for OCR): {one_line(exc)}") from exc
+    finally:
+        pdf.close()
+    doubted = {
+        numbers: {w.text for w in page.words if w.doubted}
+        for numbers, page in zip((i + 1 for i in scanned), pages, strict=True)
+    }
+    doc.blocks = [noted(b, doubted[b.page]) if b.page in doubted else b for b in doc.blocks]
+    doc.text_source = "mixed" if len(scanned) < total else "ocr"
+    return doc

@@ -1,0 +1,185 @@
+"""OCR of scanned pages: the scans in tests/data/fixtures/scans (made by
+tests/fixtures/make_scans.py from corpus and dev PDFs) must give the rows that the text
+layer of the same pages gives."""
+
+from __future__ import annotations
+
+import os
+import sys
+import zlib
+from functools import cache
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pypdfium2 as pdfium
+import pytest
+from conftest import DATA
+from rapidfuzz.fuzz import ratio
+
+from plan_etl.extract import ocr
+from plan_etl.extract.base import Block, ExtractError, RawDocument
+from plan_etl.models import Activity
+from plan_etl.pipeline import FileResult, process_file
+from plan_etl.records import Source
+
+sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
+import make_scans
+
+SCANS = DATA / "fixtures" / "scans"
+FIXTURES = {scan.name: scan for scan in make_scans.FIXTURES}
+
+# CI installs Tesseract and must run these tests; elsewhere they are skipped without it
+needs_tesseract = pytest.mark.skipif(
+    ocr.tesseract_problem() is not None and not os.environ.get("CI"),
+    reason=f"{ocr.tesseract_problem()}",
+)
+
+
+def ingest(path: Path) -> FileResult:
+    return process_file(path, Source("x", path.name, "pdf", "0"))
+
+
+@cache
+def scanned(name: str) -> FileResult:
+    return ingest(SCANS / f"{name}.pdf")
+
+
+@cache
+def printed(name: str, tmp: Path) -> FileResult:
+    """The same pages read from the source's text layer."""
+    scan = FIXTURES[name]
+    copy = pdfium.PdfDocument.new()
+    copy.import_pages(pdfium.PdfDocument(scan.source), list(scan.pages))
+    path = tmp / f"{name}-text.pdf"
+    copy.save(path)
+    return ingest(path)
+
+
+def by_number(rows: list[Activity]) -> dict[str, Activity]:
+    return {row.item_number: row for row in rows}
+
+
+@needs_tesseract
+@pytest.mark.parametrize("name", sorted(FIXTURES))
+def test_scan_gives_the_rows_of_the_text_layer(name: str, tmp_path_factory) -> None:
+    got = by_number(scanned(name).activities)
+    want = by_number(printed(name, tmp_path_factory.mktemp(name)).activities)
+    assert want and set(got) == set(want)  # every row found, none invented
+    similarity = [ratio(got[n].activity, want[n].activity) for n in want]
+    assert sum(similarity) / len(similarity) >= 97
+    same_id = sum(got[n].catalogue_id == want[n].catalogue_id for n in want)
+    assert same_id >= 0.9 * len(want)
+    wrong = [
+        n
+        for n, row in got.items()
+        if row.match_status == "matched" and row.catalogue_id != want[n].catalogue_id
+    ]
+    assert wrong == []
+
+
+@needs_tesseract
+@pytest.mark.parametrize("name", sorted(FIXTURES))
+def test_rows_read_by_ocr_say_so(name: str) -> None:
+    result = scanned(name)
+    scan = FIXTURES[name]
+    text_pages = {scan.pages.index(i) + 1 for i in scan.keep_text}
+    assert result.document.text_source == ("mixed" if text_pages else "ocr")
+    for row in result.activities:
+        from_ocr = not {row.page_first, row.page_last} <= text_pages
+        assert (ocr.OCR_NOTE in row.warnings) == from_ocr, row.item_number
+        if ocr.LOW_CONFIDENCE_NOTE in row.warnings:
+            assert ocr.OCR_NOTE in row.warnings
+
+
+@needs_tesseract
+def test_dates_survive_ocr(tmp_path: Path) -> None:
+    got = by_number(scanned("kursk-scan").activities)
+    want = by_number(printed("kursk-scan", tmp_path).activities)
+    assert [got[n].deadline_date for n in want] == [want[n].deadline_date for n in want]
+
+
+@pytest.fixture
+def no_tesseract(monkeypatch):
+    monkeypatch.setattr(ocr.shutil, "which", lambda _: None)
+    ocr.tesseract_problem.cache_clear()
+    yield
+    ocr.tesseract_problem.cache_clear()
+
+
+def test_missing_tesseract_names_what_to_install(no_tesseract) -> None:
+    scan = SCANS / "samara-scan.pdf"
+    with pytest.raises(ExtractError, match=r"^no text layer: .*apt-get install tesseract-ocr"):
+        ocr.with_ocr(scan, RawDocument(blocks=[]))
+    text = RawDocument(blocks=[Block(text="page one", page=1)])
+    assert "Tesseract is not installed" in ocr.with_ocr(scan, text).warnings[-1]
+
+
+def test_skew_is_measured_to_a_hundredth_of_a_degree() -> None:
+    scan = FIXTURES["samara-scan"]  # the generator turned its pages by a known angle
+    rng = np.random.default_rng(zlib.crc32(scan.name.encode()))
+    turned = rng.uniform(*make_scans.SKEW_DEGREES) * rng.choice((-1, 1))
+    page = ocr.render(pdfium.PdfDocument(SCANS / "samara-scan.pdf"), 0)
+    assert ocr.skew_angle(ocr.ink_of(page)) == pytest.approx(-turned, abs=0.02)
+
+
+def test_ruling_is_found_and_text_is_not() -> None:
+    page = np.full((800, 800), 255, np.uint8)
+    cv2.line(page, (50, 100), (750, 100), 0, 3)
+    cv2.line(page, (400, 50), (400, 750), 0, 3)
+    cv2.putText(page, "WWWWWWWW", (60, 300), cv2.FONT_HERSHEY_SIMPLEX, 1.5, 0, 4)
+    horizontal, vertical = ocr.rule_masks(ocr.ink_of(page))
+    rules = ocr.rules_of(horizontal, True), ocr.rules_of(vertical, False)
+    assert [len(r) for r in rules] == [1, 1]
+    h, v = rules[0][0], rules[1][0]
+    assert h.top == pytest.approx(101 * ocr.PT_PER_PX, abs=1)
+    assert v.x0 == pytest.approx(401 * ocr.PT_PER_PX, abs=1)
+
+
+def test_blank_boxes_and_baselines_from_tsv() -> None:
+    ink = np.zeros((200, 400), np.uint8)
+    ink[20:50, 10:100] = 255
+    ink[25:58, 120:200] = 255  # a word with a descender, on the same line
+    tsv = "\n".join(
+        [
+            "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext",
+            "5\t1\t1\t1\t1\t1\t10\t20\t90\t30\t95.5\tслово",
+            "5\t1\t1\t1\t1\t2\t105\t20\t10\t30\t40\t—",  # over blank paper
+            "5\t1\t1\t1\t1\t3\t120\t25\t80\t33\t30\t{друг}",
+        ]
+    )
+    words = ocr.words_of(tsv, ink)
+    assert [w.text for w in words] == ["слово", "(друг)"]
+    assert words[0].baseline == words[1].baseline  # one line, one baseline
+    assert words[0].size == words[1].size
+    assert not words[0].doubted and words[1].doubted
+
+
+def test_notes_mark_rows_with_doubted_words() -> None:
+    row = Block(cells=("1.1", "Утвердить план"), page=1)
+    assert ocr.noted(row, set()).notes == (ocr.OCR_NOTE,)
+    assert ocr.noted(row, {"план"}).notes == (ocr.OCR_NOTE, ocr.LOW_CONFIDENCE_NOTE)
+
+
+def test_header_with_a_misread_number_sign_keeps_its_number_column() -> None:
+    from plan_etl.vocabulary import header_roles
+
+    header = ("ып", "Мероприятие", "Срок реализации", "Ответственный исполнитель")
+    assert header_roles(header) == ("number", "activity", "deadline", "responsible")
+    assert header_roles(("", *header[1:])) == (None, "activity", "deadline", "responsible")
+
+
+def test_roman_quarters_read_as_cyrillic_are_put_back() -> None:
+    line = ["до", "Ш", "квартала", "2024", "г.,", "Гквартал", "П", "полугодие", "Г.", "Шилов"]
+    assert ocr.roman_periods(line) == [
+        "до",
+        "III",
+        "квартала",
+        "2024",
+        "г.,",
+        "I квартал",
+        "II",
+        "полугодие",
+        "Г.",
+        "Шилов",
+    ]
