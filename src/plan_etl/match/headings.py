@@ -3,6 +3,7 @@ names none — from its rows together and the plan's order of sections."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -35,10 +36,9 @@ def _marker_sizes(idx: _Index, words: set[str]) -> np.ndarray:
     return np.where(own > 0, with_parent, 0)
 
 
-@lru_cache(maxsize=4096)
 def _title_sizes(subsection: str | None, section: str | None) -> tuple[np.ndarray, str | None]:
     """Marker sizes of the most specific title that names a section, and which title it was
-    (titles repeat from row to row, so this is cached). A sub-heading refines its section's
+    A sub-heading refines its section's
     title only within kin (`_kin`): under «Координация внедрения…», a sub-heading
     «Оптимизация государственных услуг» is a topic of coordination, not the services domain."""
     idx = _index()
@@ -58,17 +58,33 @@ def _title_sizes(subsection: str | None, section: str | None) -> tuple[np.ndarra
 
 def _section_feature(idx: _Index, q: _Query) -> tuple[np.ndarray, str]:
     """Per section, how well the row's context names it (0–100), and where it was read."""
-    sizes, source = _title_sizes(q.subsection, q.section)
+    values, source, children = _title_feature(q.subsection, q.section)
     if source is None:
         sizes = _marker_sizes(idx, set(q.activity.words))
         if sizes.max() == 0:
             return np.full(len(idx.markers), _NO_SECTION), "no section named"
         return np.where(sizes == sizes.max(), _ROW_NAMES, _ROW_OTHER), "row"
+    if children is None:
+        return values, source
+    # a title naming a parent domain, a row naming a sub-domain: the latter
+    named = children & (_marker_sizes(idx, set(q.activity.words)) > 0)
+    return (np.where(named, _TITLE_NAMES, _TITLE_OTHER) if named.any() else values), source
+
+
+@lru_cache(maxsize=4096)
+def _title_feature(
+    subsection: str | None, section: str | None
+) -> tuple[np.ndarray, str | None, np.ndarray | None]:
+    """What the titles alone say (`_section_feature`; titles repeat from row to row, so
+    this is cached): per section its value, the title it was read from, and the sub-domains
+    of the named section a row's own words may pick instead (None when there are none).
+    The arrays are shared: never written to."""
+    idx = _index()
+    sizes, source = _title_sizes(subsection, section)
     top = sizes.max()
     children = (idx.parent >= 0) & (sizes[np.maximum(idx.parent, 0)] == top)
-    if children.any():  # a title naming a parent domain, a row naming a sub-domain: the latter
-        sizes = np.where(children & (_marker_sizes(idx, set(q.activity.words)) > 0), top + 1, sizes)
-    return np.where(sizes == sizes.max(), _TITLE_NAMES, _TITLE_OTHER), source
+    values = np.where(sizes == top, _TITLE_NAMES, _TITLE_OTHER)
+    return values, source, (children if source is not None and children.any() else None)
 
 
 def _assigned_fit(fit: np.ndarray) -> float:
@@ -174,15 +190,15 @@ def _overfull(
     """A heading holds one section's items, each at most twice (forming and approving): a
     title over more rows than that is no longer one section's (a damaged table lost the
     headings between), so its rows are read as if it named nothing."""
+    if not queries:
+        return []
     sizes = np.bincount(idx.item_section, minlength=len(idx.section_ids))
-    counts: dict[tuple[str | None, str | None], int] = {}
-    for q in queries:
-        counts[(q.section, q.subsection)] = counts.get((q.section, q.subsection), 0) + 1
-    out = []
-    for q, (values, source) in zip(queries, named, strict=True):
-        held = _ITEM_ROWS * sizes[values == _TITLE_NAMES].max(initial=0)
-        if source in _TITLES and counts[(q.section, q.subsection)] > held:
-            out.append((np.full(len(values), _NO_SECTION), "an overfull heading"))
-        else:
-            out.append((values, source))
-    return out
+    keys = [(q.section, q.subsection) for q in queries]
+    counts = Counter(keys)
+    values = np.stack([v for v, _ in named])
+    held = _ITEM_ROWS * np.where(values == _TITLE_NAMES, sizes, 0).max(axis=1)
+    nothing = np.full(len(idx.section_ids), _NO_SECTION)
+    return [
+        (nothing, "an overfull heading") if source in _TITLES and counts[key] > limit else (v, source)
+        for key, limit, (v, source) in zip(keys, held.tolist(), named, strict=True)
+    ]

@@ -47,15 +47,19 @@ def _snaps(idx: _Index, texts: Sequence[_Text]) -> dict[str, str]:
 def _row_hits(idx: _Index, texts: Sequence[_Text]) -> tuple[np.ndarray, np.ndarray]:
     """Rows × terms presence, and per row the number of terms the catalogue lacks."""
     snaps = _snaps(idx, texts)
-    hits = np.zeros((len(texts), len(idx.vocab)))
+    rows: list[int] = []
+    columns: list[int] = []
     unknown = np.zeros(len(texts))
     for row, t in enumerate(texts):
         terms = {snaps.get(w, w) for w in t.words}
         if t.action:
             terms.add(_action_term(t.action))
         known = [idx.vocab[w] for w in terms if w in idx.vocab]
-        hits[row, known] = 1.0
+        rows.extend([row] * len(known))
+        columns.extend(known)
         unknown[row] = len(terms) - len(known)
+    hits = np.zeros((len(texts), len(idx.vocab)))
+    hits[rows, columns] = 1.0
     return hits, unknown
 
 
@@ -73,9 +77,12 @@ def _action_feature(idx: _Index, texts: Sequence[_Text]) -> np.ndarray:
     """Rows × items: whether the row's action is one the item allows."""
     out = np.full((len(texts), len(idx.ids)), _ACTION_NONE)
     nothing = np.zeros(len(idx.ids), dtype=bool)
+    by_action: dict[str, list[int]] = {}
     for row, t in enumerate(texts):
         if t.action:
-            out[row] = np.where(idx.allows.get(t.action, nothing), _ACTION_FITS, _ACTION_OTHER)
+            by_action.setdefault(t.action, []).append(row)
+    for action, rows in by_action.items():
+        out[rows] = np.where(idx.allows.get(action, nothing), _ACTION_FITS, _ACTION_OTHER)
     return out
 
 
@@ -94,6 +101,15 @@ def _item_fit(step: np.ndarray, action: np.ndarray) -> np.ndarray:
     return (W_STEP * step + W_ACTION * action) / (W_STEP + W_ACTION)
 
 
+def _section_matrix(
+    idx: _Index, named: Sequence[tuple[np.ndarray, str]], shape: tuple[int, ...]
+) -> np.ndarray:
+    """Rows × items: the section feature of each row's reading, spread over the items."""
+    if not named:
+        return np.zeros(shape)
+    return np.stack([v for v, _ in named])[:, idx.item_section]
+
+
 def _score(queries: Sequence[_Query], template: Template | None) -> tuple[_Scores, Template]:
     """Every row against every item, and the document's template (`template`, or when the
     decree's heading did not say, the one whose items explain the rows best)."""
@@ -103,7 +119,7 @@ def _score(queries: Sequence[_Query], template: Template | None) -> tuple[_Score
     step, action = _step_feature(idx, texts), _action_feature(idx, texts)
     fit = _item_fit(step, action)
     if template is None:
-        section = np.array([v[idx.item_section] for v, _ in named]).reshape(fit.shape)
+        section = _section_matrix(idx, named, fit.shape)
         template = _template(idx, W_SECTION * section + W_STEP * step + W_ACTION * action)
     inferred = _infer_groups(idx, queries, named, fit, idx.templates[template])
     margins = np.full(len(queries), np.inf)
@@ -112,7 +128,7 @@ def _score(queries: Sequence[_Query], template: Template | None) -> tuple[_Score
         values[chosen] = _TITLE_NAMES
         named[row] = (values, "rows")
         margins[row] = lead
-    section = np.array([v[idx.item_section] for v, _ in named]).reshape(fit.shape)
+    section = _section_matrix(idx, named, fit.shape)
     total = W_SECTION * section + W_STEP * step + W_ACTION * action
     sources = [source for _, source in named]
     return _Scores(total, section, step, action, sources, margins), template
