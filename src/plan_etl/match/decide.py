@@ -101,6 +101,15 @@ def _rivals(best: np.ndarray, score: np.ndarray, texts: Sequence[_Text]) -> np.n
     return out
 
 
+def _top_two(total: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the best column and the next one, the first of equals first (as a stable sort
+    of the scores, descending, would order them; two `argmax` are cheaper than a sort)."""
+    best = total.argmax(axis=1)
+    rest = total.copy()
+    rest[np.arange(len(total)), best] = -np.inf
+    return best, rest.argmax(axis=1)
+
+
 def _choices(
     idx: _Index, scores: _Scores, allowed: np.ndarray, rows: Sequence, texts: Sequence[_Text]
 ) -> list[_Choice]:
@@ -110,8 +119,7 @@ def _choices(
     likely the region's own addition."""
     total = np.where(allowed, scores.total, -1.0).round(1)
     n = np.arange(len(total))
-    order = np.argsort(-total, axis=1, kind="stable")
-    best, second = order[:, 0], order[:, 1]
+    best, second = _top_two(total)
     score = total[n, best]
     rivals = _rivals(best, score, texts)
     sure = np.isin(scores.sources, [*_TITLES, "rows"]) & (scores.section[n, best] == _TITLE_NAMES)
