@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from itertools import chain
 
 import snowballstemmer
 
@@ -75,7 +76,7 @@ def _tokens(text: str) -> list[str]:
     lowered = text.lower().replace("ё", "е")
     for rewrite in vocab.rewrites:
         lowered = rewrite.apply(lowered)
-    return [w for token in _WORD.findall(lowered) for w in _expand(token)]
+    return list(chain.from_iterable(map(_expand, _WORD.findall(lowered))))
 
 
 @cache
@@ -92,8 +93,8 @@ def analyze(text: str | None) -> _Text:
     other words stemmed; synonyms rewritten, abbreviations expanded; stop words, noise words,
     the region's name dropped."""
     tokens = _tokens(text or "")
-    stems = (_kept_stem(t) for t in tokens)
-    return _Text(_row_action(tokens), tuple(w for w in stems if w is not None))
+    stems = [w for w in map(_kept_stem, tokens) if w is not None]
+    return _Text(_row_action(tokens), tuple(stems))
 
 
 def _action_term(action: str) -> str:
