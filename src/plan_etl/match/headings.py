@@ -195,7 +195,7 @@ def _overfull(
     sizes = np.bincount(idx.item_section, minlength=len(idx.section_ids))
     keys = [(q.section, q.subsection) for q in queries]
     counts = Counter(keys)
-    values = np.stack([v for v, _ in named])
+    values = np.array([v for v, _ in named])
     held = _ITEM_ROWS * np.where(values == _TITLE_NAMES, sizes, 0).max(axis=1)
     nothing = np.full(len(idx.section_ids), _NO_SECTION)
     return [

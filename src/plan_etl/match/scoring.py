@@ -107,7 +107,7 @@ def _section_matrix(
     """Rows × items: the section feature of each row's reading, spread over the items."""
     if not named:
         return np.zeros(shape)
-    return np.stack([v for v, _ in named])[:, idx.item_section]
+    return np.array([v for v, _ in named])[:, idx.item_section]
 
 
 def _score(queries: Sequence[_Query], template: Template | None) -> tuple[_Scores, Template]:
