@@ -156,10 +156,12 @@ def _infer_groups(
             keys.append(key)
             groups.append(([], None if source in _TITLES else np.zeros(0)))
         groups[-1][0].append(row)
+    if all(mean is None for _, mean in groups):  # every heading names its section
+        return {}
     n = len(idx.section_ids)
     # [s_prev, s]: the cost of reading a heading as s after one read as s_prev
     back = _ORDER_PENALTY * np.tril(np.ones((n, n)), k=-1) + _REPEAT_PENALTY * np.eye(n)
-    held = np.array([bool((allowed & (idx.item_section == s)).any()) for s in range(n)])
+    held = np.bincount(idx.item_section[allowed], minlength=n) > 0  # sections with items here
     dp, trace, leads = np.zeros(n), [], []
     for rows, mean in groups:
         if mean is None:  # a named heading: its section stands, at no cost

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -49,18 +50,18 @@ def _row_hits(idx: _Index, texts: Sequence[_Text]) -> tuple[np.ndarray, np.ndarr
     snaps = _snaps(idx, texts)
     rows: list[int] = []
     columns: list[int] = []
-    unknown = np.zeros(len(texts))
+    unknown: list[int] = []
     for row, t in enumerate(texts):
         terms = {snaps.get(w, w) for w in t.words}
         if t.action:
             terms.add(_action_term(t.action))
-        known = [idx.vocab[w] for w in terms if w in idx.vocab]
+        known = [c for c in map(idx.vocab.get, terms) if c is not None]
         rows.extend([row] * len(known))
         columns.extend(known)
-        unknown[row] = len(terms) - len(known)
+        unknown.append(len(terms) - len(known))
     hits = np.zeros((len(texts), len(idx.vocab)))
     hits[rows, columns] = 1.0
-    return hits, unknown
+    return hits, np.array(unknown, dtype=float)
 
 
 def _step_feature(idx: _Index, texts: Sequence[_Text]) -> np.ndarray:
@@ -73,17 +74,23 @@ def _step_feature(idx: _Index, texts: Sequence[_Text]) -> np.ndarray:
     return 100.0 * np.maximum.reduceat(cosine, idx.item_start, axis=1)
 
 
-def _action_feature(idx: _Index, texts: Sequence[_Text]) -> np.ndarray:
+@cache
+def _action_rows() -> tuple[dict[str, int], np.ndarray]:
+    """The action feature of each action lemma against every item, one row per lemma, and
+    the row of a text with no action word and of an action no item allows, last."""
+    idx = _index()
+    lemmas = {a: n for n, a in enumerate(idx.allows)}
+    fits = [np.where(idx.allows[a], _ACTION_FITS, _ACTION_OTHER) for a in lemmas]
+    none, other = np.full(len(idx.ids), _ACTION_NONE), np.full(len(idx.ids), _ACTION_OTHER)
+    return lemmas, np.array([*fits, none, other])
+
+
+def _action_feature(texts: Sequence[_Text]) -> np.ndarray:
     """Rows × items: whether the row's action is one the item allows."""
-    out = np.full((len(texts), len(idx.ids)), _ACTION_NONE)
-    nothing = np.zeros(len(idx.ids), dtype=bool)
-    by_action: dict[str, list[int]] = {}
-    for row, t in enumerate(texts):
-        if t.action:
-            by_action.setdefault(t.action, []).append(row)
-    for action, rows in by_action.items():
-        out[rows] = np.where(idx.allows.get(action, nothing), _ACTION_FITS, _ACTION_OTHER)
-    return out
+    lemmas, table = _action_rows()
+    none, other = len(table) - 2, len(table) - 1
+    rows = [lemmas.get(t.action, other) if t.action else none for t in texts]
+    return table[np.array(rows, dtype=int)]
 
 
 @dataclass(frozen=True)
@@ -116,7 +123,7 @@ def _score(queries: Sequence[_Query], template: Template | None) -> tuple[_Score
     idx = _index()
     texts = [q.activity for q in queries]
     named = _overfull(idx, queries, [_section_feature(idx, q) for q in queries])
-    step, action = _step_feature(idx, texts), _action_feature(idx, texts)
+    step, action = _step_feature(idx, texts), _action_feature(texts)
     fit = _item_fit(step, action)
     if template is None:
         section = _section_matrix(idx, named, fit.shape)
