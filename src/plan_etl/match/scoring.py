@@ -48,19 +48,19 @@ def _snaps(idx: _Index, texts: Sequence[_Text]) -> dict[str, str]:
 def _row_hits(idx: _Index, texts: Sequence[_Text]) -> tuple[np.ndarray, np.ndarray]:
     """Rows × terms presence, and per row the number of terms the catalogue lacks."""
     snaps = _snaps(idx, texts)
-    rows: list[int] = []
     columns: list[int] = []
+    known_count: list[int] = []
     unknown: list[int] = []
-    for row, t in enumerate(texts):
+    for t in texts:
         terms = {snaps.get(w, w) for w in t.words}
         if t.action:
             terms.add(_action_term(t.action))
         known = [c for c in map(idx.vocab.get, terms) if c is not None]
-        rows.extend([row] * len(known))
         columns.extend(known)
+        known_count.append(len(known))
         unknown.append(len(terms) - len(known))
     hits = np.zeros((len(texts), len(idx.vocab)))
-    hits[rows, columns] = 1.0
+    hits[np.repeat(np.arange(len(texts)), known_count), np.array(columns, dtype=int)] = 1.0
     return hits, np.array(unknown, dtype=float)
 
 
