@@ -119,16 +119,14 @@ def _greedy_fit(fit: np.ndarray) -> float:
     return total / len(fit)
 
 
-def _heading_fit(
-    idx: _Index, fit: np.ndarray, allowed: np.ndarray, sizes: np.ndarray
-) -> np.ndarray:
-    """Per section, how well a heading's rows (`fit`: rows × items) fit its `allowed` items
-    (`_assigned_fit`); a heading with more rows than the section's items can take fits 0."""
-    out = np.zeros(len(idx.section_ids))
-    for s in range(len(idx.section_ids)):
-        mask = (idx.item_section == s) & allowed
-        if mask.any() and len(fit) <= _ITEM_ROWS * sizes[s]:
-            out[s] = _assigned_fit(fit[:, mask])
+def _heading_fit(fit: np.ndarray, columns: list[np.ndarray], sizes: np.ndarray) -> np.ndarray:
+    """Per section, how well a heading's rows (`fit`: rows × items) fit its allowed items
+    (`columns`, per section; `_assigned_fit`); a heading with more rows than the section's
+    items can take fits 0."""
+    out = np.zeros(len(columns))
+    for s, items in enumerate(columns):
+        if len(items) and len(fit) <= _ITEM_ROWS * sizes[s]:
+            out[s] = _assigned_fit(fit[:, items])
     return out
 
 
@@ -175,13 +173,14 @@ def _infer_groups(
     n = len(idx.section_ids)
     # [s_prev, s]: the cost of reading a heading as s after one read as s_prev
     back = _ORDER_PENALTY * np.tril(np.ones((n, n)), k=-1) + _REPEAT_PENALTY * np.eye(n)
-    held = np.bincount(idx.item_section[allowed], minlength=n) > 0  # sections with items here
+    columns = [np.flatnonzero((idx.item_section == s) & allowed) for s in range(n)]
+    held = np.array([len(items) > 0 for items in columns])  # sections with items here
     dp, trace, leads = np.zeros(n), [], []
     for rows, mean in groups:
         if mean is None:  # a named heading: its section stands, at no cost
             gain = np.where(named[rows[0]][0] == _TITLE_NAMES, 0.0, _IMPOSSIBLE)
         else:
-            gain = np.where(held, _heading_fit(idx, fit[rows], allowed, sizes), _IMPOSSIBLE)
+            gain = np.where(held, _heading_fit(fit[rows], columns, sizes), _IMPOSSIBLE)
         moves = dp[:, None] - back
         trace.append(moves.argmax(axis=0))
         dp = moves.max(axis=0) + gain
@@ -213,8 +212,8 @@ def _overfull(
     counts = Counter(keys)
     values = np.array([v for v, _ in named])
     held = _ITEM_ROWS * np.where(values == _TITLE_NAMES, sizes, 0).max(axis=1)
-    nothing = np.full(len(idx.section_ids), _NO_SECTION)
+    overfull = (np.full(len(idx.section_ids), _NO_SECTION), "an overfull heading")
     return [
-        (nothing, "an overfull heading") if source in _TITLES and counts[key] > limit else (v, source)
+        overfull if source in _TITLES and counts[key] > limit else (v, source)
         for key, limit, (v, source) in zip(keys, held.tolist(), named, strict=True)
     ]
