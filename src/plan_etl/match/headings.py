@@ -37,10 +37,10 @@ def _marker_sizes(idx: _Index, words: set[str]) -> np.ndarray:
 
 
 def _title_sizes(subsection: str | None, section: str | None) -> tuple[np.ndarray, str | None]:
-    """Marker sizes of the most specific title that names a section, and which title it was
-    A sub-heading refines its section's
-    title only within kin (`_kin`): under «Координация внедрения…», a sub-heading
-    «Оптимизация государственных услуг» is a topic of coordination, not the services domain."""
+    """Marker sizes of the most specific title that names a section, and which title it was.
+    A sub-heading refines its section's title only within kin (`_kin`): under «Координация
+    внедрения…», a sub-heading «Оптимизация государственных услуг» is a topic of
+    coordination, not the services domain."""
     idx = _index()
     found = [
         (source, _marker_sizes(idx, set(analyze(title).words)) if title else None)
