@@ -7,7 +7,10 @@ of its own, so that no two rows are alike and every row has a word the catalogue
 `match_document` per decree copy; `--one-document` scores them all as one document instead
 (every heading then repeats dozens of times, the worst case for the per-document reading).
 The goal is under a second for 10,000 rows. Wall time depends on what else the machine runs,
-so CPU time is printed as well. Run:
+so CPU time is printed as well; both vary by a third from run to run on a shared machine, so
+quote the median of several runs. The timing includes `LogicalRow.text` joining each row's
+activity fragments and cleaning them once more (`clean_text`, about a sixth of the total), as
+the matcher does in the pipeline too. Run:
 
     .venv/bin/python bench/match_speed.py [ROWS] [--one-document]
 """

@@ -88,10 +88,8 @@ def _rivals(best: np.ndarray, score: np.ndarray, texts: Sequence[_Text]) -> np.n
     lemmas = {a: n for n, a in enumerate(sorted({t.action for t in texts if t.action}))}
     acts = np.array([lemmas.get(t.action, -1) for t in texts], dtype=int)
     out = np.zeros((len(best), 3))
-    for item in np.unique(best):
+    for item in np.flatnonzero(np.bincount(best) >= 2):  # items more than one row is on
         rows = np.flatnonzero(best == item)
-        if len(rows) < 2:
-            continue
         a = acts[rows]
         again = (a[:, None] == a[None, :]) | (a[:, None] < 0) | (a[None, :] < 0)
         np.fill_diagonal(again, False)
@@ -103,6 +101,15 @@ def _rivals(best: np.ndarray, score: np.ndarray, texts: Sequence[_Text]) -> np.n
     return out
 
 
+def _top_two(total: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the best column and the next one, the first of equals first (as a stable sort
+    of the scores, descending, would order them; two `argmax` are cheaper than a sort)."""
+    best = total.argmax(axis=1)
+    rest = total.copy()
+    rest[np.arange(len(total)), best] = -np.inf
+    return best, rest.argmax(axis=1)
+
+
 def _choices(
     idx: _Index, scores: _Scores, allowed: np.ndarray, rows: Sequence, texts: Sequence[_Text]
 ) -> list[_Choice]:
@@ -112,30 +119,31 @@ def _choices(
     likely the region's own addition."""
     total = np.where(allowed, scores.total, -1.0).round(1)
     n = np.arange(len(total))
-    order = np.argsort(-total, axis=1, kind="stable")
-    best, second = order[:, 0], order[:, 1]
+    best, second = _top_two(total)
     score = total[n, best]
     rivals = _rivals(best, score, texts)
     sure = np.isin(scores.sources, [*_TITLES, "rows"]) & (scores.section[n, best] == _TITLE_NAMES)
     fits = scores.action[n, best] != _ACTION_OTHER
-    out = []
-    for r in n:
-        out.append(
-            _Choice(
-                best=int(best[r]),
-                second=int(second[r]),
-                score=float(score[r]),
-                runner_score=float(total[r, second[r]]),
-                sure_section=bool(sure[r]),
-                group_margin=float(scores.group_margin[r]),
-                action_fits=bool(fits[r]),
-                rival=float(rivals[r, 0]),
-                rival2=float(rivals[r, 1]),
-                rival_next=bool(rivals[r, 2]),
-                low_ocr=any(w.startswith(_LOW_OCR) for w in rows[r].warnings),
-            )
-        )
-    return out
+    columns = zip(
+        best.tolist(),
+        second.tolist(),
+        score.tolist(),
+        total[n, second].tolist(),
+        sure.tolist(),
+        scores.group_margin.tolist(),
+        fits.tolist(),
+        rivals.tolist(),
+        rows,
+        strict=True,
+    )
+    return [
+        _Choice(b, s, sc, runner, su, margin, fit, rival, rival2, bool(near), _low_ocr(row))
+        for b, s, sc, runner, su, margin, fit, (rival, rival2, near), row in columns
+    ]
+
+
+def _low_ocr(row: LogicalRow) -> bool:
+    return any(w.startswith(_LOW_OCR) for w in row.warnings)
 
 
 def _decide(idx: _Index, choices: Sequence[_Choice], settings: Settings) -> list[MatchResult]:

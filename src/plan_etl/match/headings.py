@@ -3,6 +3,7 @@ names none — from its rows together and the plan's order of sections."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -35,12 +36,11 @@ def _marker_sizes(idx: _Index, words: set[str]) -> np.ndarray:
     return np.where(own > 0, with_parent, 0)
 
 
-@lru_cache(maxsize=4096)
 def _title_sizes(subsection: str | None, section: str | None) -> tuple[np.ndarray, str | None]:
-    """Marker sizes of the most specific title that names a section, and which title it was
-    (titles repeat from row to row, so this is cached). A sub-heading refines its section's
-    title only within kin (`_kin`): under «Координация внедрения…», a sub-heading
-    «Оптимизация государственных услуг» is a topic of coordination, not the services domain."""
+    """Marker sizes of the most specific title that names a section, and which title it was.
+    A sub-heading refines its section's title only within kin (`_kin`): under «Координация
+    внедрения…», a sub-heading «Оптимизация государственных услуг» is a topic of
+    coordination, not the services domain."""
     idx = _index()
     found = [
         (source, _marker_sizes(idx, set(analyze(title).words)) if title else None)
@@ -58,23 +58,53 @@ def _title_sizes(subsection: str | None, section: str | None) -> tuple[np.ndarra
 
 def _section_feature(idx: _Index, q: _Query) -> tuple[np.ndarray, str]:
     """Per section, how well the row's context names it (0–100), and where it was read."""
-    sizes, source = _title_sizes(q.subsection, q.section)
+    values, source, children = _title_feature(q.subsection, q.section)
     if source is None:
         sizes = _marker_sizes(idx, set(q.activity.words))
         if sizes.max() == 0:
             return np.full(len(idx.markers), _NO_SECTION), "no section named"
         return np.where(sizes == sizes.max(), _ROW_NAMES, _ROW_OTHER), "row"
+    if children is None:
+        return values, source
+    # a title naming a parent domain, a row naming a sub-domain: the latter
+    named = children & (_marker_sizes(idx, set(q.activity.words)) > 0)
+    return (np.where(named, _TITLE_NAMES, _TITLE_OTHER) if named.any() else values), source
+
+
+@lru_cache(maxsize=4096)
+def _title_feature(
+    subsection: str | None, section: str | None
+) -> tuple[np.ndarray, str | None, np.ndarray | None]:
+    """What the titles alone say (`_section_feature`; titles repeat from row to row, so
+    this is cached): per section its value, the title it was read from, and the sub-domains
+    of the named section a row's own words may pick instead (None when there are none).
+    The arrays are shared: never written to."""
+    idx = _index()
+    sizes, source = _title_sizes(subsection, section)
     top = sizes.max()
     children = (idx.parent >= 0) & (sizes[np.maximum(idx.parent, 0)] == top)
-    if children.any():  # a title naming a parent domain, a row naming a sub-domain: the latter
-        sizes = np.where(children & (_marker_sizes(idx, set(q.activity.words)) > 0), top + 1, sizes)
-    return np.where(sizes == sizes.max(), _TITLE_NAMES, _TITLE_OTHER), source
+    values = np.where(sizes == top, _TITLE_NAMES, _TITLE_OTHER)
+    return values, source, (children if source is not None and children.any() else None)
 
 
 def _assigned_fit(fit: np.ndarray) -> float:
     """The mean fit of rows to items when each item takes at most `_ITEM_ROWS` rows (greedy,
     best pairs first; a row left over fits 0): rows that all pile onto one item of a section
     are not that section's rows."""
+    best = fit.argmax(axis=1)
+    if np.bincount(best).max() > _ITEM_ROWS:
+        return _greedy_fit(fit)
+    # No item is the best of more rows than it takes, so the greedy pass gives each row its
+    # best item; the same sum, added in the order the greedy pass would add it.
+    tops = fit[np.arange(len(fit)), best]
+    total = 0.0
+    for value in tops[np.argsort(-tops, kind="stable")].tolist():
+        total += value
+    return total / len(fit)
+
+
+def _greedy_fit(fit: np.ndarray) -> float:
+    """`_assigned_fit` when rows contest an item: pairs in order of fit, best first."""
     taken = [0] * fit.shape[1]
     done: set[int] = set()
     total = 0.0
@@ -89,16 +119,14 @@ def _assigned_fit(fit: np.ndarray) -> float:
     return total / len(fit)
 
 
-def _heading_fit(
-    idx: _Index, fit: np.ndarray, allowed: np.ndarray, sizes: np.ndarray
-) -> np.ndarray:
-    """Per section, how well a heading's rows (`fit`: rows × items) fit its `allowed` items
-    (`_assigned_fit`); a heading with more rows than the section's items can take fits 0."""
-    out = np.zeros(len(idx.section_ids))
-    for s in range(len(idx.section_ids)):
-        mask = (idx.item_section == s) & allowed
-        if mask.any() and len(fit) <= _ITEM_ROWS * sizes[s]:
-            out[s] = _assigned_fit(fit[:, mask])
+def _heading_fit(fit: np.ndarray, columns: list[np.ndarray], sizes: np.ndarray) -> np.ndarray:
+    """Per section, how well a heading's rows (`fit`: rows × items) fit its allowed items
+    (`columns`, per section; `_assigned_fit`); a heading with more rows than the section's
+    items can take fits 0."""
+    out = np.zeros(len(columns))
+    for s, items in enumerate(columns):
+        if len(items) and len(fit) <= _ITEM_ROWS * sizes[s]:
+            out[s] = _assigned_fit(fit[:, items])
     return out
 
 
@@ -140,16 +168,19 @@ def _infer_groups(
             keys.append(key)
             groups.append(([], None if source in _TITLES else np.zeros(0)))
         groups[-1][0].append(row)
+    if all(mean is None for _, mean in groups):  # every heading names its section
+        return {}
     n = len(idx.section_ids)
     # [s_prev, s]: the cost of reading a heading as s after one read as s_prev
     back = _ORDER_PENALTY * np.tril(np.ones((n, n)), k=-1) + _REPEAT_PENALTY * np.eye(n)
-    held = np.array([bool((allowed & (idx.item_section == s)).any()) for s in range(n)])
+    columns = [np.flatnonzero((idx.item_section == s) & allowed) for s in range(n)]
+    held = np.array([len(items) > 0 for items in columns])  # sections with items here
     dp, trace, leads = np.zeros(n), [], []
     for rows, mean in groups:
         if mean is None:  # a named heading: its section stands, at no cost
             gain = np.where(named[rows[0]][0] == _TITLE_NAMES, 0.0, _IMPOSSIBLE)
         else:
-            gain = np.where(held, _heading_fit(idx, fit[rows], allowed, sizes), _IMPOSSIBLE)
+            gain = np.where(held, _heading_fit(fit[rows], columns, sizes), _IMPOSSIBLE)
         moves = dp[:, None] - back
         trace.append(moves.argmax(axis=0))
         dp = moves.max(axis=0) + gain
@@ -174,15 +205,15 @@ def _overfull(
     """A heading holds one section's items, each at most twice (forming and approving): a
     title over more rows than that is no longer one section's (a damaged table lost the
     headings between), so its rows are read as if it named nothing."""
+    if not queries:
+        return []
     sizes = np.bincount(idx.item_section, minlength=len(idx.section_ids))
-    counts: dict[tuple[str | None, str | None], int] = {}
-    for q in queries:
-        counts[(q.section, q.subsection)] = counts.get((q.section, q.subsection), 0) + 1
-    out = []
-    for q, (values, source) in zip(queries, named, strict=True):
-        held = _ITEM_ROWS * sizes[values == _TITLE_NAMES].max(initial=0)
-        if source in _TITLES and counts[(q.section, q.subsection)] > held:
-            out.append((np.full(len(values), _NO_SECTION), "an overfull heading"))
-        else:
-            out.append((values, source))
-    return out
+    keys = [(q.section, q.subsection) for q in queries]
+    counts = Counter(keys)
+    values = np.array([v for v, _ in named])
+    held = _ITEM_ROWS * np.where(values == _TITLE_NAMES, sizes, 0).max(axis=1)
+    overfull = (np.full(len(idx.section_ids), _NO_SECTION), "an overfull heading")
+    return [
+        overfull if source in _TITLES and counts[key] > limit else (v, source)
+        for key, limit, (v, source) in zip(keys, held.tolist(), named, strict=True)
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -47,16 +48,20 @@ def _snaps(idx: _Index, texts: Sequence[_Text]) -> dict[str, str]:
 def _row_hits(idx: _Index, texts: Sequence[_Text]) -> tuple[np.ndarray, np.ndarray]:
     """Rows × terms presence, and per row the number of terms the catalogue lacks."""
     snaps = _snaps(idx, texts)
-    hits = np.zeros((len(texts), len(idx.vocab)))
-    unknown = np.zeros(len(texts))
-    for row, t in enumerate(texts):
+    columns: list[int] = []
+    known_count: list[int] = []
+    unknown: list[int] = []
+    for t in texts:
         terms = {snaps.get(w, w) for w in t.words}
         if t.action:
             terms.add(_action_term(t.action))
-        known = [idx.vocab[w] for w in terms if w in idx.vocab]
-        hits[row, known] = 1.0
-        unknown[row] = len(terms) - len(known)
-    return hits, unknown
+        known = [c for c in map(idx.vocab.get, terms) if c is not None]
+        columns.extend(known)
+        known_count.append(len(known))
+        unknown.append(len(terms) - len(known))
+    hits = np.zeros((len(texts), len(idx.vocab)))
+    hits[np.repeat(np.arange(len(texts)), known_count), np.array(columns, dtype=int)] = 1.0
+    return hits, np.array(unknown, dtype=float)
 
 
 def _step_feature(idx: _Index, texts: Sequence[_Text]) -> np.ndarray:
@@ -69,14 +74,23 @@ def _step_feature(idx: _Index, texts: Sequence[_Text]) -> np.ndarray:
     return 100.0 * np.maximum.reduceat(cosine, idx.item_start, axis=1)
 
 
-def _action_feature(idx: _Index, texts: Sequence[_Text]) -> np.ndarray:
+@cache
+def _action_rows() -> tuple[dict[str, int], np.ndarray]:
+    """The action feature of each action lemma against every item, one row per lemma, and
+    the row of a text with no action word and of an action no item allows, last."""
+    idx = _index()
+    lemmas = {a: n for n, a in enumerate(idx.allows)}
+    fits = [np.where(idx.allows[a], _ACTION_FITS, _ACTION_OTHER) for a in lemmas]
+    none, other = np.full(len(idx.ids), _ACTION_NONE), np.full(len(idx.ids), _ACTION_OTHER)
+    return lemmas, np.array([*fits, none, other])
+
+
+def _action_feature(texts: Sequence[_Text]) -> np.ndarray:
     """Rows × items: whether the row's action is one the item allows."""
-    out = np.full((len(texts), len(idx.ids)), _ACTION_NONE)
-    nothing = np.zeros(len(idx.ids), dtype=bool)
-    for row, t in enumerate(texts):
-        if t.action:
-            out[row] = np.where(idx.allows.get(t.action, nothing), _ACTION_FITS, _ACTION_OTHER)
-    return out
+    lemmas, table = _action_rows()
+    none, other = len(table) - 2, len(table) - 1
+    rows = [lemmas.get(t.action, other) if t.action else none for t in texts]
+    return table[np.array(rows, dtype=int)]
 
 
 @dataclass(frozen=True)
@@ -94,16 +108,25 @@ def _item_fit(step: np.ndarray, action: np.ndarray) -> np.ndarray:
     return (W_STEP * step + W_ACTION * action) / (W_STEP + W_ACTION)
 
 
+def _section_matrix(
+    idx: _Index, named: Sequence[tuple[np.ndarray, str]], shape: tuple[int, ...]
+) -> np.ndarray:
+    """Rows × items: the section feature of each row's reading, spread over the items."""
+    if not named:
+        return np.zeros(shape)
+    return np.array([v for v, _ in named])[:, idx.item_section]
+
+
 def _score(queries: Sequence[_Query], template: Template | None) -> tuple[_Scores, Template]:
     """Every row against every item, and the document's template (`template`, or when the
     decree's heading did not say, the one whose items explain the rows best)."""
     idx = _index()
     texts = [q.activity for q in queries]
     named = _overfull(idx, queries, [_section_feature(idx, q) for q in queries])
-    step, action = _step_feature(idx, texts), _action_feature(idx, texts)
+    step, action = _step_feature(idx, texts), _action_feature(texts)
     fit = _item_fit(step, action)
     if template is None:
-        section = np.array([v[idx.item_section] for v, _ in named]).reshape(fit.shape)
+        section = _section_matrix(idx, named, fit.shape)
         template = _template(idx, W_SECTION * section + W_STEP * step + W_ACTION * action)
     inferred = _infer_groups(idx, queries, named, fit, idx.templates[template])
     margins = np.full(len(queries), np.inf)
@@ -112,7 +135,7 @@ def _score(queries: Sequence[_Query], template: Template | None) -> tuple[_Score
         values[chosen] = _TITLE_NAMES
         named[row] = (values, "rows")
         margins[row] = lead
-    section = np.array([v[idx.item_section] for v, _ in named]).reshape(fit.shape)
+    section = _section_matrix(idx, named, fit.shape)
     total = W_SECTION * section + W_STEP * step + W_ACTION * action
     sources = [source for _, source in named]
     return _Scores(total, section, step, action, sources, margins), template
