@@ -18,6 +18,7 @@ from plan_etl.extract.docx import DocxExtractor
 from plan_etl.extract.text import TextExtractor, parse_text
 from plan_etl.normalize.metadata import read_metadata
 from plan_etl.records import Source, build_records
+from plan_etl.vocabulary import repaired_number
 
 HEADER = ("№ п/п", "Наименование мероприятия", "Срок исполнения", "Ответственный", "Результат")
 DEV = DATA / "dev"
@@ -401,3 +402,23 @@ def test_pdf_like_continuation_on_the_next_page() -> None:
     assert rows[0].text("activity") == "Составление реестров ИОГВ и утверждение порядка их ведения"
     assert (rows[0].page_first, rows[0].page_last) == (1, 2)
     assert rows[1].text("activity") == "Оценка удовлетворенности"
+
+
+def test_an_item_number_with_digit_lookalikes_is_kept_and_flagged() -> None:
+    """OCR prints «I.4.» and «З.9.» for 1.4 and 3.9: the row stays an item with that number
+    and a doubt, never «a row outside the plan»; a Roman section number is not touched."""
+    header = ("№ п/п", "Мероприятие", "Срок", "Ответственный", "Результат")
+    blocks = [
+        Block(cells=header),
+        Block(cells=(["I", "2", "3", "4", "5"])),
+        Block(cells=("II. Организационные мероприятия", "", "", "", "")),
+        Block(cells=("1.3.", "Утвердить план", "2024", "ДИТО", "Приказ")),
+        Block(cells=("I.4.", "Утвержден план информирования", "2024", "ДИТО", "Приказ")),
+        Block(cells=("З.9.", "Утверждение планов реинжиниринга", "2024", "ДИТО", "Приказ")),
+    ]
+    table = assemble(blocks)
+    assert [r.item_number for r in table.rows] == ["1.3", "1.4", "3.9"]
+    assert table.rows[0].section_number == "II"
+    assert any("read as '1.4.'" in w for w in table.rows[1].warnings)
+    assert not any("outside the plan" in w for w in table.warnings)
+    assert repaired_number("II.") == "II." and repaired_number("Итого") == "Итого"

@@ -32,6 +32,7 @@ from plan_etl.vocabulary import (
     header_roles,
     is_column_number_row,
     is_other_header,
+    repaired_number,
 )
 
 # --- split columns ---------------------------------------------------------------------------
@@ -235,7 +236,7 @@ def classify_row(cells: tuple[str, ...], roles: tuple[str | None, ...]) -> Kind:
             if NUMBERED_TEXT.match(only):
                 return Kind.ITEM
             return Kind.SUBSECTION if only[:1].isupper() else Kind.CONTINUATION
-    number = clean_text(_cell_for(cells, roles, "number"))
+    number = repaired_number(_cell_for(cells, roles, "number"))
     if not number:
         return Kind.CONTINUATION
     return Kind.ITEM if number[0].isdigit() else Kind.STRAY
@@ -319,7 +320,10 @@ def _item(
 ) -> LogicalRow:
     """A new logical row; a number cell that also holds words gives them to the activity."""
     by_role, notes = cells_by_role(cells, roles)
-    number = join_fragments(by_role.pop("number", []))
+    printed = join_fragments(by_role.pop("number", []))
+    number = repaired_number(printed)
+    if number != clean_text(printed):
+        notes.append(f"{DOUBTFUL}: its number cell {printed!r} read as {number!r}")
     titled = not ITEM_NUMBER.match(number) and (m := NUMBERED_TEXT.match(number)) is not None
     if titled:
         number = m["num"]

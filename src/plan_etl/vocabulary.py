@@ -81,7 +81,29 @@ def is_other_header(cells: tuple[str, ...]) -> bool:
     return len(filled) - named > named
 
 
+# Letters that OCR (and an odd text layer) prints for digits in a number cell: «I.4.», «З.9.»,
+# «1.О». A number cell is repaired only when it already holds a digit and the repaired text is
+# a whole item number, so a Roman section number («II.») or a word is never changed.
+_DIGIT_LOOKALIKES = str.maketrans(
+    {"I": "1", "l": "1", "|": "1", "І": "1", "З": "3", "з": "3", "О": "0", "O": "0", "б": "6"}
+)
+NUMBER_CELL_LENGTH = 16  # longer than any item number («12.10.3.»): a cell of words, not one
+
+
+def repaired_number(cell: str) -> str:
+    """`cell` with digit look-alikes read as digits when that makes it an item number (with
+    at least one digit printed as a digit), else `cell` unchanged."""
+    text = clean_text(cell)
+    if ITEM_NUMBER.match(text) or len(text) > NUMBER_CELL_LENGTH:
+        return text
+    if not any(ch.isdigit() for ch in text):
+        return text
+    fixed = text.translate(_DIGIT_LOOKALIKES).replace(" ", "")
+    return fixed if ITEM_NUMBER.match(fixed) else text
+
+
 def is_column_number_row(cells: tuple[str, ...]) -> bool:
-    """«1 2 3 4 5» under the header: every non-empty cell is its own column number."""
-    values = [clean_text(c) for c in cells if clean_text(c)]
+    """«1 2 3 4 5» under the header: every non-empty cell is its own column number (digit
+    look-alikes read as digits: the whole row must still count 1, 2, 3 …)."""
+    values = [clean_text(c).translate(_DIGIT_LOOKALIKES) for c in cells if clean_text(c)]
     return len(values) >= 3 and values == [str(i) for i in range(1, len(values) + 1)]
