@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -123,7 +124,7 @@ MADE_UP = [
     (
         SHOUTING_TITLE,
         DecreeMetadata(
-            region="Ханты-Мансийский автономный округ — Югра",
+            region="Ханты-Мансийский автономный округ – Югра",
             issuer="Губернатор Ханты-Мансийского автономного округа – Югры",
             act_type="постановление",
             act_number="10",
@@ -344,3 +345,18 @@ def test_a_compound_name_broken_at_its_hyphen_is_joined() -> None:
         "О внесении изменений в распоряжение Правительства Ханты-Мансийского автономного "
         "округа – Югры от 29 сентября 2023 года № 512-рп"
     )
+
+
+DEV = DATA / "dev"
+
+
+@pytest.mark.parametrize("path", sorted((DEV / "sources").iterdir()), ids=lambda p: p.name)
+def test_dev_decrees_metadata_equals_gold_in_every_format(path: Path) -> None:
+    """Other regions, an agency order, a bilingual letterhead, a letter-spaced act type, an
+    amending act: region, issuer, act, date, title and amended acts as the gold has them."""
+    table = assemble(extractor_for(path).read(path).blocks)
+    meta = read_metadata(table.preamble, table.text)
+    want = json.loads((DEV / "gold" / f"{path.stem}.json").read_text())["document"]
+    del want["template"]
+    assert meta.model_dump(mode="json", exclude={"consolidated_to"}) == want
+    assert meta.consolidated_to == []
