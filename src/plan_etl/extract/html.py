@@ -28,8 +28,8 @@ import lxml.html
 from lxml.etree import LxmlError, ParserError, _Element
 
 from plan_etl.extract.base import Block, ExtractError, Extractor, RawDocument, one_line
-from plan_etl.extract.text import MOJIBAKE_REPAIRED, repair_mojibake
 from plan_etl.extract.text import decode as decode_text
+from plan_etl.extract.text import read_text
 
 # Elements whose content is not the document's text (hidden ones neither, see `_hidden`).
 _SKIPPED = frozenset({"script", "style", "noscript", "template", "head", "title", "object"})
@@ -267,12 +267,6 @@ class HtmlExtractor(Extractor):
     suffixes = (".html", ".htm")
 
     def read(self, path: Path) -> RawDocument:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise ExtractError(f"cannot read file: {exc.strerror or exc}") from exc
-        # a page saved as UTF-8 but declared (or read) as windows-1251 is mojibake: repaired
-        # like a text dump, and the document says so
-        text, repaired = repair_mojibake(decode(data))
-        warnings = [MOJIBAKE_REPAIRED] if repaired else []
+        # text whose UTF-8 was once read as windows-1251 is repaired like a text dump's
+        text, warnings = read_text(path, decode)
         return RawDocument(blocks=page_blocks(text), page_count=None, warnings=warnings)

@@ -9,6 +9,7 @@ table rows from paragraphs.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from plan_etl.extract.base import Block, ExtractError, Extractor, RawDocument
@@ -115,15 +116,20 @@ def parse_text(text: str) -> list[Block]:
     return blocks
 
 
+def read_text(path: Path, decoder: Callable[[bytes], str] = decode) -> tuple[str, list[str]]:
+    """A file's text decoded by `decoder` and repaired of mojibake, with the document warning
+    that says so: the one way text dumps and HTML pages are read."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ExtractError(f"cannot read file: {exc.strerror or exc}") from exc
+    text, repaired = repair_mojibake(decoder(data))
+    return text, [MOJIBAKE_REPAIRED] if repaired else []
+
+
 class TextExtractor(Extractor):
     suffixes = (".txt", ".md")
 
     def read(self, path: Path) -> RawDocument:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise ExtractError(f"cannot read file: {exc.strerror or exc}") from exc
-        text, repaired = repair_mojibake(decode(data))
-        return RawDocument(
-            blocks=parse_text(text), warnings=[MOJIBAKE_REPAIRED] if repaired else []
-        )
+        text, warnings = read_text(path)
+        return RawDocument(blocks=parse_text(text), warnings=warnings)
