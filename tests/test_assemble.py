@@ -422,3 +422,20 @@ def test_an_item_number_with_digit_lookalikes_is_kept_and_flagged() -> None:
     assert any("read as '1.4.'" in w for w in table.rows[1].warnings)
     assert not any("outside the plan" in w for w in table.warnings)
     assert repaired_number("II.") == "II." and repaired_number("Итого") == "Итого"
+
+
+def test_a_header_repeated_with_misread_words_is_a_header_not_a_stray_row() -> None:
+    """OCR reads the header repeated on the next page as «№ я п | Мероп роприятие | …»: it is
+    the header again (no warning, the document stays ok), and the continuation under it still
+    joins the row the page break cut."""
+    header = ("№ п/п", "Мероприятие", "Срок реализации", "Ответственный", "Результат")
+    misread = ("№ я п", "Мероп роприятие", "Срок реализации", "й Отв етственный", "Рез ультат")
+    blocks = [
+        Block(cells=header, page=1),
+        Block(cells=("1.1.", "Утвердить план", "2024", "ДИТО", "Приказ"), page=1),
+        Block(cells=misread, page=2),
+        Block(cells=("", "мероприятий", "", "", ""), page=2),
+    ]
+    table = assemble(blocks)
+    assert table.warnings == []
+    assert table.rows[0].text("activity") == "Утвердить план мероприятий"

@@ -18,6 +18,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from enum import Enum
 
+from rapidfuzz import fuzz
+
 from plan_etl.extract.base import Block
 from plan_etl.models import Amendment
 from plan_etl.normalize.text import clean_text, join_fragments, paragraphs_of, strip_markup
@@ -260,6 +262,22 @@ def repeats_header(cells: tuple[str, ...], header: tuple[str, ...]) -> bool:
     )
 
 
+# How alike (rapidfuzz ratio, 0–100, letters only) a row that holds no item number must be to
+# the plan header to be the header repeated with misread words («№ я п | Мероп роприятие»
+# from OCR). Measured: every other row of the seed, dev and legal-database tables scores ≤ 44
+# against its header; headers OCR misread in the scans of the corpus score 95–99.
+HEADER_LIKENESS = 75
+
+
+def resembles_header(cells: tuple[str, ...], header: tuple[str, ...]) -> bool:
+    """The plan header printed again with misread words: its letters, column for column."""
+
+    def letters(row: tuple[str, ...]) -> str:
+        return "|".join(_WORD_KEY.sub("", clean_text(c).lower()) for c in row)
+
+    return fuzz.ratio(letters(cells), letters(header)) >= HEADER_LIKENESS
+
+
 def cells_by_role(
     cells: tuple[str, ...], roles: tuple[str | None, ...]
 ) -> tuple[dict[str, list[str]], list[str]]:
@@ -376,7 +394,9 @@ def _kind(
     text = _heading_text(next((c for c in block.cells if clean_text(c)), ""))
     kind = classify_row(block.cells, roles)
     fragment = at.broken and kind is Kind.CONTINUATION and repeats_header(block.cells, header)
-    if fragment or (block.header and kind is not Kind.OTHER_HEADER):
+    # the plan header with misread words is neither a stray row nor another table's header
+    misread = kind in (Kind.STRAY, Kind.OTHER_HEADER) and resembles_header(block.cells, header)
+    if misread or fragment or (block.header and kind is not Kind.OTHER_HEADER):
         kind = Kind.HEADER
     return kind, text
 
