@@ -117,10 +117,10 @@ def run(page: Path, width: int, height: int, extra: list[str], profile: Path) ->
     return done.stdout + "\n" + done.stderr
 
 
-def check(html: str, width: int, screenshot: Path, probe: str = "рабоч") -> dict[str, Any]:
-    """Measure the page at `width` (details open) and save a screenshot of its top (details as
-    the page opens them). Returns the harness results plus `console`: error lines Chromium
-    logged."""
+def check(html: str, width: int, screenshot: Path | None, probe: str = "рабоч") -> dict[str, Any]:
+    """Measure the page at `width` (details open) and, given a path, save a screenshot of its
+    top (details as the page opens them). Returns the harness results plus `console`: error
+    lines Chromium logged."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         page, frame = folder / "report.html", folder / "frame.html"
@@ -133,8 +133,9 @@ def check(html: str, width: int, screenshot: Path, probe: str = "рабоч") ->
         result["console"] = [
             line for line in out.splitlines() if "CONSOLE" in line and "Uncaught" in line
         ]
-        page.write_text(instrumented(html, "", open_all=False), encoding="utf-8")
-        run(frame, width, 1400, [f"--screenshot={screenshot}"], folder / "p2")
+        if screenshot is not None:
+            page.write_text(instrumented(html, "", open_all=False), encoding="utf-8")
+            run(frame, width, 1400, [f"--screenshot={screenshot}"], folder / "p2")
     return result
 
 

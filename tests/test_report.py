@@ -277,10 +277,12 @@ def test_the_report_of_90_decrees_fits_the_budget(large_report: str, dataset: Pa
 
 
 @pytest.mark.skipif(chromium() is None, reason="Chromium is not installed")
-def test_the_large_report_in_a_real_browser(large_report: str, tmp_path: Path) -> None:
+def test_the_large_report_in_a_real_browser(large_report: str) -> None:
     """At phone width, with all 90 sections opened: no error, no sideways overflow, and the
     search finds rows among ~4,700."""
-    result = check(large_report, 390, tmp_path / "large-390.png")
+    # measured only: a screenshot of a page this size hung headless Chromium on a busy machine
+    # (the seed report's test takes the screenshots)
+    result = check(large_report, 390, None)
     assert result.get("inner_width") == 390, result
     assert result["errors"] == [] and result["console"] == []
     assert result["scroll_width"] <= result["inner_width"], result["too_wide"]
