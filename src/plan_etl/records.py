@@ -8,8 +8,9 @@ for this file, and never reaches the Parquet writer.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from plan_etl.assemble import PlanTable
+from plan_etl.assemble import LogicalRow, PlanTable
 from plan_etl.match import MatchResult, match_document
 from plan_etl.models import Activity, Document, SourceFormat
 from plan_etl.normalize.dates import parse_deadline
@@ -62,53 +63,22 @@ def build_records(
     if not table.rows:
         reason = table.warnings[0] if table.warnings else "plan table has no item rows"
         return failed_document(source, reason, page_count), []
-    abbreviations = find_abbreviations(table.logical_text())
     meta = read_metadata(table.preamble, table.text)
     matched = match_document(table.rows, meta.issuer, meta.act_type)
-    identity = meta.model_dump(include={"region", "issuer", "act_type", "act_number", "act_date"})
+    decree = {
+        "doc_id": source.doc_id,
+        "source_file": source.source_file,
+        **meta.model_dump(include={"region", "issuer", "act_type", "act_number", "act_date"}),
+    }
+    abbreviations = find_abbreviations(table.logical_text())
     responsible = [
         split_responsible(r.cells.get("responsible", []), abbreviations) for r in table.rows
     ]
     kinds = bodies_and_persons(responsible)
-    activities = []
-    for index, (row, match) in enumerate(zip(table.rows, matched.results, strict=True)):
-        match = _REPEALED if row.repealed else match
-        deadline_raw = row.text("deadline")
-        deadline = parse_deadline(deadline_raw)
-        warnings = [*row.warnings, *([deadline.warning] if deadline.warning else [])]
-        activities.append(
-            Activity(
-                **{k: v for k, v in _identity(source).items() if k in ("doc_id", "source_file")},
-                row_index=index,
-                item_number=row.item_number,
-                section_number=row.section_number,
-                section_title=row.section_title,
-                subsection_number=row.subsection_number,
-                subsection_title=row.subsection_title,
-                activity=row.text("activity") or "",
-                deadline_raw=deadline_raw,
-                deadline_date=deadline.date,
-                deadline_done=deadline.done,
-                deadline_precision=deadline.precision,
-                deadline_recurring=deadline.recurring,
-                responsible_raw=row.text("responsible"),
-                responsible=responsible[index],
-                responsible_bodies=kinds[index][0],
-                responsible_persons=kinds[index][1],
-                result_document=row.text("result"),
-                catalogue_id=match.catalogue_id,
-                match_score=round(match.score, 2),
-                match_status=match.status,
-                runner_up_id=match.runner_up,
-                runner_up_score=round(match.runner_up_score, 2),
-                page_first=row.page_first,
-                page_last=row.page_last,
-                warnings=warnings,
-                amended_by=row.amended_by,
-                repealed=row.repealed,
-                **identity,
-            )
-        )
+    activities = [
+        _activity(index, row, match, (responsible[index], *kinds[index]), decree)
+        for index, (row, match) in enumerate(zip(table.rows, matched.results, strict=True))
+    ]
     problems = [*doc_warnings, *table.warnings]
     document = Document(
         **_identity(source),
@@ -121,3 +91,48 @@ def build_records(
         error="; ".join(problems)[:500] if problems else None,
     )
     return document, activities
+
+
+def _activity(
+    index: int,
+    row: LogicalRow,
+    match: MatchResult,
+    responsible: tuple[list[str], list[str], list[str]],
+    decree: dict[str, Any],
+) -> Activity:
+    """One `activities` record: the row's cells normalized, its match (none for a repealed
+    item), and the decree's identity repeated so that no question needs a join."""
+    match = _REPEALED if row.repealed else match
+    deadline_raw = row.text("deadline")
+    deadline = parse_deadline(deadline_raw)
+    everyone, bodies, persons = responsible
+    return Activity(
+        row_index=index,
+        item_number=row.item_number,
+        section_number=row.section_number,
+        section_title=row.section_title,
+        subsection_number=row.subsection_number,
+        subsection_title=row.subsection_title,
+        activity=row.text("activity") or "",
+        deadline_raw=deadline_raw,
+        deadline_date=deadline.date,
+        deadline_done=deadline.done,
+        deadline_precision=deadline.precision,
+        deadline_recurring=deadline.recurring,
+        responsible_raw=row.text("responsible"),
+        responsible=everyone,
+        responsible_bodies=bodies,
+        responsible_persons=persons,
+        result_document=row.text("result"),
+        catalogue_id=match.catalogue_id,
+        match_score=round(match.score, 2),
+        match_status=match.status,
+        runner_up_id=match.runner_up,
+        runner_up_score=round(match.runner_up_score, 2),
+        page_first=row.page_first,
+        page_last=row.page_last,
+        warnings=[*row.warnings, *([deadline.warning] if deadline.warning else [])],
+        amended_by=row.amended_by,
+        repealed=row.repealed,
+        **decree,
+    )
