@@ -73,35 +73,41 @@ def _run(command: list[str]) -> subprocess.CompletedProcess[str]:
     return subprocess.CompletedProcess(command, process.returncode, output)
 
 
+def libreoffice_convert(source: Path, fmt: str, outdir: Path, profile: Path) -> Path:
+    """Convert `source` to format `fmt` («docx», «pdf», «rtf» …) with LibreOffice headless,
+    under its own user profile `profile` (so conversions can run side by side), into
+    `outdir`; the path written. The one way plan-etl and its fixture generators call it."""
+    result = _run(
+        [
+            find_soffice(),
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            fmt,
+            "--outdir",
+            str(outdir),
+            str(source),
+        ]
+    )
+    target = outdir / f"{source.stem}.{fmt.split(':')[0]}"
+    if not target.is_file():
+        lines = [line for line in result.stdout.splitlines() if line.strip()]
+        cause = lines[-1].strip() if lines else f"exit code {result.returncode}"
+        raise ExtractError(f"LibreOffice could not convert the file ({cause})")
+    return target
+
+
 def convert_to_docx(data: bytes, suffix: str, workdir: Path) -> Path:
     """Convert a document's bytes to DOCX inside `workdir`; the path of the DOCX written.
 
     The source is written under a fixed name, so the output's name is known whatever the
     original file was called (LibreOffice names it after the input's stem).
     """
-    soffice = find_soffice()
+    find_soffice()  # before writing anything: a missing LibreOffice is one clear line
     source = workdir / f"source{suffix}"
     source.write_bytes(data)
-    profile = (workdir / "profile").as_uri()
-    result = _run(
-        [
-            soffice,
-            f"-env:UserInstallation={profile}",
-            "--headless",
-            "--norestore",
-            "--convert-to",
-            "docx",
-            "--outdir",
-            str(workdir / "out"),
-            str(source),
-        ]
-    )
-    target = workdir / "out" / "source.docx"
-    if not target.is_file():
-        lines = [line for line in result.stdout.splitlines() if line.strip()]
-        cause = lines[-1].strip() if lines else f"exit code {result.returncode}"
-        raise ExtractError(f"LibreOffice could not convert the file ({cause})")
-    return target
+    return libreoffice_convert(source, "docx", workdir / "out", workdir / "profile")
 
 
 def _store(converted: Path, entry: Path) -> None:

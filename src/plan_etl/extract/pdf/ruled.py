@@ -35,14 +35,16 @@ def _clusters(edges: list[Obj], key: str) -> list[list[Obj]]:
     return cluster_objects(edges, itemgetter(key), TOLERANCE)
 
 
-def _vertical_line(x: float, top: float, bottom: float) -> Obj:
+def _line(x0: float, x1: float, top: float, bottom: float) -> Obj:
+    """A ruling line as pdfplumber's explicit lines are given: vertical (x0 == x1) or
+    horizontal (top == bottom)."""
     return {
         "object_type": "line",
-        "x0": x,
-        "x1": x,
+        "x0": x0,
+        "x1": x1,
         "top": top,
         "bottom": bottom,
-        "width": 0.0,
+        "width": x1 - x0,
         "height": bottom - top,
     }
 
@@ -79,7 +81,7 @@ def outer_borders(horizontal: list[Obj], vertical: list[Obj]) -> list[Obj]:
             )
             if len(run) > 1 and crossed:
                 lines += [
-                    _vertical_line(x, top, bottom)
+                    _line(x, x, top, bottom)
                     for x in (left, right)
                     if not _has_vertical(vertical, x, top, bottom)
                 ]
@@ -101,22 +103,8 @@ def closing_rules(vertical: list[Obj]) -> list[Obj]:
         for run in _clusters(vertical, end):
             if len(run) > 1:
                 y = sum(v[end] for v in run) / len(run)
-                lines.append(
-                    _horizontal_line(y, min(v["x0"] for v in run), max(v["x0"] for v in run))
-                )
+                lines.append(_line(min(v["x0"] for v in run), max(v["x0"] for v in run), y, y))
     return lines
-
-
-def _horizontal_line(y: float, x0: float, x1: float) -> Obj:
-    return {
-        "object_type": "line",
-        "x0": x0,
-        "x1": x1,
-        "top": y,
-        "bottom": y,
-        "width": x1 - x0,
-        "height": 0.0,
-    }
 
 
 def _has_vertical(vertical: list[Obj], x: float, top: float, bottom: float) -> bool:
