@@ -28,13 +28,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
 from pydantic import BaseModel
 
+from plan_etl.atomic import write_atomically
 from plan_etl.models import SCHEMA_VERSION, TABLES
 
 FILENAME = "datapackage.json"
@@ -189,10 +189,5 @@ def render(descriptor: dict[str, Any]) -> str:
 def write_datapackage(out_dir: Path) -> Path:
     """Write `out_dir/datapackage.json` atomically (temp file, fsync, rename)."""
     target = out_dir / FILENAME
-    tmp = out_dir / f".{FILENAME}.tmp-{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(render(build_descriptor(out_dir)))
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, target)
+    write_atomically(target, render(build_descriptor(out_dir)).encode("utf-8"), durable=True)
     return target

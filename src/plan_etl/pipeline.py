@@ -29,6 +29,7 @@ from pydantic import BaseModel
 
 from plan_etl import __version__
 from plan_etl.assemble import assemble
+from plan_etl.atomic import write_atomically
 from plan_etl.catalogue import load_catalogue
 from plan_etl.datapackage import FILENAME as DATAPACKAGE
 from plan_etl.extract import SUFFIXES, ExtractError, extractor_for, source_format
@@ -268,12 +269,9 @@ class ResultCache:
         payload = _Entry(document=result.document, activities=result.activities)
         body = payload.model_dump_json().encode()
         header = json.dumps({"format": CACHE_FORMAT, "sha256": hashlib.sha256(body).hexdigest()})
-        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-        try:
-            tmp.write_bytes(header.encode() + b"\n" + body)
-            os.replace(tmp, path)
-        except OSError:  # a full or read-only cache costs a re-parse next time, nothing more
-            tmp.unlink(missing_ok=True)
+        # a full or read-only cache costs a re-parse next time, nothing more
+        with suppress(OSError):
+            write_atomically(path, header.encode() + b"\n" + body)
 
 
 def _relocated(result: FileResult, source: Source) -> FileResult:

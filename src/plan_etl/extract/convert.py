@@ -25,6 +25,7 @@ import tempfile
 from contextlib import suppress
 from pathlib import Path
 
+from plan_etl.atomic import write_atomically
 from plan_etl.extract.base import ExtractError, Extractor, RawDocument
 from plan_etl.extract.docx import DocxExtractor
 from plan_etl.paths import cache_root
@@ -115,9 +116,7 @@ def _store(converted: Path, entry: Path) -> None:
     reader never sees half a file. A cache that cannot be written only costs time."""
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
-        tmp = entry.with_name(f".{entry.name}.tmp-{os.getpid()}")
-        shutil.copyfile(converted, tmp)
-        os.replace(tmp, entry)
+        write_atomically(entry, converted.read_bytes())
     except OSError:
         return
 
