@@ -64,7 +64,7 @@ _VOCABULARY: ContextVar[frozenset[str]] = ContextVar("document_vocabulary", defa
 
 _MARKUP = re.compile(r"\*\*|__|^#+\s*")
 _LINE_END_HYPHEN = re.compile(r"[а-яёa-z]-$", re.IGNORECASE)
-_LOWER_START = re.compile(r"^[а-яёa-z]")
+LOWER_START = re.compile(r"^[а-яёa-z]")
 
 
 @contextmanager
@@ -152,24 +152,25 @@ def _clean(text: str, vocabulary: frozenset[str]) -> str:
     return fix_mixed_script(normalize_quotes(text)).strip()
 
 
-def join_fragments(fragments: Iterable[str]) -> str:
-    """Join the pieces of one logical cell (lines, paragraphs, page-break continuations).
-
-    Pieces are joined with one space, except that a word hyphenated at the end of a piece
-    («информационно-») joins the next piece without one when that piece starts in lower case.
-    """
+def join_hyphenated(
+    pieces: Iterable[str], sep: str, hyphen_end: re.Pattern[str] = _LINE_END_HYPHEN
+) -> str:
+    """Pieces of text joined by `sep`, except that a piece ending in a hyphenated word
+    (`hyphen_end`: «информационно-») runs straight into a next piece that starts in lower case:
+    the one rule for words a line end broke, used by the assembler and the PDF backend."""
     out = ""
-    for frag in fragments:
-        frag = clean_text(frag)
-        if not frag:
-            continue
-        if not out:
-            out = frag
-        elif _LINE_END_HYPHEN.search(out) and _LOWER_START.match(frag):
-            out += frag
+    for piece in pieces:
+        if out and hyphen_end.search(out) and LOWER_START.match(piece):
+            out += piece
         else:
-            out += " " + frag
+            out = f"{out}{sep}{piece}" if out else piece
     return out
+
+
+def join_fragments(fragments: Iterable[str]) -> str:
+    """Join the pieces of one logical cell (lines, paragraphs, page-break continuations):
+    cleaned, empty ones left out, with one space or across a hyphenated word."""
+    return join_hyphenated((f for f in map(clean_text, fragments) if f), " ")
 
 
 def paragraphs_of(cell: str) -> list[str]:

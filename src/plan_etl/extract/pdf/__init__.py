@@ -30,10 +30,11 @@ from pdfplumber.utils.exceptions import PdfminerException
 
 from plan_etl.extract.base import Block, ExtractError, Extractor, RawDocument, one_line
 from plan_etl.extract.pdf.borderless import Columns, borderless_blocks
-from plan_etl.extract.pdf.lines import LOWER_START, join_lines
+from plan_etl.extract.pdf.lines import join_lines
 from plan_etl.extract.pdf.page import PageContent, parse_page, pdfminer_errors
 from plan_etl.extract.pdf.ruled import VERTICALLY_MERGED, TableEnd, is_ruled_plan, page_blocks
 from plan_etl.extract.pdfchars import CharPage
+from plan_etl.normalize.text import LOWER_START
 
 __all__ = [
     "VERTICALLY_MERGED",

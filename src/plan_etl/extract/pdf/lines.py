@@ -12,11 +12,11 @@ from pdfplumber.utils import cluster_objects
 
 from plan_etl.extract.base import Block
 from plan_etl.extract.pdf.settings import SETTINGS
+from plan_etl.normalize.text import join_hyphenated
 
 Obj = dict[str, Any]  # a pdfplumber object: word, edge, line
 
 _HYPHEN_END = re.compile(r"\w-$")
-LOWER_START = re.compile(r"^[а-яёa-z]")
 
 
 class Line(NamedTuple):
@@ -59,13 +59,7 @@ def join_lines(lines: Iterable[str], sep: str) -> str:
     starts in lower case, because the line broke inside a hyphenated word. Done here
     rather than left to the assembler, which joins only after letters and not in headings.
     """
-    out = ""
-    for line in lines:
-        if out and _HYPHEN_END.search(out) and LOWER_START.match(line):
-            out += line
-        else:
-            out = f"{out}{sep}{line}" if out else line
-    return out
+    return join_hyphenated(lines, sep, _HYPHEN_END)
 
 
 def centre(word: Obj) -> float:
