@@ -439,3 +439,18 @@ def test_a_header_repeated_with_misread_words_is_a_header_not_a_stray_row() -> N
     table = assemble(blocks)
     assert table.warnings == []
     assert table.rows[0].text("activity") == "Утвердить план мероприятий"
+
+
+def test_two_item_numbers_in_one_cell_are_not_read_as_one() -> None:
+    """«5.2. 5.З.» is the numbers of two rows run together (a row border OCR lost), not item
+    5.2.5.3: it stays as printed, and the row gets the doubt."""
+    assert repaired_number("5.2. 5.З.") == "5.2. 5.З."
+    assert repaired_number("5.З.") == "5.3."
+    blocks = [
+        Block(cells=("№ п/п", "Мероприятие", "Срок", "Ответственный", "Результат")),
+        Block(cells=("5.1.", "Утвердить план", "2024", "ДИТО", "Приказ")),
+        Block(cells=("5.2. 5.З.", "Сегментация Оценка", "2024", "ДИТО", "Приказ")),
+    ]
+    row = assemble(blocks).rows[1]
+    assert row.item_number == "5.2. 5.З"
+    assert any("is not an item number" in w for w in row.warnings)

@@ -110,9 +110,9 @@ def no_tesseract(monkeypatch):
 def test_missing_tesseract_names_what_to_install(no_tesseract) -> None:
     scan = SCANS / "samara-scan.pdf"
     with pytest.raises(ExtractError, match=r"^no text layer: .*apt-get install tesseract-ocr"):
-        ocr.with_ocr(scan, RawDocument(blocks=[]))
+        ocr.with_ocr(scan, RawDocument(blocks=[]), [])
     text = RawDocument(blocks=[Block(text="page one", page=1)])
-    assert "Tesseract is not installed" in ocr.with_ocr(scan, text).warnings[-1]
+    assert "Tesseract is not installed" in ocr.with_ocr(scan, text, []).warnings[-1]
 
 
 def test_skew_is_measured_to_a_hundredth_of_a_degree() -> None:
@@ -183,3 +183,92 @@ def test_roman_quarters_read_as_cyrillic_are_put_back() -> None:
         "Г.",
         "Шилов",
     ]
+
+
+def drawn_as_text_pdf(page: ocr.OcrPage, path: Path) -> Path:
+    """`page` drawn as a text PDF: each word in its box on its baseline, each rule a line."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen.canvas import Canvas
+
+    pdfmetrics.registerFont(TTFont("DejaVu", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"))
+    canvas = Canvas(str(path), pagesize=(page.width, page.height))
+    for word in page.words:
+        natural = pdfmetrics.stringWidth(word.text, "DejaVu", word.size)
+        text = canvas.beginText(word.x0, page.height - word.baseline)
+        text.setFont("DejaVu", word.size)
+        text.setHorizScale(100 * (word.x1 - word.x0) / natural)
+        text.textOut(word.text + " ")
+        canvas.drawText(text)
+    for rule in page.rules:
+        canvas.line(rule.x0, page.height - rule.top, rule.x1, page.height - rule.bottom)
+    canvas.save()
+    return path
+
+
+def test_an_ocr_page_reads_as_the_same_page_printed(tmp_path: Path) -> None:
+    """What OCR read goes through the text-PDF table code as a text page would: the same
+    words and the same ruled cells as the page drawn into a PDF and parsed by pdfplumber."""
+    from plan_etl.extract.pdf import open_pdf, parse_page
+
+    def word(text: str, x0: float, x1: float, baseline: float) -> ocr.Word:
+        return ocr.Word(text, x0, baseline - 8, x1, baseline, baseline, 10.0, 90.0)
+
+    rows = (60.0, 90.0, 140.0, 190.0)
+    columns = (50.0, 90.0, 300.0, 420.0)
+    rules = [ocr.Rule(columns[0], y, columns[-1], y) for y in rows]
+    rules += [ocr.Rule(x, rows[0], x, rows[-1]) for x in columns]
+    words = [
+        word("№", 60, 70, 80),
+        word("Мероприятие", 100, 170, 80),
+        word("Срок", 310, 335, 80),
+        word("1.1.", 60, 75, 110),
+        word("Утверждение", 100, 170, 110),
+        word("плана", 175, 205, 110),
+        word("до 1 марта", 310, 370, 110),  # split by the fixes: three words in one box
+        word("1.2.", 60, 75, 160),
+        word("Оценка", 100, 140, 160),
+    ]
+    page = ocr.OcrPage(595.0, 842.0, words, rules)
+    printed_page = open_pdf(drawn_as_text_pdf(page, tmp_path / "page.pdf")).pages[0]
+    want, got = parse_page(printed_page), ocr.page_content(1, page)
+
+    def texts(content) -> list[tuple[str, float, float]]:
+        return [(w["text"], round(w["top"], 1), round(w["bottom"], 1)) for w in content.words]
+
+    assert texts(got) == texts(want)
+    # words split by the fixes share their box by character count, not by glyph widths
+    for a, b in zip(got.words, want.words, strict=True):
+        assert (a["x0"], a["x1"]) == pytest.approx((b["x0"], b["x1"]), abs=4)
+    assert [w["text"] for w in got.words][6:9] == ["до", "1", "марта"]
+    assert [t.cells for t in got.tables] == [t.cells for t in want.tables]
+    assert len(got.tables) == 1 and len(got.tables[0].cells) == 9
+    assert [(r["x0"], r["x1"], r["top"]) for r in got.rules] == [
+        (r["x0"], r["x1"], r["top"]) for r in want.rules
+    ]
+
+
+def test_a_misread_item_number_still_starts_its_row_in_a_table_without_ruling() -> None:
+    """OCR reads «1.3.» as «1.З.»: in a table without ruling, where rows begin at item
+    numbers, that row must not run into the one above it."""
+    from plan_etl.extract.pdf import document_blocks
+
+    def line(baseline: float, *cells: tuple[str, float]) -> list[ocr.Word]:
+        return [
+            ocr.Word(t, x, baseline - 8, x + 6 * len(t), baseline, baseline, 10.0, 90.0)
+            for t, x in cells
+        ]
+
+    columns = (50.0, 100.0, 330.0, 420.0)
+    header = ("№", "Мероприятие", "Срок", "Ответственный")
+    rows = [
+        ("1.1.", "Утвердить план", "2024", "ДИТО"),
+        ("1.2.", "Назначить ответственных", "2024", "ДИТО"),
+        ("1.З.", "Провести самооценку", "2024", "ДИТО"),
+    ]
+    words = line(100, *zip(header, columns, strict=True))
+    for n, cells in enumerate(rows):
+        words += line(130 + 30 * n, *zip(cells, columns, strict=True))
+    page = ocr.OcrPage(595.0, 842.0, words, [])
+    blocks, _, _ = document_blocks([ocr.page_content(1, page)])
+    assert [b.cells[0] for b in blocks if b.cells] == ["№", "1.1.", "1.2.", "1.З."]

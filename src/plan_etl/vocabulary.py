@@ -87,6 +87,7 @@ def is_other_header(cells: tuple[str, ...]) -> bool:
 _DIGIT_LOOKALIKES = str.maketrans(
     {"I": "1", "l": "1", "|": "1", "І": "1", "З": "3", "з": "3", "О": "0", "O": "0", "б": "6"}
 )
+_SUB_ITEM = re.compile(r"^\d+(\.\d+)+\.?$")  # «5.2.», «1.2.3»: an item number of two levels or more
 NUMBER_CELL_LENGTH = 16  # longer than any item number («12.10.3.»): a cell of words, not one
 
 
@@ -98,7 +99,10 @@ def repaired_number(cell: str) -> str:
         return text
     if not any(ch.isdigit() for ch in text):
         return text
-    fixed = text.translate(_DIGIT_LOOKALIKES).replace(" ", "")
+    parts = text.translate(_DIGIT_LOOKALIKES).split()
+    if len(parts) > 1 and all(_SUB_ITEM.match(p) for p in parts):
+        return text  # «5.2. 5.З.»: the numbers of two rows run together, not one number
+    fixed = "".join(parts)
     return fixed if ITEM_NUMBER.match(fixed) else text
 
 

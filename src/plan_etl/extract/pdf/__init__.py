@@ -126,7 +126,7 @@ def document_blocks(contents: Iterable[PageContent]) -> tuple[list[Block], list[
 
 class PdfExtractor(Extractor):
     """Text-layer PDFs. Pages without text (a scan, or text drawn as outlines) are read by
-    OCR (`extract/ocr.py`), which rebuilds them as text pages and reads them back here."""
+    OCR (`extract/ocr.py`), which turns them into the same page contents as text pages."""
 
     suffixes = (".pdf",)
 
@@ -142,7 +142,7 @@ class PdfExtractor(Extractor):
             if text_pages < len(pages):  # pages without a text layer: read them by OCR
                 from plan_etl.extract.ocr import with_ocr  # its libraries load for scans only
 
-                return with_ocr(path, raw)
+                return with_ocr(path, raw, pages)
             return raw
         finally:
             close_quietly(pdf)

@@ -355,7 +355,8 @@ def table_rows(
             close()
             row = _Row([[line.text]], line)
             continue
-        item = vocabulary.ITEM_NUMBER.match(number)
+        # a number OCR misread («5.З.») still starts its row
+        item = vocabulary.ITEM_NUMBER.match(vocabulary.repaired_number(number))
         if row is None or row.heading is not None or item:
             close()
             row = _Row([[] for _ in parts])

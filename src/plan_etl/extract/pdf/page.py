@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from pdfplumber.page import Page
-from pdfplumber.table import Table
+from pdfplumber.table import Table, TableFinder, TableSettings
 
 from plan_etl.extract.base import ExtractError, one_line
 from plan_etl.extract.pdf.lines import Obj
@@ -26,7 +26,8 @@ def pdfminer_errors(where: str) -> Iterator[None]:
 
 @dataclass(slots=True)
 class PageContent:
-    """What one page's single parse yields."""
+    """What one page's single parse yields: words (dicts with text, x0, x1, top, bottom in
+    points from the page's top left) and the ruled tables pdfplumber found."""
 
     number: int
     words: list[Obj]
@@ -34,6 +35,31 @@ class PageContent:
     has_images: bool
     width: float = 0.0
     rules: list[Obj] = field(default_factory=list)  # the horizontal rules drawn, joined
+
+
+@dataclass(frozen=True, slots=True)
+class DrawnPage:
+    """A page we know as words and ruling rather than as a PDF page (one read by OCR): the
+    little of a pdfplumber page that its table finder reads with the "lines" strategies."""
+
+    page_number: int
+    edges: list[Obj]
+    bbox: tuple[float, float, float, float]
+
+
+def ruled_tables(page: Page | DrawnPage, edges: list[Obj]) -> tuple[list[Table], list[Obj]]:
+    """The ruled tables of a page whose ruling is `edges` (pdfplumber edge dicts), with the
+    outer borders and closing rules a table may lack put back; and the page's horizontal
+    rules, joined, if it has a table (where a table that a page break cut ends)."""
+    horizontal, vertical = joined_rules(edges, "h"), joined_rules(edges, "v")
+    settings = TableSettings.resolve(
+        {
+            "explicit_vertical_lines": outer_borders(horizontal, vertical),
+            "explicit_horizontal_lines": closing_rules(vertical),
+        }
+    )
+    tables = TableFinder(page, settings).tables  # what `Page.find_tables` does
+    return tables, horizontal if tables else []
 
 
 def parse_page(page: Page) -> PageContent:
@@ -44,14 +70,7 @@ def parse_page(page: Page) -> PageContent:
             words = page.extract_words()
             edges = page.edges if words else []
             has_images = bool(page.images)
-        horizontal, vertical = joined_rules(edges, "h"), joined_rules(edges, "v")
-        settings = {
-            "explicit_vertical_lines": outer_borders(horizontal, vertical),
-            "explicit_horizontal_lines": closing_rules(vertical),
-        }
-        with pdfminer_errors(where):
-            tables = page.find_tables(settings) if words else []
+            tables, rules = ruled_tables(page, edges) if words else ([], [])
     finally:
         page.close()
-    rules = horizontal if tables else []
     return PageContent(page.page_number, words, tables, has_images, float(page.width), rules)
