@@ -164,3 +164,25 @@ def test_the_match_command_shows_the_status_and_refuses_non_russian_text() -> No
     for text in ["", "Approve the segmentation plan"]:
         refused = runner.invoke(app, ["match", text])
         assert refused.exit_code == 2
+
+
+def test_a_section_title_misspelt_by_ocr_still_names_its_block() -> None:
+    """«Координацня …» (и read as н) and «… имущсством …» must name the same blocks as the
+    printed titles: a misread heading would send every row under it to another block with
+    full confidence."""
+    rows, data = eval_match.gold_rows(
+        ROOT / "tests" / "data" / "gold" / "000_cfe362ddbf5cd511.json"
+    )
+    misspelt = {"Координация": "Координацня", "имуществом": "имущсством"}
+
+    def misread(title: str | None) -> str | None:
+        for right, wrong in misspelt.items():
+            title = title.replace(right, wrong) if title else title
+        return title
+
+    damaged = [replace(r, section_title=misread(r.section_title)) for r in rows]
+    doc = data["document"]
+    want = match_document(rows, doc["issuer"], doc["act_type"]).results
+    got = match_document(damaged, doc["issuer"], doc["act_type"]).results
+    assert [r.catalogue_id for r in got] == [r.catalogue_id for r in want]
+    assert [r.status for r in got] == [r.status for r in want]

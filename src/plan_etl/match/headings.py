@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from plan_etl.match.index import _Index, _index
+from plan_etl.match.index import _Index, _index, snaps
 from plan_etl.match.text import _Text, analyze
 
 # Section feature values: a section a title names, one it does not; the same when only the
@@ -19,6 +19,12 @@ _TITLE_NAMES, _TITLE_OTHER = 100.0, 0.0
 _ROW_NAMES, _ROW_OTHER = 75.0, 40.0
 _NO_SECTION = 50.0
 _TITLES = ("subsection", "section")  # where a section is read from, most specific first
+# A title's word OCR misspelt is read as the marker word it matches with at least this
+# rapidfuzz ratio. Looser than the rows' cutoff: it is compared with the few dozen marker
+# words only, and one slip in a 7-letter stem («имущсств») scores 87.5; no title word of the
+# labelled decrees comes this close to a marker word it is not (nearest: «администрац» and
+# «административн», 80).
+_TITLE_SNAP_CUTOFF = 85.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +42,14 @@ def _marker_sizes(idx: _Index, words: set[str]) -> np.ndarray:
     return np.where(own > 0, with_parent, 0)
 
 
+def _title_words(idx: _Index, title: str) -> set[str]:
+    """A title's stems, a word OCR misspelt («Координацня») read as the marker word it
+    nearly equals: a heading misread must not send its rows to another section."""
+    words = analyze(title).words
+    snapped = snaps(words, idx.marker_words, _TITLE_SNAP_CUTOFF)
+    return {snapped.get(w, w) for w in words}
+
+
 def _title_sizes(subsection: str | None, section: str | None) -> tuple[np.ndarray, str | None]:
     """Marker sizes of the most specific title that names a section, and which title it was.
     A sub-heading refines its section's title only within kin (`_kin`): under «Координация
@@ -43,7 +57,7 @@ def _title_sizes(subsection: str | None, section: str | None) -> tuple[np.ndarra
     coordination, not the services domain."""
     idx = _index()
     found = [
-        (source, _marker_sizes(idx, set(analyze(title).words)) if title else None)
+        (source, _marker_sizes(idx, _title_words(idx, title)) if title else None)
         for source, title in zip(_TITLES, (subsection, section), strict=True)
     ]
     (_, sub), (_, sec) = found

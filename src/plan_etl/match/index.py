@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
+from rapidfuzz import fuzz, process
 
 from plan_etl.catalogue import Catalogue, Section, catalogue
 from plan_etl.match.text import _action_term, analyze
 
 # Weight, in the step cosine, of a row word that no item of a section has.
 _UNEXPLAINED = 1.0
+# An unknown word of at least `_SNAP_MIN` letters is read as the known word it matches with
+# a rapidfuzz ratio of at least `_SNAP_CUTOFF` (a typo, an OCR slip: «координацня»).
+_SNAP_CUTOFF, _SNAP_MIN = 88.0, 6
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,7 @@ class _Index:
     allows: dict[str, np.ndarray]  # action lemma -> bool mask of the items allowing it
     section_ids: list[str]
     markers: list[list[frozenset[str]]]  # per section, each marker's stems
+    marker_words: list[str]  # every marker's stems, for snapping a title's words
     parent: np.ndarray  # section -> parent section index, or -1
     kin: np.ndarray  # section × section: one may refine the other (same, parent, same family)
     vocab: dict[str, int]  # step term -> column
@@ -82,6 +88,7 @@ def _build(cat: Catalogue) -> _Index:
     np.maximum.at(presence, variant_item, hits)
     weight2 = _section_weights(presence, item_section, len(section_ids)) ** 2
     vectors = hits * weight2[item_section[variant_item]]
+    markers = [[frozenset(analyze(m).words) for m in s.markers] for s in cat.sections]
     lemmas = {a for e in cat.entries for a in e.actions}
     return _Index(
         ids=[e.item.catalogue_id for e in cat.entries],
@@ -92,7 +99,8 @@ def _build(cat: Catalogue) -> _Index:
         item_start=np.searchsorted(variant_item, np.arange(len(cat.entries))),
         allows={a: np.array([a in e.actions for e in cat.entries]) for a in lemmas},
         section_ids=section_ids,
-        markers=[[frozenset(analyze(m).words) for m in s.markers] for s in cat.sections],
+        markers=markers,
+        marker_words=sorted(set().union(*(m for ms in markers for m in ms))),
         parent=np.array([where[s.parent] if s.parent else -1 for s in cat.sections]),
         kin=np.array([[_kin(a, b) for b in cat.sections] for a in cat.sections]),
         vocab=vocab,
@@ -102,6 +110,19 @@ def _build(cat: Catalogue) -> _Index:
         variant_vectors=vectors,
         variant_norm2=vectors.sum(axis=1),
     )
+
+
+def snaps(words: Iterable[str], known: list[str], cutoff: float = _SNAP_CUTOFF) -> dict[str, str]:
+    """For the words (of `_SNAP_MIN` letters or more) not in `known`, the known word each
+    matches with a ratio of at least `cutoff`, if any (all looked up in one `cdist` call)."""
+    known_set = set(known)
+    unknown = sorted({w for w in words if w not in known_set and len(w) >= _SNAP_MIN})
+    if not unknown or not known:
+        return {}
+    ratios = process.cdist(unknown, known, scorer=fuzz.ratio, score_cutoff=cutoff)
+    best = ratios.argmax(axis=1)
+    found = ratios[np.arange(len(unknown)), best] > 0
+    return {w: known[b] for w, b, ok in zip(unknown, best, found, strict=True) if ok}
 
 
 @cache

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
-from rapidfuzz import fuzz, process
 
 from plan_etl.match.headings import (
     _TITLE_NAMES,
@@ -18,7 +17,7 @@ from plan_etl.match.headings import (
     _Query,
     _section_feature,
 )
-from plan_etl.match.index import _UNEXPLAINED, _Index, _index
+from plan_etl.match.index import _UNEXPLAINED, _Index, _index, snaps
 from plan_etl.match.text import _action_term, _Text
 from plan_etl.models import Template
 
@@ -26,33 +25,16 @@ W_SECTION, W_STEP, W_ACTION = 0.30, 0.55, 0.15
 # Action feature values: the item allows the row's action; the row has no action word; it
 # has one the item does not allow.
 _ACTION_FITS, _ACTION_NONE, _ACTION_OTHER = 100.0, 60.0, 0.0
-# An unknown word of at least `_SNAP_MIN` letters is read as the catalogue word it matches
-# with a rapidfuzz ratio of at least `_SNAP_CUTOFF`.
-_SNAP_CUTOFF, _SNAP_MIN = 88.0, 6
-
-
-def _snaps(idx: _Index, texts: Sequence[_Text]) -> dict[str, str]:
-    """For the words of `texts` the catalogue does not know, the catalogue word each nearly
-    equals (all looked up in one `cdist` call)."""
-    unknown = sorted(
-        {w for t in texts for w in t.words if w not in idx.vocab and len(w) >= _SNAP_MIN}
-    )
-    if not unknown:
-        return {}
-    ratios = process.cdist(unknown, idx.words, scorer=fuzz.ratio, score_cutoff=_SNAP_CUTOFF)
-    best = ratios.argmax(axis=1)
-    found = ratios[np.arange(len(unknown)), best] > 0
-    return {w: idx.words[b] for w, b, ok in zip(unknown, best, found, strict=True) if ok}
 
 
 def _row_hits(idx: _Index, texts: Sequence[_Text]) -> tuple[np.ndarray, np.ndarray]:
     """Rows × terms presence, and per row the number of terms the catalogue lacks."""
-    snaps = _snaps(idx, texts)
+    snapped = snaps((w for t in texts for w in t.words), idx.words)
     columns: list[int] = []
     known_count: list[int] = []
     unknown: list[int] = []
     for t in texts:
-        terms = {snaps.get(w, w) for w in t.words}
+        terms = {snapped.get(w, w) for w in t.words}
         if t.action:
             terms.add(_action_term(t.action))
         known = [c for c in map(idx.vocab.get, terms) if c is not None]
