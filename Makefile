@@ -11,8 +11,8 @@ STAMP  := $(VENV)/.installed
 .PHONY: system setup ingest test lint schemas bench validate clean eval-match
 
 # System packages the product needs: LibreOffice reads .doc/.rtf/.odt, Tesseract (with
-# Russian, and DejaVu for the rebuilt text pages) reads scanned PDFs, Chromium runs the report's browser test; python3-venv is what
-# Debian leaves out of Python. Installed with apt-get when missing and we are root (once,
+# Russian) reads scanned PDFs; the tests also need Chromium (the report's browser test) and
+# DejaVu (Cyrillic for the PDFs they build); python3-venv is what Debian leaves out of Python. Installed with apt-get when missing and we are root (once,
 # non-interactively); otherwise the exact command to run is printed and make stops. When
 # everything is present this costs a few milliseconds.
 SYSTEM_PACKAGES := python3-venv libreoffice-writer-nogui tesseract-ocr tesseract-ocr-rus \

@@ -120,7 +120,7 @@ def test_skew_is_measured_to_a_hundredth_of_a_degree() -> None:
     rng = np.random.default_rng(zlib.crc32(scan.name.encode()))
     turned = rng.uniform(*make_scans.SKEW_DEGREES) * rng.choice((-1, 1))
     page = ocr.render(pdfium.PdfDocument(SCANS / "samara-scan.pdf"), 0)
-    assert ocr.skew_angle(ocr.ink_of(page)) == pytest.approx(-turned, abs=0.02)
+    assert ocr.skew_angle(ocr.reduced(ocr.ink_of(page))) == pytest.approx(-turned, abs=0.02)
 
 
 def test_ruling_is_found_and_text_is_not() -> None:
@@ -188,15 +188,15 @@ def test_roman_quarters_read_as_cyrillic_are_put_back() -> None:
 def drawn_as_text_pdf(page: ocr.OcrPage, path: Path) -> Path:
     """`page` drawn as a text PDF: each word in its box on its baseline, each rule a line."""
     from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
     from reportlab.pdfgen.canvas import Canvas
+    from test_extract_pdf import cyrillic_font
 
-    pdfmetrics.registerFont(TTFont("DejaVu", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"))
+    font = cyrillic_font()
     canvas = Canvas(str(path), pagesize=(page.width, page.height))
     for word in page.words:
-        natural = pdfmetrics.stringWidth(word.text, "DejaVu", word.size)
+        natural = pdfmetrics.stringWidth(word.text, font, word.size)
         text = canvas.beginText(word.x0, page.height - word.baseline)
-        text.setFont("DejaVu", word.size)
+        text.setFont(font, word.size)
         text.setHorizScale(100 * (word.x1 - word.x0) / natural)
         text.textOut(word.text + " ")
         canvas.drawText(text)

@@ -200,10 +200,15 @@ def rotate(image: np.ndarray, degrees: float, fill: int) -> np.ndarray:
     return cv2.warpAffine(image, matrix, (w, h), flags=cv2.INTER_LINEAR, borderValue=fill)
 
 
-def skew_angle(ink: np.ndarray) -> float:
+def reduced(ink: np.ndarray) -> np.ndarray:
+    """The ink at SKEW_SCALE, where orientation and skew are measured."""
+    return cv2.resize(ink, None, fx=SKEW_SCALE, fy=SKEW_SCALE, interpolation=cv2.INTER_AREA)
+
+
+def skew_angle(small: np.ndarray) -> float:
     """The rotation (degrees) that makes the text lines and rules horizontal: the one whose
-    row profile is sharpest, found on a reduced copy in ever finer steps around the best."""
-    small = cv2.resize(ink, None, fx=SKEW_SCALE, fy=SKEW_SCALE, interpolation=cv2.INTER_AREA)
+    row profile of the reduced ink (`reduced`) is sharpest, in ever finer steps around the
+    best."""
 
     def best(angles: np.ndarray) -> float:
         return float(max(angles, key=lambda a: profile_sharpness(rotate(small, a, 0), 1)))
@@ -247,12 +252,11 @@ def turned_upright(image: np.ndarray) -> np.ndarray:
 
 def upright(image: np.ndarray) -> np.ndarray:
     """The page turned upright (if scanned sideways) and straightened."""
-    small = cv2.resize(
-        ink_of(image), None, fx=SKEW_SCALE, fy=SKEW_SCALE, interpolation=cv2.INTER_AREA
-    )
+    small = reduced(ink_of(image))
     if profile_sharpness(small, 0) > TURNED_RATIO * profile_sharpness(small, 1):
         image = turned_upright(image)
-    return rotate(image, skew_angle(ink_of(image)), 255)
+        small = reduced(ink_of(image))
+    return rotate(image, skew_angle(small), 255)
 
 
 def rule_masks(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
