@@ -272,3 +272,11 @@ def test_a_misread_item_number_still_starts_its_row_in_a_table_without_ruling() 
     page = ocr.OcrPage(595.0, 842.0, words, [])
     blocks, _, _ = document_blocks([ocr.page_content(1, page)])
     assert [b.cells[0] for b in blocks if b.cells] == ["№", "1.1.", "1.2.", "1.З."]
+
+
+def test_roman_section_numbers_read_as_cyrillic_are_put_back() -> None:
+    assert ocr.roman_section(["П.", "Кадровый", "блок"]) == ["II.", "Кадровый", "блок"]
+    assert ocr.roman_section(["Ш.", "Внедрение"]) == ["III.", "Внедрение"]
+    assert ocr.roman_section(["П.", "кадровый"]) == ["П.", "кадровый"]  # not a heading
+    assert ocr.roman_section(["И.", "Петров"]) == ["И.", "Петров"]  # an initial
+    assert ocr.roman_section(["П"]) == ["П"]

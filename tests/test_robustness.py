@@ -217,14 +217,30 @@ def test_a_file_that_runs_too_long_is_cut_off(tmp_path: Path) -> None:
     raw.mkdir()
     long_pdf_without_plan_header(raw / "slow.pdf", pages=600)  # ≈ 5 s to parse
     (raw / "good.txt").write_bytes(SEEDS[2].read_bytes())  # ≈ 0.1 s
-    summary = ingest(raw, tmp_path / "out", jobs=2, use_cache=False, timeout=1)
+    # a PDF is allowed the timeout per TIMEOUT_PAGES pages: 0.05 s × 600 / 20 = 1.5 s
+    summary = ingest(raw, tmp_path / "out", jobs=2, use_cache=False, timeout=0.05)
     docs = {
         d["source_file"]: d
         for d in pq.read_table(tmp_path / "out" / "documents.parquet").to_pylist()
     }
     assert docs["slow.pdf"]["status"] == "failed"
-    assert docs["slow.pdf"]["error"].startswith("timed out after 1 s")
+    assert docs["slow.pdf"]["error"].startswith("timed out after 1.5 s")
     assert docs["good.txt"]["status"] == "ok" and summary.rows == 34
+
+
+def test_a_long_pdf_is_allowed_time_by_its_pages(tmp_path: Path) -> None:
+    """A scanned PDF is read by OCR at seconds a page: a PDF gets the timeout per
+    TIMEOUT_PAGES pages, other files (and a PDF that cannot be opened) the timeout."""
+    from plan_etl.pipeline import TIMEOUT_PAGES, time_allowed
+
+    long_pdf_without_plan_header(tmp_path / "long.pdf", pages=3 * TIMEOUT_PAGES)
+    long_pdf_without_plan_header(tmp_path / "short.pdf", pages=2)
+    (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4 nothing else")
+    (tmp_path / "plan.txt").write_bytes(SEEDS[2].read_bytes())
+    assert time_allowed(tmp_path / "long.pdf", 120) == 360
+    assert time_allowed(tmp_path / "short.pdf", 120) == 120
+    assert time_allowed(tmp_path / "broken.pdf", 120) == 120
+    assert time_allowed(tmp_path / "plan.txt", 120) == 120
 
 
 # --- SIGKILL while writing ---------------------------------------------------------------------

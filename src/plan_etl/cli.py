@@ -27,6 +27,7 @@ from plan_etl import __version__
 from plan_etl.paths import CACHE_ENV
 from plan_etl.pipeline import (
     DEFAULT_TIMEOUT,
+    TIMEOUT_PAGES,
     FileResult,
     NothingRead,
     RunSummary,
@@ -50,6 +51,8 @@ app = typer.Typer(
 # soft_wrap: a long line stays one line in a pipe or a CI log (Rich would wrap it at 80
 # columns); highlight off: numbers and paths are not coloured as if they were code.
 err = Console(stderr=True, soft_wrap=True, highlight=False)
+
+TIMEOUT_HELP = f"Seconds allowed per file (a PDF: per {TIMEOUT_PAGES} pages, as OCR may read it)."
 
 
 def shown(value: object) -> str:
@@ -149,7 +152,7 @@ def ingest_command(
         Path | None,
         typer.Option(help=f"Cache folder (default: ${CACHE_ENV}, else ~/.cache/plan-etl)."),
     ] = None,
-    timeout: Annotated[float, typer.Option(help="Seconds allowed per file.")] = DEFAULT_TIMEOUT,
+    timeout: Annotated[float, typer.Option(help=TIMEOUT_HELP)] = DEFAULT_TIMEOUT,
     strict: Annotated[
         bool, typer.Option("--strict", help="Exit 1 when any file failed (for CI).")
     ] = False,
@@ -301,7 +304,7 @@ def validate_command(
     jobs: Annotated[
         int | None, typer.Option("--jobs", "-j", help="Worker processes (default: cores).")
     ] = None,
-    timeout: Annotated[float, typer.Option(help="Seconds allowed per file.")] = DEFAULT_TIMEOUT,
+    timeout: Annotated[float, typer.Option(help=TIMEOUT_HELP)] = DEFAULT_TIMEOUT,
 ) -> None:
     """Re-extract every decree under RAW_DIR and check it with named rules; check the committed
     dataset too. Exit 0 when nothing is an error, 1 when something is, 2 on a usage error."""

@@ -43,6 +43,10 @@ if TYPE_CHECKING:
     from pebble import ProcessPool
 
 DEFAULT_TIMEOUT = 120.0
+# A PDF may be a scan, which OCR reads at a few seconds a page (per core, and slower while
+# other files are read beside it): the timeout covers this many pages of a PDF, and a longer
+# PDF is allowed as much again for each further as many pages.
+TIMEOUT_PAGES = 20
 RESULTS = "results"  # the parsed-results cache, a folder of the cache root
 # How a file's result was reached: parsed now, read from the cache, or settled without either
 # (unreadable, or the same bytes as an earlier file).
@@ -386,6 +390,7 @@ def _results(
     with ExitStack() as stack:
         pool: ProcessPool | None = None
         futures: dict[int, object] = {}
+        allowed: dict[int, float] = {}  # seconds each scheduled file may take
         pending = iter(to_parse)  # indices of files not yet scheduled, in order
 
         def schedule(index: int) -> None:
@@ -399,8 +404,9 @@ def _results(
                     ProcessPool(max_workers=workers, initializer=_worker_started)
                 )
             item = items[index]
+            allowed[index] = time_allowed(item.path, timeout)
             futures[index] = pool.schedule(
-                process_file, args=(item.path, item.source), timeout=timeout
+                process_file, args=(item.path, item.source), timeout=allowed[index]
             )
 
         def top_up() -> None:
@@ -421,10 +427,28 @@ def _results(
                     continue
                 schedule(index)  # an unreadable cache entry: parse the file after all
             top_up()
-            result = _wait(futures.pop(index), item.source, timeout)
+            result = _wait(futures.pop(index), item.source, allowed.pop(index))
             top_up()  # keep the workers busy while this result is written
             cache.put(item.source, result)
             yield result, "parsed"
+
+
+def time_allowed(path: Path, timeout: float) -> float:
+    """Seconds a file may take: `timeout`, and for a PDF of more than TIMEOUT_PAGES pages
+    that much per TIMEOUT_PAGES pages (its page count is read in a millisecond; a PDF that
+    cannot be opened gets `timeout`, and its reader the error)."""
+    if source_format(path) != "pdf":
+        return timeout
+    import pypdfium2 as pdfium  # only a run with PDFs to parse pays its import
+
+    try:
+        pdf = pdfium.PdfDocument(path)
+    except (pdfium.PdfiumError, OSError):
+        return timeout
+    try:
+        return timeout * max(1.0, len(pdf) / TIMEOUT_PAGES)
+    finally:
+        pdf.close()
 
 
 def _wait(future: object, source: Source, timeout: float) -> FileResult:

@@ -49,8 +49,11 @@ PT_PER_PX = 72 / RENDER_DPI
 CHARACTER_FIXES = str.maketrans("{}", "()")
 # Tesseract's Russian model reads the Roman numerals of «I/II/III/IV квартал» and «I/II
 # полугодие» as Cyrillic letters (measured on the dev scans: «Г», «П», «Ш» every time),
-# which the deadline grammar cannot read; before these words they are put back.
+# which the deadline grammar cannot read; before these words they are put back. So it reads
+# the numbers of Roman sections («П. Кадровый блок»): at the start of a printed line, before
+# a capitalised word, they are put back too (no line of a plan starts with a lone «П.»).
 ROMAN_MISREADS = {"Г": "I", "П": "II", "И": "II", "Ш": "III", "ГУ": "IV", "ТУ": "IV", "ПУ": "IV"}
+INITIALS = {"И"}  # «И. Петров»: a common initial, not read as a section number
 _PERIOD = re.compile(r"^(Г|П|И|Ш|ГУ|ТУ|ПУ)?(квартал|полугоди)")
 # Tesseract drops the space between a number and a word («до1марта», «2024года»); Russian
 # print never joins digits to lower-case words, so a space goes back between them.
@@ -352,6 +355,15 @@ def roman_periods(texts: list[str]) -> list[str]:
     return out
 
 
+def roman_section(texts: list[str]) -> list[str]:
+    """A printed line's words with the Roman section number it starts with put back where
+    OCR read it as Cyrillic letters («П. Кадровый блок» → «II. Кадровый блок»)."""
+    if len(texts) < 2 or not texts[0].endswith(".") or not texts[1][:1].isupper():
+        return texts
+    roman = ROMAN_MISREADS.get(texts[0][:-1]) if texts[0][:-1] not in INITIALS else None
+    return texts if roman is None else [f"{roman}.", *texts[1:]]
+
+
 def words_of(tsv: str, ink: np.ndarray) -> list[Word]:
     """Tesseract's TSV as words in points, each on its printed line's baseline."""
     lines: dict[tuple[str, str, str], list[list[str]]] = {}
@@ -366,7 +378,7 @@ def words_of(tsv: str, ink: np.ndarray) -> list[Word]:
         line_bottom = median(top + h for _, top, _, h in boxes)
         line_height = median(h for *_, h in boxes)
         size = min(max(line_height * PT_PER_PX * FONT_PER_PX_HEIGHT, MIN_FONT), MAX_FONT)
-        texts = roman_periods([fixed(c[11]) for c in group])
+        texts = roman_periods(roman_section([fixed(c[11]) for c in group]))
         for text, (left, top, w, h), conf in zip(texts, boxes, confs, strict=True):
             bottom = top + h
             snap = abs(bottom - line_bottom) <= BASELINE_SNAP * line_height
