@@ -280,3 +280,59 @@ def test_roman_section_numbers_read_as_cyrillic_are_put_back() -> None:
     assert ocr.roman_section(["П.", "кадровый"]) == ["П.", "кадровый"]  # not a heading
     assert ocr.roman_section(["И.", "Петров"]) == ["И.", "Петров"]  # an initial
     assert ocr.roman_section(["П"]) == ["П"]
+
+
+def one_image_pdf(path: Path, extra: str = "", fill: bool = True) -> Path:
+    """A one-page PDF whose only content is a 200×200 grey image (1 px a point) with a dark
+    left half, filling the page (or a quarter of it), with `extra` in its dictionary (object
+    6 is a soft mask hiding the image's top half)."""
+    pixels = bytes([0] * 100 + [255] * 100) * 200
+    mask = bytes([0] * 200) * 100 + bytes([255] * 200) * 100
+    size = "200 0 0 200 0 0" if fill else "100 0 0 100 50 50"
+    content = f"q {size} cm /Im0 Do Q".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] "
+        b"/Resources << /XObject << /Im0 5 0 R >> >> /Contents 4 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Type /XObject /Subtype /Image /Width 200 /Height 200 /ColorSpace /DeviceGray "
+        + f"/BitsPerComponent 8 {extra} /Length {len(pixels)} >>\nstream\n".encode()
+        + pixels
+        + b"\nendstream",
+        b"<< /Type /XObject /Subtype /Image /Width 200 /Height 200 /ColorSpace /DeviceGray "
+        + f"/BitsPerComponent 8 /Length {len(mask)} >>\nstream\n".encode()
+        + mask
+        + b"\nendstream",
+    ]
+    out, offsets = b"%PDF-1.4\n", []
+    for n, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    path.write_bytes(out)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("extra", "fill"),
+    [("", True), ("/Decode [1 0]", True), ("/SMask 6 0 R", True), ("", False)],
+    ids=str,
+)
+def test_a_page_image_is_read_as_pdfium_draws_it(tmp_path: Path, extra: str, fill: bool) -> None:
+    """A scan's one full-page image is taken as stored (cheaper than rendering); a page
+    where that would differ from what PDFium draws — a soft mask, an image not filling the
+    page — is rendered. Either way the page reads as drawn."""
+    pdf = pdfium.PdfDocument(one_image_pdf(tmp_path / "page.pdf", extra, fill))
+    drawn = pdf[0].render(scale=ocr.RENDER_DPI / 72, grayscale=True).to_numpy()
+    drawn = drawn[..., 0] if drawn.ndim == 3 else drawn
+    image = ocr.render(pdf, 0)
+    assert image.shape == drawn.shape
+    assert cv2.absdiff(image, drawn).mean() < 2  # the same picture, up to interpolation
+    assert (ocr.stored_image(pdf[0]) is not None) == fill
