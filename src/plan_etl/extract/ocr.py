@@ -70,7 +70,7 @@ _PERIOD = re.compile(r"^(Г|П|И|Ш|ГУ|ТУ|ПУ)?(квартал|полуг�
 _DIGIT_WORD = re.compile(r"(?<=[а-яё]{2})(?=\d)|(?<=\d)(?=[а-яё]{2})")
 LANGUAGE = "rus"
 # Page segmentation 6, "one uniform block of text": with the ruling wiped, a table page
-# reads as lines of words, which is all the rebuilt page needs (the boxes place the words).
+# reads as lines of words, which is all the table code needs (the boxes place the words).
 # Measured on the fixture scans against 3 (automatic layout): 3 misreads fewer words in
 # staggered two-line headers, but its blocks and line groups lost every row of two of the
 # four fixtures; 4 and 11 read no better than 6 and took longer.
