@@ -18,7 +18,7 @@ from plan_etl.extract.docx import DocxExtractor
 from plan_etl.extract.text import TextExtractor, parse_text
 from plan_etl.normalize.metadata import read_metadata
 from plan_etl.records import Source, build_records
-from plan_etl.vocabulary import repaired_number
+from plan_etl.vocabulary import header_role, repaired_number
 
 HEADER = ("№ п/п", "Наименование мероприятия", "Срок исполнения", "Ответственный", "Результат")
 DEV = DATA / "dev"
@@ -454,3 +454,20 @@ def test_two_item_numbers_in_one_cell_are_not_read_as_one() -> None:
     row = assemble(blocks).rows[1]
     assert row.item_number == "5.2. 5.З"
     assert any("is not an item number" in w for w in row.warnings)
+
+
+def test_a_first_header_with_words_misread_by_a_letter_is_the_header() -> None:
+    """OCR reads the first page's header as «Мсроприятие | … | Внд докумснта»: it is still
+    the plan's header, so the rows under it are items, not text before the plan."""
+    misread = ("№ п/п", "Мсроприятие", "Срок реализации", "Ответственный", "Внд докумснта")
+    blocks = [
+        Block(text="ПЛАН мероприятий", page=1),
+        Block(cells=misread, page=1),
+        Block(cells=("1.1.", "Утвердить план", "2024", "ДИТО", "Приказ"), page=1),
+        Block(cells=("1.2.", "Назначить ответственных", "2024", "ДИТО", "Приказ"), page=1),
+    ]
+    table = assemble(blocks)
+    assert [r.item_number for r in table.rows] == ["1.1", "1.2"]
+    assert table.warnings == []
+    # a row's long cell that holds such a word is no header for it
+    assert header_role("Проведение мсроприятий по информированию граждан о ходе работ") is None

@@ -9,7 +9,9 @@ extractors never import a later stage.
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
+
+from rapidfuzz import fuzz
 
 from plan_etl.data import load_toml
 from plan_etl.normalize.text import clean_text
@@ -37,15 +39,51 @@ def _role_words() -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple((r["name"], tuple(w.lower() for w in r["words"])) for r in data["role"])
 
 
+# A header word misread by a letter («Мсроприятие», «Внд докумснта») still names its column:
+# in a cell as short as a header's (at most HEADER_CELL_LENGTH characters; a row's cells are
+# longer or hold the words exactly), a word of the cell that nearly starts with a role word of
+# HEADER_WORD_MIN letters or more (rapidfuzz ratio at least HEADER_WORD_LIKENESS: one slip in
+# «мероприят» scores 88.9, the nearest other word of a plan header, «исполнени» against
+# «исполнител», 80).
+HEADER_CELL_LENGTH = 40
+HEADER_WORD_MIN = 6
+HEADER_WORD_LIKENESS = 85.0
+
+
+@cache
+def _slip_words() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Per role, its one-word role words long enough to be recognised with a slip."""
+    return tuple(
+        (role, tuple(w for w in words if len(w) >= HEADER_WORD_MIN and " " not in w))
+        for role, words in _role_words()
+    )
+
+
+@lru_cache(maxsize=8192)  # every row's cells are asked; dates, names and headers repeat
 def header_role(cell: str) -> str | None:
-    """The column role a header cell names, or None."""
+    """The column role a header cell names, or None: by its words as written, else (a
+    short cell) by a word OCR misread by a letter."""
     low = clean_text(cell).lower()
     if not low:
         return None
     for role, words in _role_words():
         if any(w in low for w in words):
             return role
+    if len(low) > HEADER_CELL_LENGTH:
+        return None
+    tokens = re.findall(r"\w+", low)
+    for role, words in _slip_words():
+        if any(_nearly_starts(t, w) for w in words for t in tokens):
+            return role
     return None
+
+
+def _nearly_starts(token: str, word: str) -> bool:
+    """Whether `token` starts with `word` but for one OCR slip (a letter misread, added or
+    lost)."""
+    if len(token) < len(word) - 1:
+        return False
+    return fuzz.partial_ratio(word, token[: len(word) + 1]) >= HEADER_WORD_LIKENESS
 
 
 def header_roles(cells: tuple[str, ...]) -> tuple[str | None, ...] | None:
