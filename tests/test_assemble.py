@@ -471,3 +471,23 @@ def test_a_first_header_with_words_misread_by_a_letter_is_the_header() -> None:
     assert table.warnings == []
     # a row's long cell that holds such a word is no header for it
     assert header_role("Проведение мсроприятий по информированию граждан о ходе работ") is None
+
+
+def test_rows_above_a_header_that_was_not_recognised_are_not_lost_silently() -> None:
+    """A first-page header OCR garbled past recognition leaves that page's rows above the
+    header found on the next page: each gets a warning (the document is partial), and a
+    letterhead table above the plan none."""
+    garbled = ("№ п/п", "Мсрпрнятнс", "Cpок", "Отвстствснныи", "Внд")
+    header = ("№ п/п", "Мероприятие", "Срок", "Ответственный", "Результат")
+    blocks = [
+        Block(cells=("28 сентября 2023 года", "№ 658-рп"), page=1),
+        Block(cells=garbled, page=1),
+        Block(cells=("1.1.", "Утвердить план", "2024", "ДИТО", "Приказ"), page=1),
+        Block(cells=header, page=2),
+        Block(cells=("1.2.", "Назначить ответственных", "2024", "ДИТО", "Приказ"), page=2),
+    ]
+    table = assemble(blocks)
+    assert [r.item_number for r in table.rows] == ["1.2"]
+    assert table.warnings == [
+        "row above the plan header ignored: '1.1. | Утвердить план | 2024 | ДИТО | Приказ'"
+    ]

@@ -491,6 +491,19 @@ def _block_text(block: Block) -> str:
     return "\n".join(c for c in block.cells if c.strip())
 
 
+def rows_above_header(blocks: list[Block], columns: int) -> list[str]:
+    """Warnings for rows of the plan's shape above the header that was found (as many cells
+    as it, an item number first): the rows of a first page whose header was not recognised
+    (OCR misread its words) would otherwise pass into the preamble unnoticed."""
+    return [
+        f"row above the plan header ignored: {' | '.join(map(clean_text, b.cells))[:80]!r}"
+        for b in blocks
+        if b.cells is not None
+        and len(b.cells) == columns
+        and ITEM_NUMBER.match(repaired_number(b.cells[0]))
+    ]
+
+
 def assemble(blocks: list[Block]) -> PlanTable:
     """The plan table of a document: its logical rows, preamble and full text."""
     texts = [_block_text(b) for b in blocks]
@@ -515,6 +528,7 @@ def assemble(blocks: list[Block]) -> PlanTable:
     fixed, legal_notes = split_notes(fixed, roles)
     header = blocks[start].cells or ()
     rows, warnings = build_rows(fixed, header)
+    warnings = [*rows_above_header(blocks[:start], len(header)), *warnings]
     rows, doubts = place_headings(rows, roles)
     warnings += attach_notes(rows, legal_notes)
     return PlanTable(rows, preamble, every_text, True, [*warnings, *doubts])
