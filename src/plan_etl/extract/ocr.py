@@ -191,7 +191,11 @@ def grey(bitmap: pdfium.PdfBitmap) -> np.ndarray | None:
     array = bitmap.to_numpy()
     if bitmap.format == pdfium_c.FPDFBitmap_Gray:
         return np.ascontiguousarray(array[..., 0] if array.ndim == 3 else array)
-    if bitmap.format in (pdfium_c.FPDFBitmap_BGR, pdfium_c.FPDFBitmap_BGRx):
+    if bitmap.format in (
+        pdfium_c.FPDFBitmap_BGR,
+        pdfium_c.FPDFBitmap_BGRx,
+        pdfium_c.FPDFBitmap_BGRA,
+    ):
         return cv2.cvtColor(np.ascontiguousarray(array[..., :3]), cv2.COLOR_BGR2GRAY)
     return None
 
