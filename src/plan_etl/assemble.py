@@ -33,6 +33,7 @@ from plan_etl.vocabulary import (
     SECTION_HEADING,
     header_roles,
     is_column_number_row,
+    is_item_number,
     is_other_header,
     repaired_number,
 )
@@ -498,9 +499,7 @@ def rows_above_header(blocks: list[Block], columns: int) -> list[str]:
     return [
         f"row above the plan header ignored: {' | '.join(map(clean_text, b.cells))[:80]!r}"
         for b in blocks
-        if b.cells is not None
-        and len(b.cells) == columns
-        and ITEM_NUMBER.match(repaired_number(b.cells[0]))
+        if b.cells is not None and len(b.cells) == columns and is_item_number(b.cells[0])
     ]
 
 

@@ -144,6 +144,11 @@ def repaired_number(cell: str) -> str:
     return fixed if ITEM_NUMBER.match(fixed) else text
 
 
+def is_item_number(cell: str) -> bool:
+    """Whether a cell reads as an item number, digit look-alikes («1.З.») repaired."""
+    return ITEM_NUMBER.match(repaired_number(cell)) is not None
+
+
 def is_column_number_row(cells: tuple[str, ...]) -> bool:
     """«1 2 3 4 5» under the header: every non-empty cell is its own column number (digit
     look-alikes read as digits: the whole row must still count 1, 2, 3 …)."""

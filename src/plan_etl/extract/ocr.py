@@ -34,11 +34,13 @@ import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from pdfplumber.page import Page
+from pdfplumber.utils import line_to_edge
 
 from plan_etl.extract.base import Block, ExtractError, RawDocument, one_line
 from plan_etl.extract.pdf import document_blocks
 from plan_etl.extract.pdf.lines import Obj
 from plan_etl.extract.pdf.page import DrawnPage, PageContent, parse_page, ruled_tables
+from plan_etl.extract.pdf.ruled import ruling_line
 from plan_etl.extract.pdfchars import CharPage
 
 OCR_NOTE = "text read by OCR"
@@ -498,19 +500,9 @@ def word_objects(word: Word) -> list[Obj]:
     return objects
 
 
-def rule_edge(rule: Rule, number: int) -> Obj:
+def rule_edge(rule: Rule) -> Obj:
     """A ruling line as a pdfplumber edge."""
-    return {
-        "object_type": "line",
-        "page_number": number,
-        "orientation": "h" if rule.top == rule.bottom else "v",
-        "x0": rule.x0,
-        "x1": rule.x1,
-        "top": rule.top,
-        "bottom": rule.bottom,
-        "width": rule.x1 - rule.x0,
-        "height": rule.bottom - rule.top,
-    }
+    return line_to_edge(ruling_line(rule.x0, rule.x1, rule.top, rule.bottom))
 
 
 def page_content(number: int, page: OcrPage) -> PageContent:
@@ -518,7 +510,7 @@ def page_content(number: int, page: OcrPage) -> PageContent:
     its ruling draws, found by the same table finder."""
     words = [o for word in page.words for o in word_objects(word)]
     words.sort(key=itemgetter("top", "x0"))
-    edges = [rule_edge(rule, number) for rule in page.rules]
+    edges = [rule_edge(rule) for rule in page.rules]
     drawn = DrawnPage(number, edges, (0.0, 0.0, page.width, page.height))
     tables, rules = ruled_tables(drawn, edges) if words else ([], [])
     return PageContent(number, words, tables, False, page.width, rules)

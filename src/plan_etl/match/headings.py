@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from plan_etl.match.index import _Index, _index, snaps
+from plan_etl.match.index import _Index, _index
 from plan_etl.match.text import _Text, analyze
 
 # Section feature values: a section a title names, one it does not; the same when only the
@@ -46,7 +46,7 @@ def _title_words(idx: _Index, title: str) -> set[str]:
     """A title's stems, a word OCR misspelt («Координацня») read as the marker word it
     nearly equals: a heading misread must not send its rows to another section."""
     words = analyze(title).words
-    snapped = snaps(words, idx.marker_words, _TITLE_SNAP_CUTOFF)
+    snapped = idx.marker_words.snaps(words, _TITLE_SNAP_CUTOFF)
     return {snapped.get(w, w) for w in words}
 
 

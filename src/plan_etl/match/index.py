@@ -20,6 +20,31 @@ _SNAP_CUTOFF, _SNAP_MIN = 88.0, 6
 
 
 @dataclass(frozen=True)
+class Lexicon:
+    """Known words, to read an unknown one (a typo, an OCR slip) as the known word it nearly
+    equals; built once, so membership is a set lookup."""
+
+    words: list[str]  # sorted: the order `cdist` ties are broken in
+    members: frozenset[str]
+
+    @classmethod
+    def of(cls, words: Iterable[str]) -> Lexicon:
+        ordered = sorted(set(words))
+        return cls(ordered, frozenset(ordered))
+
+    def snaps(self, words: Iterable[str], cutoff: float = _SNAP_CUTOFF) -> dict[str, str]:
+        """For the words (of `_SNAP_MIN` letters or more) not known, the known word each
+        matches with a ratio of at least `cutoff`, if any (all in one `cdist` call)."""
+        unknown = sorted({w for w in words if w not in self.members and len(w) >= _SNAP_MIN})
+        if not unknown or not self.words:
+            return {}
+        ratios = process.cdist(unknown, self.words, scorer=fuzz.ratio, score_cutoff=cutoff)
+        best = ratios.argmax(axis=1)
+        found = ratios[np.arange(len(unknown)), best] > 0
+        return {w: self.words[b] for w, b, ok in zip(unknown, best, found, strict=True) if ok}
+
+
+@dataclass(frozen=True)
 class _Index:
     """The catalogue in the shape the scorer needs, built once.
 
@@ -33,11 +58,11 @@ class _Index:
     allows: dict[str, np.ndarray]  # action lemma -> bool mask of the items allowing it
     section_ids: list[str]
     markers: list[list[frozenset[str]]]  # per section, each marker's stems
-    marker_words: list[str]  # every marker's stems, for snapping a title's words
+    marker_words: Lexicon  # every marker's stems, for snapping a title's words
     parent: np.ndarray  # section -> parent section index, or -1
     kin: np.ndarray  # section × section: one may refine the other (same, parent, same family)
     vocab: dict[str, int]  # step term -> column
-    words: list[str]  # the vocabulary's words (no action terms), for snapping
+    words: Lexicon  # the vocabulary's words (no action terms), for snapping a row's words
     section_weight2: np.ndarray  # section × term: squared term weights
     variant_section: np.ndarray  # variant -> section index
     variant_vectors: np.ndarray  # variant × term: squared weights of its terms
@@ -100,29 +125,16 @@ def _build(cat: Catalogue) -> _Index:
         allows={a: np.array([a in e.actions for e in cat.entries]) for a in lemmas},
         section_ids=section_ids,
         markers=markers,
-        marker_words=sorted(set().union(*(m for ms in markers for m in ms))),
+        marker_words=Lexicon.of(w for ms in markers for m in ms for w in m),
         parent=np.array([where[s.parent] if s.parent else -1 for s in cat.sections]),
         kin=np.array([[_kin(a, b) for b in cat.sections] for a in cat.sections]),
         vocab=vocab,
-        words=[t for t in vocab if not t.startswith("@")],
+        words=Lexicon.of(t for t in vocab if not t.startswith("@")),
         section_weight2=weight2,
         variant_section=item_section[variant_item],
         variant_vectors=vectors,
         variant_norm2=vectors.sum(axis=1),
     )
-
-
-def snaps(words: Iterable[str], known: list[str], cutoff: float = _SNAP_CUTOFF) -> dict[str, str]:
-    """For the words (of `_SNAP_MIN` letters or more) not in `known`, the known word each
-    matches with a ratio of at least `cutoff`, if any (all looked up in one `cdist` call)."""
-    known_set = set(known)
-    unknown = sorted({w for w in words if w not in known_set and len(w) >= _SNAP_MIN})
-    if not unknown or not known:
-        return {}
-    ratios = process.cdist(unknown, known, scorer=fuzz.ratio, score_cutoff=cutoff)
-    best = ratios.argmax(axis=1)
-    found = ratios[np.arange(len(unknown)), best] > 0
-    return {w: known[b] for w, b, ok in zip(unknown, best, found, strict=True) if ok}
 
 
 @cache

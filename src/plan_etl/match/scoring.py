@@ -17,7 +17,7 @@ from plan_etl.match.headings import (
     _Query,
     _section_feature,
 )
-from plan_etl.match.index import _UNEXPLAINED, _Index, _index, snaps
+from plan_etl.match.index import _UNEXPLAINED, _Index, _index
 from plan_etl.match.text import _action_term, _Text
 from plan_etl.models import Template
 
@@ -29,7 +29,7 @@ _ACTION_FITS, _ACTION_NONE, _ACTION_OTHER = 100.0, 60.0, 0.0
 
 def _row_hits(idx: _Index, texts: Sequence[_Text]) -> tuple[np.ndarray, np.ndarray]:
     """Rows × terms presence, and per row the number of terms the catalogue lacks."""
-    snapped = snaps((w for t in texts for w in t.words), idx.words)
+    snapped = idx.words.snaps(w for t in texts for w in t.words)
     columns: list[int] = []
     known_count: list[int] = []
     unknown: list[int] = []

@@ -356,7 +356,7 @@ def table_rows(
             row = _Row([[line.text]], line)
             continue
         # a number OCR misread («5.З.») still starts its row
-        item = vocabulary.ITEM_NUMBER.match(vocabulary.repaired_number(number))
+        item = vocabulary.is_item_number(number)
         if row is None or row.heading is not None or item:
             close()
             row = _Row([[] for _ in parts])

@@ -35,9 +35,9 @@ def _clusters(edges: list[Obj], key: str) -> list[list[Obj]]:
     return cluster_objects(edges, itemgetter(key), TOLERANCE)
 
 
-def _line(x0: float, x1: float, top: float, bottom: float) -> Obj:
-    """A ruling line as pdfplumber's explicit lines are given: vertical (x0 == x1) or
-    horizontal (top == bottom)."""
+def ruling_line(x0: float, x1: float, top: float, bottom: float) -> Obj:
+    """A ruling line as pdfplumber's explicit lines are given (and OCR's rules): vertical
+    (x0 == x1) or horizontal (top == bottom)."""
     return {
         "object_type": "line",
         "x0": x0,
@@ -81,7 +81,7 @@ def outer_borders(horizontal: list[Obj], vertical: list[Obj]) -> list[Obj]:
             )
             if len(run) > 1 and crossed:
                 lines += [
-                    _line(x, x, top, bottom)
+                    ruling_line(x, x, top, bottom)
                     for x in (left, right)
                     if not _has_vertical(vertical, x, top, bottom)
                 ]
@@ -103,7 +103,8 @@ def closing_rules(vertical: list[Obj]) -> list[Obj]:
         for run in _clusters(vertical, end):
             if len(run) > 1:
                 y = sum(v[end] for v in run) / len(run)
-                lines.append(_line(min(v["x0"] for v in run), max(v["x0"] for v in run), y, y))
+                x0, x1 = min(v["x0"] for v in run), max(v["x0"] for v in run)
+                lines.append(ruling_line(x0, x1, y, y))
     return lines
 
 
