@@ -26,7 +26,7 @@ from plan_etl.assemble import LogicalRow
 from plan_etl.match import SETTINGS, ScoredDocument, Settings, score_document
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
-GOLD_DIRS = (DATA / "gold", DATA / "dev" / "gold")
+GOLD_DIRS = (DATA / "gold", DATA / "dev" / "gold", DATA / "dev2" / "gold")
 
 # The candidate thresholds the rule chooses among.
 GRID = {
