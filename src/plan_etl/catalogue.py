@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, get_args
 
@@ -76,14 +76,32 @@ class Issuers:
     region: tuple[str, ...]  # issuer head words of a region plan («правительство»)
     agency: tuple[str, ...]  # issuer head words of one body's plan («министерство»)
     act_types: Mapping[str, Template]  # an act type that decides alone («приказ» -> agency)
+    local_heads: tuple[str, ...] = ()  # heads of a region's and a municipality's bodies alike
+    units: Mapping[str, Template] = field(default_factory=dict)  # governed unit -> template
 
     def template(self, issuer: str | None, act_type: str | None) -> Template | None:
-        """The template the decree's own heading names, or None when it is silent."""
-        words = (issuer or "").lower().split()
+        """The template the decree's own heading names, or None when it is silent. An
+        «Администрация» or «Глава» is read by the unit it governs (CATALOGUE.md: a
+        municipality's own plan is one body's plan, the agency template)."""
+        words = (issuer or "").lower().replace("ё", "е").split()
         for template, heads in (("region", self.region), ("agency", self.agency)):
-            if words and any(" ".join(words[: len(h.split())]) == h for h in heads):
+            if _starts_with(words, heads):
                 return template  # type: ignore[return-value]
+        if _starts_with(words, self.local_heads) and (unit := self._unit(words[1:])):
+            return unit
         return self.act_types.get((act_type or "").lower())
+
+    def _unit(self, words: list[str]) -> Template | None:
+        """The template of the first unit (`units`) the words name, in their order."""
+        for start in range(len(words)):
+            for phrase, template in self.units.items():
+                if _starts_with(words[start:], (phrase,)):
+                    return template
+        return None
+
+
+def _starts_with(words: list[str], heads: tuple[str, ...]) -> bool:
+    return bool(words) and any(" ".join(words[: len(h.split())]) == h for h in heads)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +197,13 @@ def catalogue() -> Catalogue:
     if len(ids) != len(set(ids)):
         raise ValueError("catalogue.toml: duplicate catalogue ids")
     raw = data["template"]
-    issuers = Issuers(tuple(raw["region"]), tuple(raw["agency"]), dict(raw["act_types"]))
+    issuers = Issuers(
+        tuple(raw["region"]),
+        tuple(raw["agency"]),
+        dict(raw["act_types"]),
+        tuple(raw.get("local_heads", ())),
+        dict(raw.get("units", {})),
+    )
     return Catalogue(tuple(entries), tuple(sections), vocab, issuers)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+import json
+from importlib import resources
 from typing import Literal
 
 import numpy as np
@@ -30,6 +32,7 @@ class MatchResult:
     status: Status
     runner_up: str | None = None
     runner_up_score: float = 0.0
+    probability: float = 0.0  # calibrated probability that the best item is right
 
 
 @dataclass(frozen=True)
@@ -40,23 +43,57 @@ class DocumentMatch:
     results: list[MatchResult]
 
 
+# The features the calibrated model reads, in order (`_Choice.features`).
+FEATURES = (
+    "score",  # the row's total score for its best item, 0-1
+    "margin",  # its lead over the runner-up, 0-1
+    "step",  # how well its own words fit the item, 0-1
+    "sure_section",  # the item's section named by a title or read from its heading's rows
+    "section_lead",  # how clearly the heading's rows chose that section (1: a title named it)
+    "action_fits",  # the row's action word is one the item allows
+    "action_known",  # the row has an action word at all
+    "contested",  # another row of the plan is on the same item
+    "order",  # the item sits where the plan's order of items puts it (`_order_fit`)
+)
+
+
 @dataclass(frozen=True)
 class Settings:
-    """The decision thresholds (see `_decide`), chosen by leave-one-decree-out over the
-    labelled decrees (bench/eval_match.py)."""
+    """How statuses follow from a row's features: a logistic model of the probability that
+    the best item is right, and the thresholds around it. Fitted by leave-one-decree-out over
+    the labelled decrees (bench/eval_match.py writes the fit on all of them to
+    `data/calibration.json`)."""
 
-    matched_score: float  # least score of a `matched` row
-    matched_margin: float  # least lead over the runner-up of a `matched` row
+    weights: tuple[float, ...]  # per feature of `FEATURES`
+    intercept: float
+    matched_probability: float  # least probability of a `matched` row
     review_score: float  # below it, a row is a region's own item (`unmatched`)
-    group_margin: float  # least lead of the section a heading's rows chose, for `matched`
     repeat_score: float  # a row on an item another row has keeps it (for review) above this
+    # For the report's wording of a review reason: a score below this, a lead below that.
+    matched_score: float = 70.0
+    matched_margin: float = 10.0
+
+    def probability(self, features: np.ndarray) -> np.ndarray:
+        """Rows × `FEATURES` -> the probability that each row's best item is right."""
+        z = features @ np.array(self.weights) + self.intercept
+        return 1.0 / (1.0 + np.exp(-z))
 
 
-# Chosen by `python bench/eval_match.py` on all ten labelled decrees (the procedure each
-# leave-one-out fold runs on nine): see the README's matching section.
-SETTINGS = Settings(
-    matched_score=70.0, matched_margin=10.0, review_score=70.0, group_margin=0.0, repeat_score=80.0
-)
+def _load_settings() -> Settings:
+    path = resources.files("plan_etl.data").joinpath("calibration.json")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if tuple(data["features"]) != FEATURES:
+        raise ValueError("data/calibration.json was fitted on other features: re-run eval")
+    return Settings(
+        weights=tuple(data["weights"]),
+        intercept=data["intercept"],
+        matched_probability=data["matched_probability"],
+        review_score=data["review_score"],
+        repeat_score=data["repeat_score"],
+    )
+
+
+SETTINGS = _load_settings()
 
 # A row whose text was read by OCR with low confidence is never `matched`: its words may be
 # misread in ways that land on a neighbouring item.
@@ -71,34 +108,104 @@ class _Choice:
     second: int
     score: float
     runner_score: float
+    step: float  # how well its own words fit the best item
     sure_section: bool  # its section named by a title or read from its heading's rows
     group_margin: float
     action_fits: bool
+    action_known: bool
+    order: bool  # the best item fits the plan's order of items (`_order_fit`)
     rival: float  # best score of another row on the same item, not as its other step (or 0)
     rival2: float  # the second-best such score (a third row on the item)
     rival_next: bool  # the best such row stands right before or after it
     low_ocr: bool
 
+    def features(self, settings: Settings) -> list[float]:
+        """The row as the calibrated model reads it (`FEATURES`, in order)."""
+        lead = 1.0 if self.group_margin == np.inf else max(0.0, min(self.group_margin, 20)) / 20
+        return [
+            self.score / 100,
+            max(0.0, self.score - self.runner_score) / 100,
+            self.step / 100,
+            float(self.sure_section),
+            lead,
+            float(self.action_fits),
+            float(self.action_known),
+            float(self.rival >= settings.review_score),
+            float(self.order),
+        ]
 
-def _rivals(best: np.ndarray, score: np.ndarray, texts: Sequence[_Text]) -> np.ndarray:
-    """Rows × 3: the best and second-best scores of other rows on the same item that are not
-    its other step (0 when there is none), and whether the best of them stands next to it.
-    Two rows with different known actions (forming, then approving) are one item's two steps;
-    the same action, or an unknown one, says the item again."""
-    lemmas = {a: n for n, a in enumerate(sorted({t.action for t in texts if t.action}))}
-    acts = np.array([lemmas.get(t.action, -1) for t in texts], dtype=int)
+
+# How many of the best rows per item and action `_rivals` keeps: a row's two best rivals are
+# among the three best of its own action and of the rows with none (itself may be one).
+_KEEP = 3
+
+
+def _rivals(
+    best: np.ndarray, score: np.ndarray, texts: Sequence[_Text], scopes: Sequence[object]
+) -> np.ndarray:
+    """Rows × 3: the best and second-best scores of other rows on the same item in the same
+    scope (a sub-heading: a plan that repeats the life-situation steps under one sub-heading
+    per situation names each item once per situation) that are not its other step (0 when
+    there is none), and whether the best of them stands next to it. Two rows with different
+    known actions (forming, then approving) are one item's two steps; the same action, or an
+    unknown one, says the item again. Linear in the rows: only the `_KEEP` best rows of each
+    (scope, item, action) are candidates."""
+    tops: dict[tuple, list[tuple[float, int]]] = {}
+    for row, (item, value, text, scope) in enumerate(zip(best, score, texts, scopes, strict=True)):
+        for action in (text.action, "*"):  # "*": every row of the item, whatever its action
+            kept = tops.setdefault((scope, int(item), action), [])
+            kept.append((-float(value), row))
+            kept.sort()
+            del kept[_KEEP:]
     out = np.zeros((len(best), 3))
-    for item in np.flatnonzero(np.bincount(best) >= 2):  # items more than one row is on
-        rows = np.flatnonzero(best == item)
-        a = acts[rows]
-        again = (a[:, None] == a[None, :]) | (a[:, None] < 0) | (a[None, :] < 0)
-        np.fill_diagonal(again, False)
-        rival = np.where(again, score[rows][None, :], 0.0)
-        order = np.argsort(-rival, axis=1, kind="stable")
-        top = np.take_along_axis(rival, order, axis=1)
-        out[rows, : min(2, len(rows))] = top[:, :2]
-        out[rows, 2] = np.abs(rows[order[:, 0]] - rows) == 1
+    for row, (item, text, scope) in enumerate(zip(best, texts, scopes, strict=True)):
+        groups = ["*"] if text.action is None else [text.action, None]
+        found = sorted({c for g in groups for c in tops.get((scope, int(item), g), [])})
+        others = [(-neg, other) for neg, other in found if other != row][:2]
+        for k, (value, _) in enumerate(others):
+            out[row, k] = value
+        if others:
+            out[row, 2] = abs(others[0][1] - row) == 1
     return out
+
+
+def _order_fit(best: np.ndarray, sections: np.ndarray) -> np.ndarray:
+    """Per row, whether its item keeps the template's order among the rows of its section's
+    run: plans take a block's steps in the template's order (forming before approving,
+    touchpoints before reengineering), so the rows of one run of a section whose items are in
+    the longest non-decreasing sequence fit it, and a row out of it is placed against it.
+    Runs, not the whole plan: plans order their blocks and domains their own way."""
+    fits = np.zeros(len(best), dtype=bool)
+    start = 0
+    for end in range(1, len(best) + 1):
+        if end == len(best) or sections[end] != sections[start]:
+            fits[start + _longest_run(best[start:end])] = True
+            start = end
+    return fits
+
+
+def _longest_run(items: np.ndarray) -> np.ndarray:
+    """Indices of a longest non-decreasing subsequence of `items` (patience sorting)."""
+    tails: list[int] = []  # index of the smallest tail of each length
+    prev = [-1] * len(items)
+    for i, value in enumerate(items.tolist()):
+        lo, hi = 0, len(tails)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if items[tails[mid]] <= value:
+                lo = mid + 1
+            else:
+                hi = mid
+        prev[i] = tails[lo - 1] if lo else -1
+        if lo == len(tails):
+            tails.append(i)
+        else:
+            tails[lo] = i
+    out, i = [], tails[-1] if tails else -1
+    while i >= 0:
+        out.append(i)
+        i = prev[i]
+    return np.array(out[::-1], dtype=int)
 
 
 def _top_two(total: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -113,32 +220,37 @@ def _top_two(total: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _choices(
     idx: _Index, scores: _Scores, allowed: np.ndarray, rows: Sequence, texts: Sequence[_Text]
 ) -> list[_Choice]:
-    """Each row's best item among the `allowed` ones. A plan names each template item once,
-    or in two rows with different actions (forming it and approving it): a row whose item a
-    better row already has with the same action, or whose own action is unknown, is most
-    likely the region's own addition."""
+    """Each row's best item among the `allowed` ones, with what its status depends on. A plan
+    names each template item once, or in two rows with different actions (forming it and
+    approving it): a row whose item a better row already has with the same action, or whose
+    own action is unknown, is most likely the region's own addition."""
     total = np.where(allowed, scores.total, -1.0).round(1)
     n = np.arange(len(total))
     best, second = _top_two(total)
     score = total[n, best]
-    rivals = _rivals(best, score, texts)
+    scopes = [getattr(row, "subsection_title", None) for row in rows]
+    rivals = _rivals(best, score, texts, scopes)
     sure = np.isin(scores.sources, [*_TITLES, "rows"]) & (scores.section[n, best] == _TITLE_NAMES)
     fits = scores.action[n, best] != _ACTION_OTHER
-    columns = zip(
-        best.tolist(),
-        second.tolist(),
-        score.tolist(),
-        total[n, second].tolist(),
-        sure.tolist(),
-        scores.group_margin.tolist(),
-        fits.tolist(),
-        rivals.tolist(),
-        rows,
-        strict=True,
-    )
+    order = _order_fit(best, idx.item_section[best])
     return [
-        _Choice(b, s, sc, runner, su, margin, fit, rival, rival2, bool(near), _low_ocr(row))
-        for b, s, sc, runner, su, margin, fit, (rival, rival2, near), row in columns
+        _Choice(
+            best=int(best[r]),
+            second=int(second[r]),
+            score=float(score[r]),
+            runner_score=float(total[r, second[r]]),
+            step=float(scores.step[r, best[r]]),
+            sure_section=bool(sure[r]),
+            group_margin=float(scores.group_margin[r]),
+            action_fits=bool(fits[r]),
+            action_known=texts[r].action is not None,
+            order=bool(order[r]),
+            rival=float(rivals[r, 0]),
+            rival2=float(rivals[r, 1]),
+            rival_next=bool(rivals[r, 2]),
+            low_ocr=_low_ocr(row),
+        )
+        for r, row in enumerate(rows)
     ]
 
 
@@ -149,41 +261,34 @@ def _low_ocr(row: LogicalRow) -> bool:
 def _decide(idx: _Index, choices: Sequence[_Choice], settings: Settings) -> list[MatchResult]:
     """The status of each row's best item.
 
-    `matched` needs, besides score and lead, the item's section named by a title or read from
-    the rows of its heading with a clear lead (without either, the block or domain is a
-    guess: «Проведена сегментация внутренних клиентов» is internal or internal_it by its
-    subsection only), a row action the item allows («Утвержден» for a «Проведение
-    реинжиниринга» item says something else), an item no other row of the plan contests, and
-    text not read by a doubtful OCR. A row below `review_score` is a region's own item. Two
-    rows on one item (not its forming and approving) contest it unless they stand next to each
-    other and both score at least `repeat_score` (a plan may split one item: «порядок ведения
-    реестра утвержден», «реестры утверждены»): neither is `matched`, and the weaker one's best
-    guess is no item (a region's own row beside the template item), for a person to check."""
+    `matched` needs the calibrated probability that the item is right (`Settings.probability`
+    over the row's features: score, lead, section evidence, action, order) of at least
+    `matched_probability`, an item no other row of the plan contests, and text not read by a
+    doubtful OCR. A row below `review_score` is a region's own item. Two rows on one item
+    (not its forming and approving) contest it unless they stand next to each other and both
+    score at least `repeat_score` (a plan may split one item: «порядок ведения реестра
+    утвержден», «реестры утверждены»): neither is `matched`, and the weaker one's best guess
+    is no item (a region's own row beside the template item), for a person to check."""
+    if not choices:
+        return []
+    probability = settings.probability(np.array([c.features(settings) for c in choices]))
     out = []
-    for c in choices:
+    for c, p in zip(choices, probability.tolist(), strict=True):
         # another row on the same item, and not as the other half of one item split in two
         # (no plan splits an item over three rows)
         third = c.rival2 >= settings.review_score
         split = c.rival_next and not third and min(c.rival, c.score) >= settings.repeat_score
         contested = c.rival >= settings.review_score and not split
         repeated = contested and (c.rival > c.score or third)
-        confident = (
-            c.score >= settings.matched_score
-            and c.score - c.runner_score >= settings.matched_margin
-            and c.sure_section
-            and c.group_margin >= settings.group_margin
-            and c.action_fits
-            and not contested
-            and not c.low_ocr
-        )
+        confident = p >= settings.matched_probability and not contested and not c.low_ocr
         best, second = idx.ids[c.best], idx.ids[c.second]
         if c.score < settings.review_score:
-            out.append(MatchResult(None, c.score, "unmatched", best, c.score))
+            out.append(MatchResult(None, c.score, "unmatched", best, c.score, p))
         elif repeated:
-            out.append(MatchResult(None, c.score, "review", best, c.score))
+            out.append(MatchResult(None, c.score, "review", best, c.score, p))
         else:
             status: Status = "matched" if confident else "review"
-            out.append(MatchResult(best, c.score, status, second, c.runner_score))
+            out.append(MatchResult(best, c.score, status, second, c.runner_score, p))
     return out
 
 

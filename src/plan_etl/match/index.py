@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 
@@ -10,7 +11,10 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from plan_etl.catalogue import Catalogue, Section, catalogue
+from plan_etl.match.learned import load_learned
 from plan_etl.match.text import _action_term, analyze
+
+Learned = Mapping[str, Sequence[str]]  # catalogue id -> phrasings learned from labelled rows
 
 # Weight, in the step cosine, of a row word that no item of a section has.
 _UNEXPLAINED = 1.0
@@ -81,16 +85,22 @@ def _section_weights(presence: np.ndarray, item_section: np.ndarray, n_sections:
     return weights
 
 
-def _variants(cat: Catalogue) -> list[tuple[int, set[str]]]:
-    """(item, step terms) of every phrasing, grouped by item. A phrasing's action term is
-    its own first action, not every action the item allows: allowing an action is the action
-    feature's business, while the step keeps an action as telling as any rare word."""
-    out = []
-    for i, entry in enumerate(cat.entries):
-        for phrasing in entry.phrasings:
-            text = analyze(phrasing)
-            out.append((i, {*text.words, *([_action_term(text.action)] if text.action else [])}))
-    return out
+def _terms(phrasing: str) -> set[str]:
+    """A phrasing's step terms. Its action term is its own action, not every action the item
+    allows: allowing an action is the action feature's business, while the step keeps an
+    action as telling as any rare word."""
+    text = analyze(phrasing)
+    return {*text.words, *([_action_term(text.action)] if text.action else [])}
+
+
+def _variants(cat: Catalogue, learned: Learned) -> tuple[list[tuple[int, set[str]]], int]:
+    """(item, step terms) of every phrasing, grouped by item: the catalogue's own first, then
+    the phrasings learned from labelled plans; and how many are the catalogue's."""
+    own = [(i, _terms(p)) for i, e in enumerate(cat.entries) for p in e.phrasings]
+    where = {e.item.catalogue_id: i for i, e in enumerate(cat.entries)}
+    extra = [(where[cid], _terms(p)) for cid, ps in learned.items() if cid in where for p in ps]
+    extra = [(i, terms) for i, terms in extra if terms]
+    return sorted(own + extra, key=lambda v: v[0]), len(own)
 
 
 def _kin(a: Section, b: Section) -> bool:
@@ -99,18 +109,25 @@ def _kin(a: Section, b: Section) -> bool:
     return a.id == b.id or b.parent == a.id or (a.family is not None and a.family == b.family)
 
 
-def _build(cat: Catalogue) -> _Index:
+def _build(cat: Catalogue, learned: Learned | None = None) -> _Index:
+    """The catalogue compiled, with `learned` phrasings (catalogue id -> texts of labelled
+    rows) as further variants of their items. A term's weight comes from the catalogue's own
+    phrasings only, so what was learned adds ways to say an item without blurring which
+    words tell the items apart."""
     section_ids = [s.id for s in cat.sections]
     where = {sid: i for i, sid in enumerate(section_ids)}
     item_section = np.array([where[e.section] for e in cat.entries])
-    variants = _variants(cat)
+    variants, _ = _variants(cat, learned or {})
     vocab = {t: n for n, t in enumerate(sorted(set().union(*(terms for _, terms in variants))))}
     variant_item = np.array([i for i, _ in variants])
     hits = np.zeros((len(variants), len(vocab)))
     for row, (_, terms) in enumerate(variants):
         hits[row, [vocab[t] for t in terms]] = 1.0
-    presence = np.zeros((len(cat.entries), len(vocab)))
-    np.maximum.at(presence, variant_item, hits)
+    own = np.zeros((len(cat.entries), len(vocab)))
+    for i, e in enumerate(cat.entries):
+        for p in e.phrasings:
+            own[i, [vocab[t] for t in _terms(p)]] = 1.0
+    presence = own
     weight2 = _section_weights(presence, item_section, len(section_ids)) ** 2
     vectors = hits * weight2[item_section[variant_item]]
     markers = [[frozenset(analyze(m).words) for m in s.markers] for s in cat.sections]
@@ -138,5 +155,23 @@ def _build(cat: Catalogue) -> _Index:
 
 
 @cache
+def _default_index() -> _Index:
+    return _build(catalogue(), load_learned())
+
+
+_ACTIVE: list[_Index] = []  # an index put in place by `learned_from` (calibration folds)
+
+
 def _index() -> _Index:
-    return _build(catalogue())
+    return _ACTIVE[-1] if _ACTIVE else _default_index()
+
+
+@contextmanager
+def learned_from(learned: Learned) -> Iterator[_Index]:
+    """Match with the catalogue plus `learned` phrasings instead of the shipped ones: a
+    leave-one-decree-out fold learns from the other decrees only."""
+    _ACTIVE.append(_build(catalogue(), learned))
+    try:
+        yield _ACTIVE[-1]
+    finally:
+        _ACTIVE.pop()

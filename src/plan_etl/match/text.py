@@ -1,5 +1,8 @@
-"""How the matcher reads a text: the row's action lemma apart, its other words stemmed, after
-the data's rewrites, abbreviations, stop, wrapper and noise words (`data/catalogue.toml`)."""
+"""How the matcher reads a text: the row's action apart from its object, every other word by
+its lemma (pymorphy3's dictionary, so case, number, aspect and participles stop mattering:
+«сформированы», «сформировать», «Рабочую группу … создать») then stemmed (Snowball, so
+derivations of one stem meet), after the data's rewrites, abbreviations, stop, wrapper and
+noise words (`data/catalogue.toml`)."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 from itertools import chain
 
+import pymorphy3
 import snowballstemmer
 
 from plan_etl.catalogue import catalogue
@@ -36,8 +40,48 @@ def _stemmer() -> snowballstemmer.stemmer:
 
 
 @cache
+def _morph() -> pymorphy3.MorphAnalyzer:
+    return pymorphy3.MorphAnalyzer()
+
+
+# Grammatical forms in which an action word is the row's predicate: a verb in any form, a short
+# participle, a noun in the nominative or accusative («Утверждение…», «Обеспечить
+# утверждение…»). A noun in an oblique case («по итогам проведения», «для утверждения») is part
+# of the object.
+_PREDICATE_POS = frozenset({"VERB", "INFN", "PRTS"})
+_PREDICATE_CASES = frozenset({"nomn", "accs"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Word:
+    lemma: str  # the dictionary form, ё read as е
+    predicate: bool  # in a form that can be the row's predicate
+
+
+@cache
+def _parse(token: str) -> _Word:
+    """A word's lemma and whether its form can be a predicate (its most likely parse).
+    Remembered: rows repeat words, and a new word costs pymorphy3 about half a millisecond."""
+    parse = _morph().parse(token)[0]
+    tag = parse.tag
+    predicate = tag.POS in _PREDICATE_POS or (tag.POS == "NOUN" and tag.case in _PREDICATE_CASES)
+    return _Word(parse.normal_form.replace("ё", "е"), predicate)
+
+
+@cache
 def _stem(word: str) -> str:
-    return _stemmer().stemWord(catalogue().vocabulary.lemmas.get(word, word))
+    lemma = catalogue().vocabulary.lemmas.get(word) or _parse(word).lemma
+    return _stemmer().stemWord(lemma)
+
+
+def _action_of(token: str) -> str | None:
+    """The action lemma a word names, as written or by its dictionary form (any aspect,
+    tense, participle: «утверждены», «утвердят»), when its form can be the predicate."""
+    actions = catalogue().vocabulary.actions
+    if token in actions:
+        return actions[token]
+    word = _parse(token)
+    return actions.get(word.lemma) if word.predicate else None
 
 
 @cache
@@ -51,10 +95,12 @@ def _row_action(tokens: list[str]) -> str | None:
     которым сформированы …, утверждены», «Оптимизация … завершена»): the last one. A row with
     no action word opening with an object noun («Оценка…», «Описание…») implies one."""
     vocab = catalogue().vocabulary
-    found = [(n, vocab.actions[t]) for n, t in enumerate(tokens) if t in vocab.actions]
+    found = [(n, a) for n, t in enumerate(tokens) if (a := _action_of(t)) is not None]
     if found:
         return found[0][1] if found[0][0] == 0 else found[-1][1]
-    return vocab.implied.get(tokens[0]) if tokens else None
+    if not tokens:
+        return None
+    return vocab.implied.get(tokens[0]) or vocab.implied.get(_parse(tokens[0]).lemma)
 
 
 @cache
@@ -82,7 +128,7 @@ def _tokens(text: str) -> list[str]:
 @cache
 def _kept_stem(token: str) -> str | None:
     """A non-action word's stem, or None for an action word or a noise word (remembered)."""
-    if token in catalogue().vocabulary.actions:
+    if _action_of(token) is not None:
         return None
     stem = _stem(token)
     return None if stem in _noise_stems() else stem
