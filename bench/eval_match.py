@@ -137,7 +137,8 @@ def labels(decree: Decree, scored: ScoredDocument) -> np.ndarray:
     from plan_etl.match.index import _index
 
     ids = _index().ids
-    return np.array([g is not None and ids[c.best] == g for g, c in zip(decree.gold, scored.choices, strict=True)])
+    pairs = zip(decree.gold, scored.choices, strict=True)
+    return np.array([g is not None and ids[c.best] == g for g, c in pairs])
 
 
 PROVISIONAL = Settings(weights=(0.0,) * len(FEATURES), intercept=0.0, matched_probability=1.0,

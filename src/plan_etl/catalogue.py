@@ -67,6 +67,8 @@ class Vocabulary:
     wrappers: frozenset[str]  # words wrapping a row's real action («Обеспечить …»): dropped
     implied: Mapping[str, str]  # opening noun -> the action it implies («Оценка …»)
     rewrites: tuple[Rewrite, ...]  # synonym phrases -> catalogue phrases
+    doing: frozenset[str] = frozenset()  # actions that carry an item out
+    means: frozenset[str] = frozenset()  # lemmas of a plan, the means of a `doing` action
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,8 +138,10 @@ def _vocabulary(text: dict[str, Any]) -> Vocabulary:
         lemmas=_inverted(text["lemmas"]),
         wrappers=frozenset(w.lower() for w in text["wrappers"]),
         implied=_inverted(text["implied"]),
+        doing=frozenset(text.get("doing", ())),
+        means=frozenset(text.get("means", ())),
         rewrites=tuple(
-            Rewrite(r["trigger"], re.compile(r["pattern"]), r["replace"]) for r in text["rewrite"]
+            Rewrite(r["trigger"], re.compile(r["pattern"]), r["replace"]) for r in text.get("rewrite", [])
         ),
     )
 

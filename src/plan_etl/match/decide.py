@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from importlib import resources
 from typing import Literal
 
@@ -15,7 +15,7 @@ from plan_etl.catalogue import catalogue
 from plan_etl.match.headings import _TITLE_NAMES, _TITLES, _Query
 from plan_etl.match.index import _Index, _index
 from plan_etl.match.scoring import _ACTION_OTHER, _score, _Scores
-from plan_etl.match.text import _Text, analyze
+from plan_etl.match.text import _Text, analyze, expand_defined
 from plan_etl.models import Template
 from plan_etl.normalize.text import clean_text
 
@@ -292,8 +292,9 @@ def _decide(idx: _Index, choices: Sequence[_Choice], settings: Settings) -> list
     return out
 
 
-def _query(row: LogicalRow) -> _Query:
-    return _Query(analyze(row.text("activity")), row.section_title, row.subsection_title)
+def _query(row: LogicalRow, defined: Mapping[str, str] | None = None) -> _Query:
+    text = expand_defined(row.text("activity"), defined)
+    return _Query(analyze(text), row.section_title, row.subsection_title)
 
 
 @dataclass(frozen=True)
@@ -310,13 +311,17 @@ class ScoredDocument:
 
 
 def score_document(
-    rows: Sequence[LogicalRow], issuer: str | None = None, act_type: str | None = None
+    rows: Sequence[LogicalRow],
+    issuer: str | None = None,
+    act_type: str | None = None,
+    abbreviations: Mapping[str, str] | None = None,
 ) -> ScoredDocument:
     """Score a document's rows; the template comes from the decree's heading (`issuer`,
-    `act_type`) when it names one, else from the rows."""
+    `act_type`) when it names one, else from the rows. `abbreviations` are the ones the
+    decree defines («… (далее – ИОГВ)»), written out before the rows are read."""
     idx = _index()
     heading = catalogue().issuers.template(issuer, act_type)
-    queries = [_query(r) for r in rows]
+    queries = [_query(r, abbreviations) for r in rows]
     scores, template = _score(queries, heading)
     choices = _choices(idx, scores, idx.templates[template], rows, [q.activity for q in queries])
     sections = [
@@ -348,9 +353,10 @@ def match_document(
     issuer: str | None = None,
     act_type: str | None = None,
     settings: Settings = SETTINGS,
+    abbreviations: Mapping[str, str] | None = None,
 ) -> DocumentMatch:
     """The template of a document and the catalogue item of each of its rows."""
-    return score_document(rows, issuer, act_type).decide(settings)
+    return score_document(rows, issuer, act_type, abbreviations).decide(settings)
 
 
 def _reason(idx: _Index, scores: _Scores, item: int, action: str | None) -> str:

@@ -86,11 +86,12 @@ def _section_weights(presence: np.ndarray, item_section: np.ndarray, n_sections:
 
 
 def _terms(phrasing: str) -> set[str]:
-    """A phrasing's step terms. Its action term is its own action, not every action the item
-    allows: allowing an action is the action feature's business, while the step keeps an
-    action as telling as any rare word."""
+    """A phrasing's step terms. Its action terms are the actions it names («Определение
+    (утверждение перечня)…»: both), not every action the item allows: allowing an action is
+    the action feature's business, while the step keeps an action as telling as any rare
+    word."""
     text = analyze(phrasing)
-    return {*text.words, *([_action_term(text.action)] if text.action else [])}
+    return {*text.words, *map(_action_term, text.actions)}
 
 
 def _variants(cat: Catalogue, learned: Learned) -> tuple[list[tuple[int, set[str]]], int]:

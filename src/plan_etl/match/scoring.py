@@ -35,8 +35,7 @@ def _row_hits(idx: _Index, texts: Sequence[_Text]) -> tuple[np.ndarray, np.ndarr
     unknown: list[int] = []
     for t in texts:
         terms = {snapped.get(w, w) for w in t.words}
-        if t.action:
-            terms.add(_action_term(t.action))
+        terms.update(map(_action_term, t.actions))
         known = [c for c in map(idx.vocab.get, terms) if c is not None]
         columns.extend(known)
         known_count.append(len(known))

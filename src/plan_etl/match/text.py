@@ -7,6 +7,7 @@ noise words (`data/catalogue.toml`)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from itertools import chain
@@ -32,6 +33,7 @@ _REGION_WORDS = ("област", "кра", "округ", "еспублик")
 class _Text:
     action: str | None  # the row's action lemma (see `_row_action`)
     words: tuple[str, ...]  # stems of the other words
+    actions: tuple[str, ...] = ()  # every action lemma it names as a predicate, in order
 
 
 @cache
@@ -134,13 +136,28 @@ def _kept_stem(token: str) -> str | None:
     return None if stem in _noise_stems() else stem
 
 
+def expand_defined(text: str | None, defined: Mapping[str, str] | None) -> str | None:
+    """`text` with the abbreviations its decree defines («… (далее – ИОГВ)») written out, so a
+    region's own shorthand reads as the words it stands for."""
+    if not text or not defined:
+        return text
+    keys = sorted(defined, key=len, reverse=True)
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, keys)) + r")(?!\w)")
+    return pattern.sub(lambda m: defined[m.group(0)], text)
+
+
 def analyze(text: str | None) -> _Text:
     """A cleaned text (`clean_text`) as the matcher compares it: the action lemma apart, the
     other words stemmed; synonyms rewritten, abbreviations expanded; stop words, noise words,
-    the region's name dropped."""
+    the region's name dropped. With an action that carries an item out («Выполнить…»,
+    «Реализация…») a plan is the means, not the object: its words (`means`) are dropped."""
     tokens = _tokens(text or "")
+    action = _row_action(tokens)
+    if action in catalogue().vocabulary.doing:
+        tokens = [t for t in tokens if _parse(t).lemma not in catalogue().vocabulary.means]
     stems = [w for w in map(_kept_stem, tokens) if w is not None]
-    return _Text(_row_action(tokens), tuple(stems))
+    named = tuple(dict.fromkeys(a for t in tokens if (a := _action_of(t)) is not None))
+    return _Text(action, tuple(stems), named or ((action,) if action else ()))
 
 
 def _action_term(action: str) -> str:
