@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from plan_etl.assemble import LogicalRow
-from plan_etl.match import SETTINGS, explain_document, match_document
+from plan_etl.match import explain_document, match_document
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_GOLD = ROOT / "tests" / "data" / "dev" / "gold"
@@ -48,13 +48,7 @@ def no_wrong_matched(rows: list[LogicalRow], data: dict) -> list[str]:
 # --- the targets ---------------------------------------------------------------------------
 
 
-def test_leave_one_decree_out_meets_the_targets() -> None:
-    folds, final = eval_match.leave_one_out(eval_match.load_decrees())
-    total = sum((c for _, _, c in folds), eval_match.Counts())
-    assert total.wrong_matched == 0
-    assert total.right / total.rows >= 0.97
-    assert total.automatic / total.rows >= 0.90
-    assert final == SETTINGS  # the shipped thresholds are the ones the rule picks on all ten
+# (the leave-one-decree-out targets: tests/test_match_learning.py and `make eval-match`)
 
 
 # --- the template --------------------------------------------------------------------------

@@ -107,9 +107,10 @@ def test_leave_one_decree_out_refits_everything_in_the_fold() -> None:
 )
 def test_verb_position_case_and_aspect_do_not_matter(text: str) -> None:
     assert analyze(text).action == "создание"
-    assert analyze(text).words == analyze(
-        "Создание рабочей группы по внедрению клиентоцентричности"
-    ).words
+    assert (
+        analyze(text).words
+        == analyze("Создание рабочей группы по внедрению клиентоцентричности").words
+    )
 
 
 def test_yo_reads_as_e() -> None:
@@ -205,7 +206,7 @@ def test_a_plan_with_thousands_of_rows_on_one_item_stays_small() -> None:
         ("Министерство цифрового развития", "agency"),
     ],
 )
-def test_the_issuer_decides_the_template_a_municipality_is_one_body(issuer: str, want: str):
+def test_the_issuer_decides_the_template_a_municipality_is_one_body(issuer: str, want: str) -> None:
     assert catalogue().issuers.template(issuer, None) == want
 
 

@@ -141,7 +141,8 @@ def _vocabulary(text: dict[str, Any]) -> Vocabulary:
         doing=frozenset(text.get("doing", ())),
         means=frozenset(text.get("means", ())),
         rewrites=tuple(
-            Rewrite(r["trigger"], re.compile(r["pattern"]), r["replace"]) for r in text.get("rewrite", [])
+            Rewrite(r["trigger"], re.compile(r["pattern"]), r["replace"])
+            for r in text.get("rewrite", [])
         ),
     )
 

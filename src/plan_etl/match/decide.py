@@ -14,6 +14,7 @@ from plan_etl.assemble import LogicalRow
 from plan_etl.catalogue import catalogue
 from plan_etl.match.headings import _TITLE_NAMES, _TITLES, _Query
 from plan_etl.match.index import _Index, _index
+from plan_etl.match.order import decode
 from plan_etl.match.scoring import _ACTION_OTHER, _score, _Scores
 from plan_etl.match.text import _Text, analyze, expand_defined
 from plan_etl.models import Template
@@ -53,7 +54,7 @@ FEATURES = (
     "action_fits",  # the row's action word is one the item allows
     "action_known",  # the row has an action word at all
     "contested",  # another row of the plan is on the same item
-    "order",  # the item sits where the plan's order of items puts it (`_order_fit`)
+    "order",  # the order-aware reading of the plan puts the row on this item (`order.decode`)
 )
 
 
@@ -113,7 +114,7 @@ class _Choice:
     group_margin: float
     action_fits: bool
     action_known: bool
-    order: bool  # the best item fits the plan's order of items (`_order_fit`)
+    order: bool  # the order-aware reading of the plan puts the row on it (`order.decode`)
     rival: float  # best score of another row on the same item, not as its other step (or 0)
     rival2: float  # the second-best such score (a third row on the item)
     rival_next: bool  # the best such row stands right before or after it
@@ -169,45 +170,6 @@ def _rivals(
     return out
 
 
-def _order_fit(best: np.ndarray, sections: np.ndarray) -> np.ndarray:
-    """Per row, whether its item keeps the template's order among the rows of its section's
-    run: plans take a block's steps in the template's order (forming before approving,
-    touchpoints before reengineering), so the rows of one run of a section whose items are in
-    the longest non-decreasing sequence fit it, and a row out of it is placed against it.
-    Runs, not the whole plan: plans order their blocks and domains their own way."""
-    fits = np.zeros(len(best), dtype=bool)
-    start = 0
-    for end in range(1, len(best) + 1):
-        if end == len(best) or sections[end] != sections[start]:
-            fits[start + _longest_run(best[start:end])] = True
-            start = end
-    return fits
-
-
-def _longest_run(items: np.ndarray) -> np.ndarray:
-    """Indices of a longest non-decreasing subsequence of `items` (patience sorting)."""
-    tails: list[int] = []  # index of the smallest tail of each length
-    prev = [-1] * len(items)
-    for i, value in enumerate(items.tolist()):
-        lo, hi = 0, len(tails)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if items[tails[mid]] <= value:
-                lo = mid + 1
-            else:
-                hi = mid
-        prev[i] = tails[lo - 1] if lo else -1
-        if lo == len(tails):
-            tails.append(i)
-        else:
-            tails[lo] = i
-    out, i = [], tails[-1] if tails else -1
-    while i >= 0:
-        out.append(i)
-        i = prev[i]
-    return np.array(out[::-1], dtype=int)
-
-
 def _top_two(total: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per row, the best column and the next one, the first of equals first (as a stable sort
     of the scores, descending, would order them; two `argmax` are cheaper than a sort)."""
@@ -232,7 +194,7 @@ def _choices(
     rivals = _rivals(best, score, texts, scopes)
     sure = np.isin(scores.sources, [*_TITLES, "rows"]) & (scores.section[n, best] == _TITLE_NAMES)
     fits = scores.action[n, best] != _ACTION_OTHER
-    order = _order_fit(best, idx.item_section[best])
+    order = decode(total, idx.item_section) == best
     return [
         _Choice(
             best=int(best[r]),
