@@ -170,6 +170,21 @@ def _rivals(
     return out
 
 
+# A row's item is the one the order-aware reading places it on when that scores within this
+# many points of its best: a row worded its own way is placed by its neighbours.
+_ORDER_SWAP = 5.0
+
+
+def _placed_by_order(
+    total: np.ndarray, best: np.ndarray, second: np.ndarray, placed: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Best and runner-up items, the order's placement first where it nearly ties."""
+    n = np.arange(len(total))
+    near = (placed >= 0) & (placed != best)
+    near &= total[n, np.maximum(placed, 0)] >= total[n, best] - _ORDER_SWAP
+    return np.where(near, placed, best), np.where(near, best, second)
+
+
 def _top_two(total: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per row, the best column and the next one, the first of equals first (as a stable sort
     of the scores, descending, would order them; two `argmax` are cheaper than a sort)."""
@@ -189,12 +204,14 @@ def _choices(
     total = np.where(allowed, scores.total, -1.0).round(1)
     n = np.arange(len(total))
     best, second = _top_two(total)
+    placed = decode(total, idx.item_section)
+    best, second = _placed_by_order(total, best, second, placed)
     score = total[n, best]
     scopes = [getattr(row, "subsection_title", None) for row in rows]
     rivals = _rivals(best, score, texts, scopes)
     sure = np.isin(scores.sources, [*_TITLES, "rows"]) & (scores.section[n, best] == _TITLE_NAMES)
     fits = scores.action[n, best] != _ACTION_OTHER
-    order = decode(total, idx.item_section) == best
+    order = placed == best
     return [
         _Choice(
             best=int(best[r]),
