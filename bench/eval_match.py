@@ -142,7 +142,7 @@ def labels(decree: Decree, scored: ScoredDocument) -> np.ndarray:
 
 
 PROVISIONAL = Settings(weights=(0.0,) * len(FEATURES), intercept=0.0, matched_probability=1.0,
-                       review_score=70.0, repeat_score=80.0)  # fmt: skip
+                       review_score=70.0, repeat_score=70.0)  # fmt: skip
 
 
 def fit_model(training: Sequence[Scored]) -> tuple[tuple[float, ...], float]:

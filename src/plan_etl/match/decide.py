@@ -120,6 +120,16 @@ class _Choice:
     rival_next: bool  # the best such row stands right before or after it
     low_ocr: bool
 
+    def contested(self, settings: Settings) -> bool:
+        """Another row is on the same item, and not as the other half of one item split in
+        two: both next to each other and scoring at least `repeat_score` (no plan splits an
+        item over three rows)."""
+        third = self.rival2 >= settings.review_score
+        split = (
+            self.rival_next and not third and min(self.rival, self.score) >= settings.repeat_score
+        )
+        return self.rival >= settings.review_score and not split
+
     def features(self, settings: Settings) -> list[float]:
         """The row as the calibrated model reads it (`FEATURES`, in order)."""
         lead = 1.0 if self.group_margin == np.inf else max(0.0, min(self.group_margin, 20)) / 20
@@ -131,7 +141,7 @@ class _Choice:
             lead,
             float(self.action_fits),
             float(self.action_known),
-            float(self.rival >= settings.review_score),
+            float(self.contested(settings)),
             float(self.order),
         ]
 
@@ -253,12 +263,8 @@ def _decide(idx: _Index, choices: Sequence[_Choice], settings: Settings) -> list
     probability = settings.probability(np.array([c.features(settings) for c in choices]))
     out = []
     for c, p in zip(choices, probability.tolist(), strict=True):
-        # another row on the same item, and not as the other half of one item split in two
-        # (no plan splits an item over three rows)
-        third = c.rival2 >= settings.review_score
-        split = c.rival_next and not third and min(c.rival, c.score) >= settings.repeat_score
-        contested = c.rival >= settings.review_score and not split
-        repeated = contested and (c.rival > c.score or third)
+        contested = c.contested(settings)
+        repeated = contested and (c.rival > c.score or c.rival2 >= settings.review_score)
         confident = p >= settings.matched_probability and not contested and not c.low_ocr
         best, second = idx.ids[c.best], idx.ids[c.second]
         if c.score < settings.review_score:

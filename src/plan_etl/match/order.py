@@ -7,8 +7,11 @@ row's own score for an item against that order — a Viterbi pass over the items
 either takes an item (its score, less `STEP_BACK` when the item stands before the last item
 placed in the same section) or is the region's own row (`OWN_ROW`, the last item unchanged).
 A row whose words are unfamiliar is so placed by its neighbours, and a row whose best item
-goes against the order is told apart. Linear in rows and items: the best previous item is a
-running maximum per section, not an items × items matrix.
+goes against the order is told apart.
+
+The states are the items rows have taken so far whose reading is within `STEP_BACK` of the
+best (no other can win again), and a row may take only an item it scores at least `OWN_ROW -
+STEP_BACK` on: a few steps a row, linear in the rows.
 """
 
 from __future__ import annotations
@@ -19,66 +22,44 @@ import numpy as np
 # region's own row (it is placed on an item only where that item scores more).
 STEP_BACK = 10.0
 OWN_ROW = 60.0
+_START = -1  # the state before any row has taken an item
 
 
 def decode(total: np.ndarray, item_section: np.ndarray) -> np.ndarray:
     """Per row, the item the order-aware reading places it on, or -1 for a row of the region's
-    own. `total` is rows × items (items in template order, each section's items together; a
-    disallowed item far below 0)."""
-    rows, items = total.shape
-    if not rows:
-        return np.zeros(0, dtype=int)
-    sections = _Sections.of(item_section)
-    dp = np.zeros(items)  # best reading so far with the last placed item j (none yet: all 0)
-    came = np.empty((rows, items), dtype=np.int32)  # where item j's reading came from
-    took = np.empty((rows, items), dtype=bool)  # whether row t took item j, or kept it
-    for t in range(rows):
-        prev, origin = sections.best_before(dp)
-        place = prev + total[t]
-        keep = dp + OWN_ROW
-        took[t] = place > keep
-        came[t] = np.where(took[t], origin, np.arange(items))
-        dp = np.maximum(place, keep)
-    out = np.empty(rows, dtype=int)
-    j = int(dp.argmax())
-    for t in range(rows - 1, -1, -1):
-        out[t] = j if took[t, j] else -1
-        j = int(came[t, j])
+    own. `total` is rows × items, items in template order (a disallowed item below 0)."""
+    section = item_section.tolist()
+    dp: dict[int, float] = {_START: 0.0}  # last item taken -> best reading ending there
+    took: list[dict[int, int]] = []  # per row: item it took -> the state it came from
+    for t, row in enumerate(total):
+        candidates = np.flatnonzero(row >= OWN_ROW - STEP_BACK).tolist()
+        step: dict[int, int] = {}
+        new = {state: value + OWN_ROW for state, value in dp.items()}
+        for j in candidates:
+            origin, before = _best_before(dp, j, section)
+            value = before + float(total[t, j])
+            if value > new.get(j, -np.inf):
+                new[j], step[j] = value, origin
+        # a reading more than a step back behind the best can never win again (the best one
+        # reaches any item for at most `STEP_BACK` more): dropped, so the states stay few
+        floor = max(new.values()) - STEP_BACK
+        dp = {state: value for state, value in new.items() if value >= floor}
+        took.append(step)
+    out = np.full(len(total), -1, dtype=int)
+    state = max(dp, key=dp.__getitem__)
+    for t in range(len(total) - 1, -1, -1):
+        if state in took[t]:
+            out[t], state = state, took[t][state]
     return out
 
 
-class _Sections:
-    """The items' sections, for the running maxima `best_before` takes per row."""
-
-    def __init__(self, section: np.ndarray, ends: np.ndarray) -> None:
-        self.section = section  # item -> section ordinal (0, 1, …: contiguous)
-        self.last = ends - 1  # section -> its last item
-        # added to a reading so a running maximum restarts at each section
-        self.shift = section * 1e12
-
-    @classmethod
-    def of(cls, item_section: np.ndarray) -> _Sections:
-        change = np.r_[False, item_section[1:] != item_section[:-1]]
-        ends = np.r_[np.flatnonzero(change), len(item_section)]
-        return cls(np.cumsum(change), ends)
-
-    def best_before(self, dp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per item j, the best reading a row placed on j can follow, and the item it ends
-        on: any item of another section, or one of j's section at or before j, at no cost;
-        one of j's section after j at `STEP_BACK`."""
-        n = np.arange(len(dp))
-        shifted = dp + self.shift
-        running = np.maximum.accumulate(shifted)
-        upto_at = np.maximum.accumulate(np.where(shifted == running, n, 0))
-        upto = dp[upto_at]
-        sec_at = upto_at[self.last]  # per section, its best item
-        sec_best = dp[sec_at]
-        ranked = np.argsort(-sec_best, kind="stable")
-        first, second = int(ranked[0]), int(ranked[min(1, len(ranked) - 1)])
-        other = np.where(self.section == first, second, first)  # best other section
-        outside = np.where(len(sec_best) > 1, sec_best[other], -np.inf)
-        back = sec_best[self.section] - STEP_BACK
-        cands = np.stack([outside, upto, back])
-        pick = cands.argmax(axis=0)
-        origin = np.choose(pick, [sec_at[other], upto_at, sec_at[self.section]])
-        return cands[pick, n], origin
+def _best_before(dp: dict[int, float], item: int, section: list[int]) -> tuple[int, float]:
+    """The state a row taking `item` best follows, and its reading: any state at no cost but
+    a later item of the same section, which costs `STEP_BACK`."""
+    best_state, best = _START, -np.inf
+    for state, value in dp.items():
+        if state != _START and state > item and section[state] == section[item]:
+            value -= STEP_BACK
+        if value > best:
+            best_state, best = state, value
+    return best_state, best

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
+from scipy import sparse
 
 from plan_etl.match.headings import (
     _TITLE_NAMES,
@@ -27,27 +28,43 @@ W_SECTION, W_STEP, W_ACTION = 0.30, 0.55, 0.15
 _ACTION_FITS, _ACTION_NONE, _ACTION_OTHER = 100.0, 60.0, 0.0
 
 
-def _row_hits(idx: _Index, texts: Sequence[_Text]) -> tuple[np.ndarray, np.ndarray]:
-    """Rows × terms presence, and per row the number of terms the catalogue lacks."""
+def _row_hits(idx: _Index, texts: Sequence[_Text]) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """Rows × terms presence (sparse: a row has a few terms of hundreds), and per row the
+    number of terms the catalogue lacks."""
     snapped = idx.words.snaps(w for t in texts for w in t.words)
     columns: list[int] = []
-    known_count: list[int] = []
+    known_count: list[int] = [0]
     unknown: list[int] = []
     for t in texts:
         terms = {snapped.get(w, w) for w in t.words}
         terms.update(map(_action_term, t.actions))
-        known = [c for c in map(idx.vocab.get, terms) if c is not None]
+        known = sorted(c for c in map(idx.vocab.get, terms) if c is not None)
         columns.extend(known)
         known_count.append(len(known))
         unknown.append(len(terms) - len(known))
-    hits = np.zeros((len(texts), len(idx.vocab)))
-    hits[np.repeat(np.arange(len(texts)), known_count), np.array(columns, dtype=int)] = 1.0
+    pointers = np.cumsum(known_count)
+    values = np.ones(len(columns))
+    shape = (len(texts), len(idx.vocab))
+    hits = sparse.csr_matrix((values, np.array(columns, dtype=int), pointers), shape=shape)
     return hits, np.array(unknown, dtype=float)
+
+
+# Rows scored at once by `_step_feature`: its rows × variants arrays stay a few megabytes
+# whatever the plan's length.
+_BLOCK_ROWS = 512
 
 
 def _step_feature(idx: _Index, texts: Sequence[_Text]) -> np.ndarray:
     """Rows × items: the best section-weighted cosine of the row to the item's variants."""
     hits, unknown = _row_hits(idx, texts)
+    out = np.zeros((len(texts), len(idx.ids)))
+    for start in range(0, len(texts), _BLOCK_ROWS):
+        block = slice(start, start + _BLOCK_ROWS)
+        out[block] = _block_cosine(idx, hits[block], unknown[block])
+    return out
+
+
+def _block_cosine(idx: _Index, hits: sparse.csr_matrix, unknown: np.ndarray) -> np.ndarray:
     shared = hits @ idx.variant_vectors.T
     row_norm2 = hits @ idx.section_weight2.T + unknown[:, None] * _UNEXPLAINED**2
     denom = np.sqrt(row_norm2[:, idx.variant_section] * idx.variant_norm2[None, :])

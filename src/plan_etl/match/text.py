@@ -64,6 +64,8 @@ class _Word:
 def _parse(token: str) -> _Word:
     """A word's lemma and whether its form can be a predicate (its most likely parse).
     Remembered: rows repeat words, and a new word costs pymorphy3 about half a millisecond."""
+    if not _morph().word_is_known(token):  # a made-up or misread word: guessing costs more
+        return _Word(token.replace("ё", "е"), False)  # than it tells
     parse = _morph().parse(token)[0]
     tag = parse.tag
     predicate = tag.POS in _PREDICATE_POS or (tag.POS == "NOUN" and tag.case in _PREDICATE_CASES)
@@ -76,6 +78,7 @@ def _stem(word: str) -> str:
     return _stemmer().stemWord(lemma)
 
 
+@cache
 def _action_of(token: str) -> str | None:
     """The action lemma a word names, as written or by its dictionary form (any aspect,
     tense, participle: «утверждены», «утвердят»), when its form can be the predicate."""
