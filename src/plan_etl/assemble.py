@@ -30,12 +30,13 @@ from plan_etl.vocabulary import (
     NUMBERED_TEXT,
     PAGE_NUMBER,
     ROLES,
-    SECTION_HEADING,
     header_roles,
     is_column_number_row,
     is_item_number,
     is_other_header,
     repaired_number,
+    section_heading,
+    section_number,
 )
 
 # --- split columns ---------------------------------------------------------------------------
@@ -213,7 +214,19 @@ def classify_text(text: str) -> tuple[Kind, str]:
     text = _heading_text(text)
     if not text or PAGE_NUMBER.match(text):
         return Kind.SKIP, text
-    return (Kind.SECTION if SECTION_HEADING.match(text) else Kind.SUBSECTION), text
+    return (Kind.SECTION if section_heading(text) else Kind.SUBSECTION), text
+
+
+def numbered_section(cells: tuple[str, ...], roles: tuple[str | None, ...]) -> str | None:
+    """A section row whose number stands alone in the number cell («I» | «Организационные
+    мероприятия» merged over the rest, or «Раздел 2» | title) as one heading text «I.
+    Организационные мероприятия»; None for any other row. Every other filled cell is the
+    title: a text layer may spread a merged title's words over the columns."""
+    at = next((i for i, r in enumerate(roles) if r == "number" and i < len(cells)), None)
+    if at is None or not (number := section_number(cells[at])):
+        return None
+    title = " ".join(t for i, c in enumerate(cells) if i != at and (t := _heading_text(c)))
+    return f"{clean_text(cells[at]).rstrip('.)')}. {title}" if title else None
 
 
 def classify_row(cells: tuple[str, ...], roles: tuple[str | None, ...]) -> Kind:
@@ -231,9 +244,13 @@ def classify_row(cells: tuple[str, ...], roles: tuple[str | None, ...]) -> Kind:
         return Kind.HEADER
     if is_other_header(cells):
         return Kind.OTHER_HEADER
+    if numbered_section(cells, roles):
+        return Kind.SECTION
     if len(filled) == 1 and not ITEM_NUMBER.match(clean_text(cells[filled[0]])):
         only = _heading_text(cells[filled[0]])
-        if SECTION_HEADING.match(only):
+        heading = section_heading(only)
+        # without a dot, a section number only opens the row: «II квартал» is a deadline
+        if heading and (heading.dotted or filled[0] == 0):
             return Kind.SECTION
         if filled[0] == 0 or len(cells) == 1:
             if NUMBERED_TEXT.match(only):
@@ -326,6 +343,9 @@ class _Place:
     subsection: tuple[str | None, str | None] = (None, None)  # (number, title)
     broken: bool = False  # a header repeat (page break) since the last item row
     inside: bool = True  # False after another table's header, until the plan header returns
+    started: bool = False  # an item row has been read
+    last: Kind | None = None  # what the last block that was not blank was
+    page: int | None = None  # the page of the last item row
 
 
 def _subsection(text: str) -> tuple[str | None, str]:
@@ -392,14 +412,40 @@ def _kind(
     """What a block is; a repeated header comes whole, in pieces, or flagged by the source."""
     if block.cells is None:
         return classify_text(block.text or "")
-    text = _heading_text(next((c for c in block.cells if clean_text(c)), ""))
+    text = numbered_section(block.cells, roles) or _heading_text(
+        next((c for c in block.cells if clean_text(c)), "")
+    )
     kind = classify_row(block.cells, roles)
     fragment = at.broken and kind is Kind.CONTINUATION and repeats_header(block.cells, header)
     # the plan header with misread words is neither a stray row nor another table's header
     misread = kind in (Kind.STRAY, Kind.OTHER_HEADER) and resembles_header(block.cells, header)
     if misread or fragment or (block.header and kind is not Kind.OTHER_HEADER):
         kind = Kind.HEADER
+    elif kind is Kind.CONTINUATION and _titles_rows(block, roles, at):
+        kind = Kind.SUBSECTION
     return kind, text
+
+
+_OPEN_ENDS = ".,;:"  # a heading ends with none of these; a sentence broken off may
+
+
+def _titles_rows(block: Block, roles: tuple[str | None, ...], at: _Place) -> bool:
+    """An unnumbered sub-heading merged over every column but the empty number cell
+    («| Муниципальные услуги и городские сервисы |»), not the rest of the row above: that row
+    was whole (an item or a heading came just before, on the same page, no page break since,
+    or no row yet), and the title is capitalised and ends without punctuation."""
+    cells = block.cells or ()
+    filled = [i for i, c in enumerate(cells) if clean_text(c)]
+    if len(filled) != 1 or filled[0] >= len(roles) or roles[filled[0]] != "activity":
+        return False
+    title = _heading_text(cells[filled[0]])
+    if not title.lstrip("«\"")[:1].isupper() or title[-1] in _OPEN_ENDS:
+        return False
+    if not at.started:
+        return True  # no row to continue: the text would be dropped
+    same_page = block.page is None or block.page == at.page
+    whole = at.last in (Kind.ITEM, Kind.SECTION, Kind.SUBSECTION)
+    return whole and same_page and not at.broken
 
 
 def build_rows(blocks: list[Block], header: tuple[str, ...]) -> tuple[list[LogicalRow], list[str]]:
@@ -421,14 +467,14 @@ def build_rows(blocks: list[Block], header: tuple[str, ...]) -> tuple[list[Logic
         elif kind is Kind.HEADER:
             at.broken = True
         elif kind is Kind.SECTION:
-            m = SECTION_HEADING.match(text)
-            assert m is not None
-            at.section, at.subsection = (m["num"], clean_text(m["title"])), (None, None)
+            heading = section_heading(text)
+            assert heading is not None
+            at.section, at.subsection = (heading.number, heading.title), (None, None)
         elif kind is Kind.SUBSECTION:
             at.subsection = _subsection(text)
         elif kind is Kind.ITEM:
             rows.append(_item(block, cells, roles, at))
-            at.broken = False
+            at.broken, at.started, at.page = False, True, block.page
         elif kind is Kind.STRAY:
             warnings.append(
                 f"row outside the plan ignored: {' | '.join(map(clean_text, cells))[:80]!r}"
@@ -437,6 +483,8 @@ def build_rows(blocks: list[Block], header: tuple[str, ...]) -> tuple[list[Logic
             _continue(rows[-1], block, cells, roles, at.broken)
         elif kind is Kind.CONTINUATION:
             warnings.append(f"text before the first item dropped: {text[:60]!r}")
+        if kind is not Kind.SKIP:
+            at.last = kind
     return rows, warnings
 
 
@@ -452,31 +500,42 @@ def _heads(row: LogicalRow, following: LogicalRow | None) -> bool:
     return row.titled or sum(1 for r in ROLES if r != "number" and row.cells.get(r)) == 1
 
 
+def _printed_in_other_style(row: LogicalRow) -> bool:
+    """The row stands in a section printed with a number that is not an Arabic one («II»)."""
+    return row.section_number is not None and not row.section_number.isdigit()
+
+
 def place_headings(
     rows: list[LogicalRow], roles: tuple[str | None, ...]
 ) -> tuple[list[LogicalRow], list[str]]:
     """Turn numbered heading rows into the section («3.») or sub-heading («1.1.») of the rows
     numbered under them; keep every other row as an item, with a warning where its number
-    cell held words too."""
+    cell held words too.
+
+    Under a section printed with its own number style (a Roman «II» or «Раздел 2» row), a
+    heading «1» is that section's first sub-heading, not a section of its own; and a
+    sub-heading applies only within the printed section it stands in, since item numbers
+    restart there («1.1» under II is not under I's heading «1»)."""
     order = [r for r in dict.fromkeys(roles) if r in ROLES and r != "number"]
     out: list[LogicalRow] = []
     warnings: list[str] = []
     section: tuple[str, str] | None = None
     subsection: tuple[str, str] | None = None
+    printed: str | None = None  # the printed section the sub-heading stands in
     for row, following in zip(rows, [*rows[1:], None], strict=True):
         if _heads(row, following):
             title = join_fragments(t for r in order if (t := row.text(r)))
-            if "." in row.item_number:
-                subsection = (row.item_number, title)
+            if "." in row.item_number or _printed_in_other_style(row):
+                subsection, printed = (row.item_number, title), row.section_number
             else:
                 section, subsection = (row.item_number, title), None
             if title != row.text("activity"):
                 warnings.append(f"heading {row.item_number} read from cells besides the activity")
             continue
+        if subsection and _under(row, subsection[0]) and row.section_number == printed:
+            row.subsection_number, row.subsection_title = subsection
         if section and _under(row, section[0]):
             row.section_number, row.section_title = section
-        if subsection and _under(row, subsection[0]):
-            row.subsection_number, row.subsection_title = subsection
         if row.titled:
             row.warnings.append(f"{DOUBTFUL}: its number cell held words, read as the activity")
         if any(w.startswith(DOUBTFUL) for w in row.warnings):
