@@ -223,7 +223,7 @@ def numbered_section(cells: tuple[str, ...], roles: tuple[str | None, ...]) -> s
     Организационные мероприятия»; None for any other row. Every other filled cell is the
     title: a text layer may spread a merged title's words over the columns."""
     at = next((i for i, r in enumerate(roles) if r == "number" and i < len(cells)), None)
-    if at is None or not (number := section_number(cells[at])):
+    if at is None or not section_number(cells[at]):
         return None
     title = " ".join(t for i, c in enumerate(cells) if i != at and (t := _heading_text(c)))
     return f"{clean_text(cells[at]).rstrip('.)')}. {title}" if title else None
@@ -439,7 +439,7 @@ def _titles_rows(block: Block, roles: tuple[str | None, ...], at: _Place) -> boo
     if len(filled) != 1 or filled[0] >= len(roles) or roles[filled[0]] != "activity":
         return False
     title = _heading_text(cells[filled[0]])
-    if not title.lstrip("«\"")[:1].isupper() or title[-1] in _OPEN_ENDS:
+    if not title.lstrip('«"')[:1].isupper() or title[-1] in _OPEN_ENDS:
         return False
     if not at.started:
         return True  # no row to continue: the text would be dropped
