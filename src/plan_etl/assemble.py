@@ -22,6 +22,7 @@ from rapidfuzz import fuzz
 
 from plan_etl.extract.base import Block
 from plan_etl.models import Amendment
+from plan_etl.normalize.abbreviations import defined_abbreviations
 from plan_etl.normalize.text import clean_text, join_fragments, paragraphs_of, strip_markup
 from plan_etl.notes import attach_notes, split_notes
 from plan_etl.vocabulary import (
@@ -181,6 +182,9 @@ class PlanTable:
     text: str  # all text of the document, for abbreviations defined anywhere
     header_found: bool
     warnings: list[str] = field(default_factory=list)
+    # short forms the decree defines («(далее – ИОГВ)») → what they stand for, ё read as е:
+    # for the matcher to expand (`normalize.abbreviations.defined_abbreviations`)
+    abbreviations: dict[str, str] = field(default_factory=dict)
 
     def logical_text(self) -> str:
         """The preamble and every row's whole cells: definitions such as «(далее – ДОБ СО)»
@@ -589,4 +593,6 @@ def assemble(blocks: list[Block]) -> PlanTable:
     warnings = [*rows_above_header(blocks[:start], len(header)), *warnings]
     rows, doubts = place_headings(rows, roles)
     warnings += attach_notes(rows, legal_notes)
-    return PlanTable(rows, preamble, every_text, True, [*warnings, *doubts])
+    table = PlanTable(rows, preamble, every_text, True, [*warnings, *doubts])
+    table.abbreviations = defined_abbreviations(table.logical_text())
+    return table
