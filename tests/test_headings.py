@@ -204,3 +204,12 @@ def test_a_sub_heading_stays_in_the_section_it_stands_in() -> None:
         ("1.1", "I", "Организация работы", "1", "Управление внедрением"),
         ("1.1", "II", "Работа с сотрудниками", None, None),
     ]
+
+
+def test_a_section_row_with_dashes_in_its_other_cells_and_bold_markers() -> None:
+    table = dump(
+        HEADER,
+        ("**II**", "**Процессы**", "–", "х", "-"),
+        item("2.1", "Реестр утвердить"),
+    )
+    assert sections(table) == [("2.1", "II", "Процессы", None, None)]

@@ -225,12 +225,17 @@ def numbered_section(cells: tuple[str, ...], roles: tuple[str | None, ...]) -> s
     """A section row whose number stands alone in the number cell («I» | «Организационные
     мероприятия» merged over the rest, or «Раздел 2» | title) as one heading text «I.
     Организационные мероприятия»; None for any other row. Every other filled cell is the
-    title: a text layer may spread a merged title's words over the columns."""
+    title: a text layer may spread a merged title's words over the columns; a cell with no
+    word in it («–», «х» where a heading row fills its columns) is no part of it."""
     at = next((i for i, r in enumerate(roles) if r == "number" and i < len(cells)), None)
-    if at is None or not section_number(cells[at]):
+    if at is None or not section_number(number := _heading_text(cells[at])):
         return None
-    title = " ".join(t for i, c in enumerate(cells) if i != at and (t := _heading_text(c)))
-    return f"{clean_text(cells[at]).rstrip('.)')}. {title}" if title else None
+    texts = (_heading_text(c) for i, c in enumerate(cells) if i != at)
+    title = " ".join(t for t in texts if _HAS_WORD.search(t))
+    return f"{number.rstrip('.)')}. {title}" if title else None
+
+
+_HAS_WORD = re.compile(r"[^\W\d_]{2}")
 
 
 def classify_row(cells: tuple[str, ...], roles: tuple[str | None, ...]) -> Kind:
