@@ -213,3 +213,16 @@ def test_a_section_row_with_dashes_in_its_other_cells_and_bold_markers() -> None
         item("2.1", "Реестр утвердить"),
     )
     assert sections(table) == [("2.1", "II", "Процессы", None, None)]
+
+
+def test_a_section_title_read_from_several_cells_is_said() -> None:
+    """A Roman row with words in several columns is a heading whose title a text layer spread,
+    or rarely a row numbered in Roman: the heading reading stands, with a warning."""
+    table = dump(HEADER, ("I", "Процессы", "взаимодействия", "", ""), item("1.1", "Реестр"))
+    assert sections(table) == [("1.1", "I", "Процессы взаимодействия", None, None)]
+    assert table.warnings == ["heading I read from cells besides the activity"]
+
+
+def test_a_header_line_under_the_header_is_no_sub_heading() -> None:
+    table = dump(HEADER, ("", "Наименование", "", "", ""), item("1.1", "Реестр утвердить"))
+    assert sections(table) == [("1.1", None, None, None, None)]

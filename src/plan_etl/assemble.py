@@ -238,6 +238,13 @@ def numbered_section(cells: tuple[str, ...], roles: tuple[str | None, ...]) -> s
 _HAS_WORD = re.compile(r"[^\W\d_]{2}")
 
 
+def _title_cells(cells: tuple[str, ...], roles: tuple[str | None, ...]) -> int:
+    """How many cells besides the number cell hold words."""
+    return sum(
+        1 for i, c in enumerate(cells) if roles[i : i + 1] != ("number",) and _HAS_WORD.search(c)
+    )
+
+
 def classify_row(cells: tuple[str, ...], roles: tuple[str | None, ...]) -> Kind:
     """What a table row is, given the column roles of the plan header.
 
@@ -431,7 +438,7 @@ def _kind(
     if misread or fragment or (block.header and kind is not Kind.OTHER_HEADER):
         kind = Kind.HEADER
     elif kind is Kind.CONTINUATION and _titles_rows(block, roles, at):
-        kind = Kind.SUBSECTION
+        kind = Kind.SUBSECTION if not repeats_header(block.cells, header) else Kind.HEADER
     return kind, text
 
 
@@ -448,7 +455,7 @@ def _titles_rows(block: Block, roles: tuple[str | None, ...], at: _Place) -> boo
     if len(filled) != 1 or filled[0] >= len(roles) or roles[filled[0]] != "activity":
         return False
     title = _heading_text(cells[filled[0]])
-    if not title.lstrip('«"')[:1].isupper() or title[-1] in _OPEN_ENDS:
+    if not title.lstrip('«"')[:1].isupper() or title[-1:] in ("", *_OPEN_ENDS):
         return False
     if not at.started:
         return True  # no row to continue: the text would be dropped
@@ -479,6 +486,8 @@ def build_rows(blocks: list[Block], header: tuple[str, ...]) -> tuple[list[Logic
             heading = section_heading(text)
             assert heading is not None
             at.section, at.subsection = (heading.number, heading.title), (None, None)
+            if _title_cells(cells, roles) > 1:
+                warnings.append(f"heading {heading.number} read from cells besides the activity")
         elif kind is Kind.SUBSECTION:
             at.subsection = _subsection(text)
         elif kind is Kind.ITEM:
