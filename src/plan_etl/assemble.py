@@ -530,8 +530,8 @@ def place_headings(
     numbered under them; keep every other row as an item, with a warning where its number
     cell held words too.
 
-    Under a section printed with its own number style (a Roman «II» or «Раздел 2» row), a
-    heading «1» is that section's first sub-heading, not a section of its own; and a
+    Under a section printed with a Roman number («II» in its own row), a heading «1» is that
+    section's first sub-heading, not a section of its own; and a
     sub-heading applies only within the printed section it stands in, since item numbers
     restart there («1.1» under II is not under I's heading «1»)."""
     order = [r for r in dict.fromkeys(roles) if r in ROLES and r != "number"]

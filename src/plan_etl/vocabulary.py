@@ -24,14 +24,11 @@ SECTION_HEADING = re.compile(
     r"^(?:раздел\s+)?(?P<num>[IVXLCivxlc]{1,6}|\d{1,2})\s*[.)](?!\d)\s*(?P<title>\S.*)$",
     re.IGNORECASE,
 )
-# A number followed by words in one cell: a heading merged across the table («1.1. Жизненная
-# ситуация …», «3. Координация …»), or an item whose first words the text layer put in the
-# number cell. A date («31.12.2023») is not one: the words must start with a letter or quote.
 # Where the dot is left out, a number reads as a section's only if it cannot be an item's: an
 # upper-case Roman numeral or «Раздел N» before a capitalised title («II Процессы …»; never
 # «II квартал» or «1 Организационные …», which a row's words decide).
 _UNDOTTED_SECTION = re.compile(
-    r"^(?:(?P<word>раздел)\s+(?P<any>[IVXLCivxlc]{1,6}|\d{1,2})|(?P<roman>(?-i:[IVXLC]{1,6})))"
+    r"^(?:раздел\s+(?P<any>[IVXLCivxlc]{1,6}|\d{1,2})|(?P<roman>(?-i:[IVXLC]{1,6})))"
     r"\s+(?P<title>[«\"]?(?-i:[А-ЯЁA-Z]).*)$",
     re.IGNORECASE,
 )
@@ -69,6 +66,9 @@ def section_number(cell: str) -> str | None:
     return (m["any"] or m["roman"]) if m else None
 
 
+# A number followed by words in one cell: a heading merged across the table («1.1. Жизненная
+# ситуация …», «3. Координация …»), or an item whose first words the text layer put in the
+# number cell. A date («31.12.2023») is not one: the words must start with a letter or quote.
 NUMBERED_TEXT = re.compile(r"^(?P<num>\d+(?:\.\d+)*)[.)]?\s*(?P<text>(?:[^\W\d_]|[«\"(]).*)$")
 PAGE_NUMBER = re.compile(r"^[-–\s]*\d{1,4}[-–\s]*$")
 

@@ -102,10 +102,10 @@ def _balanced(term: str) -> str:
 def _second_look(before: str, term: str) -> str | None:
     """The name of a short form the reader left out or read across an earlier definition: the
     words since the last boundary (`_BOUNDARY`), a list marker and an opening predicate
-    («Определить») dropped, then from the
-    first word that opens the term (its contraction prefix or its first letter) — or, when
-    a quoted proper name ends them («учреждению … «Центр бухгалтерского обслуживания»» for
-    ЦБО), all of them. None when nothing of the kind is found: no name is guessed."""
+    («Определить») dropped, from the first word that opens the term (its contraction prefix
+    or its first letter) — or, when a quoted proper name ends them («учреждению … «Центр
+    бухгалтерского обслуживания»» for ЦБО), all of them. None when nothing of the kind is
+    found: no name is guessed."""
     cuts = [m.end() for m in _BOUNDARY.finditer(before)]
     clause = before[max(cuts, default=0) :].strip(" ,")
     clause = _without_predicate(_LIST_MARKER.sub("", clause))
