@@ -72,8 +72,10 @@ def defined_abbreviations(text: str) -> dict[str, str]:
     (a decree's preamble and rows, `PlanTable.logical_text`) defines with «(далее – …)».
     The name is as the decree writes it, in its case («исполнительных органов …»)."""
     found = find_abbreviations(text)
-    for line in text.split("\n"):
-        line = clean_text(line)
+    for raw in text.split("\n"):
+        if "далее" not in raw.lower():
+            continue  # most lines define nothing
+        line = clean_text(raw)
         for m in _DEFINITION.finditer(line):
             term = _balanced(m["term"].strip("\"' "))
             read = found.get(term) or found.get(term.strip("«»"))
