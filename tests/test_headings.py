@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import DATA
 
-from plan_etl.assemble import PlanTable, assemble
+from plan_etl.assemble import DOUBTFUL, PlanTable, assemble
 from plan_etl.extract.docx import DocxExtractor
 from plan_etl.extract.html import HtmlExtractor
 from plan_etl.extract.pdf import PdfExtractor
@@ -180,13 +180,37 @@ def test_the_rest_of_a_row_still_continues_it(rest: tuple[str, ...]) -> None:
     assert table.rows[0].text("activity") == f"Провести {rest[1]}"
 
 
-def test_a_capitalised_line_after_a_page_break_continues_the_row_as_before() -> None:
-    """Across a page break a capitalised activity line may be a heading or the rest of the
-    row; the reading that keeps the row whole stands."""
+def test_a_capitalised_line_after_a_page_break_continues_the_row_with_a_doubt() -> None:
+    """Across a page break a line in title case may be a sub-heading or the rest of the row:
+    the row keeps it, and says it may have swallowed a heading (the document is partial)."""
     table = dump(
-        HEADER, item("1.1", "Провести"), HEADER, ("", "Министерство", "", "", ""), item("1.2", "У")
+        HEADER,
+        item("3.2", "Мероприятия плана выполнить"),
+        HEADER,
+        ("", "Обращения граждан", "", "", ""),
+        item("3.3", "Порядок утвердить"),
     )
-    assert table.rows[0].text("activity") == "Провести Министерство"
+    row = table.rows[0]
+    assert row.text("activity") == "Мероприятия плана выполнить Обращения граждан"
+    assert row.warnings[0] == (
+        f"{DOUBTFUL}: continued after the page break by 'Обращения граждан', "
+        "which may be a sub-heading"
+    )
+    assert table.warnings == [f"item 3.2 {DOUBTFUL}"]
+
+
+def test_an_acronym_after_a_page_break_is_the_rest_of_the_row() -> None:
+    table = dump(
+        HEADER,
+        item("3.3", "Назначить в каждом"),
+        HEADER,
+        ("", "ОИВ ответственного за внедрение клиентоцентричности", "", "", ""),
+        item("3.4", "Утвердить"),
+    )
+    assert table.rows[0].text("activity") == (
+        "Назначить в каждом ОИВ ответственного за внедрение клиентоцентричности"
+    )
+    assert table.warnings == []
 
 
 def test_a_sub_heading_stays_in_the_section_it_stands_in() -> None:

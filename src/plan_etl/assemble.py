@@ -445,17 +445,29 @@ def _kind(
 _OPEN_ENDS = ".,;:"  # a heading ends with none of these; a sentence broken off may
 
 
-def _titles_rows(block: Block, roles: tuple[str | None, ...], at: _Place) -> bool:
-    """An unnumbered sub-heading merged over every column but the empty number cell
-    («| Муниципальные услуги и городские сервисы |»), not the rest of the row above: that row
-    was whole (an item or a heading came just before, on the same page, no page break since,
-    or no row yet), and the title is capitalised and ends without punctuation."""
+def _heading_shaped(block: Block, roles: tuple[str | None, ...]) -> bool:
+    """Words in the activity cell alone, opening with a word in title case and ending without
+    punctuation: an unnumbered sub-heading merged over every column but the empty number cell
+    («| Муниципальные услуги и городские сервисы |»), or the rest of the row above."""
     cells = block.cells or ()
     filled = [i for i, c in enumerate(cells) if clean_text(c)]
     if len(filled) != 1 or filled[0] >= len(roles) or roles[filled[0]] != "activity":
         return False
     title = _heading_text(cells[filled[0]])
-    if not title.lstrip('«"')[:1].isupper() or title[-1:] in ("", *_OPEN_ENDS):
+    return _CAPITALISED.match(title) is not None and title[-1:] not in _OPEN_ENDS
+
+
+# A word in title case opens a heading; an acronym («ОИВ ответственного …») is more often the
+# rest of a sentence that a page break cut.
+_CAPITALISED = re.compile(r"^[«\"]?[A-ZА-ЯЁ][a-zа-яё]")
+
+
+def _titles_rows(block: Block, roles: tuple[str | None, ...], at: _Place) -> bool:
+    """A heading-shaped row (`_heading_shaped`) that is no part of the row above, because
+    that row was whole: an item or a heading came just before, on the same page, with no page
+    break since — or there is no row yet. Across a page break it stays the rest of the row
+    above, with a doubt (`build_rows`)."""
+    if not _heading_shaped(block, roles):
         return False
     if not at.started:
         return True  # no row to continue: the text would be dropped
@@ -498,6 +510,12 @@ def build_rows(blocks: list[Block], header: tuple[str, ...]) -> tuple[list[Logic
                 f"row outside the plan ignored: {' | '.join(map(clean_text, cells))[:80]!r}"
             )
         elif kind is Kind.CONTINUATION and rows:
+            crossed = at.broken or block.page != rows[-1].page_last
+            if crossed and _heading_shaped(block, roles):
+                rows[-1].warnings.append(
+                    f"{DOUBTFUL}: continued after the page break by {text[:60]!r}, "
+                    "which may be a sub-heading"
+                )
             _continue(rows[-1], block, cells, roles, at.broken)
         elif kind is Kind.CONTINUATION:
             warnings.append(f"text before the first item dropped: {text[:60]!r}")
