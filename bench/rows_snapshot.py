@@ -7,6 +7,8 @@ number, section, sub-heading, every cell, warnings), the table's warnings and it
     python bench/rows_snapshot.py before.json      # on the old commit
     python bench/rows_snapshot.py after.json       # on the new one
     cmp before.json after.json                     # identical: every file reads as before
+
+(a file added between the two commits appears only in after.json; compare the keys of both).
 """
 
 from __future__ import annotations
