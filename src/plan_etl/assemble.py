@@ -22,6 +22,7 @@ from rapidfuzz import fuzz
 
 from plan_etl.extract.base import Block
 from plan_etl.models import Amendment
+from plan_etl.normalize.abbreviations import defined_abbreviations
 from plan_etl.normalize.text import clean_text, join_fragments, paragraphs_of, strip_markup
 from plan_etl.notes import attach_notes, split_notes
 from plan_etl.vocabulary import (
@@ -30,12 +31,13 @@ from plan_etl.vocabulary import (
     NUMBERED_TEXT,
     PAGE_NUMBER,
     ROLES,
-    SECTION_HEADING,
     header_roles,
     is_column_number_row,
     is_item_number,
     is_other_header,
     repaired_number,
+    section_heading,
+    section_number,
 )
 
 # --- split columns ---------------------------------------------------------------------------
@@ -180,6 +182,9 @@ class PlanTable:
     text: str  # all text of the document, for abbreviations defined anywhere
     header_found: bool
     warnings: list[str] = field(default_factory=list)
+    # short forms the decree defines («(далее – ИОГВ)») → what they stand for, ё read as е:
+    # for the matcher to expand (`normalize.abbreviations.defined_abbreviations`)
+    abbreviations: dict[str, str] = field(default_factory=dict)
 
     def logical_text(self) -> str:
         """The preamble and every row's whole cells: definitions such as «(далее – ДОБ СО)»
@@ -213,7 +218,31 @@ def classify_text(text: str) -> tuple[Kind, str]:
     text = _heading_text(text)
     if not text or PAGE_NUMBER.match(text):
         return Kind.SKIP, text
-    return (Kind.SECTION if SECTION_HEADING.match(text) else Kind.SUBSECTION), text
+    return (Kind.SECTION if section_heading(text) else Kind.SUBSECTION), text
+
+
+def numbered_section(cells: tuple[str, ...], roles: tuple[str | None, ...]) -> str | None:
+    """A section row whose number stands alone in the number cell («I» | «Организационные
+    мероприятия» merged over the rest, or «Раздел 2» | title) as one heading text «I.
+    Организационные мероприятия»; None for any other row. Every other filled cell is the
+    title: a text layer may spread a merged title's words over the columns; a cell with no
+    word in it («–», «х» where a heading row fills its columns) is no part of it."""
+    at = next((i for i, r in enumerate(roles) if r == "number" and i < len(cells)), None)
+    if at is None or not section_number(number := _heading_text(cells[at])):
+        return None
+    texts = (_heading_text(c) for i, c in enumerate(cells) if i != at)
+    title = " ".join(t for t in texts if _HAS_WORD.search(t))
+    return f"{number.rstrip('.)')}. {title}" if title else None
+
+
+_HAS_WORD = re.compile(r"[^\W\d_]{2}")
+
+
+def _title_cells(cells: tuple[str, ...], roles: tuple[str | None, ...]) -> int:
+    """How many cells besides the number cell hold words."""
+    return sum(
+        1 for i, c in enumerate(cells) if roles[i : i + 1] != ("number",) and _HAS_WORD.search(c)
+    )
 
 
 def classify_row(cells: tuple[str, ...], roles: tuple[str | None, ...]) -> Kind:
@@ -231,9 +260,13 @@ def classify_row(cells: tuple[str, ...], roles: tuple[str | None, ...]) -> Kind:
         return Kind.HEADER
     if is_other_header(cells):
         return Kind.OTHER_HEADER
+    if numbered_section(cells, roles):
+        return Kind.SECTION
     if len(filled) == 1 and not ITEM_NUMBER.match(clean_text(cells[filled[0]])):
         only = _heading_text(cells[filled[0]])
-        if SECTION_HEADING.match(only):
+        heading = section_heading(only)
+        # without a dot, a section number only opens the row: «II квартал» is a deadline
+        if heading and (heading.dotted or filled[0] == 0):
             return Kind.SECTION
         if filled[0] == 0 or len(cells) == 1:
             if NUMBERED_TEXT.match(only):
@@ -326,6 +359,9 @@ class _Place:
     subsection: tuple[str | None, str | None] = (None, None)  # (number, title)
     broken: bool = False  # a header repeat (page break) since the last item row
     inside: bool = True  # False after another table's header, until the plan header returns
+    started: bool = False  # an item row has been read
+    last: Kind | None = None  # what the last block that was not blank was
+    page: int | None = None  # the page of the last item row
 
 
 def _subsection(text: str) -> tuple[str | None, str]:
@@ -392,14 +428,52 @@ def _kind(
     """What a block is; a repeated header comes whole, in pieces, or flagged by the source."""
     if block.cells is None:
         return classify_text(block.text or "")
-    text = _heading_text(next((c for c in block.cells if clean_text(c)), ""))
+    text = numbered_section(block.cells, roles) or _heading_text(
+        next((c for c in block.cells if clean_text(c)), "")
+    )
     kind = classify_row(block.cells, roles)
     fragment = at.broken and kind is Kind.CONTINUATION and repeats_header(block.cells, header)
     # the plan header with misread words is neither a stray row nor another table's header
     misread = kind in (Kind.STRAY, Kind.OTHER_HEADER) and resembles_header(block.cells, header)
     if misread or fragment or (block.header and kind is not Kind.OTHER_HEADER):
         kind = Kind.HEADER
+    elif kind is Kind.CONTINUATION and _titles_rows(block, roles, at):
+        kind = Kind.SUBSECTION if not repeats_header(block.cells, header) else Kind.HEADER
     return kind, text
+
+
+_OPEN_ENDS = ".,;:"  # a heading ends with none of these; a sentence broken off may
+
+
+def _heading_shaped(block: Block, roles: tuple[str | None, ...]) -> bool:
+    """Words in the activity cell alone, opening with a word in title case and ending without
+    punctuation: an unnumbered sub-heading merged over every column but the empty number cell
+    («| Муниципальные услуги и городские сервисы |»), or the rest of the row above."""
+    cells = block.cells or ()
+    filled = [i for i, c in enumerate(cells) if clean_text(c)]
+    if len(filled) != 1 or filled[0] >= len(roles) or roles[filled[0]] != "activity":
+        return False
+    title = _heading_text(cells[filled[0]])
+    return _CAPITALISED.match(title) is not None and title[-1:] not in _OPEN_ENDS
+
+
+# A word in title case opens a heading; an acronym («ОИВ ответственного …») is more often the
+# rest of a sentence that a page break cut.
+_CAPITALISED = re.compile(r"^[«\"]?[A-ZА-ЯЁ][a-zа-яё]")
+
+
+def _titles_rows(block: Block, roles: tuple[str | None, ...], at: _Place) -> bool:
+    """A heading-shaped row (`_heading_shaped`) that is no part of the row above, because
+    that row was whole: an item or a heading came just before, on the same page, with no page
+    break since — or there is no row yet. Across a page break it stays the rest of the row
+    above, with a doubt (`build_rows`)."""
+    if not _heading_shaped(block, roles):
+        return False
+    if not at.started:
+        return True  # no row to continue: the text would be dropped
+    same_page = block.page is None or block.page == at.page
+    whole = at.last in (Kind.ITEM, Kind.SECTION, Kind.SUBSECTION)
+    return whole and same_page and not at.broken
 
 
 def build_rows(blocks: list[Block], header: tuple[str, ...]) -> tuple[list[LogicalRow], list[str]]:
@@ -421,22 +495,32 @@ def build_rows(blocks: list[Block], header: tuple[str, ...]) -> tuple[list[Logic
         elif kind is Kind.HEADER:
             at.broken = True
         elif kind is Kind.SECTION:
-            m = SECTION_HEADING.match(text)
-            assert m is not None
-            at.section, at.subsection = (m["num"], clean_text(m["title"])), (None, None)
+            heading = section_heading(text)
+            assert heading is not None
+            at.section, at.subsection = (heading.number, heading.title), (None, None)
+            if _title_cells(cells, roles) > 1:
+                warnings.append(f"heading {heading.number} read from cells besides the activity")
         elif kind is Kind.SUBSECTION:
             at.subsection = _subsection(text)
         elif kind is Kind.ITEM:
             rows.append(_item(block, cells, roles, at))
-            at.broken = False
+            at.broken, at.started, at.page = False, True, block.page
         elif kind is Kind.STRAY:
             warnings.append(
                 f"row outside the plan ignored: {' | '.join(map(clean_text, cells))[:80]!r}"
             )
         elif kind is Kind.CONTINUATION and rows:
+            crossed = at.broken or block.page != rows[-1].page_last
+            if crossed and _heading_shaped(block, roles):
+                rows[-1].warnings.append(
+                    f"{DOUBTFUL}: continued after the page break by {text[:60]!r}, "
+                    "which may be a sub-heading"
+                )
             _continue(rows[-1], block, cells, roles, at.broken)
         elif kind is Kind.CONTINUATION:
             warnings.append(f"text before the first item dropped: {text[:60]!r}")
+        if kind is not Kind.SKIP:
+            at.last = kind
     return rows, warnings
 
 
@@ -452,31 +536,42 @@ def _heads(row: LogicalRow, following: LogicalRow | None) -> bool:
     return row.titled or sum(1 for r in ROLES if r != "number" and row.cells.get(r)) == 1
 
 
+def _printed_in_other_style(row: LogicalRow) -> bool:
+    """The row stands in a section printed with a number that is not an Arabic one («II»)."""
+    return row.section_number is not None and not row.section_number.isdigit()
+
+
 def place_headings(
     rows: list[LogicalRow], roles: tuple[str | None, ...]
 ) -> tuple[list[LogicalRow], list[str]]:
     """Turn numbered heading rows into the section («3.») or sub-heading («1.1.») of the rows
     numbered under them; keep every other row as an item, with a warning where its number
-    cell held words too."""
+    cell held words too.
+
+    Under a section printed with a Roman number («II» in its own row), a heading «1» is that
+    section's first sub-heading, not a section of its own; and a
+    sub-heading applies only within the printed section it stands in, since item numbers
+    restart there («1.1» under II is not under I's heading «1»)."""
     order = [r for r in dict.fromkeys(roles) if r in ROLES and r != "number"]
     out: list[LogicalRow] = []
     warnings: list[str] = []
     section: tuple[str, str] | None = None
     subsection: tuple[str, str] | None = None
+    printed: str | None = None  # the printed section the sub-heading stands in
     for row, following in zip(rows, [*rows[1:], None], strict=True):
         if _heads(row, following):
             title = join_fragments(t for r in order if (t := row.text(r)))
-            if "." in row.item_number:
-                subsection = (row.item_number, title)
+            if "." in row.item_number or _printed_in_other_style(row):
+                subsection, printed = (row.item_number, title), row.section_number
             else:
                 section, subsection = (row.item_number, title), None
             if title != row.text("activity"):
                 warnings.append(f"heading {row.item_number} read from cells besides the activity")
             continue
+        if subsection and _under(row, subsection[0]) and row.section_number == printed:
+            row.subsection_number, row.subsection_title = subsection
         if section and _under(row, section[0]):
             row.section_number, row.section_title = section
-        if subsection and _under(row, subsection[0]):
-            row.subsection_number, row.subsection_title = subsection
         if row.titled:
             row.warnings.append(f"{DOUBTFUL}: its number cell held words, read as the activity")
         if any(w.startswith(DOUBTFUL) for w in row.warnings):
@@ -530,4 +625,6 @@ def assemble(blocks: list[Block]) -> PlanTable:
     warnings = [*rows_above_header(blocks[:start], len(header)), *warnings]
     rows, doubts = place_headings(rows, roles)
     warnings += attach_notes(rows, legal_notes)
-    return PlanTable(rows, preamble, every_text, True, [*warnings, *doubts])
+    table = PlanTable(rows, preamble, every_text, True, [*warnings, *doubts])
+    table.abbreviations = defined_abbreviations(table.logical_text())
+    return table

@@ -9,6 +9,7 @@ extractors never import a later stage.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from rapidfuzz import fuzz
@@ -23,6 +24,48 @@ SECTION_HEADING = re.compile(
     r"^(?:раздел\s+)?(?P<num>[IVXLCivxlc]{1,6}|\d{1,2})\s*[.)](?!\d)\s*(?P<title>\S.*)$",
     re.IGNORECASE,
 )
+# Where the dot is left out, a number reads as a section's only if it cannot be an item's: an
+# upper-case Roman numeral or «Раздел N» before a capitalised title («II Процессы …»; never
+# «II квартал» or «1 Организационные …», which a row's words decide).
+_UNDOTTED_SECTION = re.compile(
+    r"^(?:раздел\s+(?P<any>[IVXLCivxlc]{1,6}|\d{1,2})|(?P<roman>(?-i:[IVXLC]{1,6})))"
+    r"\s+(?P<title>[«\"]?(?-i:[А-ЯЁA-Z]).*)$",
+    re.IGNORECASE,
+)
+# The number cell of a section row whose title stands in the cells beside it: «I», «II.»,
+# «Раздел 2», «Раздел IV.». A bare Arabic number is an item's; a row's followers decide.
+SECTION_NUMBER = re.compile(
+    r"^(?:раздел\s+(?P<any>[IVXLCivxlc]{1,6}|\d{1,2})|(?P<roman>(?-i:[IVXLC]{1,6})))\s*[.)]?$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SectionHeading:
+    """A section heading read from text: its number as printed and its title."""
+
+    number: str
+    title: str
+    dotted: bool  # «I. …»: the number ends with a dot or bracket
+
+
+def section_heading(text: str) -> SectionHeading | None:
+    """«I. Организационные мероприятия», «Раздел 2. …», «II Процессы …» as a section heading;
+    None for anything else (a sub-heading «1.1. …», an item, a date)."""
+    text = clean_text(text)
+    if m := SECTION_HEADING.match(text):
+        return SectionHeading(m["num"], clean_text(m["title"]), dotted=True)
+    if m := _UNDOTTED_SECTION.match(text):
+        return SectionHeading(m["any"] or m["roman"], clean_text(m["title"]), dotted=False)
+    return None
+
+
+def section_number(cell: str) -> str | None:
+    """The section number a cell holds alone («II.», «Раздел 3»), else None."""
+    m = SECTION_NUMBER.match(clean_text(cell))
+    return (m["any"] or m["roman"]) if m else None
+
+
 # A number followed by words in one cell: a heading merged across the table («1.1. Жизненная
 # ситуация …», «3. Координация …»), or an item whose first words the text layer put in the
 # number cell. A date («31.12.2023») is not one: the words must start with a letter or quote.
