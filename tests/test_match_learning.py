@@ -213,3 +213,56 @@ def test_the_issuer_decides_the_template_a_municipality_is_one_body(issuer: str,
 def test_an_administration_of_no_named_unit_leaves_it_to_the_act_and_the_rows() -> None:
     assert catalogue().issuers.template("Администрация", None) is None
     assert catalogue().issuers.template("Администрация", "приказ") == "agency"
+
+
+# --- the order-aware reading -------------------------------------------------------------------
+
+
+def _dense_decode(total: np.ndarray, section: np.ndarray) -> float:
+    """The best reading's value by a plain Viterbi over every state (the reference)."""
+    from plan_etl.match.order import OWN_ROW, STEP_BACK
+
+    items = total.shape[1]
+    dp = np.r_[0.0, np.full(items, -np.inf)]  # state 0: nothing taken yet; j + 1: item j
+    for row in total:
+        new = dp + OWN_ROW
+        for j in range(items):
+            cost = np.r_[0.0, [STEP_BACK * (i > j and section[i] == section[j]) for i in
+                               range(items)]]  # fmt: skip
+            new[j + 1] = max(new[j + 1], (dp - cost).max() + row[j])
+        dp = new
+    return float(dp.max())
+
+
+def _value(total: np.ndarray, section: np.ndarray, placed: np.ndarray) -> float:
+    from plan_etl.match.order import OWN_ROW, STEP_BACK
+
+    value, last = 0.0, None
+    for row, j in zip(total, placed.tolist(), strict=True):
+        if j < 0:
+            value += OWN_ROW
+            continue
+        back = last is not None and last > j and section[last] == section[j]
+        value += row[j] - STEP_BACK * back
+        last = j
+    return value
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_order_decode_finds_the_best_reading(seed: int) -> None:
+    from plan_etl.match.order import decode
+
+    rng = np.random.default_rng(seed)
+    section = np.sort(rng.integers(0, 3, 7))
+    total = rng.uniform(20, 100, (9, 7))
+    placed = decode(total, section)
+    assert _value(total, section, placed) == pytest.approx(_dense_decode(total, section))
+
+
+def test_a_row_worded_its_own_way_is_placed_by_its_neighbours() -> None:
+    from plan_etl.match.order import decode
+
+    section = np.array([0, 0, 0, 0])
+    total = np.array([[95, 10, 10, 10], [10, 70, 10, 72], [10, 10, 95, 10], [10, 10, 10, 95.0]])
+    # row 1 alone would take item 3, and row 2 step back after it: the order puts it on item 1
+    assert decode(total, section).tolist() == [0, 1, 2, 3]

@@ -64,7 +64,9 @@ def build_records(
         reason = table.warnings[0] if table.warnings else "plan table has no item rows"
         return failed_document(source, reason, page_count), []
     meta = read_metadata(table.preamble, table.text)
-    matched = match_document(table.rows, meta.issuer, meta.act_type)
+    matched = match_document(
+        table.rows, meta.issuer, meta.act_type, abbreviations=table.abbreviations
+    )
     decree = {
         "doc_id": source.doc_id,
         "source_file": source.source_file,
