@@ -121,6 +121,10 @@ def summary_json(summary: RunSummary, out: Path, code: int) -> str:
         "cached": summary.cached,
         "seconds": round(summary.seconds, 3),
         "failures": [{"file": f, "error": e} for f, e in summary.failures],
+        "duplicate_files": [
+            {"file": f, "same_decree_as": kept, "kept_for": why}
+            for f, kept, why in summary.duplicate_files
+        ],
     }
     return json.dumps(data, ensure_ascii=False)
 
@@ -251,8 +255,18 @@ def _print_failures(summary: RunSummary, quiet: bool) -> None:
         say(("failed", "red"), f" {shown(source_file)}: {shown(error)}")
 
 
+def _print_duplicates(summary: RunSummary, quiet: bool) -> None:
+    if quiet:
+        return
+    for copy, kept, why in summary.duplicate_files:
+        say(
+            ("duplicate", "yellow"), f" {shown(copy)}: same decree as {shown(kept)}, kept for {why}"
+        )
+
+
 def _report(summary: RunSummary, out: Path, code: int, as_json: bool, quiet: bool) -> None:
     _print_failures(summary, quiet)
+    _print_duplicates(summary, quiet)
     if not quiet:
         say(summary_line(summary, out))
     if as_json:

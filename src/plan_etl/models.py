@@ -168,7 +168,9 @@ class Document(_Row):
         default=True, description="no later decree in the dataset amends this one"
     )
     duplicate_of: str | None = Field(
-        default=None, description="doc_id of an earlier file holding the same decree"
+        default=None,
+        description="doc_id of the file kept for the same decree (the copy that carries more: "
+        "a text layer, more rows, page numbers, the original format)",
     )
     template: Template = Field(
         default="region", description="the federal template the plan follows"

@@ -270,9 +270,10 @@ def plan_table_found(result: FileResult) -> Iterator[Issue]:
         yield Issue(doc.error or "no plan rows extracted")
 
 
-@decree_rule("duplicate", "error")
+@decree_rule("duplicate", "warning")
 def not_a_duplicate(result: FileResult) -> Iterator[Issue]:
-    """The decree is in raw/ once: no other file holds the same act (bytes, act or rows)."""
+    """The decree is in raw/ once: no other file holds the same act (bytes, act or rows).
+    A warning: an analyst may keep a decree's PDF beside its DOCX, and ingest keeps one."""
     if result.document.duplicate_of:
         yield Issue(result.document.error or f"duplicate of {result.document.duplicate_of}")
 
