@@ -126,6 +126,11 @@ class Activity(_Row):
     act_type: str | None = Field(default=None, description="the decree's act type")
     act_number: str | None = Field(default=None, description="the decree's number")
     act_date: dt.date | None = Field(default=None, description="the decree's date")
+    template: Template = Field(
+        default="region",
+        description="the decree's template (region or agency), as the matcher decided it: "
+        "the catalogue items the row is compared with",
+    )
     amended_by: list[Amendment] = Field(
         default_factory=list,
         description="in a consolidated text, the acts that gave this row its present wording",
