@@ -259,6 +259,20 @@ def test_the_copy_that_carries_more_is_kept(
     ]
 
 
+def test_validate_warns_of_the_copy_given_up_and_passes(tmp_path: Path) -> None:
+    """A PDF+DOCX pair is no error: the DOCX, read first and given up for the PDF, is the
+    one `duplicate` warning, and validate exits 0."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(KURSK_DOCX, raw / "a-kursk.docx")
+    shutil.copy(KURSK_PDF, raw / "b-kursk.pdf")
+    report = validate(raw, None, jobs=1)
+    flagged = {f.file: f.severity for f in report.findings if f.rule == "duplicate"}
+    assert flagged == {"a-kursk.docx": "warning"} and report.exit_code == 0
+    verdicts = {d.document.source_file: d.rows for d in report.decrees}
+    assert verdicts == {"a-kursk.docx": 0, "b-kursk.pdf": 41}
+
+
 def test_richness_prefers_a_text_layer_then_rows_then_pages_then_the_original() -> None:
     base = Document(
         doc_id="a", source_file="a", source_format="pdf", sha256="", row_count=40, page_count=5
