@@ -262,16 +262,26 @@ def _split_bodies(piece: str) -> list[str]:
     return [b.strip() for b in bodies if b.strip()]
 
 
+# At most this many adjectives stand before the head word of a body written in lower case
+# («областные исполнительные органы»).
+_LEADING_ADJECTIVES = 2
+
+
 def _starts_body(segment: str) -> bool:
-    """A capitalised word, a body's head word, or an adjective and a head word
-    («исполнительные органы») start a body; a lower-case clause does not."""
+    """A capitalised word, a body's head word, or adjectives and a head word
+    («исполнительные органы», «областные исполнительные органы») start a body; a lower-case
+    clause does not («предоставляющие государственные услуги»)."""
     words = _WORD.findall(segment)
     if not words:
         return False
-    first = words[0]
-    if first[0].isupper() or _is_head(first):
+    if words[0][0].isupper() or _is_head(words[0]):
         return True
-    return len(words) > 1 and bool(_ADJECTIVE.search(first.lower())) and _is_head(words[1])
+    for i in range(1, min(len(words), _LEADING_ADJECTIVES + 1)):
+        if not _ADJECTIVE.search(words[i - 1].lower()):
+            return False
+        if _is_head(words[i]):
+            return True
+    return False
 
 
 def _is_head(word: str) -> bool:
