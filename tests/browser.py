@@ -4,7 +4,8 @@ A copy of the page gets two small scripts: one first in <head> that records ever
 (uncaught exceptions and console.error), one last that — after load, once the page has
 unpacked its parts (`window.reportReady`) — follows a coverage cell's link to its row,
 opens every <details> (the widest state: all tables shown), exercises the search box,
-measures the page and writes the results as JSON into a <pre id="harness">. Chromium's
+follows the menu's link to the coverage header (how far below the sticky filter bar it
+lands), measures the page and writes the results as JSON into a <pre id="harness">. Chromium's
 `--dump-dom` prints the DOM after load, so the results come back without a DevTools
 connection; `--enable-logging=stderr` also prints console messages, which are checked for
 errors as a second witness.
@@ -82,6 +83,15 @@ function measure(result) {
   }).slice(0, 5).map(function (el) {
     return el.tagName + "." + el.className + " " + el.textContent.slice(0, 60);
   });
+  // The menu's jump to the coverage header: it must land below the sticky filter bar.
+  // Not in the screenshot run, whose page should stay at its top.
+  var bar = document.querySelector(".filters");
+  result.bar_height = bar.getBoundingClientRect().height;
+  if (%(open)s) {
+    document.querySelector("nav a[href='#coverage']").click();
+    result.jump_clear = document.getElementById("coverage").getBoundingClientRect().top -
+      bar.getBoundingClientRect().bottom;
+  }
   result.inner_width = innerWidth;
   result.errors = __errors;
   var host = parent !== window ? parent.document : document;

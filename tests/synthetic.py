@@ -36,6 +36,8 @@ def _copy_row(row: dict[str, Any], k: int, rng: random.Random) -> dict[str, Any]
     row = dict(row)
     row["doc_id"] = f"{row['doc_id'][:12]}{k:04x}"
     row["source_file"] = f"{k:02d}-{row['source_file']}"
+    if row.get("duplicate_of"):  # a copy of the decree's duplicate points at the same copy
+        row["duplicate_of"] = f"{row['duplicate_of'][:12]}{k:04x}"
     if row.get("region"):
         row["region"] = f"{row['region']} {k}"
     for column in SHUFFLED:

@@ -31,3 +31,22 @@ def test_ingest_summary_and_exit_codes(tmp_path: Path) -> None:
 def test_ingest_usage_error_for_missing_folder(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["ingest", str(tmp_path / "nope")])
     assert res.exit_code == 2
+
+
+def test_ingest_names_which_file_duplicates_which(tmp_path: Path) -> None:
+    """The summary, -v and --json say which file is a copy of which, and why the kept one was
+    kept (a copy of the same bytes: the kept file's reason too)."""
+    import json
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(SEEDS[0], raw / "a.txt")
+    shutil.copy(SEEDS[0], raw / "b.txt")
+    args = ["ingest", str(raw), "--out", str(tmp_path / "out"), "--jobs", "1"]
+    res = CliRunner().invoke(app, [*args, "--json", "-v"])
+    assert res.exit_code == 0, res.output
+    assert "duplicate b.txt: same decree as a.txt, kept for coming first by file name" in res.stderr
+    summary = json.loads(res.stdout)
+    assert summary["duplicate_files"] == [
+        {"file": "b.txt", "same_decree_as": "a.txt", "kept_for": "coming first by file name"}
+    ]

@@ -100,3 +100,55 @@ def test_pandas_is_not_imported_by_the_cli() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+def test_activities_carry_the_decree_template(dataset: plan_etl.Dataset) -> None:
+    acts, docs, _ = dataset
+    templates = dict(zip(docs["doc_id"].astype(str), docs["template"].astype(str), strict=True))
+    assert (acts["template"].astype(str) == acts["doc_id"].astype(str).map(templates)).all()
+    assert set(acts["template"].astype(str)) == {"region", "agency"}
+
+
+def test_coverage_is_region_by_template_item(dataset: plan_etl.Dataset, seed_dataset: Path) -> None:
+    """One row per region and item of its plan's template; present where a row of the
+    region matched the item, review where only rows in review did, else missing."""
+    from plan_etl.catalogue import catalogue
+
+    acts, docs, _ = dataset
+    cov = dataset.coverage
+    holds = {e.item.catalogue_id: set(e.templates) for e in catalogue().entries}
+    assert list(cov["status"].cat.categories) == ["present", "review", "missing"]
+    assert not cov.duplicated(["region", "template", "catalogue_id"]).any()
+    for d in docs.itertuples():
+        mine = cov[(cov["region"] == d.region) & (cov["template"] == d.template)]
+        want = {i for i, t in holds.items() if d.template in t}
+        assert set(mine["catalogue_id"].astype(str)) == want  # the agency plan: agency items
+    matched = acts[acts["match_status"] == "matched"]
+    present = set(
+        zip(matched["region"].astype(str), matched["catalogue_id"].astype(str), strict=True)
+    )
+    shown = cov[cov["status"] == "present"]
+    assert (
+        set(zip(shown["region"].astype(str), shown["catalogue_id"].astype(str), strict=True))
+        == present
+    )
+    missing = cov[cov["status"] == "missing"]
+    assert (missing["rows"] == 0).all() and (shown["rows"] > 0).all()
+    polars = plan_etl.load(seed_dataset, engine="polars").coverage
+    assert polars.height == len(cov)
+    assert polars["status"].dtype == pl.Enum(["present", "review", "missing"])
+
+
+def test_amends_flat_view_unnests_without_clashes(
+    dataset: plan_etl.Dataset, seed_dataset: Path
+) -> None:
+    amends = dataset.amends
+    assert list(amends.columns) == [
+        "doc_id", "source_file", "amends_act_type", "amends_act_number", "amends_act_date"
+    ]  # fmt: skip
+    kursk = amends[amends["amends_act_number"] == "1060-пп"]
+    assert len(kursk) == 1 and kursk["amends_act_date"].iloc[0] == dt.date(2023, 9, 29)
+    polars = plan_etl.load(seed_dataset, engine="polars")
+    assert polars.amends.height == len(amends)
+    joined = polars.documents.select("doc_id", "act_number").join(polars.amends, on="doc_id")
+    assert joined.height == len(amends)

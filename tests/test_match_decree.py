@@ -160,6 +160,24 @@ def test_the_match_command_shows_the_status_and_refuses_non_russian_text() -> No
         assert refused.exit_code == 2
 
 
+def test_the_match_command_says_why_a_row_is_not_matched() -> None:
+    """A perfect score in review, or `unmatched` beside a close item, is explained."""
+    from typer.testing import CliRunner
+
+    from plan_etl.cli import app
+
+    runner = CliRunner()
+    wording = (
+        "Назначение ответственного за внедрение клиентоцентричности в субъекте Российской Федерации"
+    )
+    review = runner.invoke(app, ["match", wording, "--top", "1"]).stdout.splitlines()
+    assert review[0].startswith("status review") and "no --section given" in review[1]
+    own = runner.invoke(app, ["match", "Проведение спартакиады сотрудников", "--top", "1"])
+    lines = own.stdout.splitlines()
+    assert lines[0] == "status unmatched: no catalogue item"
+    assert lines[1].startswith("why: the best item scores") and "region's own row" in lines[1]
+
+
 def test_a_section_title_misspelt_by_ocr_still_names_its_block() -> None:
     """«Координацня …» (и read as н) and «… имущсством …» must name the same blocks as the
     printed titles: a misread heading would send every row under it to another block with

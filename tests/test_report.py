@@ -54,11 +54,12 @@ class Page(HTMLParser):
         self.cells: dict[tuple[str, str], str] = {}
         self.texts: dict[tuple[str, str], str] = {}
         self.rows: dict[str, list[str]] = defaultdict(list)  # row id -> hrefs in the row
-        self.attention: list[str] = []  # the text of each attention row
+        self.attention: list[str] = []  # the text of each row of matches to check
+        self.notes: list[str] = []  # the text of each row of reading notes
         self._item: str | None = None
         self._cell: tuple[str, str] | None = None
         self._row: str | None = None
-        self._in_attention = False
+        self._list: str | None = None  # which list's table the parser is in
         self._text = ""
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -66,7 +67,9 @@ class Page(HTMLParser):
         if tag == "option" and a.get("value"):
             self.decrees.append(a["value"] or "")
         elif tag == "table":
-            self._in_attention = a.get("id") == "attention-rows"
+            self._list = {"attention-rows": "attention", "note-rows": "notes"}.get(
+                a.get("id") or ""
+            )
         elif tag == "tr" and a.get("data-item"):
             self._item = a["data-item"]
             self.items.append(self._item or "")
@@ -75,13 +78,13 @@ class Page(HTMLParser):
             self.cells[self._cell] = a.get("class") or ""
         elif tag == "tr" and (a.get("id") or "").startswith("r-"):
             self._row = a["id"]
-        elif tag == "tr" and self._in_attention and a.get("class") == "attn":
-            self._text, self._row = "", "attention"
-        elif tag == "a" and self._row and self._row != "attention":
+        elif tag == "tr" and self._list and a.get("class") in ("attn", "note"):
+            self._text, self._row = "", self._list
+        elif tag == "a" and self._row and self._row not in ("attention", "notes"):
             self.rows[self._row].append(a.get("href") or "")
 
     def handle_data(self, data: str) -> None:
-        if self._cell or self._row == "attention":
+        if self._cell or self._row in ("attention", "notes"):
             self._text += data
 
     def handle_endtag(self, tag: str) -> None:
@@ -89,8 +92,8 @@ class Page(HTMLParser):
             self.texts[self._cell] = self._text.strip()
             self._cell = None
         elif tag == "tr":
-            if self._row == "attention":
-                self.attention.append(" ".join(self._text.split()))
+            if self._row in ("attention", "notes"):
+                getattr(self, self._row).append(" ".join(self._text.split()))
             self._item = self._row = None
 
 
@@ -114,7 +117,11 @@ def parse(html: str) -> Page:
 
 def expected_states(dataset: Path) -> dict[tuple[str, str], str]:
     """present/review/missing/na per (item, decree key), straight from the Parquet tables."""
-    docs = pq.read_table(dataset / "documents.parquet").to_pylist()
+    docs = [
+        d
+        for d in pq.read_table(dataset / "documents.parquet").to_pylist()
+        if d["duplicate_of"] is None
+    ]
     acts = pq.read_table(dataset / "activities.parquet").to_pylist()
     holds = {e.item.catalogue_id: set(e.templates) for e in catalogue().entries}
     key = {d["doc_id"]: f"d{i}" for i, d in enumerate(docs)}
@@ -211,14 +218,51 @@ def test_review_and_warning_rows_are_listed_with_reason_and_runner_up(
         table = table.set_column(index, name, pa.array(values, table.schema.field(index).type))
     pq.write_table(table, tmp_path / "ds" / "activities.parquet")
 
-    page = parse(render_report(load(tmp_path / "ds")))
+    html = render_report(load(tmp_path / "ds"))
+    page = parse(html)
     first = table.slice(0, 1).to_pylist()[0]
-    assert len(page.attention) == n_warned + (0 if warnings[0] else 1)
-    review = next(t for t in page.attention if "на проверку" in t)
+    # matches to check and reading notes are two lists: the review row in the first only
+    assert len(page.attention) == 1
+    assert len(page.notes) == n_warned - (1 if warnings[0] else 0)
+    review = page.attention[0]
     assert review_reason(first["match_score"], first["runner_up_score"]) in review
-    assert first["runner_up_id"] in review
-    assert any("строка продолжается на следующей странице" in t for t in page.attention)
+    wordings = {e.item.catalogue_id: e.item.wording for e in catalogue().entries}
+    assert wordings[first["runner_up_id"]][:40] in review  # items by their Russian wording
+    assert first["runner_up_id"] not in review and first["catalogue_id"] not in review
+    assert any("строка продолжается на следующей странице" in t for t in page.notes)
     assert page.cells[first["catalogue_id"], "d0"] in ("review", "present")
+    assert "Сопоставления на проверку (1)" in html
+    assert f"Замечания чтения ({len(page.notes)})" in html
+
+
+def test_review_reasons_are_plain_russian() -> None:
+    """No thresholds and no English: what a reader can act on."""
+    close = review_reason(90.0, 89.0)
+    assert close == "второй вариант почти так же вероятен"
+    weak = review_reason(10.0, 0.0)
+    assert "частично" in weak and not re.search(r"[A-Za-z0-9]", weak + close)
+
+
+def test_a_duplicate_is_one_line_not_a_decree(dataset: Path, tmp_path: Path) -> None:
+    """A second file of a decree is named once («тот же акт, что …») and is in no count,
+    no filter option, no coverage column and no section."""
+    shutil.copytree(dataset, tmp_path / "ds")
+    docs = pq.read_table(dataset / "documents.parquet")
+    first = docs.slice(0, 1).to_pylist()[0]
+    copy = {**first, "doc_id": "0" * 16, "source_file": "copy.docx", "row_count": 0}
+    copy |= {"duplicate_of": first["doc_id"], "error": "same decree as x; not repeated"}
+    rows = [*docs.to_pylist(), copy]
+    pq.write_table(
+        pa.Table.from_pylist(rows, schema=docs.schema), tmp_path / "ds" / "documents.parquet"
+    )
+    html = render_report(load(tmp_path / "ds"))
+    page = parse(html)
+    n = len(SEEDS)
+    assert page.decrees == [f"d{i}" for i in range(n)] and f"все ({n})" in html
+    assert len(page.cells) == n * len(catalogue().entries)
+    assert f"copy.docx — тот же акт, что {first['source_file']}" in html
+    assert "same decree" not in expanded(html) and "copy.docx" not in "".join(parts(html).values())
+    assert f"<b>{n}</b>документов" in html
 
 
 def test_source_links_are_relative_to_the_page(dataset: Path, tmp_path: Path) -> None:
@@ -256,6 +300,8 @@ def test_in_a_real_browser(report: str, dataset: Path, width: int, tmp_path: Pat
     assert result["d1_rows"] == second["row_count"]  # the decree filter: one decree's rows
     assert result["d1_cells"] == len(catalogue().entries)  # and its one coverage column
     assert shot.stat().st_size > 10_000
+    assert result["jump_clear"] >= 0  # the coverage header is not under the filter bar
+    assert result["bar_height"] <= (80 if width == 390 else 60)  # compact on a phone
 
 
 @pytest.fixture(scope="module")

@@ -400,3 +400,46 @@ def test_paragraph_quoted_by_an_amending_act_is_read_as_plain_text() -> None:
         "исполнительные органы": "исполнительные органы автономного округа",
         "ДГС": "Департаменту государственной гражданской службы автономного округа",
     }
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "expected"),
+    [
+        # a paragraph that starts no body goes on the one before, as after a comma
+        (
+            ["ИОКО,", "предоставляющие государственные услуги"],
+            ["ИОКО, предоставляющие государственные услуги"],
+        ),
+        (
+            ["Министерство цифрового", "развития и связи Курской", "области"],
+            ["Министерство цифрового развития и связи Курской области"],
+        ),
+        # adjectives before a head word start a body of their own
+        (
+            ["Министерство труда,", "областные исполнительные органы"],
+            ["Министерство труда", "областные исполнительные органы"],
+        ),
+        # a body named after a person's name (two paragraphs printed as wrapped lines)
+        (["Зотов А.Г. Руководители ПМО"], ["Зотов А.Г.", "Руководители ПМО"]),
+        (["Иванов И.И. (по согласованию)"], ["Иванов И.И. (по согласованию)"]),
+    ],
+)
+def test_paragraphs_split_bodies_only_where_a_body_starts(
+    paragraphs: list[str], expected: list[str]
+) -> None:
+    assert split_responsible(paragraphs, {}) == expected
+
+
+def test_a_definition_inside_a_quoted_new_wording_is_found() -> None:
+    """A PDF joins the lines of an amending act's paragraph: the quote that opens the new
+    wording is still open where the definition stands."""
+    text = (
+        "1.2. Пункт 3 изложить в следующей редакции: «3. Исполнительным органам автономного "
+        "округа (далее – исполнительные органы), Департаменту государственной гражданской "
+        "службы автономного округа (далее – Депгосслужбы Югры) обеспечить"
+    )
+    found = find_abbreviations(text)
+    assert (
+        found["Депгосслужбы Югры"]
+        == "Департаменту государственной гражданской службы автономного округа"
+    )

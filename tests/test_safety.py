@@ -25,7 +25,8 @@ from typer.testing import CliRunner
 
 import plan_etl.write as write
 from plan_etl.cli import app
-from plan_etl.models import TABLES
+from plan_etl.links import richness, why_kept
+from plan_etl.models import TABLES, Document
 from plan_etl.paths import cache_root
 from plan_etl.pipeline import NothingRead, ingest, parser_version
 from plan_etl.validate import validate
@@ -222,7 +223,68 @@ def test_the_same_decree_in_other_bytes_or_formats_is_a_duplicate(tmp_path: Path
     assert (summary.rows, summary.duplicates, summary.statuses["ok"]) == (41, 2, 1)
     report = validate(raw, None, jobs=1)
     flagged = {f.file for f in report.findings if f.rule == "duplicate"}
-    assert flagged == {"z-newline.txt", "z-kursk.docx"} and report.exit_code == 1
+    assert flagged == {"z-newline.txt", "z-kursk.docx"}
+    assert report.exit_code == 0  # a warning: keeping two formats of a decree is no error
+
+
+KURSK_PDF = DATA / "corpus" / "kursk-254pp.pdf"
+
+
+@pytest.mark.parametrize("row_group", [write.ROW_GROUP_ROWS, 8])
+def test_the_copy_that_carries_more_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, row_group: int
+) -> None:
+    """The DOCX comes first by name, the PDF carries page numbers: the PDF's rows are
+    published, the DOCX and a copy of its bytes point at it, the counts count the decree once
+    (also when the DOCX's rows had already reached the file: row groups of 8)."""
+    monkeypatch.setattr("plan_etl.write.ROW_GROUP_ROWS", row_group)
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(KURSK_DOCX, raw / "a-kursk.docx")
+    shutil.copy(KURSK_PDF, raw / "b-kursk.pdf")
+    shutil.copy(KURSK_DOCX, raw / "c-copy.docx")
+    summary = ingest(raw, tmp_path / "out", jobs=1)
+    docs = documents(tmp_path / "out")
+    kept = docs["b-kursk.pdf"]
+    assert kept["duplicate_of"] is None and kept["row_count"] == 41
+    assert docs["a-kursk.docx"]["duplicate_of"] == kept["doc_id"]
+    assert docs["c-copy.docx"]["duplicate_of"] == kept["doc_id"]
+    acts = pq.read_table(tmp_path / "out" / "activities.parquet").to_pandas()
+    assert set(acts["source_file"]) == {"b-kursk.pdf"} and len(acts) == 41
+    assert acts["page_first"].notna().all()
+    assert (summary.statuses["ok"], summary.duplicates, summary.rows) == (1, 2, 41)
+    assert sorted(summary.duplicate_files) == [
+        ("a-kursk.docx", "b-kursk.pdf", "its page numbers"),
+        ("c-copy.docx", "b-kursk.pdf", "its page numbers"),
+    ]
+
+
+def test_validate_warns_of_the_copy_given_up_and_passes(tmp_path: Path) -> None:
+    """A PDF+DOCX pair is no error: the DOCX, read first and given up for the PDF, is the
+    one `duplicate` warning, and validate exits 0."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(KURSK_DOCX, raw / "a-kursk.docx")
+    shutil.copy(KURSK_PDF, raw / "b-kursk.pdf")
+    report = validate(raw, None, jobs=1)
+    flagged = {f.file: f.severity for f in report.findings if f.rule == "duplicate"}
+    assert flagged == {"a-kursk.docx": "warning"} and report.exit_code == 0
+    verdicts = {d.document.source_file: d.rows for d in report.decrees}
+    assert verdicts == {"a-kursk.docx": 0, "b-kursk.pdf": 41}
+
+
+def test_richness_prefers_a_text_layer_then_rows_then_pages_then_the_original() -> None:
+    base = Document(
+        doc_id="a", source_file="a", source_format="pdf", sha256="", row_count=40, page_count=5
+    )
+    scan = base.model_copy(update={"text_source": "ocr"})
+    docx = base.model_copy(update={"source_format": "docx", "page_count": None})
+    doc = docx.model_copy(update={"text_source": "converted"})
+    assert richness(base) > richness(docx) > richness(doc) > richness(scan)
+    assert why_kept(docx, scan) == "its text layer"
+    assert why_kept(base, docx) == "its page numbers"
+    assert why_kept(docx, doc) == "the original format"
+    assert why_kept(docx.model_copy(update={"row_count": 41}), base) == "more rows"
 
 
 def test_an_amended_decree_is_superseded_by_the_amending_one(tmp_path: Path) -> None:

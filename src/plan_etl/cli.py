@@ -121,6 +121,10 @@ def summary_json(summary: RunSummary, out: Path, code: int) -> str:
         "cached": summary.cached,
         "seconds": round(summary.seconds, 3),
         "failures": [{"file": f, "error": e} for f, e in summary.failures],
+        "duplicate_files": [
+            {"file": f, "same_decree_as": kept, "kept_for": why}
+            for f, kept, why in summary.duplicate_files
+        ],
     }
     return json.dumps(data, ensure_ascii=False)
 
@@ -251,8 +255,18 @@ def _print_failures(summary: RunSummary, quiet: bool) -> None:
         say(("failed", "red"), f" {shown(source_file)}: {shown(error)}")
 
 
+def _print_duplicates(summary: RunSummary, quiet: bool) -> None:
+    if quiet:
+        return
+    for copy, kept, why in summary.duplicate_files:
+        say(
+            ("duplicate", "yellow"), f" {shown(copy)}: same decree as {shown(kept)}, kept for {why}"
+        )
+
+
 def _report(summary: RunSummary, out: Path, code: int, as_json: bool, quiet: bool) -> None:
     _print_failures(summary, quiet)
+    _print_duplicates(summary, quiet)
     if not quiet:
         say(summary_line(summary, out))
     if as_json:
@@ -371,6 +385,40 @@ def match_command(
         raise typer.Exit(2)
     row = LogicalRow("1", None, section, subsection, {"activity": [activity]})
     result = match_document([row]).results[0]
+    candidates = explain(activity, section, subsection, top)
     typer.echo(f"status {result.status}: {result.catalogue_id or 'no catalogue item'}")
-    for catalogue_id, score, reason in explain(activity, section, subsection, top):
+    typer.echo(f"why: {status_reason(result, candidates, section or subsection)}")
+    for catalogue_id, score, reason in candidates:
         typer.echo(f"{score:5.1f}  {catalogue_id:<38} {reason}")
+
+
+def status_reason(result: Any, candidates: list[tuple[str, float, str]], heading: Any) -> str:
+    """Why the matcher gave `result` its status, from the thresholds it applies and the best
+    candidate's reasons (`explain`), in the order it checks them."""
+    from plan_etl.match import SETTINGS
+
+    best_reason = candidates[0][2] if candidates else ""
+    if result.status == "unmatched":
+        return (
+            f"the best item scores {result.score:.1f}, below {SETTINGS.review_score:.0f}: "
+            "a region's own row, not a template item"
+        )
+    if result.status == "matched":
+        return "score, lead over the runner-up, section and action all agree"
+    if result.catalogue_id is None:
+        return "another row of the plan holds the same item with a higher score"
+    if result.score < SETTINGS.matched_score:
+        return f"score {result.score:.1f} is below {SETTINGS.matched_score:.0f}"
+    if result.score - result.runner_up_score < SETTINGS.matched_margin:
+        return (
+            f"the runner-up {result.runner_up} ({result.runner_up_score:.1f}) is less than "
+            f"{SETTINGS.matched_margin:.0f} points behind"
+        )
+    if not heading:
+        return (
+            "no --section given: the block is guessed from the row's words, and items of "
+            "several blocks share them; give the row's section title"
+        )
+    if "differs" in best_reason:
+        return "the row's action word does not fit the item's step"
+    return "the section title does not clearly name the item's block"

@@ -7,9 +7,13 @@ order they are written:
 - a **duplicate** is a later file holding a decree already in the dataset: the same bytes
   under another name, or the same act in other bytes or another format (a PDF beside its
   DOCX, a text dump with one more newline). Its `documents` row keeps its own doc_id and
-  points at the first file by `duplicate_of`; its rows are not written again, so counting
-  rows or joining activities to documents counts the decree once. The first file in sorted
-  path order is the original, so the answer does not depend on which worker finished first;
+  points at the copy kept by `duplicate_of`; its rows are not written again, so counting
+  rows or joining activities to documents counts the decree once. The copy kept is the one
+  that carries more (`richness`: a text layer over a scan, more rows read, page numbers,
+  the original format over a converted one), the first in sorted path order among equals,
+  so the answer does not depend on which worker finished first. A later copy that carries
+  more takes the place of the one kept so far, whose rows the writer then drops
+  (`Linker.demoted`);
 - **amendment chains** need every decree: `superseded_by` is the doc_id of a later decree
   in the dataset whose `amends` names this one by act number and date, and `in_force` says
   that none does. They are filled in after the last file, before `documents` is written.
@@ -55,6 +59,35 @@ def rows_fingerprint(activities: list[Activity]) -> str | None:
     return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode()).hexdigest()
 
 
+# How well a file's text was read, best first: a text layer or a document's XML, text that
+# is partly recognised from page images, text recognised from images only.
+_READING = {"text": 2, "converted": 2, "mixed": 1, "ocr": 0}
+
+
+def richness(doc: Document) -> tuple[int, int, bool, bool]:
+    """What a copy of a decree carries, compared field by field: how its text was read (a
+    text layer beats a scan, whose words OCR may garble), how many rows were read, whether
+    rows have page numbers (a PDF's, which the report links to), and whether the file is the
+    original format rather than one converted for reading (.doc, .rtf, .odt)."""
+    return (
+        _READING[doc.text_source],
+        doc.row_count,
+        doc.page_count is not None,
+        doc.text_source != "converted",
+    )
+
+
+_WHY_KEPT = ("its text layer", "more rows", "its page numbers", "the original format")
+
+
+def why_kept(kept: Document, other: Document) -> str:
+    """Why `kept` stands for the decree rather than `other`, in a few words."""
+    for reason, a, b in zip(_WHY_KEPT, richness(kept), richness(other), strict=True):
+        if a != b:
+            return reason
+    return "coming first by file name"
+
+
 def _identity(doc: Document) -> dict[str, object]:
     values = {name: getattr(doc, name) for name in IDENTITY}
     values["act_number"] = act_number_key(doc.act_number)
@@ -93,6 +126,11 @@ class Linker:
     that could be its original, not with every decree before it."""
 
     documents: list[Document] = field(default_factory=list)
+    # doc_ids of decrees whose rows were written and then found to be a copy of a later file
+    # that carries more: the caller drops their rows (and takes them off this list)
+    demoted: list[Document] = field(default_factory=list)
+    # for each duplicate's doc_id, why the copy kept was kept (`why_kept`)
+    kept_because: dict[str, str] = field(default_factory=dict)
     _originals: list[_Original] = field(default_factory=list)
     _by_id: dict[str, Document] = field(default_factory=dict)
     _by_act: dict[tuple[object, ...], list[_Original]] = field(default_factory=dict)
@@ -104,19 +142,33 @@ class Linker:
         """The records to write for one file: a duplicate's document row, without rows."""
         original, why = None, ""
         if document.duplicate_of:  # the same bytes, found before parsing
-            original, why = self._by_id.get(document.duplicate_of), "same bytes"
+            original, why = self._kept(document.duplicate_of), "same bytes"
+            if document.duplicate_of in self.kept_because:  # its twin gave way to a better copy
+                self.kept_because[document.doc_id] = self.kept_because[document.duplicate_of]
         elif document.status != "failed":
             new = _Original(
                 len(self._originals), document, _identity(document), rows_fingerprint(activities)
             )
-            original, why = self._earlier(new)
-            if original is None:
+            earlier, why = self._earlier(new)
+            if earlier is None:
                 self._register(new)
+            elif richness(document) > richness(earlier.document):
+                self._replace(earlier, new, why)
+            else:
+                self.kept_because[document.doc_id] = why_kept(earlier.document, document)
+                original = earlier.document
         if original is not None:
             document, activities = _as_duplicate(document, original, why), []
         self.documents.append(document)
         self._by_id[document.doc_id] = document
         return document, activities
+
+    def _kept(self, doc_id: str) -> Document | None:
+        """The decree kept for `doc_id`: itself, or the copy that later took its place."""
+        doc = self._by_id.get(doc_id)
+        while doc is not None and doc.duplicate_of:
+            doc = self._by_id.get(doc.duplicate_of)
+        return doc
 
     def _register(self, new: _Original) -> None:
         self._originals.append(new)
@@ -125,7 +177,32 @@ class Linker:
         if new.rows is not None:
             self._by_rows.setdefault(new.rows, []).append(new)
 
-    def _earlier(self, new: _Original) -> tuple[Document | None, str]:
+    def _replace(self, earlier: _Original, new: _Original, why: str) -> None:
+        """`new` carries more than `earlier`, kept so far: it takes `earlier`'s place (and
+        order), `earlier` and every copy that pointed at it become copies of `new`."""
+        new.order = earlier.order
+        self._originals[self._originals.index(earlier)] = new
+        for index in (self._by_act, self._by_rows):
+            for group in index.values():
+                group[:] = [new if o is earlier else o for o in group]
+        self._register_keys(new)
+        old_id = earlier.document.doc_id
+        for i, doc in enumerate(self.documents):
+            if doc.doc_id == old_id or doc.duplicate_of == old_id:
+                how = why if doc.doc_id == old_id else _why(doc)
+                self.kept_because[doc.doc_id] = why_kept(new.document, earlier.document)
+                self.documents[i] = _as_duplicate(doc, new.document, how, own_reading=True)
+                self._by_id[doc.doc_id] = self.documents[i]
+        self.demoted.append(earlier.document)
+
+    def _register_keys(self, new: _Original) -> None:
+        """Index `new` under its own keys where its stand-in was not indexed under them."""
+        if (act := _act(new.identity)) is not None and new not in self._by_act.get(act, []):
+            self._by_act.setdefault(act, []).append(new)
+        if new.rows is not None and new not in self._by_rows.get(new.rows, []):
+            self._by_rows.setdefault(new.rows, []).append(new)
+
+    def _earlier(self, new: _Original) -> tuple[_Original | None, str]:
         """The first earlier decree that `new` repeats, and how it was recognised."""
         act = _act(new.identity)
         candidates = {
@@ -140,9 +217,9 @@ class Linker:
                 continue
             if act is not None and act == _act(earlier.identity):
                 if new.document.consolidated_to == earlier.document.consolidated_to:
-                    return earlier.document, "same act"
+                    return earlier, "same act"
             elif new.rows is not None and new.rows == earlier.rows:
-                return earlier.document, "same rows"
+                return earlier, "same rows"
         return None, ""
 
     def finish(self) -> list[Document]:
@@ -164,9 +241,20 @@ class Linker:
         return linked
 
 
-def _as_duplicate(document: Document, original: Document | None, why: str) -> Document:
+_NOTE = re.compile(r"^same decree as .* \((?P<why>[^()]*)\); its rows are not repeated$")
+
+
+def _why(doc: Document) -> str:
+    """How a duplicate was recognised, from its note."""
+    m = _NOTE.match(doc.error or "")
+    return m["why"] if m else "same act"
+
+
+def _as_duplicate(
+    document: Document, original: Document | None, why: str, own_reading: bool = False
+) -> Document:
     """The row of a file that repeats `original`: its own file identity, the original's
-    reading of the act, and no rows."""
+    reading of the act (its own reading where it was read, or `own_reading`), and no rows."""
     if original is None:
         return document
     own = {
@@ -175,7 +263,7 @@ def _as_duplicate(document: Document, original: Document | None, why: str) -> Do
         "source_format": document.source_format,
         "sha256": document.sha256,
     }
-    base = original if why == "same bytes" else document
+    base = original if why == "same bytes" and not own_reading else document
     note = f"same decree as {original.source_file} ({why}); its rows are not repeated"
     return base.model_copy(
         update={**own, "duplicate_of": original.doc_id, "row_count": 0, "error": note}

@@ -28,6 +28,7 @@ plan-etl[polars]`) and imported only for `engine="polars"`.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, get_args, get_origin
@@ -48,13 +49,32 @@ ALPHABETICAL = ("region", "issuer", "act_type")
 CATEGORY_COLUMNS = (*DOCUMENT_ORDER, *TEMPLATE_ORDER, *ALPHABETICAL)
 
 
-class Dataset(NamedTuple):
-    """The three tables of a dataset folder. A NamedTuple so a notebook can write
-    `ds.activities` (with tab completion) or unpack `acts, docs, cat = load()`."""
-
+class _Tables(NamedTuple):
     activities: Any  # pandas.DataFrame, or polars.DataFrame with engine="polars"
     documents: Any
     catalogue: Any
+
+
+class Dataset(_Tables):
+    """The three tables of a dataset folder. A NamedTuple so a notebook can write
+    `ds.activities` (with tab completion) or unpack `acts, docs, cat = load()`.
+
+    `load()` adds two ready views (attributes, not tuple members, so the unpacking above
+    stays three tables):
+
+    - `coverage`: one row per region, template and catalogue item of that template, with
+      `status` present (a row of a kept decree matched the item), review (only rows in
+      review did) or missing, and `rows` (how many rows cover it). A region's plan is
+      compared with the region template, an agency plan with the agency template only; a
+      decree whose region was not read counts under a null region. «Which template items
+      does each region lack?» is `ds.coverage.query("status == 'missing'")`;
+    - `amends`: the acts each decree amends, one row each (`doc_id`, `source_file`,
+      `amends_act_type`, `amends_act_number`, `amends_act_date`): the `amends` list flat,
+      with names that clash with no column of documents.
+    """
+
+    coverage: Any
+    amends: Any
 
 
 def _literal_values(annotation: Any) -> list[str] | None:
@@ -115,16 +135,88 @@ def _polars_frame(table: pa.Table, levels: dict[str, list[str]]) -> Any:
     )
 
 
+# --- ready views ---------------------------------------------------------------------------------
+
+COVERAGE_STATUSES = ("present", "review", "missing")
+
+
+def coverage_table(tables: Mapping[str, pa.Table]) -> pa.Table:
+    """The `coverage` view (see `Dataset`) as an Arrow table, in region order, then template
+    order of the items. Duplicates and failed files have no rows and are left out; an item
+    is present where any decree of the region and template matched it."""
+    from plan_etl.catalogue import catalogue
+
+    holds = {e.item.catalogue_id: set(e.templates) for e in catalogue().entries}
+    items = tables["catalogue"].column("catalogue_id").to_pylist()
+    docs = tables["documents"].select(["region", "template", "status", "duplicate_of"])
+    units = sorted(
+        {
+            (d["region"], d["template"])
+            for d in docs.to_pylist()
+            if d["status"] != "failed" and d["duplicate_of"] is None
+        },
+        key=lambda u: (u[0] is None, u[0] or "", u[1]),
+    )
+    found: dict[tuple[Any, str, str], Counter[str]] = {}
+    acts = tables["activities"].select(["region", "template", "catalogue_id", "match_status"])
+    for a in acts.to_pylist():
+        if a["catalogue_id"] is not None and a["match_status"] in ("matched", "review"):
+            key = (a["region"], a["template"], a["catalogue_id"])
+            found.setdefault(key, Counter())[a["match_status"]] += 1
+    rows = []
+    for region, template in units:
+        for item in items:
+            if template in holds.get(item, ()):
+                n = found.get((region, template, item), Counter())
+                status = "present" if n["matched"] else "review" if n["review"] else "missing"
+                rows.append((region, template, item, status, n.total()))
+    names = ("region", "template", "catalogue_id", "status", "rows")
+    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in names]
+    types = (pa.string(), pa.string(), pa.string(), pa.string(), pa.int32())
+    return pa.table(
+        [pa.array(c, type=t) for c, t in zip(columns, types, strict=True)], names=list(names)
+    )
+
+
+def amends_table(documents: pa.Table) -> pa.Table:
+    """The `amends` view (see `Dataset`) as an Arrow table."""
+    rows = [
+        (d["doc_id"], d["source_file"], a["act_type"], a["act_number"], a["act_date"])
+        for d in documents.select(["doc_id", "source_file", "amends"]).to_pylist()
+        for a in d["amends"]
+    ]
+    names = ["doc_id", "source_file", "amends_act_type", "amends_act_number", "amends_act_date"]
+    types = [pa.string(), pa.string(), pa.string(), pa.string(), pa.date32()]
+    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in names]
+    return pa.table([pa.array(c, type=t) for c, t in zip(columns, types, strict=True)], names)
+
+
+def _view_frame(table: pa.Table, levels: dict[str, list[str]], engine: str) -> Any:
+    """A view as a DataFrame of `engine`, its id and vocabulary columns categorical."""
+    levels = {**levels, "status": list(COVERAGE_STATUSES)}
+    if engine == "polars":
+        return _polars_frame(table, levels)
+    frame = table.to_pandas(types_mapper={pa.date32(): DATE}.get)
+    for column in frame.columns:
+        if column in levels:
+            frame[column] = pd.Categorical(frame[column], categories=levels[column])
+    return frame
+
+
 def load(
     path: str | Path = "normalized/", engine: Literal["pandas", "polars"] = "pandas"
 ) -> Dataset:
     """Read the dataset in `path` (as written by `plan-etl ingest`) as typed DataFrames of
-    `engine`: "pandas" (the default) or "polars"."""
+    `engine`: "pandas" (the default) or "polars", with the `coverage` and `amends` views."""
     if engine not in ("pandas", "polars"):
         raise ValueError(f"engine must be 'pandas' or 'polars', not {engine!r}")
     folder = Path(path)
     tables = {name: pq.read_table(folder / f"{name}.parquet") for name in TABLES}
     levels = _levels(tables)
     if engine == "polars":
-        return Dataset(**{n: _polars_frame(t, levels) for n, t in tables.items()})
-    return Dataset(**{n: _frame(t, n, levels) for n, t in tables.items()})
+        ds = Dataset(**{n: _polars_frame(t, levels) for n, t in tables.items()})
+    else:
+        ds = Dataset(**{n: _frame(t, n, levels) for n, t in tables.items()})
+    ds.coverage = _view_frame(coverage_table(tables), levels, engine)
+    ds.amends = _view_frame(amends_table(tables["documents"]), levels, engine)
+    return ds

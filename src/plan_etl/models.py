@@ -126,6 +126,11 @@ class Activity(_Row):
     act_type: str | None = Field(default=None, description="the decree's act type")
     act_number: str | None = Field(default=None, description="the decree's number")
     act_date: dt.date | None = Field(default=None, description="the decree's date")
+    template: Template = Field(
+        default="region",
+        description="the decree's template (region or agency), as the matcher decided it: "
+        "the catalogue items the row is compared with",
+    )
     amended_by: list[Amendment] = Field(
         default_factory=list,
         description="in a consolidated text, the acts that gave this row its present wording",
@@ -168,7 +173,9 @@ class Document(_Row):
         default=True, description="no later decree in the dataset amends this one"
     )
     duplicate_of: str | None = Field(
-        default=None, description="doc_id of an earlier file holding the same decree"
+        default=None,
+        description="doc_id of the file kept for the same decree (the copy that carries more: "
+        "a text layer, more rows, page numbers, the original format)",
     )
     template: Template = Field(
         default="region", description="the federal template the plan follows"

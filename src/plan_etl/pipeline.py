@@ -73,6 +73,8 @@ class RunSummary:
     cached: int = 0
     seconds: float = 0.0
     failures: list[tuple[str, str]] = field(default_factory=list)
+    # (duplicate file, file kept, why that one was kept), filled in once every file is read
+    duplicate_files: list[tuple[str, str, str]] = field(default_factory=list)
     published: bool = False
 
     @property
@@ -95,6 +97,22 @@ class RunSummary:
         self.rows += rows
         self.parsed += how == "parsed"
         self.cached += how == "cached"
+
+    def demote(self, document: Document) -> None:
+        """A decree counted as read turned out to be a copy of a later file."""
+        self.statuses[document.status] -= 1
+        self.duplicates += 1
+        self.rows -= document.row_count
+
+    def name_duplicates(self, documents: list[Document], why: dict[str, str]) -> None:
+        """Which file duplicates which, and why the kept one was kept (`Linker.kept_because`;
+        a copy of the same bytes: the first by file name)."""
+        by_id = {d.doc_id: d for d in documents}
+        self.duplicate_files = [
+            (d.source_file, kept.source_file, why.get(d.doc_id, "coming first by file name"))
+            for d in documents
+            if d.duplicate_of and (kept := by_id.get(d.duplicate_of)) is not None
+        ]
 
 
 class NothingRead(RuntimeError):
@@ -526,11 +544,17 @@ def ingest(
                 document, activities = linker.add(result.document, result.activities)
                 writer.write("activities", activities)
                 summary.add(document, len(activities), how)
+                for demoted in linker.demoted:  # an earlier copy of a decree this file carries
+                    writer.drop("activities", demoted.doc_id)  # better: its rows go
+                    summary.demote(demoted)
+                linker.demoted.clear()
                 if on_file:
                     on_file(FileResult(document, activities))
             if not summary.read and not allow_empty:
                 raise NothingRead(summary)
-            writer.write("documents", linker.finish())
+            documents = linker.finish()
+            summary.name_duplicates(documents, linker.kept_because)
+            writer.write("documents", documents)
             writer.write("catalogue", load_catalogue())
         except BaseException:
             writer.abort()

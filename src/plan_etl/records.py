@@ -71,6 +71,7 @@ def build_records(
         "doc_id": source.doc_id,
         "source_file": source.source_file,
         **meta.model_dump(include={"region", "issuer", "act_type", "act_number", "act_date"}),
+        "template": matched.template,
     }
     abbreviations = find_abbreviations(table.logical_text())
     responsible = [

@@ -4,8 +4,10 @@ The page has four parts: an overview (decrees, rows, the matched share, deadline
 the coverage of the federal template — each plan against the items of its own template,
 items of the other template greyed rather than counted missing — grouped by block in
 collapsible `<details>`; a section per decree with its rows, deadlines and responsible bodies,
-every row linked to its source file and page; and the rows a person should look at (in
-review, or with an extraction warning) with the reason and the runner-up item. A decree
+every row linked to its source file and page; the matches a person should check (rows in
+review) with the reason in plain words and the runner-up item, both by their wording; and,
+apart, the rows with a reading note (a merged cell copied down, a row across a page break).
+A duplicate file (the same decree as another) is named in one line and counted nowhere. A decree
 filter and a text search (a few lines of inline JavaScript) narrow every part at once.
 
 The page must stay ≤ 1.5 MB for all of Russia's regions (≈ 90 decrees, ≈ 5,000 rows), where
@@ -96,15 +98,32 @@ def warning_text(warning: str) -> str:
 
 
 def review_reason(score: float, runner_up_score: float) -> str:
-    """Why the matcher left a row in review, from the thresholds it applies."""
+    """Why the matcher left a row in review, in plain words, from the thresholds it applies
+    (the numbers stay in the row's score and the runner-up's)."""
     reasons = []
-    least, margin = SETTINGS.matched_score, SETTINGS.matched_margin
-    if score < least:
-        reasons.append(f"оценка {score:.0f} ниже порога {least:.0f}")
-    if score - runner_up_score < margin:
-        lead = score - runner_up_score
-        reasons.append(f"отрыв от второго варианта {lead:.0f} меньше {margin:.0f}")
-    return "; ".join(reasons) or "заголовок раздела или глагол не подтверждают пункт"
+    if score < SETTINGS.matched_score:
+        reasons.append("слова строки совпадают с пунктом шаблона лишь частично")
+    if score - runner_up_score < SETTINGS.matched_margin:
+        reasons.append("второй вариант почти так же вероятен")
+    return "; ".join(reasons) or "раздел плана или действие в строке не подтверждают пункт"
+
+
+# A template item is named in the review list by its wording cut to this many characters
+# (its id in the tooltip): «hr_coord.responsible» breaks mid-word in a narrow column and says
+# nothing to a reader who does not know the catalogue.
+ITEM_TEXT = 90
+
+
+@cache
+def _wordings() -> dict[str, str]:
+    return {e.item.catalogue_id: e.item.wording for e in catalogue().entries}
+
+
+def item_wording(catalogue_id: str) -> str:
+    """The item's Russian wording, shortened; the id itself for an id the catalogue lacks."""
+    if not catalogue_id:
+        return ""
+    return shorten(_wordings().get(catalogue_id, catalogue_id), ITEM_TEXT)
 
 
 def _text(value: Any) -> str:
@@ -131,6 +150,8 @@ class RowView:
     score: str
     runner_up: str
     runner_up_score: str
+    item_text: str  # the template item's Russian wording, shortened
+    runner_up_text: str
     warnings: list[str]
     source: str
     href: str
@@ -212,6 +233,8 @@ def _row_view(r: Any, key: str, href: str) -> RowView:
         score=f"{r.match_score:.0f}",
         runner_up=_text(r.runner_up_id),
         runner_up_score=f"{r.runner_up_score:.0f}" if _text(r.runner_up_id) else "",
+        item_text=item_wording(_text(r.catalogue_id)),
+        runner_up_text=item_wording(_text(r.runner_up_id)),
         warnings=[warning_text(w) for w in r.warnings],
         source=name + pages,
         href=href + (f"#page={page}" if page is not None else ""),
@@ -221,12 +244,25 @@ def _row_view(r: Any, key: str, href: str) -> RowView:
     return view
 
 
+def duplicates(ds: Dataset) -> list[tuple[str, str]]:
+    """(file, the file kept for the same decree) for every duplicate: the page names them in
+    one line and counts them nowhere else."""
+    files = {str(d.doc_id): str(d.source_file) for d in ds.documents.itertuples()}
+    return [
+        (str(d.source_file), files.get(str(d.duplicate_of), str(d.duplicate_of)))
+        for d in ds.documents.itertuples()
+        if _text(d.duplicate_of)
+    ]
+
+
 def decrees(ds: Dataset, sources: str) -> list[DecreeView]:
-    """Every decree with its rows, in documents order."""
-    names = decree_labels(ds.documents)
+    """Every decree with its rows, in documents order; duplicates are left out (their rows
+    are their kept copy's)."""
+    kept = ds.documents[ds.documents["duplicate_of"].isna()]
+    names = decree_labels(kept)
     by_doc = {str(k): g for k, g in ds.activities.groupby("doc_id", observed=True, sort=False)}
     out = []
-    for i, d in enumerate(ds.documents.itertuples()):
+    for i, d in enumerate(kept.itertuples()):
         href = sources + quote(str(d.source_file))
         view = DecreeView(
             key=f"d{i}",
@@ -240,7 +276,7 @@ def decrees(ds: Dataset, sources: str) -> list[DecreeView]:
             template_label=labels()["templates"][str(d.template)],
             in_force=bool(d.in_force),
             status=str(d.status),
-            error=_text(d.error),
+            error="; ".join(warning_text(e) for e in _text(d.error).split("; ") if e),
             source_file=str(d.source_file),
             href=href,
         )
@@ -392,8 +428,8 @@ def overview(ds: Dataset, views: list[DecreeView]) -> dict[str, Any]:
     dated = acts["deadline_date"].dropna()
     matched = int((acts["match_status"] == "matched").sum())
     return {
-        "decrees": len(ds.documents),
-        "failed": int((ds.documents["status"] == "failed").sum()),
+        "decrees": len(views),
+        "failed": sum(v.status == "failed" for v in views),
         "rows": len(acts),
         "matched": matched,
         "matched_share": f"{100 * matched / len(acts):.0f} %" if len(acts) else "—",
@@ -412,8 +448,15 @@ def shorten(text: str, limit: int = ATTENTION_TEXT) -> str:
 
 
 def attention(views: list[DecreeView]) -> list[tuple[DecreeView, RowView]]:
-    """Rows a person should look at: in review, or with a warning, in plan order."""
-    return [(v, r) for v in views for r in v.rows if r.status == "review" or r.warnings]
+    """Rows whose match a person should check (in review), in plan order."""
+    return [(v, r) for v in views for r in v.rows if r.status == "review"]
+
+
+def reading_notes(views: list[DecreeView]) -> list[tuple[DecreeView, RowView]]:
+    """Rows the reader repaired or doubted (a row warning) whose match is not in review: most
+    are harmless (a merged cell copied down), so they are listed apart from the matches to
+    check."""
+    return [(v, r) for v in views for r in v.rows if r.warnings and r.status != "review"]
 
 
 def pack(parts: dict[str, str]) -> str:
@@ -454,12 +497,14 @@ def render_report(ds: Dataset, sources: str = "") -> str:
         "decrees": views,
         "groups": groups,
         "attention": attention(views),
+        "notes": reading_notes(views),
+        "duplicates": duplicates(ds),
         "statuses": labels()["statuses"],
         "document_statuses": labels()["document_statuses"],
         "shorten": shorten,
     }
     macros = env.get_template("report-parts.html.j2").make_module(vars=context)
-    parts = {"attention": str(macros.attention_table())}
+    parts = {"attention": str(macros.attention_table()), "notes": str(macros.notes_table())}
     parts |= {f"block-{g.key}": str(macros.coverage_body(g)) for g in groups}
     parts |= {d.anchor: str(macros.decree_body(d)) for d in views}
     return env.get_template("report.html.j2").render(context, parts=pack(parts))

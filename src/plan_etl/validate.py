@@ -270,9 +270,10 @@ def plan_table_found(result: FileResult) -> Iterator[Issue]:
         yield Issue(doc.error or "no plan rows extracted")
 
 
-@decree_rule("duplicate", "error")
+@decree_rule("duplicate", "warning")
 def not_a_duplicate(result: FileResult) -> Iterator[Issue]:
-    """The decree is in raw/ once: no other file holds the same act (bytes, act or rows)."""
+    """The decree is in raw/ once: no other file holds the same act (bytes, act or rows).
+    A warning: an analyst may keep a decree's PDF beside its DOCX, and ingest keeps one."""
     if result.document.duplicate_of:
         yield Issue(result.document.error or f"duplicate of {result.document.duplicate_of}")
 
@@ -593,6 +594,22 @@ def check_dataset(paths: DatasetPaths) -> list[Finding]:
     ]
 
 
+def _as_linked(results: list[FileResult], fresh: Path) -> list[FileResult]:
+    """The files' results as the run finally linked them: a file read before a copy of its
+    decree that carries more became that copy's duplicate after it was reported, so its
+    row in the fresh documents table (and no rows of its own) is what is checked."""
+    if not (fresh / "documents.parquet").is_file():
+        return results
+    final = {row["doc_id"]: row for row in pq.read_table(fresh / "documents.parquet").to_pylist()}
+    out = []
+    for result in results:
+        row = final.get(result.document.doc_id)
+        if row is not None and row["duplicate_of"] and not result.document.duplicate_of:
+            result = FileResult(Document.model_validate(row), [])
+        out.append(result)
+    return out
+
+
 def validate(
     raw_dir: Path,
     dataset: Path | None,
@@ -616,7 +633,7 @@ def validate(
             allow_empty=True,  # an empty or unreadable raw/ is reported, not refused
             on_file=results.append,
         )
-        decrees = [check_decree(r) for r in results]
+        decrees = [check_decree(r) for r in _as_linked(results, fresh)]
         dataset_findings = check_dataset(DatasetPaths(dataset, fresh, schemas)) if dataset else []
     return Report(decrees, dataset, dataset_findings)
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from pydantic import BaseModel
 
@@ -97,6 +98,8 @@ class TableWriter:
         self.path = folder / f"{name}.parquet"
         self._writer = pq.ParquetWriter(self.path, self.schema, compression="zstd")
         self._pending: list[dict[str, Any]] = []
+        self._written: set[str] = set()  # doc_ids with rows in the row groups written
+        self._dropped: set[str] = set()  # doc_ids whose rows must not be published
 
     def write(self, rows: Sequence[BaseModel]) -> None:
         """Take rows; they reach the file a row group at a time, so at most
@@ -105,6 +108,14 @@ class TableWriter:
         while len(self._pending) >= ROW_GROUP_ROWS:
             group, self._pending = self._pending[:ROW_GROUP_ROWS], self._pending[ROW_GROUP_ROWS:]
             self._write_group(group)
+
+    def drop(self, doc_id: str) -> None:
+        """Leave the rows of `doc_id` out of the table (a decree found to be a copy of a
+        later file): rows still waiting are dropped now; if some were written already, the
+        file is rewritten without them when it is finished."""
+        self._pending = [row for row in self._pending if row.get("doc_id") != doc_id]
+        if doc_id in self._written:
+            self._dropped.add(doc_id)
 
     def flush(self) -> None:
         """Write the waiting rows as one (last, smaller) row group."""
@@ -115,12 +126,28 @@ class TableWriter:
     def _write_group(self, rows: list[dict[str, Any]]) -> None:
         table = pa.Table.from_pylist(rows, schema=self.schema)
         self._writer.write_table(table, row_group_size=len(rows))
+        self._written.update(row["doc_id"] for row in rows if "doc_id" in row)
 
     def finish(self) -> None:
         """Close the file and flush it to disk, ready to be published."""
         self.flush()
         self._writer.close()
+        if self._dropped:
+            self._rewrite_without(self._dropped)
         _fsync(self.path)
+
+    def _rewrite_without(self, doc_ids: set[str]) -> None:
+        """Copy the file row group by row group without the rows of `doc_ids` (memory stays
+        one row group, whatever the size of the run)."""
+        kept = self.path.with_suffix(".kept")
+        source = pq.ParquetFile(self.path)
+        with pq.ParquetWriter(kept, self.schema, compression="zstd") as writer:
+            for i in range(source.num_row_groups):
+                group = source.read_row_group(i)
+                mask = pc.invert(pc.is_in(group["doc_id"], value_set=pa.array(sorted(doc_ids))))
+                writer.write_table(group.filter(mask), row_group_size=ROW_GROUP_ROWS)
+        source.close()
+        kept.replace(self.path)
 
     def close(self) -> None:
         self._pending = []
@@ -284,6 +311,10 @@ class DatasetWriter:
 
     def write(self, name: str, rows: Sequence[BaseModel]) -> None:
         self.tables[name].write(rows)
+
+    def drop(self, name: str, doc_id: str) -> None:
+        """Leave the rows of `doc_id` out of table `name` (`TableWriter.drop`)."""
+        self.tables[name].drop(doc_id)
 
     def commit(self) -> None:
         """Finish every table and the descriptor in the staging folder, then publish it."""

@@ -113,10 +113,25 @@ def _without_open_quote(line: str) -> str:
 
 
 def _defined_name(before: str, term: str) -> str | None:
-    clause = _without_predicate(_LIST_MARKER.sub("", _clause_before(before)))
+    clause = _without_predicate(_LIST_MARKER.sub("", _clause_before(_unclosed_dropped(before))))
     if _is_acronym(term):
         return _from_acronym(clause, term)
     return _from_term_words(clause, term) or clause or None
+
+
+def _unclosed_dropped(text: str) -> str:
+    """`text` without the quotes it opens and does not close: a quoted new wording («…: «3.
+    Исполнительным органам … (далее – …), Департаменту …») read inside a longer paragraph,
+    as a PDF's lines are joined, would otherwise hide every comma of the wording."""
+    opened: list[int] = []
+    for i, ch in enumerate(text):
+        if ch == "«":
+            opened.append(i)
+        elif ch == "»" and opened:
+            opened.pop()
+    for i in reversed(opened):
+        text = text[:i] + text[i + 1 :]
+    return text
 
 
 def _clause_before(text: str) -> str:
@@ -212,14 +227,27 @@ def split_responsible(paragraphs: list[str], abbreviations: Mapping[str, str]) -
     """
     expand = _expander(tuple(sorted(abbreviations.items())))
     out: list[str] = []
-    for paragraph in paragraphs:
-        for piece in _split_top(clean_text(paragraph), ";"):
+    for paragraph in _joined_paragraphs(paragraphs):
+        for piece in _split_top(paragraph, ";"):
             for body in _split_bodies(piece):
                 for person_or_body in _split_persons(body):
                     element = " ".join(expand(_DEFINITION.sub("", person_or_body)).split())
                     element = _PERSON.sub(_format_person, element).strip(" ,")
                     if element and element not in out:
                         out.append(element)
+    return out
+
+
+def _joined_paragraphs(paragraphs: list[str]) -> list[str]:
+    """The cell's paragraphs, a paragraph that starts no body («предоставляющие
+    государственные услуги» after «ИОКО,») put back on the one before: a paragraph end
+    separates bodies only where a comma would."""
+    out: list[str] = []
+    for paragraph in map(clean_text, paragraphs):
+        if out and paragraph and not _starts_body(paragraph):
+            out[-1] += " " + paragraph
+        elif paragraph:
+            out.append(paragraph)
     return out
 
 
@@ -234,16 +262,26 @@ def _split_bodies(piece: str) -> list[str]:
     return [b.strip() for b in bodies if b.strip()]
 
 
+# At most this many adjectives stand before the head word of a body written in lower case
+# («областные исполнительные органы»).
+_LEADING_ADJECTIVES = 2
+
+
 def _starts_body(segment: str) -> bool:
-    """A capitalised word, a body's head word, or an adjective and a head word
-    («исполнительные органы») start a body; a lower-case clause does not."""
+    """A capitalised word, a body's head word, or adjectives and a head word
+    («исполнительные органы», «областные исполнительные органы») start a body; a lower-case
+    clause does not («предоставляющие государственные услуги»)."""
     words = _WORD.findall(segment)
     if not words:
         return False
-    first = words[0]
-    if first[0].isupper() or _is_head(first):
+    if words[0][0].isupper() or _is_head(words[0]):
         return True
-    return len(words) > 1 and bool(_ADJECTIVE.search(first.lower())) and _is_head(words[1])
+    for i in range(1, min(len(words), _LEADING_ADJECTIVES + 1)):
+        if not _ADJECTIVE.search(words[i - 1].lower()):
+            return False
+        if _is_head(words[i]):
+            return True
+    return False
 
 
 def _is_head(word: str) -> bool:
@@ -252,11 +290,19 @@ def _is_head(word: str) -> bool:
 
 def _split_persons(body: str) -> list[str]:
     """A run of names with initials is one person each; words before the first name stay with
-    it («заместитель Председателя … Газимагомедов Р.К.» is one element)."""
+    it («заместитель Председателя … Газимагомедов Р.К.» is one element). A body named after
+    a name («Зотов А.Г. Руководители ПМО», two paragraphs of a cell printed as wrapped lines)
+    is an element of its own: a name ends where a capitalised word follows it."""
     names = list(_PERSON.finditer(body))
     cuts = [
         a.end() for a, b in itertools.pairwise(names) if not body[a.end() : b.start()].strip(" ,")
     ]
+    cuts += [
+        n.end()
+        for n in names
+        if n.end() not in cuts and _starts_body(rest := body[n.end() :]) and rest[:1].isspace()
+    ]
+    cuts.sort()
     bounds = [0, *cuts, len(body)]
     return [body[a:b].strip(" ,") for a, b in itertools.pairwise(bounds)]
 

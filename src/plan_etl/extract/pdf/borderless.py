@@ -23,6 +23,7 @@ from plan_etl.extract.base import Block
 from plan_etl.extract.pdf.lines import (
     Line,
     Obj,
+    cell_text,
     centre,
     gap,
     join_lines,
@@ -297,6 +298,7 @@ class _Row:
 
     cells: list[list[str]]
     heading: Line | None = None  # the last line of a heading across the table
+    words: list[list[Obj]] | None = None  # each cell's words, for a row of cells
 
     def goes_on_heading(self, line: Line, height: float) -> bool:
         """Whether `line` goes on the heading this row is: it starts in lower case (or with
@@ -310,6 +312,21 @@ class _Row:
         )
 
 
+def column_edges(body: list[list[Obj]], bounds: list[float]) -> list[tuple[float, float]]:
+    """Each column's extent as its words on the page reach: the widest line of a column
+    shows where its lines wrap, but never past where the next column's words begin (a
+    word reaching over the gutter is no measure of the width)."""
+    edges: list[tuple[float, float]] = []
+    for k in range(len(bounds) + 1):
+        words = [w for line in body for w in line if bisect_right(bounds, centre(w)) == k]
+        xs = [(w["x0"], w["x1"]) for w in words]
+        edges.append((min(x for x, _ in xs), max(x for _, x in xs)) if xs else (0.0, 0.0))
+    return [
+        (left, min(right, nxt[0]) if nxt[1] > nxt[0] else right)
+        for (left, right), nxt in zip(edges, [*edges[1:], (0.0, 0.0)], strict=True)
+    ]
+
+
 def table_rows(
     body: list[list[Obj]], columns: Columns, bounds: list[float], height: float, page: int
 ) -> list[Block]:
@@ -319,21 +336,25 @@ def table_rows(
     text stay in their cell. A row starts at a line whose number column holds an item
     number, or at a heading: a line across column borders that starts in the first column,
     is centred on the table or reads as a numbered section, or a numbered section all in
-    the number column. Other lines go on the row
-    above, each line of a cell as one `\\n`-separated part; a line in lower case at a
-    heading's left edge or centred on its axis goes on the heading. A «1 2 3 …» line of
+    the number column. Other lines go on the row above, each paragraph of a cell
+    (`cell_text`) as one `\\n`-separated part; a line in lower case at a heading's left edge
+    or centred on its axis goes on the heading. A «1 2 3 …» line of
     column numbers is a row of its own.
     """
     left = min(min(w["x0"] for line in body for w in line), columns.spans[0][0])
     right = max(max(w["x1"] for line in body for w in line), columns.spans[-1][1])
     blocks: list[Block] = []
     row: _Row | None = None
+    edges = column_edges(body, bounds)
 
     def close() -> None:
         if row is None:
             return
-        cells = (join_lines(lines, "\n") for lines in row.cells)
-        blocks.append(Block(cells=tuple(cells), page=page))
+        if row.words is None:
+            cells = tuple(join_lines(lines, "\n") for lines in row.cells)
+        else:
+            cells = tuple(cell_text(w, *edge) for w, edge in zip(row.words, edges, strict=True))
+        blocks.append(Block(cells=cells, page=page))
 
     for words in body:
         line = line_of(words)
@@ -341,9 +362,10 @@ def table_rows(
             row.cells[0].append(line.text)
             row.heading = line
             continue
-        parts: list[list[str]] = [[] for _ in range(len(bounds) + 1)]
+        placed: list[list[Obj]] = [[] for _ in range(len(bounds) + 1)]
         for word in words:
-            parts[bisect_right(bounds, centre(word))].append(word["text"])
+            placed[bisect_right(bounds, centre(word))].append(word)
+        parts = [[w["text"] for w in cell] for cell in placed]
         number = " ".join(parts[columns.number])
         section = vocabulary.SECTION_HEADING.match(line.text)
         if any(_crosses(bounds, w) for w in words):
@@ -359,10 +381,12 @@ def table_rows(
         item = vocabulary.is_item_number(number)
         if row is None or row.heading is not None or item:
             close()
-            row = _Row([[] for _ in parts])
-        for cell, part in zip(row.cells, parts, strict=True):
+            row = _Row([[] for _ in parts], words=[[] for _ in parts])
+        cells_words = row.words or [[] for _ in parts]  # a row of cells always has them
+        for cell, cell_words, part, on in zip(row.cells, cells_words, parts, placed, strict=True):
             if part:
                 cell.append(" ".join(part))
+                cell_words.extend(on)
         if vocabulary.is_column_number_row(tuple(" ".join(part) for part in parts)):
             close()  # «1 2 3 …» under the header is a row of its own
             row = None

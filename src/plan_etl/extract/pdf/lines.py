@@ -62,6 +62,29 @@ def join_lines(lines: Iterable[str], sep: str) -> str:
     return join_hyphenated(lines, sep, _HYPHEN_END)
 
 
+def cell_text(words: list[Obj], left: float, right: float) -> str:
+    """The text of a table cell from `left` to `right` (its edges, or its column's): one
+    `\\n`-separated part per paragraph. A printed line goes on the line above when it
+    starts with a word that did not fit there: the line wrapped, so «Министерство цифрового
+    / развития и связи / Курской области» is one paragraph, as in the DOCX it was printed
+    from, while a name after a line that stopped short starts a paragraph of its own. The
+    right padding is taken to equal the left one (the text's distance from `left`)."""
+    groups = word_lines(words)
+    if not groups:
+        return ""
+    lines = [line_of(group) for group in groups]
+    limit = right - max(0.0, min(line.x0 for line in lines) - left)
+    paragraphs: list[list[str]] = [[lines[0].text]]
+    for prev, group, line in zip(lines, groups[1:], lines[1:], strict=False):
+        height = prev.bottom - prev.top
+        needed = prev.x1 + SETTINGS.wrap_space * height + group[0]["x1"] - group[0]["x0"]
+        if needed + SETTINGS.wrap_slack * height <= limit:
+            paragraphs.append([line.text])
+        else:
+            paragraphs[-1].append(line.text)
+    return "\n".join(join_lines(para, " ") for para in paragraphs)
+
+
 def centre(word: Obj) -> float:
     """The x of a word's middle."""
     return (word["x0"] + word["x1"]) / 2

@@ -21,7 +21,7 @@ from pdfplumber.table import Table, merge_edges
 from pdfplumber.utils import cluster_objects
 
 from plan_etl.extract.base import Block
-from plan_etl.extract.pdf.lines import Obj, join_lines, lines_of, paragraph_blocks
+from plan_etl.extract.pdf.lines import Obj, cell_text, lines_of, paragraph_blocks
 from plan_etl.extract.pdf.settings import SETTINGS
 
 if TYPE_CHECKING:
@@ -137,9 +137,9 @@ class Cell:
         return x0 <= x <= x1 and top <= y <= bottom
 
     def text(self) -> str:
-        """The cell's printed lines, one per `\\n`-separated part; a blank cell that
-        continues a merged cell from the page before has that cell's text."""
-        return join_lines((line.text for line in lines_of(self.words)), "\n") or self.carried
+        """The cell's paragraphs, one per `\\n`-separated part (`cell_text`); a blank cell
+        that continues a merged cell from the page before has that cell's text."""
+        return cell_text(self.words, self.bbox[0], self.bbox[2]) or self.carried
 
 
 @dataclass(slots=True)

@@ -29,6 +29,14 @@ class PdfSettings:
     # differ by less than this are centred on one axis (a title).
     indent: float = 1.0
 
+    # --- lines of a table cell (line heights) ------------------------------------------------
+    # A word processor breaks a line inside a paragraph only where the next word does not
+    # fit; a line after which the next line's first word (and a space, about a quarter of a
+    # line height) would still have fitted ended its paragraph. A break is called a paragraph
+    # end only with this much room to spare, so that measuring noise never splits a name.
+    wrap_space: float = 0.25
+    wrap_slack: float = 0.1
+
     # --- ruled tables ---------------------------------------------------------------------
     # A plan table has at least this many columns: a frame around text, or a letterhead of
     # two cells, is not one (ruled), nor two runs of words side by side (without ruling).
