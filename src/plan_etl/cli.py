@@ -404,9 +404,23 @@ def status_reason(result: Any, candidates: list[tuple[str, float, str]], heading
             "a region's own row, not a template item"
         )
     if result.status == "matched":
-        return "score, lead over the runner-up, section and action all agree"
+        return (
+            f"the calibrated probability that the item is right is {result.probability:.3f} "
+            f"(at least {SETTINGS.matched_probability:g}): score, lead over the runner-up, "
+            "section, action and order agree"
+        )
     if result.catalogue_id is None:
         return "another row of the plan holds the same item with a higher score"
+    return (
+        f"the calibrated probability that the item is right is {result.probability:.3f}, "
+        f"below {SETTINGS.matched_probability:g}: {_likely_doubt(result, best_reason, heading)}"
+    )
+
+
+def _likely_doubt(result: Any, best_reason: str, heading: Any) -> str:
+    """What most lowers a review row's probability, in the order the features weigh it."""
+    from plan_etl.match import SETTINGS
+
     if result.score < SETTINGS.matched_score:
         return f"score {result.score:.1f} is below {SETTINGS.matched_score:.0f}"
     if result.score - result.runner_up_score < SETTINGS.matched_margin:

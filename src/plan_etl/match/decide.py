@@ -120,6 +120,13 @@ class _Choice:
     rival_next: bool  # the best such row stands right before or after it
     low_ocr: bool
 
+    @property
+    def vouched(self) -> bool:
+        """What `matched` needs whatever the probability: the item's section named by a title
+        or read from at least `_GROUP_ROWS` rows of its heading (else its block or domain is a
+        guess), an action the item allows, and the plan's order placing the row on it."""
+        return self.sure_section and self.group_margin > -np.inf and self.action_fits and self.order
+
     def contested(self, settings: Settings) -> bool:
         """Another row is on the same item, and not as the other half of one item split in
         two: both next to each other and scoring at least `repeat_score` (no plan splits an
@@ -252,7 +259,8 @@ def _decide(idx: _Index, choices: Sequence[_Choice], settings: Settings) -> list
 
     `matched` needs the calibrated probability that the item is right (`Settings.probability`
     over the row's features: score, lead, section evidence, action, order) of at least
-    `matched_probability`, an item no other row of the plan contests, and text not read by a
+    `matched_probability`, what `_Choice.vouched` asks (a sure section, an allowed action, the
+    order's placement), an item no other row of the plan contests, and text not read by a
     doubtful OCR. A row below `review_score` is a region's own item. Two rows on one item
     (not its forming and approving) contest it unless they stand next to each other and both
     score at least `repeat_score` (a plan may split one item: «порядок ведения реестра
@@ -265,7 +273,8 @@ def _decide(idx: _Index, choices: Sequence[_Choice], settings: Settings) -> list
     for c, p in zip(choices, probability.tolist(), strict=True):
         contested = c.contested(settings)
         repeated = contested and (c.rival > c.score or c.rival2 >= settings.review_score)
-        confident = p >= settings.matched_probability and not contested and not c.low_ocr
+        confident = p >= settings.matched_probability and c.vouched and not contested
+        confident = confident and not c.low_ocr
         best, second = idx.ids[c.best], idx.ids[c.second]
         if c.score < settings.review_score:
             out.append(MatchResult(None, c.score, "unmatched", best, c.score, p))
