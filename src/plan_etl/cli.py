@@ -411,9 +411,12 @@ def status_reason(result: Any, candidates: list[tuple[str, float, str]], heading
         )
     if result.catalogue_id is None:
         return "another row of the plan holds the same item with a higher score"
+    doubt = _likely_doubt(result, best_reason, heading)
+    p, least = result.probability, SETTINGS.matched_probability
+    if p >= least:
+        return f"the calibrated probability that the item is right is {p:.3f}, but {doubt}"
     return (
-        f"the calibrated probability that the item is right is {result.probability:.3f}, "
-        f"below {SETTINGS.matched_probability:g}: {_likely_doubt(result, best_reason, heading)}"
+        f"the calibrated probability that the item is right is {p:.3f}, below {least:g}: {doubt}"
     )
 
 
