@@ -11,7 +11,8 @@ decrees, and so refits per fold on the training decrees only:
    features (`plan_etl.match.decide.FEATURES`), fitted on the training decrees' rows as a new
    decree's rows would look — each training decree scored with phrasings learned from the
    other training decrees only (nested leave-one-out), plus copies damaged like OCR output;
-3. the thresholds (`Settings`): matched probability, review score, repeat score, chosen on
+3. the thresholds (`Settings`): matched probability, review score, repeat score, least lead
+   over the runner-up, chosen on
    the same training rows by one rule — fewest wrong `matched` (on the rows and their
    OCR-damaged copies), then most rows right with no review, then most right, then the most
    conservative thresholds.
@@ -52,6 +53,7 @@ GRID = {
     "matched_probability": (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.97, 0.99),
     "review_score": (55.0, 60.0, 65.0, 70.0),
     "repeat_score": (70.0, 80.0, 90.0, 101.0),
+    "matched_margin": (0.0, 5.0, 10.0),
 }
 # Two decrees share a style when this share of their section titles is the same.
 STYLE_OVERLAP = 0.5
@@ -194,7 +196,7 @@ def fit_settings(training: Sequence[Scored]) -> Settings:
     def rank(values: tuple[float, ...]) -> tuple:
         s = Settings(weights, intercept, *values)
         total = sum((count(t, s) for t in training), Counts())
-        return (*total.key(), values[0], values[2])
+        return (*total.key(), values[0], values[3], values[2])
 
     best = max(itertools.product(*GRID.values()), key=rank)
     return Settings(weights, intercept, *best)
@@ -248,6 +250,7 @@ def write(decrees: list[Decree]) -> Settings:
         "matched_probability": settings.matched_probability,
         "review_score": settings.review_score,
         "repeat_score": settings.repeat_score,
+        "matched_margin": settings.matched_margin,
     }
     (OUT / "calibration.json").write_text(json.dumps(calibration, indent=1) + "\n")
     return settings

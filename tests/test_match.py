@@ -303,7 +303,10 @@ def test_without_a_section_title_nothing_is_matched() -> None:
         (None, None, None, "Утверждение организационной модели внедрения клиентоцентричности"),
     ]
     got = [(r.catalogue_id, r.status) for r in match_rows(rows).results]
-    assert got == [("internal.segmentation", "review"), ("org.model", "review")]
+    # the best guesses (which internal domain is a guess without a heading), never `matched`
+    assert got[0][0].startswith("internal") and got[0][0].endswith(".segmentation")
+    assert [status for _, status in got] == ["review", "review"]
+    assert got[1][0] == "org.model"
 
 
 def test_an_empty_document() -> None:

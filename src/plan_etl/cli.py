@@ -415,9 +415,7 @@ def status_reason(result: Any, candidates: list[tuple[str, float, str]], heading
     p, least = result.probability, SETTINGS.matched_probability
     if p >= least:
         return f"the calibrated probability that the item is right is {p:.3f}, but {doubt}"
-    return (
-        f"the calibrated probability that the item is right is {p:.3f}, below {least:g}: {doubt}"
-    )
+    return f"the calibrated probability that the item is right is {p:.3f}, below {least:g}: {doubt}"
 
 
 def _likely_doubt(result: Any, best_reason: str, heading: Any) -> str:

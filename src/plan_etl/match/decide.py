@@ -70,9 +70,9 @@ class Settings:
     matched_probability: float  # least probability of a `matched` row
     review_score: float  # below it, a row is a region's own item (`unmatched`)
     repeat_score: float  # a row on an item another row has keeps it (for review) above this
-    # For the report's wording of a review reason: a score below this, a lead below that.
+    matched_margin: float = 10.0  # least lead over the runner-up of a `matched` row
+    # For the report's wording of a review reason: a score below this is a partial fit.
     matched_score: float = 70.0
-    matched_margin: float = 10.0
 
     def probability(self, features: np.ndarray) -> np.ndarray:
         """Rows × `FEATURES` -> the probability that each row's best item is right."""
@@ -91,6 +91,7 @@ def _load_settings() -> Settings:
         matched_probability=data["matched_probability"],
         review_score=data["review_score"],
         repeat_score=data["repeat_score"],
+        matched_margin=data["matched_margin"],
     )
 
 
@@ -259,7 +260,8 @@ def _decide(idx: _Index, choices: Sequence[_Choice], settings: Settings) -> list
 
     `matched` needs the calibrated probability that the item is right (`Settings.probability`
     over the row's features: score, lead, section evidence, action, order) of at least
-    `matched_probability`, what `_Choice.vouched` asks (a sure section, an allowed action, the
+    `matched_probability`, a lead of `matched_margin` over the runner-up (two items that
+    close are a choice a person should see), what `_Choice.vouched` asks (a sure section, an allowed action, the
     order's placement), an item no other row of the plan contests, and text not read by a
     doubtful OCR. A row below `review_score` is a region's own item. Two rows on one item
     (not its forming and approving) contest it unless they stand next to each other and both
@@ -273,7 +275,8 @@ def _decide(idx: _Index, choices: Sequence[_Choice], settings: Settings) -> list
     for c, p in zip(choices, probability.tolist(), strict=True):
         contested = c.contested(settings)
         repeated = contested and (c.rival > c.score or c.rival2 >= settings.review_score)
-        confident = p >= settings.matched_probability and c.vouched and not contested
+        lead = c.score - c.runner_score >= settings.matched_margin
+        confident = p >= settings.matched_probability and lead and c.vouched and not contested
         confident = confident and not c.low_ocr
         best, second = idx.ids[c.best], idx.ids[c.second]
         if c.score < settings.review_score:
