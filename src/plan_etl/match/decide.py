@@ -260,14 +260,14 @@ def _decide(idx: _Index, choices: Sequence[_Choice], settings: Settings) -> list
 
     `matched` needs the calibrated probability that the item is right (`Settings.probability`
     over the row's features: score, lead, section evidence, action, order) of at least
-    `matched_probability`, a lead of `matched_margin` over the runner-up (two items that
-    close are a choice a person should see), what `_Choice.vouched` asks (a sure section, an
-    allowed action, the order's placement), an item no other row of the plan contests, and
-    text not read by a doubtful OCR. A row below `review_score` is a region's own item. Two rows on one item
+    `matched_probability`, a lead of `matched_margin` over the runner-up (two items that close
+    are a choice a person should see), what `_Choice.vouched` asks (a sure section, an allowed
+    action, the order's placement), an item no other row of the plan contests, and text not read
+    by a doubtful OCR. A row below `review_score` is a region's own item. Two rows on one item
     (not its forming and approving) contest it unless they stand next to each other and both
     score at least `repeat_score` (a plan may split one item: «порядок ведения реестра
-    утвержден», «реестры утверждены»): neither is `matched`, and the weaker one's best guess
-    is no item (a region's own row beside the template item), for a person to check."""
+    утвержден», «реестры утверждены»): neither is `matched`, and the weaker one's best guess is
+    no item (a region's own row beside the template item), for a person to check."""
     if not choices:
         return []
     probability = settings.probability(np.array([c.features(settings) for c in choices]))
