@@ -266,3 +266,144 @@ def test_a_row_worded_its_own_way_is_placed_by_its_neighbours() -> None:
     total = np.array([[95, 10, 10, 10], [10, 70, 10, 72], [10, 10, 95, 10], [10, 10, 10, 95.0]])
     # row 1 alone would take item 3, and row 2 step back after it: the order puts it on item 1
     assert decode(total, section).tolist() == [0, 1, 2, 3]
+
+
+# --- a plan worded its own way -------------------------------------------------------------------
+# A city administration's plan written for this test in the words another official would use
+# (verb-last, accusative, ё, «заявители», section titles that name no block the template's way);
+# no labelled decree was copied.
+CITY_ORG = "I. Организационные мероприятия"
+CITY_HR = "II. Кадровая работа"
+CITY = "III. Муниципальные услуги и городские сервисы"
+REWORDED_CITY_PLAN = [
+    (
+        "agency.responsible",
+        CITY_ORG,
+        "Ответственного за внедрение клиентоцентричности в администрации назначить (не "
+        "ниже заместителя главы)",
+    ),
+    (
+        "agency.model",
+        CITY_ORG,
+        "Модель внедрения клиентоцентричности в администрации городского округа утвердить",
+    ),
+    (
+        "agency.subordinate_responsibles",
+        CITY_ORG,
+        "В подведомственных муниципальных учреждениях назначить заместителей "
+        "руководителей, ответственных за внедрение клиентоцентричности",
+    ),
+    (
+        "agency.registry_procedure",
+        CITY_ORG,
+        "Порядок ведения реестра межведомственных и внутриведомственных процессов утвердить",
+    ),
+    (
+        "agency.registry",
+        CITY_ORG,
+        "Реестр межведомственных и внутриведомственных процессов сформировать",
+    ),
+    (
+        "agency.customer_journeys",
+        CITY_ORG,
+        "Карты клиентских путей по всем муниципальным услугам составить",
+    ),
+    (
+        "agency.feedback_procedure",
+        CITY_ORG,
+        "Порядок сбора и анализа обратной связи от граждан и сотрудников утвердить",
+    ),
+    (
+        "agency.satisfaction",
+        CITY_ORG,
+        "Удовлетворённость клиентов по каждой группе процессов оценить",
+    ),
+    (
+        "agency.optimization_plans",
+        CITY_ORG,
+        "Планы оптимизации муниципальных услуг, оценённых на «В» и «Г», утвердить",
+    ),
+    (
+        None,
+        CITY_ORG,
+        "Провести семинар для муниципальных служащих о стандартах обслуживания",
+    ),
+    (
+        "hr.responsible",
+        CITY_HR,
+        "Сотрудника, ответственного за внедрение клиентоцентричности в кадровой работе, определить",
+    ),
+    (
+        "hr.maturity_assessment",
+        CITY_HR,
+        "Самооценку уровня зрелости кадровой работы провести",
+    ),
+    (
+        "hr.staff_assessment",
+        CITY_HR,
+        "Самооценку профессиональных и личностных качеств сотрудников кадровой службы провести",
+    ),
+    (
+        "hr.improvement_plan",
+        CITY_HR,
+        "План совершенствования организационной структуры кадровой службы разработать",
+    ),
+    (
+        "services.touchpoints",
+        CITY,
+        "Перечень точек взаимодействия с заявителями сформировать",
+    ),
+    (
+        "services.segmentation",
+        CITY,
+        "Сегментацию заявителей провести",
+    ),
+    (
+        "services.satisfaction",
+        CITY,
+        "Удовлетворённость заявителей качеством услуг оценить",
+    ),
+    (
+        "services.rules",
+        CITY,
+        "Правила взаимодействия с заявителями утвердить",
+    ),
+    (
+        "services.target_model",
+        CITY,
+        "Описание целевой модели процессов предоставления муниципальных услуг разработать",
+    ),
+    (
+        "services.reengineering_plan",
+        CITY,
+        "План мероприятий по реинжинирингу процессов предоставления услуг утвердить",
+    ),
+    (
+        "services.reengineering",
+        CITY,
+        "Мероприятия плана реинжиниринга выполнить",
+    ),
+    (
+        None,
+        CITY,
+        "Опубликовать сведения о ходе внедрения на официальном сайте администрации",
+    ),
+]
+
+
+def test_a_municipal_plan_worded_its_own_way() -> None:
+    rows = [LogicalRow(str(n), "1", section, None, {"activity": [activity]})
+            for n, (_, section, activity) in enumerate(REWORDED_CITY_PLAN, 1)]  # fmt: skip
+    got = match_document(rows, "Администрация городского округа город Энск", "постановление")
+    assert got.template == "agency"  # a municipality's own plan
+    pairs = list(zip((want for want, _, _ in REWORDED_CITY_PLAN), got.results, strict=True))
+    assert [
+        (w, r.catalogue_id) for w, r in pairs if r.status == "matched" and r.catalogue_id != w
+    ] == []
+    right = sum(r.catalogue_id == want for want, r in pairs)
+    automatic = sum(
+        r.catalogue_id == want and r.status == ("matched" if want else "unmatched")
+        for want, r in pairs
+    )
+    assert right >= 0.9 * len(pairs)
+    assert automatic >= 0.75 * len(pairs)
