@@ -27,6 +27,7 @@ import random
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -41,6 +42,7 @@ sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
 import make_scans  # noqa: E402
 
 from plan_etl.extract import ocr  # noqa: E402
+from plan_etl.extract.convert import libreoffice_convert  # noqa: E402
 from plan_etl.pipeline import FileResult, process_file  # noqa: E402
 from plan_etl.pipeline import ingest as ingest_dir  # noqa: E402
 from plan_etl.records import Source  # noqa: E402
@@ -48,23 +50,43 @@ from plan_etl.records import Source  # noqa: E402
 DATA = ROOT / "tests" / "data"
 
 
-def sources() -> list[tuple[Path, Path]]:
-    """(PDF, its gold file) for every corpus and dev PDF."""
+def sources(extra: list[Path]) -> list[tuple[Path, Path]]:
+    """(PDF, its gold file) for every corpus and dev PDF, and for every decree of the
+    `extra` folders (laid out as tests/data/dev: sources/, gold/<stem>.json)."""
     slugs = json.loads((DATA / "corpus" / "slugs.json").read_text())
     pairs = [(p, DATA / "gold" / f"{slugs[p.stem]}.json") for p in (DATA / "corpus").glob("*.pdf")]
-    pairs += [
-        (p, DATA / "dev" / "gold" / f"{p.stem}.json")
-        for p in (DATA / "dev" / "sources").glob("*.pdf")
-    ]
+    for folder in [DATA / "dev", *extra]:
+        pairs += [(p, folder / "gold" / f"{p.stem}.json") for p in labelled_pdfs(folder)]
     return sorted(pairs)
 
 
-def make_all(out: Path, turn: bool) -> list[tuple[Path, Path]]:
+def labelled_pdfs(folder: Path) -> list[Path]:
+    """The PDF of each labelled decree in `folder`: its own, else its DOCX printed by
+    LibreOffice (into bench/out, once); a decree with neither (a text dump) has no page."""
+    pdfs = []
+    for gold in sorted((folder / "gold").glob("*.json")):
+        pdf, docx = (
+            folder / "sources" / f"{gold.stem}.pdf",
+            folder / "sources" / f"{gold.stem}.docx",
+        )
+        if not pdf.exists() and docx.exists():
+            printed = ROOT / "bench" / "out" / "printed" / pdf.name
+            if not printed.exists():
+                printed.parent.mkdir(parents=True, exist_ok=True)
+                with tempfile.TemporaryDirectory() as profile:
+                    libreoffice_convert(docx, "pdf", printed.parent, Path(profile))
+            pdf = printed
+        if pdf.exists():
+            pdfs.append(pdf)
+    return pdfs
+
+
+def make_all(out: Path, turn: bool, hard: bool, extra: list[Path]) -> list[tuple[Path, Path]]:
     """Scanned copies of every source, whole; (scan, gold) pairs."""
     pairs = []
-    for pdf, gold in sources():
+    for pdf, gold in sources(extra):
         pages = tuple(range(len(pdfium.PdfDocument(pdf))))
-        scan = make_scans.Scan(f"{pdf.stem}-scan", pdf, pages, bilevel=False, turn=turn)
+        scan = make_scans.Scan(f"{pdf.stem}-scan", pdf, pages, turn=turn, hard=hard)
         path = out / f"{scan.name}.pdf"
         if not path.exists():
             make_scans.make(scan, out)
@@ -156,9 +178,25 @@ def paired(gold: dict[str, dict], rows: list) -> list[tuple[dict, object | None]
     return pairs
 
 
+def same(a: str | None, b: str | None) -> bool:
+    """Two cell texts equal up to spacing (gold joins a cell's paragraphs with one space)."""
+    return " ".join((a or "").split()) == " ".join((b or "").split())
+
+
+def exact(row, want: dict) -> bool:
+    """The row's four texts as gold has them: activity, deadline, responsible, result."""
+    return (
+        same(row.activity, want["activity"])
+        and same(row.deadline_raw, want["deadline_raw"])
+        and same(row.responsible_raw, want["responsible"])
+        and same(row.result_document, want["document"])
+    )
+
+
 def quality(pairs: list[tuple[Path, Path]], recorder: Recorder) -> None:
     """Rows of each scan against gold, per file and in total."""
-    keys = ("gold", "found", "number", "sim", "cat", "wrong", "date", "review", "low")
+    keys = ("gold", "found", "number", "sim", "exact", "cat", "sure", "wrong", "date", "review")
+    keys += ("low",)
     totals = dict.fromkeys(keys, 0.0)
     for scan, gold_path in pairs:
         recorder.current = scan
@@ -171,11 +209,14 @@ def quality(pairs: list[tuple[Path, Path]], recorder: Recorder) -> None:
             if row is None:
                 continue
             judged.add(id(row))
+            right = row.catalogue_id == want["catalogue_id"]
             n["found"] += 1
             n["number"] += row.item_number == want["number"]
             n["sim"] += ratio(row.activity, want["activity"])
-            n["cat"] += row.catalogue_id == want["catalogue_id"]
-            n["wrong"] += row.match_status == "matched" and row.catalogue_id != want["catalogue_id"]
+            n["exact"] += exact(row, want)
+            n["cat"] += right
+            n["sure"] += right and row.match_status != "review"
+            n["wrong"] += row.match_status == "matched" and not right
             n["date"] += str(row.deadline_date or None) == str(want["deadline_date"])
             n["review"] += row.match_status == "review"
             n["low"] += ocr.LOW_CONFIDENCE_NOTE in row.warnings
@@ -184,23 +225,25 @@ def quality(pairs: list[tuple[Path, Path]], recorder: Recorder) -> None:
             a.match_status == "matched" and id(a) not in judged for a in result.activities
         )
         print(
-            f"{scan.name:32} {result.document.status:8} rows {n['found']:.0f}/{n['gold']:.0f}"
-            f" (numbers right {n['number']:.0f})  activity {n['sim'] / n['gold']:5.1f}%"
-            f"  catalogue {n['cat']:.0f}  wrong matched {n['wrong']:.0f}  review {n['review']:.0f}"
-            f"  dates {n['date']:.0f}  low conf. {n['low']:.0f}"
-            f"  {(result.document.error or '')[:120]}"
+            f"{scan.name:28} {result.document.status:7} rows {n['found']:.0f}/{n['gold']:.0f}"
+            f" (nos {n['number']:.0f}) act {n['sim'] / n['gold']:5.1f}% exact {n['exact']:.0f}"
+            f" cat {n['cat']:.0f} no-review {n['sure']:.0f} wrong {n['wrong']:.0f}"
+            f" review {n['review']:.0f} dates {n['date']:.0f} low {n['low']:.0f}"
+            f"  {(result.document.error or '')[:80]}"
         )
         for key in totals:
             totals[key] += n[key]
     g = totals["gold"]
+
+    def share(key: str) -> str:
+        return f"{totals[key]:.0f}/{g:.0f} ({100 * totals[key] / g:.1f}%)"
+
     print(
-        f"TOTAL rows found {totals['found']:.0f}/{g:.0f} ({100 * totals['found'] / g:.1f}%;"
-        f" item number right {totals['number']:.0f}),"
-        f" activity similarity {totals['sim'] / g:.1f}%,"
-        f" catalogue top-1 {totals['cat']:.0f}/{g:.0f} ({100 * totals['cat'] / g:.1f}%),"
-        f" wrong matched {totals['wrong']:.0f}, review {totals['review']:.0f},"
-        f" deadline date right {totals['date']:.0f}/{g:.0f},"
-        f" rows with low-confidence words {totals['low']:.0f}"
+        f"TOTAL rows found {share('found')}, item number right {totals['number']:.0f},"
+        f" activity similarity {totals['sim'] / g:.1f}%, rows exact {share('exact')},"
+        f" deadline date right {share('date')}, catalogue top-1 {share('cat')},"
+        f" right with no review {share('sure')}, wrong matched {totals['wrong']:.0f},"
+        f" review {totals['review']:.0f}, rows with low-confidence words {totals['low']:.0f}"
     )
 
 
@@ -266,6 +309,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "ocr")
     parser.add_argument("--turn", action="store_true", help="scan landscape pages turned 90°")
+    parser.add_argument(
+        "--hard", action="store_true", help="vary dpi, 1-bit pages, a 2° lean and a stamp"
+    )
+    parser.add_argument(
+        "--extra", type=Path, nargs="*", default=[], help="more folders laid out as tests/data/dev"
+    )
+    parser.add_argument(
+        "--text", action="store_true", help="measure the text PDFs themselves (no OCR) instead"
+    )
     parser.add_argument("--only", nargs="*", default=(), help="source stems to use")
     parser.add_argument("--speed-only", action="store_true")
     parser.add_argument("--quality-only", action="store_true")
@@ -273,12 +325,16 @@ def main() -> None:
         "--noise", type=float, nargs="*", default=(), help="also garble these shares of words"
     )
     args = parser.parse_args()
-    out = args.out / ("turned" if args.turn else "upright")
+    out = args.out / ("turned" if args.turn else "upright") / ("hard" if args.hard else "plain")
     out.mkdir(parents=True, exist_ok=True)
     problem = ocr.tesseract_problem()
     if problem:
         sys.exit(problem)
-    pairs = make_all(out, args.turn)
+    if args.text:
+        pairs = [p for p in sources(args.extra) if not args.only or p[0].stem in args.only]
+        quality(pairs, Recorder())
+        return
+    pairs = make_all(out, args.turn, args.hard, args.extra)
     if args.only:
         pairs = [p for p in pairs if p[0].stem.removesuffix("-scan") in args.only]
     recorder = Recorder()

@@ -18,7 +18,7 @@ from conftest import DATA
 from rapidfuzz.fuzz import ratio
 
 from plan_etl.extract import ocr
-from plan_etl.extract.base import Block, ExtractError, RawDocument
+from plan_etl.extract.base import Block, ExtractError, RawDocument, doubted_words
 from plan_etl.models import Activity
 from plan_etl.pipeline import FileResult, process_file
 from plan_etl.records import Source
@@ -155,10 +155,16 @@ def test_blank_boxes_and_baselines_from_tsv() -> None:
     assert not words[0].doubted and words[1].doubted
 
 
-def test_notes_mark_rows_with_doubted_words() -> None:
-    row = Block(cells=("1.1", "Утвердить план"), page=1)
-    assert ocr.noted(row, set()).notes == (ocr.OCR_NOTE,)
-    assert ocr.noted(row, {"план"}).notes == (ocr.OCR_NOTE, ocr.LOW_CONFIDENCE_NOTE)
+def test_notes_name_the_doubted_and_the_corrected_words() -> None:
+    row = Block(cells=("1.1", "Утвердить план", "П кв. 2024"), page=1)
+    assert ocr.noted(row, set(), {}).notes == (
+        ocr.OCR_NOTE,
+        "OCR words corrected: П кв. 2024 → II кв. 2024",
+    )
+    assert ocr.noted(row, set(), {}).cells == ("1.1", "Утвердить план", "II кв. 2024")
+    noted = ocr.noted(row, {"план", "Утвердить"}, {"план": "нлан"})
+    assert doubted_words(noted.notes) == {"план", "Утвердить"}
+    assert "OCR words corrected: нлан → план, П кв. 2024 → II кв. 2024" in noted.notes
 
 
 def test_header_with_a_misread_number_sign_keeps_its_number_column() -> None:
@@ -167,22 +173,6 @@ def test_header_with_a_misread_number_sign_keeps_its_number_column() -> None:
     header = ("ып", "Мероприятие", "Срок реализации", "Ответственный исполнитель")
     assert header_roles(header) == ("number", "activity", "deadline", "responsible")
     assert header_roles(("", *header[1:])) == (None, "activity", "deadline", "responsible")
-
-
-def test_roman_quarters_read_as_cyrillic_are_put_back() -> None:
-    line = ["до", "Ш", "квартала", "2024", "г.,", "Гквартал", "П", "полугодие", "Г.", "Шилов"]
-    assert ocr.roman_periods(line) == [
-        "до",
-        "III",
-        "квартала",
-        "2024",
-        "г.,",
-        "I квартал",
-        "II",
-        "полугодие",
-        "Г.",
-        "Шилов",
-    ]
 
 
 def drawn_as_text_pdf(page: ocr.OcrPage, path: Path) -> Path:

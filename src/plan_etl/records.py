@@ -7,11 +7,12 @@ for this file, and never reaches the Parquet writer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from plan_etl.assemble import LogicalRow, PlanTable
-from plan_etl.match import MatchResult, match_document
+from plan_etl.extract.base import LOW_CONFIDENCE_NOTE, doubted_words
+from plan_etl.match import DocumentMatch, MatchResult, match_document
 from plan_etl.models import Activity, Document, SourceFormat
 from plan_etl.normalize.dates import parse_deadline
 from plan_etl.normalize.metadata import read_metadata
@@ -65,19 +66,18 @@ def build_records(
         return failed_document(source, reason, page_count), []
     meta = read_metadata(table.preamble, table.text)
     matched = match_document(table.rows, meta.issuer, meta.act_type)
+    rows, matched = _sure_of_ocr(table.rows, matched, meta.issuer, meta.act_type)
     decree = {
         "doc_id": source.doc_id,
         "source_file": source.source_file,
         **meta.model_dump(include={"region", "issuer", "act_type", "act_number", "act_date"}),
     }
     abbreviations = find_abbreviations(table.logical_text())
-    responsible = [
-        split_responsible(r.cells.get("responsible", []), abbreviations) for r in table.rows
-    ]
+    responsible = [split_responsible(r.cells.get("responsible", []), abbreviations) for r in rows]
     kinds = bodies_and_persons(responsible)
     activities = [
         _activity(index, row, match, (responsible[index], *kinds[index]), decree)
-        for index, (row, match) in enumerate(zip(table.rows, matched.results, strict=True))
+        for index, (row, match) in enumerate(zip(rows, matched.results, strict=True))
     ]
     problems = [*doc_warnings, *table.warnings]
     document = Document(
@@ -91,6 +91,50 @@ def build_records(
         error="; ".join(problems)[:500] if problems else None,
     )
     return document, activities
+
+
+def _sure_of_ocr(
+    rows: list[LogicalRow], matched: DocumentMatch, issuer: str | None, act_type: str | None
+) -> tuple[list[LogicalRow], DocumentMatch]:
+    """The rows and their matches, where a row holds words OCR read with low confidence
+    lowered only if its match depends on them: the document is matched again with those
+    words masked (left out of every row's text the matcher reads), and a `matched` row that
+    is then not `matched` to the same item — the words decided its id, or its lead over the
+    runner-up — becomes `review` with the low-confidence warning. A match that survives
+    the masking stands on the words OCR was sure of."""
+    doubted = [doubted_words(row.warnings) for row in rows]
+    if not any(doubted):
+        return rows, matched
+    masked = [_masked(row, words) for row, words in zip(rows, doubted, strict=True)]
+    again = match_document(masked, issuer, act_type).results
+    out_rows, results = [], []
+    for row, words, match, check in zip(rows, doubted, matched.results, again, strict=True):
+        survives = check.status == "matched" and check.catalogue_id == match.catalogue_id
+        if words and match.status == "matched" and not survives:
+            row = replace(row, warnings=[*row.warnings, LOW_CONFIDENCE_NOTE])
+            match = replace(match, status="review")
+        out_rows.append(row)
+        results.append(match)
+    return out_rows, replace(matched, results=results)
+
+
+def _masked(row: LogicalRow, words: set[str]) -> LogicalRow:
+    """`row` with `words` left out of the texts the matcher reads (activity, section and
+    subsection titles), and without its OCR notes."""
+    if not words:
+        return row
+
+    def mask(text: str | None) -> str | None:
+        return None if text is None else " ".join(t for t in text.split() if t not in words)
+
+    cells = {**row.cells, "activity": [mask(p) or "" for p in row.cells.get("activity", [])]}
+    return replace(
+        row,
+        cells=cells,
+        section_title=mask(row.section_title),
+        subsection_title=mask(row.subsection_title),
+        warnings=[],
+    )
 
 
 def _activity(

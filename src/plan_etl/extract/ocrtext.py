@@ -1,0 +1,170 @@
+"""Words OCR misread, set right against a lexicon before the table code reads them.
+
+Tesseract's slips on Russian print are single glyphs that look alike («Мсроприятие»,
+«Координацня», «докумснта»). A word no lexicon knows is tried with each of its letters
+swapped for a look-alike (`LOOK_ALIKES`); when exactly one such spelling is a known word,
+that is what was printed. The lexicon is pymorphy3's dictionary (every form of every common
+Russian word), the plan's own vocabulary — the words of the catalogue, header, body, region
+and act data, which name what the dictionary lacks («клиентоцентричности», «медиаплана») —
+and the decree's own words read with confidence (its preamble: the region's bodies, their
+abbreviations). A word is left as read when no swap or more than one gives a known word,
+when it is short (a two-letter slip can make any word), an abbreviation, a number, or a name
+the swap would make (a surname is no evidence). Each correction keeps the word as read in
+the row's warning.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from functools import cache, lru_cache
+from importlib import resources
+
+# Letters Tesseract's Russian model takes for one another (each way): shapes a stroke or a
+# serif apart. Generic print confusions, not words of any decree.
+LOOK_ALIKES = (
+    "ес", "ео", "ос", "ин", "ип", "нп", "лп", "лд", "шщ", "цщ", "шм", "ьы", "ьъ", "ьб",
+    "тг", "зэ", "уч", "ад", "кх", "ая", "мн", "йи", "йн", "ёе",
+)  # fmt: skip
+_SWAPS: dict[str, str] = {}
+for _a, _b in LOOK_ALIKES:
+    _SWAPS[_a] = _SWAPS.get(_a, "") + _b
+    _SWAPS[_b] = _SWAPS.get(_b, "") + _a
+MIN_LENGTH = 4  # shorter words are left as read: a swap turns most of them into another word
+# Words the decree itself prints, read with at least this confidence and at least this
+# often, join its lexicon (the preamble's names of bodies and the region).
+OWN_CONFIDENCE = 90.0
+OWN_TIMES = 2
+# pymorphy3 tags of names: a swap that gives only a name is no correction.
+NAME_TAGS = frozenset({"Name", "Surn", "Patr", "Geox", "Orgn", "Trad", "Abbr", "Init"})
+DATA_FILES = ("catalogue.toml", "headers.toml", "bodies.toml", "regions.toml", "acts.toml")
+DATA_FILES += ("abbreviations.toml",)
+_WORD = re.compile(r"[а-яё]+", re.IGNORECASE)
+CORRECTED_NOTE = "OCR words corrected:"
+
+
+@cache
+def _morph():
+    import pymorphy3  # loaded on the first OCR'd page only: 0.4 s and 15 MB
+
+    return pymorphy3.MorphAnalyzer()
+
+
+@cache
+def plan_words() -> frozenset[str]:
+    """Every Cyrillic word of the plan's data files, lower case."""
+    package = resources.files("plan_etl.data")
+    text = " ".join(package.joinpath(name).read_text(encoding="utf-8") for name in DATA_FILES)
+    return frozenset(w.lower() for w in _WORD.findall(text))
+
+
+@cache
+def plan_forms() -> frozenset[str]:
+    """The plan words and every form of those the dictionary lacks, inflected by pymorphy3's
+    analogy («медиаплана» → «медиапланом»): the catalogue writes one form, a decree another."""
+    morph = _morph()
+    forms = set(plan_words())
+    for word in plan_words():
+        if not morph.word_is_known(word):
+            forms.update(form.word for form in morph.parse(word)[0].lexeme)
+    return frozenset(forms)
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The words a decree's OCR'd text is checked against: pymorphy3's dictionary, the plan
+    vocabulary, and `own` (the decree's words read with confidence)."""
+
+    own: frozenset[str] = frozenset()
+
+    def knows(self, word: str) -> bool:
+        low = word.lower()
+        return low in self.own or low in plan_forms() or _known_to_dictionary(low)
+
+    def correction(self, word: str) -> str | None:
+        """The one known word a look-alike swap of one letter makes of `word`, in its case;
+        None when `word` is known, too short, or no swap or several give a known word."""
+        if len(word) < MIN_LENGTH or not word.isalpha() or _is_abbreviation(word):
+            return None
+        if self.knows(word):
+            return None
+        low = word.lower()
+        found = {
+            spelling
+            for i, letter in enumerate(low)
+            for other in _SWAPS.get(letter, "")
+            if self.knows(spelling := low[:i] + other + low[i + 1 :]) and not _only_name(spelling)
+        }
+        if len(found) != 1:
+            return None
+        return _in_case_of(found.pop(), word)
+
+
+@lru_cache(maxsize=65536)
+def _known_to_dictionary(low: str) -> bool:
+    return bool(_morph().word_is_known(low))
+
+
+@lru_cache(maxsize=65536)
+def _only_name(low: str) -> bool:
+    """Whether every dictionary reading of `low` is a name, place or abbreviation."""
+    parses = _morph().parse(low)
+    return all(p.tag.grammemes & NAME_TAGS for p in parses if p.is_known) and any(
+        p.is_known for p in parses
+    )
+
+
+def _is_abbreviation(word: str) -> bool:
+    return sum(c.isupper() for c in word) >= 2
+
+
+def _in_case_of(spelling: str, word: str) -> str:
+    """`spelling` written in the case pattern of `word` (capitalised, upper, lower)."""
+    if word.isupper():
+        return spelling.upper()
+    return spelling.capitalize() if word[:1].isupper() else spelling
+
+
+def own_words(words: Iterable[tuple[str, float]], times: int = OWN_TIMES) -> frozenset[str]:
+    """The words (lower case) a decree prints, read with at least OWN_CONFIDENCE, at least
+    `times` times: its own names join its lexicon."""
+    counts = Counter(
+        w.lower() for text, conf in words if conf >= OWN_CONFIDENCE for w in _WORD.findall(text)
+    )
+    return frozenset(w for w, n in counts.items() if n >= times)
+
+
+def corrected(text: str, lexicon: Lexicon) -> str:
+    """`text` (one OCR word, perhaps with punctuation or a hyphen) with each of its letter
+    runs set right where the lexicon knows what was printed. A run before a final hyphen
+    is a line-end fragment of a longer word and is left as read."""
+    hyphen_end = text.rstrip().endswith("-")
+
+    def one(m: re.Match[str]) -> str:
+        if hyphen_end and m.end() >= len(text.rstrip()) - 1:
+            return m[0]
+        return lexicon.correction(m[0]) or m[0]
+
+    return _WORD.sub(one, text)
+
+
+def corrected_note(changes: list[tuple[str, str]]) -> str:
+    """The row warning naming the words corrected, as read → as corrected."""
+    return f"{CORRECTED_NOTE} " + ", ".join(f"{old} → {new}" for old, new in changes)
+
+
+def with_corrections(words: list, lexicon: Lexicon) -> tuple[list, dict[str, str]]:
+    """OCR `words` (anything with a `text`) with their misread words corrected, and each
+    corrected word part (as split by spaces) mapped to its part as read."""
+    out, originals = [], {}
+    for word in words:
+        text = corrected(word.text, lexicon)
+        if text != word.text:
+            for new, old in zip(text.split(), word.text.split(), strict=False):
+                if new != old:
+                    originals[new] = old
+            word = replace(word, text=text)
+        out.append(word)
+    return out, originals
