@@ -43,6 +43,7 @@ import make_scans  # noqa: E402
 
 from plan_etl.extract import ocr  # noqa: E402
 from plan_etl.extract.convert import libreoffice_convert  # noqa: E402
+from plan_etl.extract.ocrtext import plan_forms  # noqa: E402
 from plan_etl.pipeline import FileResult, process_file  # noqa: E402
 from plan_etl.pipeline import ingest as ingest_dir  # noqa: E402
 from plan_etl.records import Source  # noqa: E402
@@ -193,6 +194,19 @@ def exact(row, want: dict) -> bool:
     )
 
 
+SHOW = False  # --show: print each field of a row that differs from gold
+
+
+def show(row, want: dict) -> None:
+    """The fields of `row` that differ from gold, gold first."""
+    fields = (("activity", "activity"), ("deadline_raw", "deadline_raw"))
+    fields += (("responsible_raw", "responsible"), ("result_document", "document"))
+    for mine, theirs in fields:
+        if not same(getattr(row, mine), want[theirs]):
+            got = getattr(row, mine)
+            print(f"   {want['number']} {mine}: {want[theirs]!r}\n{'':>8}got {got!r}")
+
+
 def quality(pairs: list[tuple[Path, Path]], recorder: Recorder) -> None:
     """Rows of each scan against gold, per file and in total."""
     keys = ("gold", "found", "number", "sim", "exact", "cat", "sure", "wrong", "date", "review")
@@ -214,6 +228,8 @@ def quality(pairs: list[tuple[Path, Path]], recorder: Recorder) -> None:
             n["number"] += row.item_number == want["number"]
             n["sim"] += ratio(row.activity, want["activity"])
             n["exact"] += exact(row, want)
+            if SHOW and not exact(row, want):
+                show(row, want)
             n["cat"] += right
             n["sure"] += right and row.match_status != "review"
             n["wrong"] += row.match_status == "matched" and not right
@@ -305,6 +321,20 @@ def speed(pairs: list[tuple[Path, Path]], out: Path) -> None:
     )
 
 
+# Tesseract's patterns (\\d a digit): dates, item numbers and years of a plan
+USER_PATTERNS = (r"\d\d.\d\d.\d\d\d\d", r"\d.\d.", r"\d.\d\d.", r"\d.\d.\d.", r"\d\d\d\d")
+PERIOD_WORDS = ("I", "II", "III", "IV", "кв.", "квартал", "квартала", "полугодие", "года", "г.")
+
+
+def user_vocabulary(out: Path) -> tuple[str, ...]:
+    """Tesseract's --user-words (the plan vocabulary in every form, the words of dates) and
+    --user-patterns (date and item-number shapes), written into `out`; its arguments."""
+    words, patterns = out / "user-words.txt", out / "user-patterns.txt"
+    words.write_text("\n".join(sorted({*plan_forms(), *PERIOD_WORDS})) + "\n", encoding="utf-8")
+    patterns.write_text("\n".join(USER_PATTERNS) + "\n", encoding="utf-8")
+    return ("--user-words", str(words), "--user-patterns", str(patterns))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "ocr")
@@ -316,6 +346,11 @@ def main() -> None:
         "--extra", type=Path, nargs="*", default=[], help="more folders laid out as tests/data/dev"
     )
     parser.add_argument(
+        "--user-words",
+        action="store_true",
+        help="give Tesseract the plan vocabulary and date patterns (--user-words/--user-patterns)",
+    )
+    parser.add_argument(
         "--text", action="store_true", help="measure the text PDFs themselves (no OCR) instead"
     )
     parser.add_argument("--only", nargs="*", default=(), help="source stems to use")
@@ -324,7 +359,10 @@ def main() -> None:
     parser.add_argument(
         "--noise", type=float, nargs="*", default=(), help="also garble these shares of words"
     )
+    parser.add_argument("--show", action="store_true", help="print the fields that differ")
     args = parser.parse_args()
+    global SHOW
+    SHOW = args.show
     out = args.out / ("turned" if args.turn else "upright") / ("hard" if args.hard else "plain")
     out.mkdir(parents=True, exist_ok=True)
     problem = ocr.tesseract_problem()
@@ -334,6 +372,8 @@ def main() -> None:
         pairs = [p for p in sources(args.extra) if not args.only or p[0].stem in args.only]
         quality(pairs, Recorder())
         return
+    if args.user_words:
+        ocr.TESSERACT_CONFIG = (*ocr.TESSERACT_CONFIG, *user_vocabulary(out))
     pairs = make_all(out, args.turn, args.hard, args.extra)
     if args.only:
         pairs = [p for p in pairs if p[0].stem.removesuffix("-scan") in args.only]

@@ -326,3 +326,35 @@ def test_a_page_image_is_read_as_pdfium_draws_it(tmp_path: Path, extra: str, fil
     assert image.shape == drawn.shape
     assert cv2.absdiff(image, drawn).mean() < 2  # the same picture, up to interpolation
     assert (ocr.stored_image(pdf[0]) is not None) == fill
+
+
+def test_a_cells_words_are_read_by_line_then_x() -> None:
+    """Tesseract read «4» of «4 квартал 2024 г.» in another of its lines than the rest, and
+    its box a little lower (a line of the next column stands there): the cell still reads
+    «4 квартал 2024 г.», not «квартал 2024 г. 4»."""
+    from plan_etl.extract.pdf import document_blocks
+
+    def word(text: str, x0: float, top: float, bottom: float, line: int) -> ocr.Word:
+        return ocr.Word(text, x0, top, x0 + 7 * len(text), bottom, bottom, 10.0, 90.0, line)
+
+    rows, columns = (60.0, 90.0, 140.0), (50.0, 90.0, 300.0, 420.0)
+    rules = [ocr.Rule(columns[0], y, columns[-1], y) for y in rows]
+    rules += [ocr.Rule(x, rows[0], x, rows[-1]) for x in columns]
+    words = [
+        word("№", 60, 72, 80, 0),
+        word("Мероприятие", 100, 72, 80, 0),
+        word("Срок", 310, 72, 80, 0),
+        word("1.1.", 60, 100, 108, 1),
+        word("Утверждение", 100, 100, 108, 1),
+        word("квартал", 322, 101, 108, 1),
+        word("2024", 375, 100, 108, 1),
+        word("г.", 405, 101, 108, 1),
+        word("плана", 100, 112, 120, 2),
+        word("4", 310, 103.5, 111.5, 2),  # read with the next line of the activity
+    ]
+    page = ocr.OcrPage(595.0, 842.0, words, rules)
+    blocks, _, _ = document_blocks([ocr.page_content(1, page)])
+    assert [b.cells for b in blocks if b.cells] == [
+        ("№", "Мероприятие", "Срок"),
+        ("1.1.", "Утверждение\nплана", "4 квартал 2024 г."),
+    ]

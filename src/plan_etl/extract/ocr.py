@@ -128,6 +128,9 @@ MIN_INK_SHARE = 0.01
 # (Measured on the Tatarstan scan: each word on its own baseline, raised for letters that
 # hang below the line, mixed the words of two lines in 8 rows, this snapping in 5.)
 BASELINE_SNAP = 0.35
+# Two pieces of lines in one column whose boxes overlap by this share of the lower one's
+# height are one printed line (two lines of a cell, a line's pitch apart, do not overlap).
+MIN_LINE_OVERLAP = 0.5
 FONT_PER_PX_HEIGHT = 1.3  # font size (pt) per pt of a line's median word height (x-height to caps)
 MIN_FONT, MAX_FONT = 4.0, 24.0
 # The share of a line's font size below its baseline (р, у, д hang there): a text PDF's
@@ -153,6 +156,7 @@ class Word:
     baseline: float
     size: float  # font size (pt) of its printed line: one size keeps the line one line
     confidence: float
+    line: int | None = None  # Tesseract's line it was read in (None: a line of its own)
 
     @property
     def doubted(self) -> bool:
@@ -415,7 +419,7 @@ def words_of(tsv: str, ink: np.ndarray) -> list[Word]:
         if len(cols) == 12 and cols[0] == "5" and cols[11].strip() and has_ink(ink, cols):
             lines.setdefault((cols[2], cols[3], cols[4]), []).append(cols)
     words = []
-    for group in lines.values():
+    for number, group in enumerate(lines.values()):
         boxes = [tuple(int(c) for c in cols[6:10]) for cols in group]
         confs = [float(cols[10]) for cols in group]
         line_bottom = median(top + h for _, top, _, h in boxes)
@@ -436,6 +440,7 @@ def words_of(tsv: str, ink: np.ndarray) -> list[Word]:
                     base * PT_PER_PX,
                     size,
                     conf,
+                    number,
                 )
             )
     return words
@@ -475,6 +480,59 @@ def read_pages(pdf: pdfium.PdfDocument, indices: list[int]) -> list[OcrPage]:
 # --- the page for the table code ----------------------------------------------------------------
 
 
+def column_of(word: Word, verticals: list[Rule]) -> int:
+    """Which column of the ruling a word stands in: the vertical rules beside its height
+    left of its centre (0 where no rule stands beside it)."""
+    x, y = (word.x0 + word.x1) / 2, (word.top + word.bottom) / 2
+    return sum(1 for r in verticals if r.top <= y <= r.bottom and r.x0 < x)
+
+
+def cell_lines(words: list[Word], rules: list[Rule]) -> list[Word]:
+    """Words with one baseline and size for each printed line of a ruled cell. Tesseract
+    reads a ruled page's rows across the columns, and one of its lines mixes words of cells
+    whose lines stand a little higher or lower; a word far from its line's baseline kept its
+    own, and a word of one cell's line could then sort above or below the rest of it
+    («квартал 2024г. 4»). Within a column, the words of one Tesseract line and the lines
+    whose boxes overlap theirs by MIN_LINE_OVERLAP of the lower box are one printed line,
+    read left to right."""
+    verticals = [r for r in rules if r.x0 == r.x1]
+    if not verticals:
+        return words
+    pieces: dict[tuple[int, int], list[Word]] = {}
+    for word in words:
+        line = id(word) if word.line is None else word.line
+        pieces.setdefault((column_of(word, verticals), line), []).append(word)
+    by_column: dict[int, list[list[Word]]] = {}
+    for (column, _), piece in pieces.items():
+        by_column.setdefault(column, []).append(piece)
+    out = []
+    for column_pieces in by_column.values():
+        for line in joined_lines(column_pieces):
+            base = median(w.bottom for w in line)
+            size = median(w.size for w in line)
+            out += [replace(w, baseline=base, size=size) for w in line]
+    return out
+
+
+def joined_lines(pieces: list[list[Word]]) -> list[list[Word]]:
+    """Pieces of Tesseract lines in one column joined where their boxes overlap the box of
+    the line's first piece (its core: a tall stray box does not chain two lines)."""
+    boxes = sorted(
+        ((min(w.top for w in p), max(w.bottom for w in p), p) for p in pieces),
+        key=lambda b: b[0],
+    )
+    lines: list[tuple[float, float, list[Word]]] = []
+    for top, bottom, piece in boxes:
+        if lines:
+            core_top, core_bottom, words = lines[-1]
+            overlap = min(bottom, core_bottom) - max(top, core_top)
+            if overlap >= MIN_LINE_OVERLAP * min(bottom - top, core_bottom - core_top):
+                words += piece
+                continue
+        lines.append((top, bottom, list(piece)))
+    return [words for *_, words in lines]
+
+
 def word_objects(word: Word) -> list[Obj]:
     """A recognised word as the table code's word dicts: one per space-separated part (the
     fixes above may split a word), the box's width shared by character count; every word of
@@ -502,7 +560,7 @@ def rule_edge(rule: Rule) -> Obj:
 def page_content(number: int, page: OcrPage) -> PageContent:
     """An OCR'd page as the text-PDF reader's parse of a page: its words, and the tables
     its ruling draws, found by the same table finder."""
-    words = [o for word in page.words for o in word_objects(word)]
+    words = [o for word in cell_lines(page.words, page.rules) for o in word_objects(word)]
     words.sort(key=itemgetter("top", "x0"))
     edges = [rule_edge(rule) for rule in page.rules]
     drawn = DrawnPage(number, edges, (0.0, 0.0, page.width, page.height))

@@ -116,8 +116,15 @@ def _only_name(low: str) -> bool:
     )
 
 
+# An all-capital word longer than this is a heading's word («СОТРУДНИКОВ»), not an
+# abbreviation («ИОГВ», «ТФОМС»)
+MAX_ABBREVIATION = 6
+
+
 def _is_abbreviation(word: str) -> bool:
-    return sum(c.isupper() for c in word) >= 2
+    """Two capitals or more in a word mixed in case («ДепИТ») or short («ОИВ»)."""
+    capitals = sum(c.isupper() for c in word)
+    return capitals >= 2 and (capitals < len(word) or len(word) <= MAX_ABBREVIATION)
 
 
 def _in_case_of(spelling: str, word: str) -> str:
