@@ -360,6 +360,9 @@ def main() -> None:
         "--noise", type=float, nargs="*", default=(), help="also garble these shares of words"
     )
     parser.add_argument("--show", action="store_true", help="print the fields that differ")
+    parser.add_argument(
+        "--given", type=Path, help="measure the scans of this folder (scans/, gold/) instead"
+    )
     args = parser.parse_args()
     global SHOW
     SHOW = args.show
@@ -374,7 +377,11 @@ def main() -> None:
         return
     if args.user_words:
         ocr.TESSERACT_CONFIG = (*ocr.TESSERACT_CONFIG, *user_vocabulary(out))
-    pairs = make_all(out, args.turn, args.hard, args.extra)
+    pairs = make_all(out, args.turn, args.hard, args.extra) if not args.given else []
+    if args.given:
+        pairs = [
+            (p, args.given / "gold" / f"{p.stem}.json") for p in args.given.glob("scans/*.pdf")
+        ]
     if args.only:
         pairs = [p for p in pairs if p[0].stem.removesuffix("-scan") in args.only]
     recorder = Recorder()

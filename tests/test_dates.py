@@ -152,6 +152,10 @@ MISREAD = [
     ("в декабое 2024 года", D(2024, 12, 31), "month"),
     ("З1.12.2О24", D(2024, 12, 31), "day"),
     ("2О24 год", D(2024, 12, 31), "year"),
+    ("Гполугодие 2024 года", D(2024, 6, 30), "half_year"),  # «п» of the noun: no numeral
+    ("Гтюлугодие 2024 года", D(2024, 6, 30), "half_year"),
+    ("П] квартал 2024 Г.", D(2024, 9, 30), "quarter"),
+    ("[квартал 2024 г.", D(2024, 3, 31), "quarter"),
 ]
 
 
@@ -174,6 +178,12 @@ def test_ocr_misreads_are_read_by_their_place_in_the_grammar(
 def test_misreads_that_name_no_date_stay_unread(raw: str) -> None:
     deadline = parse_deadline(raw)
     assert deadline.date is None and deadline.warning
+
+
+def test_ocr_spacing_and_dashes_of_dates_are_put_back() -> None:
+    assert restore_dates("Ш квартал 2024\nГ.") == "III квартал 2024 г."
+    assert restore_dates("до 1 марта 2024г.") == "до 1 марта 2024 г."
+    assert restore_dates("2023-2024 годы") == "2023–2024 годы"
 
 
 def test_text_ocr_did_not_touch_is_left_as_written() -> None:

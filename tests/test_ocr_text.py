@@ -29,6 +29,8 @@ LEXICON = Lexicon()
         ("клиентоцентрнчности", "клиентоцентричности"),  # known to the catalogue only
         ("медиапланон", "медиапланом"),  # a form of a catalogue word the dictionary lacks
         ("СОТРУДННКОВ", "СОТРУДНИКОВ"),
+        ("втечение", "в течение"),  # a one-letter word glued to the next
+        ("Отчетв", "Отчет в"),
     ],
 )
 def test_a_misread_word_is_set_right(read: str, printed: str) -> None:
@@ -39,6 +41,7 @@ def test_a_misread_word_is_set_right(read: str, printed: str) -> None:
     "word",
     [
         "Мероприятие",  # known
+        "вход",  # known, though «в» + «ход» are words too
         "клиентоцентричности",  # known to the plan vocabulary
         "ОИВ",  # an abbreviation
         "нлн",  # too short to tell

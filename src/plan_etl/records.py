@@ -124,8 +124,14 @@ def _masked(row: LogicalRow, words: set[str]) -> LogicalRow:
     if not words:
         return row
 
+    # a line-end fragment («информацион-») was joined to the rest of its word by assembly
+    fragments = tuple(w[:-1] for w in words if w.endswith("-") and len(w) > 1)
+
     def mask(text: str | None) -> str | None:
-        return None if text is None else " ".join(t for t in text.split() if t not in words)
+        if text is None:
+            return None
+        kept = (t for t in text.split() if t not in words and not t.startswith(fragments or "\0"))
+        return " ".join(kept)
 
     cells = {**row.cells, "activity": [mask(p) or "" for p in row.cells.get("activity", [])]}
     return replace(

@@ -650,7 +650,10 @@ def with_ocr(path: Path, raw: RawDocument, pages: list[Page]) -> RawDocument:
         return raw
     read, originals = corrected_pages(read, raw)
     blocks, warnings, _ = document_blocks(contents(pages, read))
-    doubted = {index + 1: {w.text for w in page.words if w.doubted} for index, page in read.items()}
+    doubted = {
+        index + 1: {t for w in page.words if w.doubted for t in w.text.split()}
+        for index, page in read.items()
+    }
     blocks = [
         noted(b, doubted[b.page], originals[b.page]) if b.page in doubted else b for b in blocks
     ]

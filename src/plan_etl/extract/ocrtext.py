@@ -3,7 +3,8 @@
 Tesseract's slips on Russian print are single glyphs that look alike («Мсроприятие»,
 «Координацня», «докумснта»). A word no lexicon knows is tried with each of its letters
 swapped for a look-alike (`LOOK_ALIKES`); when exactly one such spelling is a known word,
-that is what was printed. The lexicon is pymorphy3's dictionary (every form of every common
+that is what was printed; so is a known word with a one-letter word OCR glued to it
+(«втечение», «Отчетв»). The lexicon is pymorphy3's dictionary (every form of every common
 Russian word), the plan's own vocabulary — the words of the catalogue, header, body, region
 and act data, which name what the dictionary lacks («клиентоцентричности», «медиаплана») —
 and the decree's own words read with confidence (its preamble: the region's bodies, their
@@ -32,6 +33,9 @@ _SWAPS: dict[str, str] = {}
 for _a, _b in LOOK_ALIKES:
     _SWAPS[_a] = _SWAPS.get(_a, "") + _b
     _SWAPS[_b] = _SWAPS.get(_b, "") + _a
+# Russian's one-letter words (prepositions, conjunctions), which OCR glues to a neighbour
+# when the space before or after them is narrow
+ONE_LETTER_WORDS = frozenset("вскоуиа")
 MIN_LENGTH = 4  # shorter words are left as read: a swap turns most of them into another word
 # Words the decree itself prints, read with at least this confidence and at least this
 # often, join its lexicon (the preamble's names of bodies and the region).
@@ -97,9 +101,20 @@ class Lexicon:
             for other in _SWAPS.get(letter, "")
             if self.knows(spelling := low[:i] + other + low[i + 1 :]) and not _only_name(spelling)
         }
+        found |= self._unglued(low)
         if len(found) != 1:
             return None
         return _in_case_of(found.pop(), word)
+
+    def _unglued(self, low: str) -> set[str]:
+        """`low` as a one-letter word and a known word OCR ran together («втечение» → «в
+        течение», «отчетв» → «отчет в»)."""
+        splits = set()
+        if low[0] in ONE_LETTER_WORDS and len(low) > MIN_LENGTH and self.knows(low[1:]):
+            splits.add(f"{low[0]} {low[1:]}")
+        if low[-1] in ONE_LETTER_WORDS and len(low) > MIN_LENGTH and self.knows(low[:-1]):
+            splits.add(f"{low[:-1]} {low[-1]}")
+        return splits
 
 
 @lru_cache(maxsize=65536)
@@ -131,7 +146,7 @@ def _in_case_of(spelling: str, word: str) -> str:
     """`spelling` written in the case pattern of `word` (capitalised, upper, lower)."""
     if word.isupper():
         return spelling.upper()
-    return spelling.capitalize() if word[:1].isupper() else spelling
+    return spelling[:1].upper() + spelling[1:] if word[:1].isupper() else spelling
 
 
 def own_words(words: Iterable[tuple[str, float]], times: int = OWN_TIMES) -> frozenset[str]:

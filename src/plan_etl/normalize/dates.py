@@ -83,10 +83,11 @@ _YEARS = range(1991, 2101)
 _PRECISIONS: tuple[DeadlinePrecision, ...] = ("day", "month", "quarter", "half_year", "year")
 
 # Glyphs OCR reads for the strokes of a Roman numeral, by what they stand for: one stroke
-# (Latin I and l, Greek Ι, Ukrainian і, a bar, a digit one, Cyrillic Т and Г), two joined by
-# a bar (П, Н, И), three (Ш, Щ), and V (Cyrillic У).
+# (Latin I and l, Greek Ι, Ukrainian і, a bar or bracket, a digit one, Cyrillic Т and Г),
+# two joined by a bar (П, Н, И), three (Ш, Щ), and V (Cyrillic У). Capitals only (but l, і):
+# a numeral is printed in capitals, and «п» is the first letter of «полугодие».
 _NUMERAL_GLYPHS = {
-    **dict.fromkeys("IΙlі|1ТГ", "i"),
+    **dict.fromkeys("IΙlі|[]1ТГ", "i"),
     **dict.fromkeys("ПНИ", "ii"),
     **dict.fromkeys("ШЩ", "iii"),
     **dict.fromkeys("VУ", "v"),
@@ -96,8 +97,7 @@ _GLYPH_CLASS = "".join(re.escape(g) for g in _NUMERAL_GLYPHS)
 # not), its ordinal ending, a word of up to 12 letters, then a year.
 _PERIOD_SLOT = re.compile(
     rf"(?<![\w.])(?P<n>[1-4]|[{_GLYPH_CLASS}]{{1,4}})(?P<end>\s*-?(?:й|го|ый|ое|м|ом)(?!\w))?"
-    rf"\s*(?P<w>[а-яё]{{1,12}}[.,]?)(?=\s*\d{{4}})",
-    re.IGNORECASE,
+    rf"\s*(?P<w>[а-яёА-ЯЁ]{{1,12}}[.,]?)(?=\s*\d{{4}})"
 )
 # A month slot: a day number, a word, a year («1 марга 2024»); or a word after «до»/«в»
 # or at the cell's start, then a year («декабоь 2024 года»).
@@ -128,6 +128,11 @@ _DIGIT_DATE = re.compile(
     rf"|(?<!\w)[12][{_DIGITISH}]{{3}}(?=\s*г)"
 )
 
+# «2024г.», «2024 Г.»: OCR drops the space before the year's «г.» and reads it as a capital
+_YEAR_ABBREVIATION = re.compile(r"(?<!\d)(\d{4})\s?[гГ]\.")
+# «2023-2024»: a range of years is printed with an en dash, which OCR reads as a hyphen
+_YEAR_RANGE = re.compile(r"(?<!\d)((?:19|20)\d\d)-((?:19|20)\d\d)(?!\d)")
+
 
 def restore_dates(text: str) -> str:
     """`text` with what OCR misread inside a date read by its place in the grammar (see
@@ -138,6 +143,8 @@ def restore_dates(text: str) -> str:
 @lru_cache(maxsize=4096)
 def _restore(text: str) -> str:
     text = _DIGIT_DATE.sub(_digits, text)
+    text = _YEAR_ABBREVIATION.sub(r"\1 г.", text)
+    text = _YEAR_RANGE.sub(r"\1–\2", text)
     text = _PERIOD_SLOT.sub(_period, text)
     return _MONTH_SLOT.sub(_month, text)
 
@@ -163,7 +170,7 @@ def _period(m: re.Match[str]) -> str:
 
 def _roman(glyphs: str) -> str | None:
     """I–IV from glyphs that look like one («П» → II, «ГУ» → IV), or None."""
-    strokes = "".join(_NUMERAL_GLYPHS[g] for g in glyphs.upper().replace("L", "l"))
+    strokes = "".join(_NUMERAL_GLYPHS[g] for g in glyphs)
     if strokes.endswith("v"):
         return "IV" if len(strokes) >= 2 and set(strokes[:-1]) == {"i"} else None
     return strokes.upper() if 1 <= len(strokes) <= 3 else None
