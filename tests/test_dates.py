@@ -156,6 +156,7 @@ MISREAD = [
     ("Гтюлугодие 2024 года", D(2024, 6, 30), "half_year"),
     ("П] квартал 2024 Г.", D(2024, 9, 30), "quarter"),
     ("[квартал 2024 г.", D(2024, 3, 31), "quarter"),
+    ("Й квартал 2024 года", D(2024, 6, 30), "quarter"),
 ]
 
 
@@ -173,6 +174,7 @@ def test_ocr_misreads_are_read_by_their_place_in_the_grammar(
         "ПШ кв. 2024",  # five strokes: no numeral
         "до 1 июпя 2024",  # июня or июля: a letter apart, not read
         "Пилотный этап 2024",  # a word that resembles no period
+        "квартал 2024 года",  # the quarter's number lost: not the year's end
     ],
 )
 def test_misreads_that_name_no_date_stay_unread(raw: str) -> None:

@@ -72,6 +72,17 @@ def test_corrections_keep_what_was_read() -> None:
     assert originals == {"документа": "докумснта"}
 
 
+def test_capitals_in_a_lower_case_sentence_are_a_case_slip() -> None:
+    line = ("Назначение", "В", "органах", "целевого", "СОСТОЯНИЯ", "выбранных", "ОИВ", "и")
+    words = [Word(t, 0, 0, 1, 1, 1, 10, 90, 3) for t in line]
+    fixed, _ = with_corrections(words, LEXICON)
+    assert [w.text for w in fixed] == [
+        "Назначение", "в", "органах", "целевого", "состояния", "выбранных", "ОИВ", "и"
+    ]  # fmt: skip
+    alone = [replace(w, line=n) for n, w in enumerate(words)]  # each on a line of its own
+    assert [w.text for w in with_corrections(alone, LEXICON)[0]] == list(line)
+
+
 def test_doubted_words_round_trip_through_the_note() -> None:
     assert doubted_words([doubted_note(["«план»", "2024г."]), "other"]) == {"«план»", "2024г."}
 

@@ -177,12 +177,28 @@ def corrected_note(changes: list[tuple[str, str]]) -> str:
     return f"{CORRECTED_NOTE} " + ", ".join(f"{old} → {new}" for old, new in changes)
 
 
+def lower_case_slip(text: str, before: str, after: str, lexicon: Lexicon) -> str:
+    """A word OCR read in capitals in the middle of a lower-case sentence («Назначение В
+    органах», «целевого СОСТОЯНИЯ выбранных») in lower case: a one-letter word, or a known
+    word too long for an abbreviation. `before` and `after` are its neighbours on its line."""
+    if not (before[-1:].islower() and after[:1].islower() and text.isalpha() and text.isupper()):
+        return text
+    low = text.lower()
+    if len(text) == 1:
+        return low if low in ONE_LETTER_WORDS else text
+    return low if len(text) > MAX_ABBREVIATION and lexicon.knows(low) else text
+
+
 def with_corrections(words: list, lexicon: Lexicon) -> tuple[list, dict[str, str]]:
-    """OCR `words` (anything with a `text`) with their misread words corrected, and each
-    corrected word part (as split by spaces) mapped to its part as read."""
+    """OCR `words` (anything with a `text` and a `line`, in reading order) with their
+    misread words corrected and case slips undone, and each changed word part (as split by
+    spaces) mapped to its part as read."""
     out, originals = [], {}
-    for word in words:
+    for i, word in enumerate(words):
         text = corrected(word.text, lexicon)
+        before, after = (words[j] if 0 <= j < len(words) else None for j in (i - 1, i + 1))
+        if before and after and word.line is not None and before.line == word.line == after.line:
+            text = lower_case_slip(text, before.text, after.text, lexicon)
         if text != word.text:
             for new, old in zip(text.split(), word.text.split(), strict=False):
                 if new != old:

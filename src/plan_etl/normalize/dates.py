@@ -70,6 +70,9 @@ _DATE_FORMS = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
+# A quarter or half-year whose number OCR lost («квартал 2024 года»): its year alone would
+# be a confident wrong date (31 December for a quarter that may end in March)
+_NOUN_BEFORE = re.compile(r"(?<!\w)(?:кв\.?|квартал\w*|полугоди\w*)\s*$", re.IGNORECASE)
 _BARE_YEAR = re.compile(r"^\s*(?P<year>\d{4})\s*$")
 _DONE = re.compile(r"(?<!\w)(?<!не )(?:исполнен|выполнен)[оаы]?(?!\w)", re.IGNORECASE)
 _RECURRING = re.compile(
@@ -84,11 +87,11 @@ _PRECISIONS: tuple[DeadlinePrecision, ...] = ("day", "month", "quarter", "half_y
 
 # Glyphs OCR reads for the strokes of a Roman numeral, by what they stand for: one stroke
 # (Latin I and l, Greek Ι, Ukrainian і, a bar or bracket, a digit one, Cyrillic Т and Г),
-# two joined by a bar (П, Н, И), three (Ш, Щ), and V (Cyrillic У). Capitals only (but l, і):
+# two joined by a bar (П, Н, И, Й), three (Ш, Щ), and V (Cyrillic У). Capitals only (but l, і):
 # a numeral is printed in capitals, and «п» is the first letter of «полугодие».
 _NUMERAL_GLYPHS = {
     **dict.fromkeys("IΙlі|[]1ТГ", "i"),
-    **dict.fromkeys("ПНИ", "ii"),
+    **dict.fromkeys("ПНИЙ", "ii"),
     **dict.fromkeys("ШЩ", "iii"),
     **dict.fromkeys("VУ", "v"),
 }
@@ -259,6 +262,9 @@ def _read_dates(text: str) -> tuple[list[tuple[dt.date, DeadlinePrecision]], lis
     dates: list[tuple[dt.date, DeadlinePrecision]] = []
     problems: list[str] = []
     for m in _DATE_FORMS.finditer(text):
+        if m["year"] and _NOUN_BEFORE.search(text, 0, m.start()):
+            problems.append(f"period without its number in deadline {text!r}")
+            continue
         day, problem = _day(m) if (m["d"] or m["wd"]) else _period_end(m)
         if day:
             dates.append((day, _precision(m)))
