@@ -1,21 +1,37 @@
 """OCR on scanned copies of the gold decrees: quality against gold, speed against bare
 Tesseract on the same page images.
 
-    python bench/ocr_speed.py [--out bench/out/ocr] [--turn] [--speed-only] [--quality-only]
+    python bench/ocr_speed.py [--out bench/out/ocr] [--turn] [--hard] [--extra DIR ...]
+                              [--speed-only] [--quality-only] [--noise 0.1] [--show]
+                              [--reuse-ocr] [--user-words] [--text] [--given DIR] [--only STEM ...]
 
-Every corpus and dev PDF is scanned whole by tests/fixtures/make_scans.py (200 dpi
-greyscale, skewed 0.3–0.6°, blur and noise; `--turn` also turns landscape pages 90° as a
-portrait scan of them would be). Quality: each scan is ingested (`process_file`) and its
-rows compared with the gold rows by item number (a row whose number OCR misread, by its
-activity: `paired`) — rows found, item numbers right, activity character similarity
-(rapidfuzz ratio; a missing row counts 0), catalogue id right, `matched` with a wrong id (or
-not a gold row at all), deadline date right. `--noise 0.05 0.1` then garbles that share of the OCR'd
-words with OCR's typical confusions (и/н, ш/щ, 0/О, a lost hyphen …) and measures again:
-matching and dates must not turn them into a wrong `matched`. Speed: OCR pages/s of
-`plan-etl ingest --jobs N --no-cache` (extract, OCR, assembly, records) beside the bare
-`tesseract` command line on the same 300-dpi page images (same language, page segmentation
-and one thread each, N at once), each run twice in mirrored order (bare, ours, ours, bare)
-so drift in the machine's load falls on both.
+Every labelled decree with a page layout — the corpus and dev PDFs, and those of `--extra`
+folders laid out as tests/data/dev (`sources/`, `gold/<stem>.json`; a decree given only as
+DOCX is printed to PDF by LibreOffice first) — is scanned whole by
+tests/fixtures/make_scans.py (200 dpi greyscale, skewed 0.3–0.6°, blur and noise; `--hard`
+varies what scans of signed copies vary: 150/200/300 dpi, 1-bit pages, one page leaning up
+to 2°, a round stamp over the last page's signature and rows; `--turn` turns landscape pages
+90° as a portrait scan of them would be). `--given DIR` measures the scans of DIR/scans
+instead, `--text` the text PDFs themselves (the figures OCR is held against).
+
+Quality: each scan is ingested (`process_file`) and its rows compared with the gold rows by
+item number (a row whose number OCR misread, by its activity: `paired`) — rows found, item
+numbers right, activity character similarity (rapidfuzz ratio; a missing row counts 0),
+rows exact (activity, deadline, responsible and result as gold has them, up to spacing),
+deadline date right, catalogue id right, right with no review (the right id, not `review`),
+`matched` with a wrong id (or not a gold row at all). `--show` prints every field that
+differs. `--noise 0.1` then garbles that share of the OCR'd words with OCR's typical
+confusions (и/н, ш/щ, 0/О, a lost hyphen …) and measures again: matching and dates must not
+turn them into a wrong `matched`. `--reuse-ocr` keeps what Tesseract read beside each scan
+and reads it back in later runs (to measure what happens after Tesseract without reading
+every page again; delete the `.ocr.pickle` files when the reading itself changes).
+`--user-words` gives Tesseract the plan vocabulary and date patterns (`--user-words`,
+`--user-patterns`).
+
+Speed: OCR pages/s of `plan-etl ingest --jobs N --no-cache` (extract, OCR, assembly,
+records) beside the bare `tesseract` command line on the same 300-dpi page images (same
+language, page segmentation and one thread each, N at once), each run twice in mirrored
+order (bare, ours, ours, bare) so drift in the machine's load falls on both.
 """
 
 from __future__ import annotations
@@ -23,6 +39,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pickle
 import random
 import shutil
 import subprocess
@@ -116,16 +133,23 @@ def garble(word: str, rng: random.Random) -> str:
 
 class Recorder:
     """Wraps `ocr.read_pages` to keep what OCR read on each scan, so the noise runs reuse
-    it instead of reading every page again."""
+    it instead of reading every page again; with `keep`, also in a file beside the scan, so
+    that a later run measuring what happens after Tesseract (`--reuse-ocr`) reads it back."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep: bool = False) -> None:
         self.pages: dict[Path, list[ocr.OcrPage]] = {}
         self.current = Path()
         self.real = ocr.read_pages
+        self.keep = keep
 
     def __call__(self, pdf: pdfium.PdfDocument, indices: list[int]) -> list[ocr.OcrPage]:
+        kept = self.current.with_suffix(".ocr.pickle")
+        if self.current not in self.pages and self.keep and kept.exists():
+            self.pages[self.current] = pickle.loads(kept.read_bytes())
         if self.current not in self.pages:
             self.pages[self.current] = self.real(pdf, indices)
+            if self.keep:
+                kept.write_bytes(pickle.dumps(self.pages[self.current]))
         return self.pages[self.current]
 
 
@@ -361,6 +385,11 @@ def main() -> None:
     )
     parser.add_argument("--show", action="store_true", help="print the fields that differ")
     parser.add_argument(
+        "--reuse-ocr",
+        action="store_true",
+        help="keep what Tesseract read beside each scan and read it back in later runs",
+    )
+    parser.add_argument(
         "--given", type=Path, help="measure the scans of this folder (scans/, gold/) instead"
     )
     args = parser.parse_args()
@@ -384,7 +413,7 @@ def main() -> None:
         ]
     if args.only:
         pairs = [p for p in pairs if p[0].stem.removesuffix("-scan") in args.only]
-    recorder = Recorder()
+    recorder = Recorder(keep=args.reuse_ocr)
     ocr.read_pages = recorder
     if not args.speed_only:
         quality(pairs, recorder)
