@@ -257,13 +257,17 @@ def quality(pairs: list[tuple[Path, Path]], recorder: Recorder) -> None:
             n["cat"] += right
             n["sure"] += right and row.match_status != "review"
             n["wrong"] += row.match_status == "matched" and not right
+            if SHOW and row.match_status == "matched" and not right:
+                print(f"   WRONG {want['number']} {row.catalogue_id} for {want['catalogue_id']}:")
+                print(f"        {row.activity!r} {row.section_title!r} {row.warnings}")
             n["date"] += str(row.deadline_date or None) == str(want["deadline_date"])
             n["review"] += row.match_status == "review"
             n["low"] += ocr.LOW_CONFIDENCE_NOTE in row.warnings
         # a `matched` row that is no gold row at all (two rows run together, a stray line)
-        n["wrong"] += sum(
-            a.match_status == "matched" and id(a) not in judged for a in result.activities
-        )
+        strays = [a for a in result.activities if a.match_status == "matched" and id(a) not in judged]
+        n["wrong"] += len(strays)
+        for a in strays if SHOW else ():
+            print(f"   WRONG stray {a.item_number} {a.catalogue_id}: {a.activity!r} {a.warnings}")
         print(
             f"{scan.name:28} {result.document.status:7} rows {n['found']:.0f}/{n['gold']:.0f}"
             f" (nos {n['number']:.0f}) act {n['sim'] / n['gold']:5.1f}% exact {n['exact']:.0f}"
