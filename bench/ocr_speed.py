@@ -264,7 +264,8 @@ def quality(pairs: list[tuple[Path, Path]], recorder: Recorder) -> None:
             n["review"] += row.match_status == "review"
             n["low"] += ocr.LOW_CONFIDENCE_NOTE in row.warnings
         # a `matched` row that is no gold row at all (two rows run together, a stray line)
-        strays = [a for a in result.activities if a.match_status == "matched" and id(a) not in judged]
+        matched = [a for a in result.activities if a.match_status == "matched"]
+        strays = [a for a in matched if id(a) not in judged]
         n["wrong"] += len(strays)
         for a in strays if SHOW else ():
             print(f"   WRONG stray {a.item_number} {a.catalogue_id}: {a.activity!r} {a.warnings}")
