@@ -12,7 +12,7 @@ from conftest import DATA
 from plan_etl.assemble import LogicalRow, PlanTable
 from plan_etl.extract.base import LOW_CONFIDENCE_NOTE, doubted_note, doubted_words
 from plan_etl.extract.ocr import Word
-from plan_etl.extract.ocrtext import Lexicon, corrected, own_words, with_corrections
+from plan_etl.extract.ocrtext import Lexicon, corrected, dashes, own_words, with_corrections
 from plan_etl.records import Source, build_records
 
 LEXICON = Lexicon()
@@ -81,6 +81,14 @@ def test_capitals_in_a_lower_case_sentence_are_a_case_slip() -> None:
     ]  # fmt: skip
     alone = [replace(w, line=n) for n, w in enumerate(words)]  # each on a line of its own
     assert [w.text for w in with_corrections(alone, LEXICON)[0]] == list(line)
+
+
+@pytest.mark.parametrize(
+    ("read", "printed"),
+    [("—", "–"), ("-", "–"), ("—МТЗМ", "МТЗМ"), ("—Во", "Во"), ("2023-2024", "2023-2024")],
+)
+def test_dashes_as_printed(read: str, printed: str) -> None:
+    assert dashes(read) == printed
 
 
 def test_doubted_words_round_trip_through_the_note() -> None:

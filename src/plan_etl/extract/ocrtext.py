@@ -189,13 +189,25 @@ def lower_case_slip(text: str, before: str, after: str, lexicon: Lexicon) -> str
     return low if len(text) > MAX_ABBREVIATION and lexicon.knows(low) else text
 
 
+# Dashes: OCR cannot tell a hyphen, an en and an em dash apart by length, and the dash that
+# stands between words in office print is Word's «–»; a dash glued to the front of a word is
+# the edge of a wiped rule («—МТЗМ»), as print never joins a dash to the word after it.
+_DASH_WORDS = frozenset({"-", "—", "―", "--", "–"})
+_GLUED_DASH = re.compile(r"^[-–—―](?=[^\W\d_]|«)")
+
+
+def dashes(text: str) -> str:
+    """A word's dashes as printed: a dash alone is «–», a dash glued before a word is none."""
+    return "–" if text in _DASH_WORDS else _GLUED_DASH.sub("", text)
+
+
 def with_corrections(words: list, lexicon: Lexicon) -> tuple[list, dict[str, str]]:
     """OCR `words` (anything with a `text` and a `line`, in reading order) with their
     misread words corrected and case slips undone, and each changed word part (as split by
     spaces) mapped to its part as read."""
     out, originals = [], {}
     for i, word in enumerate(words):
-        text = corrected(word.text, lexicon)
+        text = corrected(dashes(word.text), lexicon)
         before, after = (words[j] if 0 <= j < len(words) else None for j in (i - 1, i + 1))
         if before and after and word.line is not None and before.line == word.line == after.line:
             text = lower_case_slip(text, before.text, after.text, lexicon)
