@@ -257,6 +257,9 @@ def quality(pairs: list[tuple[Path, Path]], recorder: Recorder) -> None:
             n["cat"] += right
             n["sure"] += right and row.match_status != "review"
             n["wrong"] += row.match_status == "matched" and not right
+            if SHOW and not right and row.match_status != "matched":
+                print(f"   CAT {want['number']} {row.catalogue_id} ({row.match_status}) for")
+                print(f"        {want['catalogue_id']}: {row.activity!r} {row.warnings}")
             if SHOW and row.match_status == "matched" and not right:
                 print(f"   WRONG {want['number']} {row.catalogue_id} for {want['catalogue_id']}:")
                 print(f"        {row.activity!r} {row.section_title!r} {row.warnings}")

@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -128,9 +129,9 @@ MIN_INK_SHARE = 0.01
 # (Measured on the Tatarstan scan: each word on its own baseline, raised for letters that
 # hang below the line, mixed the words of two lines in 8 rows, this snapping in 5.)
 BASELINE_SNAP = 0.35
-# Two pieces of lines in one column whose boxes overlap by this share of the lower one's
-# height are one printed line (two lines of a cell, a line's pitch apart, do not overlap).
-MIN_LINE_OVERLAP = 0.5
+# Two words of one cell whose baselines lie within this share of the font size stand on one
+# printed line (two lines of a cell are at least a font size apart).
+LINE_SHIFT = 0.5
 FONT_PER_PX_HEIGHT = 1.3  # font size (pt) per pt of a line's median word height (x-height to caps)
 MIN_FONT, MAX_FONT = 4.0, 24.0
 # The share of a line's font size below its baseline (р, у, д hang there): a text PDF's
@@ -480,57 +481,48 @@ def read_pages(pdf: pdfium.PdfDocument, indices: list[int]) -> list[OcrPage]:
 # --- the page for the table code ----------------------------------------------------------------
 
 
-def column_of(word: Word, verticals: list[Rule]) -> int:
-    """Which column of the ruling a word stands in: the vertical rules beside its height
-    left of its centre (0 where no rule stands beside it)."""
+def cell_of(word: Word, verticals: list[Rule], horizontals: list[Rule]) -> tuple[int, int]:
+    """Which cell of the ruling a word stands in: the vertical rules beside its height left
+    of its centre, and the horizontal rules above it over its centre ((0, 0) on a page
+    without ruling)."""
     x, y = (word.x0 + word.x1) / 2, (word.top + word.bottom) / 2
-    return sum(1 for r in verticals if r.top <= y <= r.bottom and r.x0 < x)
+    column = sum(1 for r in verticals if r.top <= y <= r.bottom and r.x0 < x)
+    row = sum(1 for r in horizontals if r.x0 <= x <= r.x1 and r.top < y)
+    return column, row
 
 
 def cell_lines(words: list[Word], rules: list[Rule]) -> list[Word]:
     """Words with one baseline and size for each printed line of a ruled cell. Tesseract
-    reads a ruled page's rows across the columns, and one of its lines mixes words of cells
-    whose lines stand a little higher or lower; a word far from its line's baseline kept its
-    own, and a word of one cell's line could then sort above or below the rest of it
-    («квартал 2024г. 4»). Within a column, the words of one Tesseract line and the lines
-    whose boxes overlap theirs by MIN_LINE_OVERLAP of the lower box are one printed line,
-    read left to right."""
+    reads a ruled page's lines across the columns, and one of its lines mixes words of cells
+    whose lines stand a little higher or lower: a word far from its line's baseline kept its
+    own, and could then sort above or below the rest of its printed line in its cell
+    («квартал 2024г. 4»). Within a cell, words whose baselines lie within LINE_SHIFT of
+    their font size of the first one's are one printed line, and take the baseline (and
+    size) most of them stand on; left to right is then the table code's reading."""
     verticals = [r for r in rules if r.x0 == r.x1]
     if not verticals:
         return words
-    pieces: dict[tuple[int, int], list[Word]] = {}
+    horizontals = [r for r in rules if r.top == r.bottom]
+    cells: dict[tuple[int, int], list[Word]] = {}
     for word in words:
-        line = id(word) if word.line is None else word.line
-        pieces.setdefault((column_of(word, verticals), line), []).append(word)
-    by_column: dict[int, list[list[Word]]] = {}
-    for (column, _), piece in pieces.items():
-        by_column.setdefault(column, []).append(piece)
+        cells.setdefault(cell_of(word, verticals, horizontals), []).append(word)
     out = []
-    for column_pieces in by_column.values():
-        for line in joined_lines(column_pieces):
-            base = median(w.bottom for w in line)
-            size = median(w.size for w in line)
+    for cell in cells.values():
+        for line in printed_lines(cell):
+            base, size = Counter((w.baseline, w.size) for w in line).most_common(1)[0][0]
             out += [replace(w, baseline=base, size=size) for w in line]
     return out
 
 
-def joined_lines(pieces: list[list[Word]]) -> list[list[Word]]:
-    """Pieces of Tesseract lines in one column joined where their boxes overlap the box of
-    the line's first piece (its core: a tall stray box does not chain two lines)."""
-    boxes = sorted(
-        ((min(w.top for w in p), max(w.bottom for w in p), p) for p in pieces),
-        key=lambda b: b[0],
-    )
-    lines: list[tuple[float, float, list[Word]]] = []
-    for top, bottom, piece in boxes:
-        if lines:
-            core_top, core_bottom, words = lines[-1]
-            overlap = min(bottom, core_bottom) - max(top, core_top)
-            if overlap >= MIN_LINE_OVERLAP * min(bottom - top, core_bottom - core_top):
-                words += piece
-                continue
-        lines.append((top, bottom, list(piece)))
-    return [words for *_, words in lines]
+def printed_lines(words: list[Word]) -> list[list[Word]]:
+    """One cell's words grouped into printed lines by their baselines, top to bottom."""
+    lines: list[list[Word]] = []
+    for word in sorted(words, key=lambda w: w.baseline):
+        if lines and word.baseline - lines[-1][0].baseline <= LINE_SHIFT * word.size:
+            lines[-1].append(word)
+        else:
+            lines.append([word])
+    return lines
 
 
 def word_objects(word: Word) -> list[Obj]:
