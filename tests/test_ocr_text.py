@@ -60,6 +60,12 @@ def test_the_decrees_own_words_are_known() -> None:
     assert Lexicon(own).knows("Минцифры")
 
 
+def test_two_abbreviations_run_together_are_split_by_the_decrees_own() -> None:
+    lexicon = Lexicon(own_words([("ОИВ РТ", 95.0)] * 2))
+    assert lexicon.correction("ОИВРТ") == "ОИВ РТ"
+    assert Lexicon().correction("ОИВРТ") is None  # РТ unknown without the decree
+
+
 def test_a_line_end_fragment_and_punctuation() -> None:
     assert corrected("«Мсроприятие»,", LEXICON) == "«Мероприятие»,"
     assert corrected("ннформацн-", LEXICON) == "ннформацн-"  # a fragment: the rest is below
@@ -74,10 +80,12 @@ def test_corrections_keep_what_was_read() -> None:
 
 def test_capitals_in_a_lower_case_sentence_are_a_case_slip() -> None:
     line = ("Назначение", "В", "органах", "целевого", "СОСТОЯНИЯ", "выбранных", "ОИВ", "и")
+    line += ("обратной", "СВЯЗИ", "портала")
     words = [Word(t, 0, 0, 1, 1, 1, 10, 90, 3) for t in line]
     fixed, _ = with_corrections(words, LEXICON)
     assert [w.text for w in fixed] == [
-        "Назначение", "в", "органах", "целевого", "состояния", "выбранных", "ОИВ", "и"
+        "Назначение", "в", "органах", "целевого", "состояния", "выбранных", "ОИВ", "и",
+        "обратной", "связи", "портала",
     ]  # fmt: skip
     alone = [replace(w, line=n) for n, w in enumerate(words)]  # each on a line of its own
     assert [w.text for w in with_corrections(alone, LEXICON)[0]] == list(line)

@@ -88,23 +88,36 @@ class Lexicon:
         return low in self.own or low in plan_forms() or _known_to_dictionary(low)
 
     def correction(self, word: str) -> str | None:
-        """The one known word a look-alike swap of one letter makes of `word`, in its case;
-        None when `word` is known, too short, or no swap or several give a known word."""
-        if len(word) < MIN_LENGTH or not word.isalpha() or _is_abbreviation(word):
+        """The one known spelling of `word` OCR misread, in its case: a look-alike letter
+        swapped, a one-letter word split off, or (an abbreviation) two abbreviations split
+        apart; None when `word` is known, too short, or none or several spellings are."""
+        if len(word) < MIN_LENGTH or not word.isalpha() or self.knows(word):
             return None
-        if self.knows(word):
-            return None
-        low = word.lower()
-        found = {
-            spelling
-            for i, letter in enumerate(low)
-            for other in _SWAPS.get(letter, "")
-            if self.knows(spelling := low[:i] + other + low[i + 1 :]) and not _only_name(spelling)
-        }
-        found |= self._unglued(low)
+        if _is_abbreviation(word):
+            found = self._two_abbreviations(word) if word.isupper() else set()
+        else:
+            low = word.lower()
+            found = {
+                spelling
+                for i, letter in enumerate(low)
+                for other in _SWAPS.get(letter, "")
+                if self.knows(spelling := low[:i] + other + low[i + 1 :])
+                and not _only_name(spelling)
+            }
+            found |= self._unglued(low)
         if len(found) != 1:
             return None
         return _in_case_of(found.pop(), word)
+
+    def _two_abbreviations(self, word: str) -> set[str]:
+        """An all-capital `word` as two abbreviations the decree itself prints or the plan
+        data knows, OCR having lost the space between them («ОИВРТ» → «ОИВ РТ»)."""
+        known = self.own | plan_forms()
+        return {
+            f"{word[:n]} {word[n:]}".lower()
+            for n in range(MIN_ABBREVIATION, len(word) - MIN_ABBREVIATION + 1)
+            if word[:n].lower() in known and word[n:].lower() in known
+        }
 
     def _unglued(self, low: str) -> set[str]:
         """`low` as a one-letter word and a known word OCR ran together («втечение» → «в
@@ -134,6 +147,15 @@ def _only_name(low: str) -> bool:
 # An all-capital word longer than this is a heading's word («СОТРУДНИКОВ»), not an
 # abbreviation («ИОГВ», «ТФОМС»)
 MAX_ABBREVIATION = 6
+MIN_ABBREVIATION = 2
+
+
+@lru_cache(maxsize=65536)
+def _plain_word(low: str) -> bool:
+    """Whether the dictionary reads `low` as a common word (not only an abbreviation or a
+    name): «связи» is one, «оив» and «мфц» are not."""
+    parses = [p for p in _morph().parse(low) if p.is_known]
+    return any(not p.tag.grammemes & NAME_TAGS for p in parses)
 
 
 def _is_abbreviation(word: str) -> bool:
@@ -186,7 +208,9 @@ def lower_case_slip(text: str, before: str, after: str, lexicon: Lexicon) -> str
     low = text.lower()
     if len(text) == 1:
         return low if low in ONE_LETTER_WORDS else text
-    return low if len(text) > MAX_ABBREVIATION and lexicon.knows(low) else text
+    if len(text) > MAX_ABBREVIATION:
+        return low if lexicon.knows(low) else text
+    return low if _plain_word(low) and low not in lexicon.own else text
 
 
 # Dashes: OCR cannot tell a hyphen, an en and an em dash apart by length, and the dash that

@@ -189,11 +189,9 @@ def _period_noun(word: str) -> str | None:
         return "кв." if low[0] == "к" or low[1] == "в" else None
     if len(low) < 5:
         return None
-    if ratio(low[:7], "квартал") >= SLOT_LIKENESS:
-        return "квартал" + ("а" if low.endswith("а") else "")
-    if ratio(low[:9], "полугодие") >= SLOT_LIKENESS:
-        return "полугодие"
-    return None
+    forms = ("квартал", "квартала", "квартале", "полугодие", "полугодия", "полугодии")
+    likeness, form = max((ratio(low, f), f) for f in forms)
+    return form if likeness >= SLOT_LIKENESS else None
 
 
 def _month(m: re.Match[str]) -> str:
