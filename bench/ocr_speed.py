@@ -189,11 +189,14 @@ SAME_ROW = 80.0
 def paired(gold: dict[str, dict], rows: list) -> list[tuple[dict, object | None]]:
     """Each gold row with the row read for it: by item number, else (a misread number) by
     the most similar activity among the rows left over; None if no row was read for it."""
-    by_number = {row.item_number: row for row in rows}
+    by_number: dict[str, list] = {}
+    for row in rows:
+        by_number.setdefault(row.item_number, []).append(row)
     left = [row for row in rows if row.item_number not in gold]
     pairs = []
     for number, want in gold.items():
-        row = by_number.get(number)
+        same_number = by_number.get(number, [])  # two rows «1»: a column-number row read too
+        row = max(same_number, key=lambda r: ratio(r.activity, want["activity"]), default=None)
         if row is None and left:
             best = max(left, key=lambda r: ratio(r.activity, want["activity"]))
             if ratio(best.activity, want["activity"]) >= SAME_ROW:

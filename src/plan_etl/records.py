@@ -7,11 +7,12 @@ for this file, and never reaches the Parquet writer.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from plan_etl.assemble import LogicalRow, PlanTable
-from plan_etl.extract.base import LOW_CONFIDENCE_NOTE, doubted_words
+from plan_etl.assemble import DOUBTFUL, LogicalRow, PlanTable
+from plan_etl.extract.base import LOW_CONFIDENCE_NOTE, OCR_NOTE, doubted_words
 from plan_etl.match import DocumentMatch, MatchResult, match_document
 from plan_etl.models import Activity, Document, SourceFormat
 from plan_etl.normalize.dates import parse_deadline
@@ -96,12 +97,20 @@ def build_records(
 def _sure_of_ocr(
     rows: list[LogicalRow], matched: DocumentMatch, issuer: str | None, act_type: str | None
 ) -> tuple[list[LogicalRow], DocumentMatch]:
-    """The rows and their matches, where a row holds words OCR read with low confidence
-    lowered only if its match depends on them: the document is matched again with those
+    """The rows and their matches, where a row read by OCR and placed with doubt is not
+    `matched`, and a row holding words OCR read with low confidence is lowered only if its
+    match depends on them: the document is matched again with those
     words masked (left out of every row's text the matcher reads), and a `matched` row that
     is then not `matched` to the same item — the words decided its id, or its lead over the
     runner-up — becomes `review` with the low-confidence warning. A match that survives
     the masking stands on the words OCR was sure of."""
+    matched = replace(
+        matched,
+        results=[
+            replace(m, status="review") if m.status == "matched" and _placed_from_ocr(r) else m
+            for r, m in zip(rows, matched.results, strict=True)
+        ],
+    )
     doubted = [doubted_words(row.warnings) for row in rows]
     if not any(doubted):
         return rows, matched
@@ -116,6 +125,29 @@ def _sure_of_ocr(
         out_rows.append(row)
         results.append(match)
     return out_rows, replace(matched, results=results)
+
+
+def _placed_from_ocr(row: LogicalRow) -> bool:
+    """Whether a row read by OCR was placed with doubt — its number misread (not only
+    spaced: «1.1 .»), not an item number, or its number cell held words: where it stands,
+    so which section names its item, is a guess."""
+    if OCR_NOTE not in row.warnings:
+        return False
+    for warning in row.warnings:
+        spaced = _REPAIRED.match(warning)
+        if warning.startswith(DOUBTFUL) and not (
+            spaced and _digits(spaced[1]) == _digits(spaced[2])
+        ):
+            return True
+    return False
+
+
+# «placed with doubt: its number cell '1.1 .' read as '1.1.'» (assemble.py's wording)
+_REPAIRED = re.compile(rf"^{DOUBTFUL}: its number cell '(.*)' read as '(.*)'$")
+
+
+def _digits(number: str) -> str:
+    return re.sub(r"\D", "", number)
 
 
 def _masked(row: LogicalRow, words: set[str]) -> LogicalRow:

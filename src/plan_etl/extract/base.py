@@ -29,6 +29,7 @@ def one_line(exc: BaseException) -> str:
 # Notes of rows read by OCR that later stages read back (records.py decides a row's match
 # by its doubted words): the words Tesseract scored low, space-separated after the prefix
 # (an OCR word holds no space), and the note of a row whose match depends on them.
+OCR_NOTE = "text read by OCR"
 DOUBTED_NOTE = "words read by OCR with low confidence:"
 LOW_CONFIDENCE_NOTE = "text read by OCR (low confidence)"
 

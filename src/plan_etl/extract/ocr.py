@@ -42,6 +42,7 @@ from pdfplumber.utils import line_to_edge
 
 from plan_etl.extract.base import (
     LOW_CONFIDENCE_NOTE,
+    OCR_NOTE,
     Block,
     ExtractError,
     RawDocument,
@@ -56,7 +57,6 @@ from plan_etl.extract.pdf.ruled import ruling_line
 from plan_etl.extract.pdfchars import CharPage
 from plan_etl.normalize.dates import restore_dates
 
-OCR_NOTE = "text read by OCR"
 __all__ = ["LOW_CONFIDENCE_NOTE", "OCR_NOTE", "with_ocr"]
 INSTALL_HINT = "apt-get install tesseract-ocr tesseract-ocr-rus"
 
