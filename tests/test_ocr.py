@@ -358,3 +358,18 @@ def test_a_cells_words_are_read_by_line_then_x() -> None:
         ("№", "Мероприятие", "Срок"),
         ("1.1.", "Утверждение\nплана", "4 квартал 2024 г."),
     ]
+
+
+def test_a_roman_section_number_garbled_past_reading_is_numbered_by_its_place() -> None:
+    rows = [
+        Block(cells=("I. Общеорганизационные мероприятия", "", ""), page=1),
+        Block(cells=("1.", "Назначение", "2024"), page=1),
+        Block(text="II. Кадровый блок", page=1),
+        Block(cells=("ПИ. Внедрение Стандарта", "", ""), page=2),  # III read «ПИ»
+        Block(text="И. Петров", page=2),  # an initial, not a section
+    ]
+    got = ocr.numbered_sections(rows)
+    assert got[3].cells == ("III. Внедрение Стандарта", "", "")
+    assert got[:3] == rows[:3] and got[4] == rows[4]
+    # no Roman section read before it: a plan numbered otherwise is left alone
+    assert ocr.numbered_sections(rows[3:]) == rows[3:]

@@ -412,6 +412,37 @@ def roman_section(texts: list[str]) -> list[str]:
     return texts if roman is None else [f"{roman}.", *texts[1:]]
 
 
+ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
+# A paragraph opening like a Roman section heading whose numeral OCR garbled («ПИ.
+# Внедрение …»): a run of numeral-like glyphs and a dot, then a capitalised word
+_GARBLED_SECTION = re.compile(r"^([IVXΙlі|\[\]1ТГПНИЙШЩУ]{1,4})\.\s+(?=[А-ЯЁA-Z«])")
+
+
+def numbered_sections(blocks: list[Block]) -> list[Block]:
+    """Paragraphs that open like a Roman section heading whose numeral OCR garbled past
+    reading («ПИ. Внедрение …» after «II. Кадровый блок») numbered by their place: the
+    section after the last one read. Only in a plan whose sections were read as Roman
+    numerals before it; a paragraph whose numeral reads stays as read."""
+    out, last = [], 0
+    for block in blocks:
+        texts = block.cells if block.cells is not None else (block.text or "",)
+        filled = [i for i, t in enumerate(texts) if t.strip()]
+        text = texts[filled[0]] if len(filled) == 1 else ""  # a heading fills one cell
+        m = _GARBLED_SECTION.match(text)
+        if m and m[1] in ROMAN:
+            last = ROMAN.index(m[1]) + 1
+        elif m and last and m[1] not in INITIALS and last < len(ROMAN):
+            numbered = f"{ROMAN[last]}. {text[m.end() :]}"
+            if block.cells is None:
+                block = replace(block, text=numbered)
+            else:
+                cells = tuple(numbered if i == filled[0] else t for i, t in enumerate(texts))
+                block = replace(block, cells=cells)
+            last += 1
+        out.append(block)
+    return out
+
+
 def words_of(tsv: str, ink: np.ndarray) -> list[Word]:
     """Tesseract's TSV as words in points, each on its printed line's baseline."""
     lines: dict[tuple[str, str, str], list[list[str]]] = {}
@@ -649,5 +680,6 @@ def with_ocr(path: Path, raw: RawDocument, pages: list[Page]) -> RawDocument:
     blocks = [
         noted(b, doubted[b.page], originals[b.page]) if b.page in doubted else b for b in blocks
     ]
+    blocks = numbered_sections(blocks)
     source = "mixed" if len(read) < len(pages) else "ocr"
     return RawDocument(blocks, page_count=len(pages), warnings=warnings, text_source=source)
