@@ -93,9 +93,18 @@ def test_capitals_in_a_lower_case_sentence_are_a_case_slip() -> None:
 
 @pytest.mark.parametrize(
     ("read", "printed"),
-    [("—", "–"), ("-", "–"), ("—МТЗМ", "МТЗМ"), ("—Во", "Во"), ("2023-2024", "2023-2024")],
+    [
+        ("—", "–"),
+        ("-", "–"),
+        ("—МТЗМ", "МТЗМ"),
+        ("—Во", "Во"),
+        ("2023-2024", "2023-2024"),
+        ("5.1.«6.", "5.1.6."),  # a speck inside an item number
+        ("3.‹6", "3.6"),
+        ("«Центр", "«Центр"),
+    ],
 )
-def test_dashes_as_printed(read: str, printed: str) -> None:
+def test_dashes_and_specks_as_printed(read: str, printed: str) -> None:
     assert dashes(read) == printed
 
 

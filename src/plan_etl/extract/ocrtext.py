@@ -220,9 +220,15 @@ _DASH_WORDS = frozenset({"-", "—", "―", "--", "–"})
 _GLUED_DASH = re.compile(r"^[-–—―](?=[^\W\d_]|«)")
 
 
+# A speck of noise read as a quote or a tick inside an item number («5.1.«6.», «3.‹6»):
+# nothing but digits and dots is printed between a number's dot and its next digit.
+_NUMBER_SPECK = re.compile(r"(?<=\d\.)[«»\"'‹›`,*^~](?=\d)")
+
+
 def dashes(text: str) -> str:
-    """A word's dashes as printed: a dash alone is «–», a dash glued before a word is none."""
-    return "–" if text in _DASH_WORDS else _GLUED_DASH.sub("", text)
+    """A word's dashes as printed (a dash alone is «–», a dash glued before a word is none)
+    and its item number without specks."""
+    return "–" if text in _DASH_WORDS else _NUMBER_SPECK.sub("", _GLUED_DASH.sub("", text))
 
 
 def with_corrections(words: list, lexicon: Lexicon) -> tuple[list, dict[str, str]]:
