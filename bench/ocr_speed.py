@@ -22,9 +22,9 @@ deadline date right, catalogue id right, right with no review (the right id, not
 `matched` with a wrong id (or not a gold row at all). `--show` prints every field that
 differs. `--noise 0.1` then garbles that share of the OCR'd words with OCR's typical
 confusions (и/н, ш/щ, 0/О, a lost hyphen …) and measures again: matching and dates must not
-turn them into a wrong `matched`. `--reuse-ocr` keeps what Tesseract read beside each scan
-and reads it back in later runs (to measure what happens after Tesseract without reading
-every page again; delete the `.ocr.pickle` files when the reading itself changes).
+turn them into a wrong `matched`. `--reuse-ocr` keeps what Tesseract read (in the output
+folder) and reads it back in later runs, to measure what happens after Tesseract without
+reading every page again (delete the `.ocr.pickle` files when the reading itself changes).
 `--user-words` gives Tesseract the plan vocabulary and date patterns (`--user-words`,
 `--user-patterns`).
 
@@ -136,19 +136,20 @@ class Recorder:
     it instead of reading every page again; with `keep`, also in a file beside the scan, so
     that a later run measuring what happens after Tesseract (`--reuse-ocr`) reads it back."""
 
-    def __init__(self, keep: bool = False) -> None:
+    def __init__(self, keep: Path | None = None) -> None:
         self.pages: dict[Path, list[ocr.OcrPage]] = {}
         self.current = Path()
         self.real = ocr.read_pages
-        self.keep = keep
+        self.keep = keep  # the folder the readings are kept in
 
     def __call__(self, pdf: pdfium.PdfDocument, indices: list[int]) -> list[ocr.OcrPage]:
-        kept = self.current.with_suffix(".ocr.pickle")
+        kept = (self.keep or Path()) / f"{self.current.stem}.ocr.pickle"
         if self.current not in self.pages and self.keep and kept.exists():
             self.pages[self.current] = pickle.loads(kept.read_bytes())
         if self.current not in self.pages:
             self.pages[self.current] = self.real(pdf, indices)
             if self.keep:
+                kept.parent.mkdir(parents=True, exist_ok=True)
                 kept.write_bytes(pickle.dumps(self.pages[self.current]))
         return self.pages[self.current]
 
@@ -424,7 +425,7 @@ def main() -> None:
         ]
     if args.only:
         pairs = [p for p in pairs if p[0].stem.removesuffix("-scan") in args.only]
-    recorder = Recorder(keep=args.reuse_ocr)
+    recorder = Recorder(keep=out / ("given" if args.given else "") if args.reuse_ocr else None)
     ocr.read_pages = recorder
     if not args.speed_only:
         quality(pairs, recorder)
