@@ -157,6 +157,12 @@ MISREAD = [
     ("П] квартал 2024 Г.", D(2024, 9, 30), "quarter"),
     ("[квартал 2024 г.", D(2024, 3, 31), "quarter"),
     ("Й квартал 2024 года", D(2024, 6, 30), "quarter"),
+    ("ту квартал 2024 года", D(2024, 12, 31), "quarter"),  # IV in lower-case look-alikes
+    ("1\\У квартал 2024 г.", D(2024, 12, 31), "quarter"),
+    ("31.01.202 4", D(2024, 1, 31), "day"),  # a space inside the year
+    ("д001.09.2024", D(2024, 9, 1), "day"),  # «до» glued on, its «о» a zero
+    ("до 1Тапреля 2024 года", D(2024, 4, 1), "day"),
+    ("до | июля 2024 г.", D(2024, 7, 1), "day"),  # the day a bar
 ]
 
 
@@ -175,6 +181,7 @@ def test_ocr_misreads_are_read_by_their_place_in_the_grammar(
         "до 1 июпя 2024",  # июня or июля: a letter apart, not read
         "Пилотный этап 2024",  # a word that resembles no period
         "квартал 2024 года",  # the quarter's number lost: not the year's end
+        "у кварта а 2024 года",
     ],
 )
 def test_misreads_that_name_no_date_stay_unread(raw: str) -> None:

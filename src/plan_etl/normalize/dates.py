@@ -70,9 +70,10 @@ _DATE_FORMS = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
-# A quarter or half-year whose number OCR lost («квартал 2024 года»): its year alone would
-# be a confident wrong date (31 December for a quarter that may end in March)
-_NOUN_BEFORE = re.compile(r"(?<!\w)(?:кв\.?|квартал\w*|полугоди\w*)\s*$", re.IGNORECASE)
+# A quarter or half-year whose number OCR lost («квартал 2024 года», «у кварта а 2024»):
+# the year alone would be a confident wrong date (31 December for a quarter that may end
+# in March)
+_NOUN_BEFORE = re.compile(r"(?<!\w)(?:кв\.?|квар\w*|полугод\w*)(?!\w)", re.IGNORECASE)
 _BARE_YEAR = re.compile(r"^\s*(?P<year>\d{4})\s*$")
 _DONE = re.compile(r"(?<!\w)(?<!не )(?:исполнен|выполнен)[оаы]?(?!\w)", re.IGNORECASE)
 _RECURRING = re.compile(
@@ -90,16 +91,19 @@ _PRECISIONS: tuple[DeadlinePrecision, ...] = ("day", "month", "quarter", "half_y
 # two joined by a bar (П, Н, И, Й), three (Ш, Щ), and V (Cyrillic У). Capitals only (but l, і):
 # a numeral is printed in capitals, and «п» is the first letter of «полугодие».
 _NUMERAL_GLYPHS = {
-    **dict.fromkeys("IΙlі|[]1ТГ", "i"),
-    **dict.fromkeys("ПНИЙ", "ii"),
+    **dict.fromkeys("IΙlі|[]\\1ТГ", "i"),
+    **dict.fromkeys("ПНИЙЦ", "ii"),
     **dict.fromkeys("ШЩ", "iii"),
     **dict.fromkeys("VУ", "v"),
 }
+# Lower-case glyphs only in a run that ends in V («ту», «1\у» for IV): a lone «т» or «у»
+# is a word
+_LOWER_BEFORE_V = {"т": "i", "у": "v"}
 _GLYPH_CLASS = "".join(re.escape(g) for g in _NUMERAL_GLYPHS)
 # A period slot: a numeral (Arabic 1–4 or a run of numeral glyphs, glued to its word or
 # not), its ordinal ending, a word of up to 12 letters, then a year.
 _PERIOD_SLOT = re.compile(
-    rf"(?<![\w.])(?P<n>[1-4]|[{_GLYPH_CLASS}]{{1,4}})(?P<end>\s*-?(?:й|го|ый|ое|м|ом)(?!\w))?"
+    rf"(?<![\w.])(?P<n>[1-4]|[{_GLYPH_CLASS}]{{1,4}}|[{_GLYPH_CLASS}т]{{1,3}}у)(?P<end>\s*-?(?:й|го|ый|ое|м|ом)(?!\w))?"
     rf"\s*(?P<w>[а-яёА-ЯЁ]{{1,12}}[.,]?)(?=\s*\d{{4}})"
 )
 # A month slot: a day number, a word, a year («1 марга 2024»); or a word after «до»/«в»
@@ -136,6 +140,21 @@ _YEAR_ABBREVIATION = re.compile(r"(?<!\d)(\d{4})\s?[гГ]\.")
 # «2023-2024»: a range of years is printed with an en dash, which OCR reads as a hyphen
 _YEAR_RANGE = re.compile(r"(?<!\d)((?:19|20)\d\d)-((?:19|20)\d\d)(?!\d)")
 
+# «31.01.202 4»: a space OCR put inside a date's year
+_SPLIT_YEAR = re.compile(r"(?<![\d.])(\d{1,2}\.\d{1,2}\.\d{3}) (\d)(?![\d.])")
+# «д001.09.2024», «до01.09.2024»: «до» glued to the date it opens, its «о» read as a zero
+_GLUED_BEFORE = re.compile(r"(?<!\w)[дД][оО0](?=\d{1,2}\.\d)")
+# A day read as a bar or glued to noise before the month («до | июля», «1Тапреля»)
+_MONTH_START = "январ|феврал|март|апрел|ма[йяе]|июн|июл|август|сентябр|октябр|ноябр|декабр"
+_DAY_BEFORE_MONTH = re.compile(
+    rf"(?<!\w)(?:(?P<bar>[|lI])\s+|(?P<day>\d{{1,2}})[ТI|l])(?=(?:{_MONTH_START})\w*\s+\d{{4}})"
+)
+
+
+def _day_glyph(m: re.Match[str]) -> str:
+    """A day before a month: a bar read for «1», or a day with a speck glued on."""
+    return "1 " if m["bar"] else f"{m['day']} "
+
 
 def restore_dates(text: str) -> str:
     """`text` with what OCR misread inside a date read by its place in the grammar (see
@@ -145,6 +164,9 @@ def restore_dates(text: str) -> str:
 
 @lru_cache(maxsize=4096)
 def _restore(text: str) -> str:
+    text = _SPLIT_YEAR.sub(r"\1\2", text)
+    text = _GLUED_BEFORE.sub("до ", text)
+    text = _DAY_BEFORE_MONTH.sub(_day_glyph, text)
     text = _DIGIT_DATE.sub(_digits, text)
     text = _YEAR_ABBREVIATION.sub(r"\1 г.", text)
     text = _YEAR_RANGE.sub(r"\1–\2", text)
@@ -173,7 +195,7 @@ def _period(m: re.Match[str]) -> str:
 
 def _roman(glyphs: str) -> str | None:
     """I–IV from glyphs that look like one («П» → II, «ГУ» → IV), or None."""
-    strokes = "".join(_NUMERAL_GLYPHS[g] for g in glyphs)
+    strokes = "".join(_NUMERAL_GLYPHS.get(g) or _LOWER_BEFORE_V[g] for g in glyphs)
     if strokes.endswith("v"):
         return "IV" if len(strokes) >= 2 and set(strokes[:-1]) == {"i"} else None
     return strokes.upper() if 1 <= len(strokes) <= 3 else None
@@ -259,15 +281,20 @@ def _read_dates(text: str) -> tuple[list[tuple[dt.date, DeadlinePrecision]], lis
     problems met reading them."""
     dates: list[tuple[dt.date, DeadlinePrecision]] = []
     problems: list[str] = []
+    orphans = []  # years after a period noun whose number was lost
     for m in _DATE_FORMS.finditer(text):
         if m["year"] and _NOUN_BEFORE.search(text, 0, m.start()):
-            problems.append(f"period without its number in deadline {text!r}")
+            orphans.append(m)
             continue
         day, problem = _day(m) if (m["d"] or m["wd"]) else _period_end(m)
         if day:
             dates.append((day, _precision(m)))
         if problem:
             problems.append(f"{problem} in deadline {text!r}")
+    if orphans and not any(p in ("quarter", "half_year") for _, p in dates):
+        problems.append(f"period without its number in deadline {text!r}")
+    elif orphans:  # the noun belongs to the quarter read; the years are years
+        dates += [(d, "year") for m in orphans if (d := _period_end(m)[0])]
     if not dates and not problems and (bare := _BARE_YEAR.match(text)):
         return [(dt.date(int(bare["year"]), 12, 31), "year")], []
     return dates, problems
