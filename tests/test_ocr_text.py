@@ -102,6 +102,9 @@ def test_capitals_in_a_lower_case_sentence_are_a_case_slip() -> None:
         ("5.1.«6.", "5.1.6."),  # a speck inside an item number
         ("3.‹6", "3.6"),
         ("«Центр", "«Центр"),
+        (",", ""),  # a speck standing alone: a comma is printed on the word before it
+        ("|", ""),
+        ("№", "№"),
     ],
 )
 def test_dashes_and_specks_as_printed(read: str, printed: str) -> None:

@@ -23,6 +23,8 @@ from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from importlib import resources
 
+from plan_etl.normalize.dates import names_month
+
 # Letters Tesseract's Russian model takes for one another (each way): shapes a stroke or a
 # serif apart. Generic print confusions, not words of any decree.
 LOOK_ALIKES = (
@@ -225,10 +227,17 @@ _GLUED_DASH = re.compile(r"^[-–—―](?=[^\W\d_]|«)")
 _NUMBER_SPECK = re.compile(r"(?<=\d\.)[«»\"'‹›`,*^~](?=\d)")
 
 
+# A «word» of nothing but these is a speck or a rule's edge: print attaches commas, stops
+# and colons to the word before them, and has no bars, underscores or ticks in a plan's text
+_SPECK_WORD = re.compile(r"^[|_=‘’'`~^*,.:;!•]+$")
+
+
 def dashes(text: str) -> str:
-    """A word's dashes as printed (a dash alone is «–», a dash glued before a word is none)
-    and its item number without specks."""
-    return "–" if text in _DASH_WORDS else _NUMBER_SPECK.sub("", _GLUED_DASH.sub("", text))
+    """A word's dashes as printed (a dash alone is «–», a dash glued before a word is none),
+    its item number without specks, and a word that is only a speck gone (empty)."""
+    if text in _DASH_WORDS:
+        return "–"
+    return "" if _SPECK_WORD.match(text) else _NUMBER_SPECK.sub("", _GLUED_DASH.sub("", text))
 
 
 def with_corrections(words: list, lexicon: Lexicon) -> tuple[list, dict[str, str]]:
@@ -237,8 +246,11 @@ def with_corrections(words: list, lexicon: Lexicon) -> tuple[list, dict[str, str
     spaces) mapped to its part as read."""
     out, originals = [], {}
     for i, word in enumerate(words):
-        text = corrected(dashes(word.text), lexicon)
         before, after = (words[j] if 0 <= j < len(words) else None for j in (i - 1, i + 1))
+        text = dashes(word.text)
+        if not text and after and names_month(after.text):
+            text = word.text  # «до | июля»: a day the deadline grammar reads
+        text = corrected(text, lexicon)
         if before and after and word.line is not None and before.line == word.line == after.line:
             text = lower_case_slip(text, before.text, after.text, lexicon)
         if text != word.text:
@@ -246,5 +258,6 @@ def with_corrections(words: list, lexicon: Lexicon) -> tuple[list, dict[str, str
                 if new != old:
                     originals[new] = old
             word = replace(word, text=text)
-        out.append(word)
+        if text:
+            out.append(word)
     return out, originals

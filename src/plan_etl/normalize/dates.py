@@ -147,13 +147,21 @@ _GLUED_BEFORE = re.compile(r"(?<!\w)[дД][оО0](?=\d{1,2}\.\d)")
 # A day read as a bar or glued to noise before the month («до | июля», «1Тапреля»)
 _MONTH_START = "январ|феврал|март|апрел|ма[йяе]|июн|июл|август|сентябр|октябр|ноябр|декабр"
 _DAY_BEFORE_MONTH = re.compile(
-    rf"(?<!\w)(?:(?P<bar>[|lI])\s+|(?P<day>\d{{1,2}})[ТI|l])(?=(?:{_MONTH_START})\w*\s+\d{{4}})"
+    rf"(?:(?<!\w)(?P<bar>[|lI!])\s+|(?<=\w)!\s+|(?<!\w)(?P<day>\d{{1,2}})[ТI|l])"
+    rf"(?=(?:{_MONTH_START})\w*\s+\d{{4}})"
 )
+
+
+def names_month(word: str) -> bool:
+    """Whether `word` is a month's name in some form («июля», «декабрь»)."""
+    return re.match(_MONTH_START, word) is not None
 
 
 def _day_glyph(m: re.Match[str]) -> str:
     """A day before a month: a bar read for «1», or a day with a speck glued on."""
-    return "1 " if m["bar"] else f"{m['day']} "
+    if m["day"]:
+        return f"{m['day']} "
+    return "1 " if m["bar"] else " 1 "  # «позднее! марта»: the bar glued to the word before
 
 
 def restore_dates(text: str) -> str:
