@@ -10,8 +10,12 @@ and act data, which name what the dictionary lacks («клиентоцентри
 and the decree's own words read with confidence (its preamble: the region's bodies, their
 abbreviations). A word is left as read when no swap or more than one gives a known word,
 when it is short (a two-letter slip can make any word), an abbreviation, a number, or a name
-the swap would make (a surname is no evidence). Each correction keeps the word as read in
-the row's warning.
+the swap would make (a surname is no evidence). An abbreviation no lexicon knows is split
+into two the decree prints apart («ОИВРТ» → «ОИВ РТ»); capitals in a lower-case sentence
+are a case slip («Назначение В органах»). Before the lexicon: a dash standing alone is
+Word's «–», a dash glued before a word and a word that is only a speck (a lone comma, bar,
+tick) are the edges of wiped rules and noise. Each change keeps the word as read in the
+row's warning.
 """
 
 from __future__ import annotations
