@@ -101,6 +101,9 @@ def test_capitals_in_a_lower_case_sentence_are_a_case_slip() -> None:
         ("2023-2024", "2023-2024"),
         ("5.1.«6.", "5.1.6."),  # a speck inside an item number
         ("3.‹6", "3.6"),
+        ("»6.", "6."),  # the speck before a number's piece read apart
+        ("3.“6.", "3.6."),
+        ("«2024»", "«2024»"),
         ("«Центр", "«Центр"),
         (",", ""),  # a speck standing alone: a comma is printed on the word before it
         ("|", ""),

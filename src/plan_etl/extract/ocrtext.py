@@ -226,9 +226,11 @@ _DASH_WORDS = frozenset({"-", "—", "―", "--", "–"})
 _GLUED_DASH = re.compile(r"^[-–—―](?=[^\W\d_]|«)")
 
 
-# A speck of noise read as a quote or a tick inside an item number («5.1.«6.», «3.‹6»):
-# nothing but digits and dots is printed between a number's dot and its next digit.
-_NUMBER_SPECK = re.compile(r"(?<=\d\.)[«»\"'‹›`,*^~](?=\d)")
+# A speck of noise read as a quote or a tick inside an item number («5.1.«6.», «3.‹6») or
+# before the piece of one OCR read apart («3.» «»6.»): nothing but digits and dots is
+# printed between a number's dot and its next digit.
+_SPECK = "«»\"'‹›`,*^~“”„‘’"
+_NUMBER_SPECK = re.compile(rf"(?<=\d\.)[{_SPECK}](?=\d)|^[{_SPECK}](?=(?:\d+\.)+\d*$)")
 
 
 # A «word» of nothing but these is a speck or a rule's edge: print attaches commas, stops
