@@ -295,7 +295,7 @@ def quality(pairs: list[tuple[Path, Path]], recorder: Recorder) -> None:
         f" activity similarity {totals['sim'] / g:.1f}%, rows exact {share('exact')},"
         f" deadline date right {share('date')}, catalogue top-1 {share('cat')},"
         f" right with no review {share('sure')}, wrong matched {totals['wrong']:.0f},"
-        f" review {totals['review']:.0f}, rows with low-confidence words {totals['low']:.0f}"
+        f" review {totals['review']:.0f}, rows lowered for low confidence {totals['low']:.0f}"
     )
 
 
