@@ -9,7 +9,7 @@ from conftest import SEEDS, gold
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from plan_etl.normalize.dates import Deadline, find_dates, parse_deadline
+from plan_etl.normalize.dates import Deadline, find_dates, parse_deadline, restore_dates
 
 D = dt.date
 
@@ -131,3 +131,77 @@ def test_any_text_gives_a_deadline_never_an_exception(raw: str) -> None:
     deadline = parse_deadline(raw)
     assert deadline.date is None or deadline.date.year in range(1991, 2101)
     assert (deadline.date is None) == (deadline.precision is None)
+
+
+# What OCR makes of deadline cells, read by the place of each misread in the grammar
+MISREAD = [
+    ("Пкв. 2024 г.", D(2024, 6, 30), "quarter"),  # II glued to «кв.»
+    ("П кв. 2024 г.", D(2024, 6, 30), "quarter"),
+    ("Ш ке. 2024 г.", D(2024, 9, 30), "quarter"),  # III, and «кв.» read «ке.»
+    ("Т кв. 2025", D(2025, 3, 31), "quarter"),
+    ("l кв. 2025", D(2025, 3, 31), "quarter"),
+    ("11 кв. 2024", D(2024, 6, 30), "quarter"),  # no 11th quarter: the strokes of II
+    ("III вв. 2024 года", D(2024, 9, 30), "quarter"),
+    ("ГУ квартал 2024 года", D(2024, 12, 31), "quarter"),
+    ("до Ш квартала 2024 г.", D(2024, 9, 30), "quarter"),
+    ("Гквартал 2024", D(2024, 3, 31), "quarter"),
+    ("4 кваргал 2024 г.", D(2024, 12, 31), "quarter"),
+    ("|| полугодие 2024", D(2024, 12, 31), "half_year"),
+    ("П нолугодие 2024 г.", D(2024, 12, 31), "half_year"),
+    ("до 1 марга 2024 г.", D(2024, 3, 1), "day"),
+    ("в декабое 2024 года", D(2024, 12, 31), "month"),
+    ("З1.12.2О24", D(2024, 12, 31), "day"),
+    ("2О24 год", D(2024, 12, 31), "year"),
+    ("Гполугодие 2024 года", D(2024, 6, 30), "half_year"),  # «п» of the noun: no numeral
+    ("Гтюлугодие 2024 года", D(2024, 6, 30), "half_year"),
+    ("П] квартал 2024 Г.", D(2024, 9, 30), "quarter"),
+    ("[квартал 2024 г.", D(2024, 3, 31), "quarter"),
+    ("Й квартал 2024 года", D(2024, 6, 30), "quarter"),
+    ("ту квартал 2024 года", D(2024, 12, 31), "quarter"),  # IV in lower-case look-alikes
+    ("1\\У квартал 2024 г.", D(2024, 12, 31), "quarter"),
+    ("31.01.202 4", D(2024, 1, 31), "day"),  # a space inside the year
+    ("д001.09.2024", D(2024, 9, 1), "day"),  # «до» glued on, its «о» a zero
+    ("до 1Тапреля 2024 года", D(2024, 4, 1), "day"),
+    ("до | июля 2024 г.", D(2024, 7, 1), "day"),  # the day a bar
+    ("не позднее! марта 2024 г.", D(2024, 3, 1), "day"),  # … glued to the word before
+]
+
+
+@pytest.mark.parametrize(("raw", "date", "precision"), MISREAD)
+def test_ocr_misreads_are_read_by_their_place_in_the_grammar(
+    raw: str, date: dt.date, precision: str
+) -> None:
+    assert parse_deadline(raw) == Deadline(date, False, False, None, precision)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "V кв. 2024",  # no fifth quarter
+        "ПШ кв. 2024",  # five strokes: no numeral
+        "до 1 июпя 2024",  # июня or июля: a letter apart, not read
+        "Пилотный этап 2024",  # a word that resembles no period
+        "квартал 2024 года",  # the quarter's number lost: not the year's end
+        "у кварта а 2024 года",
+    ],
+)
+def test_misreads_that_name_no_date_stay_unread(raw: str) -> None:
+    deadline = parse_deadline(raw)
+    assert deadline.date is None and deadline.warning
+
+
+def test_ocr_spacing_and_dashes_of_dates_are_put_back() -> None:
+    assert restore_dates("Ш квартал 2024\nГ.") == "III квартал 2024 г."
+    assert restore_dates("до 1 марта 2024г.") == "до 1 марта 2024 г."
+    assert restore_dates("2023-2024 годы") == "2023–2024 годы"
+
+
+def test_text_ocr_did_not_touch_is_left_as_written() -> None:
+    for text in (
+        "Г. Шилов",
+        "1 раз в 2024 году",
+        "II кв. 2024 г.",
+        "до 1 мар. 2024 г.",
+        "Итог 2024",
+    ):
+        assert restore_dates(text) == text

@@ -18,7 +18,7 @@ from conftest import DATA
 from rapidfuzz.fuzz import ratio
 
 from plan_etl.extract import ocr
-from plan_etl.extract.base import Block, ExtractError, RawDocument
+from plan_etl.extract.base import Block, ExtractError, RawDocument, doubted_words
 from plan_etl.models import Activity
 from plan_etl.pipeline import FileResult, process_file
 from plan_etl.records import Source
@@ -155,10 +155,16 @@ def test_blank_boxes_and_baselines_from_tsv() -> None:
     assert not words[0].doubted and words[1].doubted
 
 
-def test_notes_mark_rows_with_doubted_words() -> None:
-    row = Block(cells=("1.1", "Утвердить план"), page=1)
-    assert ocr.noted(row, set()).notes == (ocr.OCR_NOTE,)
-    assert ocr.noted(row, {"план"}).notes == (ocr.OCR_NOTE, ocr.LOW_CONFIDENCE_NOTE)
+def test_notes_name_the_doubted_and_the_corrected_words() -> None:
+    row = Block(cells=("1.1", "Утвердить план", "П кв. 2024"), page=1)
+    assert ocr.noted(row, set(), {}).notes == (
+        ocr.OCR_NOTE,
+        "OCR words corrected: П кв. 2024 → II кв. 2024",
+    )
+    assert ocr.noted(row, set(), {}).cells == ("1.1", "Утвердить план", "II кв. 2024")
+    noted = ocr.noted(row, {"план", "Утвердить"}, {"план": "нлан"})
+    assert doubted_words(noted.notes) == {"план", "Утвердить"}
+    assert "OCR words corrected: нлан → план, П кв. 2024 → II кв. 2024" in noted.notes
 
 
 def test_header_with_a_misread_number_sign_keeps_its_number_column() -> None:
@@ -167,22 +173,6 @@ def test_header_with_a_misread_number_sign_keeps_its_number_column() -> None:
     header = ("ып", "Мероприятие", "Срок реализации", "Ответственный исполнитель")
     assert header_roles(header) == ("number", "activity", "deadline", "responsible")
     assert header_roles(("", *header[1:])) == (None, "activity", "deadline", "responsible")
-
-
-def test_roman_quarters_read_as_cyrillic_are_put_back() -> None:
-    line = ["до", "Ш", "квартала", "2024", "г.,", "Гквартал", "П", "полугодие", "Г.", "Шилов"]
-    assert ocr.roman_periods(line) == [
-        "до",
-        "III",
-        "квартала",
-        "2024",
-        "г.,",
-        "I квартал",
-        "II",
-        "полугодие",
-        "Г.",
-        "Шилов",
-    ]
 
 
 def drawn_as_text_pdf(page: ocr.OcrPage, path: Path) -> Path:
@@ -336,3 +326,50 @@ def test_a_page_image_is_read_as_pdfium_draws_it(tmp_path: Path, extra: str, fil
     assert image.shape == drawn.shape
     assert cv2.absdiff(image, drawn).mean() < 2  # the same picture, up to interpolation
     assert (ocr.stored_image(pdf[0]) is not None) == fill
+
+
+def test_a_cells_words_are_read_by_line_then_x() -> None:
+    """Tesseract read «4» of «4 квартал 2024 г.» in another of its lines than the rest, and
+    its box a little lower (a line of the next column stands there): the cell still reads
+    «4 квартал 2024 г.», not «квартал 2024 г. 4»."""
+    from plan_etl.extract.pdf import document_blocks
+
+    def word(text: str, x0: float, top: float, bottom: float, line: int) -> ocr.Word:
+        return ocr.Word(text, x0, top, x0 + 7 * len(text), bottom, bottom, 10.0, 90.0, line)
+
+    rows, columns = (60.0, 90.0, 140.0), (50.0, 90.0, 300.0, 420.0)
+    rules = [ocr.Rule(columns[0], y, columns[-1], y) for y in rows]
+    rules += [ocr.Rule(x, rows[0], x, rows[-1]) for x in columns]
+    words = [
+        word("№", 60, 72, 80, 0),
+        word("Мероприятие", 100, 72, 80, 0),
+        word("Срок", 310, 72, 80, 0),
+        word("1.1.", 60, 100, 108, 1),
+        word("Утверждение", 100, 100, 108, 1),
+        word("квартал", 322, 101, 108, 1),
+        word("2024", 375, 100, 108, 1),
+        word("г.", 405, 101, 108, 1),
+        word("плана", 100, 112, 120, 2),
+        word("4", 310, 103.5, 111.5, 2),  # read with the next line of the activity
+    ]
+    page = ocr.OcrPage(595.0, 842.0, words, rules)
+    blocks, _, _ = document_blocks([ocr.page_content(1, page)])
+    assert [b.cells for b in blocks if b.cells] == [
+        ("№", "Мероприятие", "Срок"),
+        ("1.1.", "Утверждение\nплана", "4 квартал 2024 г."),
+    ]
+
+
+def test_a_roman_section_number_garbled_past_reading_is_numbered_by_its_place() -> None:
+    rows = [
+        Block(cells=("I. Общеорганизационные мероприятия", "", ""), page=1),
+        Block(cells=("1.", "Назначение", "2024"), page=1),
+        Block(text="II. Кадровый блок", page=1),
+        Block(cells=("ПИ. Внедрение Стандарта", "", ""), page=2),  # III read «ПИ»
+        Block(text="И. Петров", page=2),  # an initial, not a section
+    ]
+    got = ocr.numbered_sections(rows)
+    assert got[3].cells == ("III. Внедрение Стандарта", "", "")
+    assert got[:3] == rows[:3] and got[4] == rows[4]
+    # no Roman section read before it: a plan numbered otherwise is left alone
+    assert ocr.numbered_sections(rows[3:]) == rows[3:]

@@ -528,10 +528,11 @@ def _under(row: LogicalRow, number: str) -> bool:
     return row.item_number.startswith(number + ".")
 
 
-def _heads(row: LogicalRow, following: LogicalRow | None) -> bool:
+def _heads(row: LogicalRow, following: list[LogicalRow]) -> bool:
     """A row heads the rows after it when the next one is numbered under it (3 → 3.1, 1.1 →
-    1.1.1) and the row has nothing but a title (in one cell, or its number cell held it)."""
-    if following is None or not _under(following, row.item_number):
+    1.1.1) — or, the next one's number misread (an OCR'd «5...»), the one after — and the
+    row has nothing but a title (in one cell, or its number cell held it)."""
+    if not any(_under(r, row.item_number) for r in following[:HEADING_LOOKAHEAD]):
         return False
     return row.titled or sum(1 for r in ROLES if r != "number" and row.cells.get(r)) == 1
 
@@ -539,6 +540,11 @@ def _heads(row: LogicalRow, following: LogicalRow | None) -> bool:
 def _printed_in_other_style(row: LogicalRow) -> bool:
     """The row stands in a section printed with a number that is not an Arabic one («II»)."""
     return row.section_number is not None and not row.section_number.isdigit()
+
+
+# How many rows after a title-only row may show that it is a heading: the next, or the one
+# after it when the next one's number is no item number (misread)
+HEADING_LOOKAHEAD = 2
 
 
 def place_headings(
@@ -558,7 +564,10 @@ def place_headings(
     section: tuple[str, str] | None = None
     subsection: tuple[str, str] | None = None
     printed: str | None = None  # the printed section the sub-heading stands in
-    for row, following in zip(rows, [*rows[1:], None], strict=True):
+    for at, row in enumerate(rows):
+        following = rows[at + 1 : at + 1 + HEADING_LOOKAHEAD]
+        if following and not any(w.startswith(DOUBTFUL) for w in following[0].warnings):
+            following = following[:1]  # the next row's number was read without doubt
         if _heads(row, following):
             title = join_fragments(t for r in order if (t := row.text(r)))
             if "." in row.item_number or _printed_in_other_style(row):

@@ -7,11 +7,14 @@ for this file, and never reaches the Parquet writer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
-from plan_etl.assemble import LogicalRow, PlanTable
-from plan_etl.match import MatchResult, match_document
+from plan_etl.assemble import DOUBTFUL, LogicalRow, PlanTable
+from plan_etl.extract.base import LOW_CONFIDENCE_NOTE, OCR_NOTE, doubted_words
+from plan_etl.match import DocumentMatch, MatchResult, match_document
 from plan_etl.models import Activity, Document, SourceFormat
 from plan_etl.normalize.dates import parse_deadline
 from plan_etl.normalize.metadata import read_metadata
@@ -64,9 +67,9 @@ def build_records(
         reason = table.warnings[0] if table.warnings else "plan table has no item rows"
         return failed_document(source, reason, page_count), []
     meta = read_metadata(table.preamble, table.text)
-    matched = match_document(
-        table.rows, meta.issuer, meta.act_type, abbreviations=table.abbreviations
-    )
+    heading = (meta.issuer, meta.act_type, table.abbreviations)
+    matched = match_document(table.rows, *heading[:2], abbreviations=heading[2])
+    rows, matched = _sure_of_ocr(table.rows, matched, *heading)
     decree = {
         "doc_id": source.doc_id,
         "source_file": source.source_file,
@@ -74,13 +77,11 @@ def build_records(
         "template": matched.template,
     }
     abbreviations = find_abbreviations(table.logical_text())
-    responsible = [
-        split_responsible(r.cells.get("responsible", []), abbreviations) for r in table.rows
-    ]
+    responsible = [split_responsible(r.cells.get("responsible", []), abbreviations) for r in rows]
     kinds = bodies_and_persons(responsible)
     activities = [
         _activity(index, row, match, (responsible[index], *kinds[index]), decree)
-        for index, (row, match) in enumerate(zip(table.rows, matched.results, strict=True))
+        for index, (row, match) in enumerate(zip(rows, matched.results, strict=True))
     ]
     problems = [*doc_warnings, *table.warnings]
     document = Document(
@@ -94,6 +95,91 @@ def build_records(
         error="; ".join(problems)[:500] if problems else None,
     )
     return document, activities
+
+
+def _sure_of_ocr(
+    rows: list[LogicalRow],
+    matched: DocumentMatch,
+    issuer: str | None,
+    act_type: str | None,
+    abbreviations: Mapping[str, str] | None = None,
+) -> tuple[list[LogicalRow], DocumentMatch]:
+    """The rows and their matches, where a row read by OCR and placed with doubt is not
+    `matched`, and a row holding words OCR read with low confidence is lowered only if its
+    match depends on them: the document is matched again with those
+    words masked (left out of every row's text the matcher reads), and a `matched` row that
+    is then not `matched` to the same item — the words decided its id, or its lead over the
+    runner-up — becomes `review` with the low-confidence warning. A match that survives
+    the masking stands on the words OCR was sure of."""
+    matched = replace(
+        matched,
+        results=[
+            replace(m, status="review") if m.status == "matched" and _placed_from_ocr(r) else m
+            for r, m in zip(rows, matched.results, strict=True)
+        ],
+    )
+    doubted = [doubted_words(row.warnings) for row in rows]
+    if not any(doubted):
+        return rows, matched
+    masked = [_masked(row, words) for row, words in zip(rows, doubted, strict=True)]
+    again = match_document(masked, issuer, act_type, abbreviations=abbreviations).results
+    out_rows, results = [], []
+    for row, words, match, check in zip(rows, doubted, matched.results, again, strict=True):
+        survives = check.status == "matched" and check.catalogue_id == match.catalogue_id
+        if words and match.status == "matched" and not survives:
+            row = replace(row, warnings=[*row.warnings, LOW_CONFIDENCE_NOTE])
+            match = replace(match, status="review")
+        out_rows.append(row)
+        results.append(match)
+    return out_rows, replace(matched, results=results)
+
+
+def _placed_from_ocr(row: LogicalRow) -> bool:
+    """Whether a row read by OCR was placed with doubt — its number misread (not only
+    spaced: «1.1 .»), not an item number, or its number cell held words: where it stands,
+    so which section names its item, is a guess."""
+    if OCR_NOTE not in row.warnings:
+        return False
+    for warning in row.warnings:
+        spaced = _REPAIRED.match(warning)
+        if warning.startswith(DOUBTFUL) and not (
+            spaced and _digits(spaced[1]) == _digits(spaced[2])
+        ):
+            return True
+    return False
+
+
+# «placed with doubt: its number cell '1.1 .' read as '1.1.'» (assemble.py's wording)
+_REPAIRED = re.compile(rf"^{DOUBTFUL}: its number cell '(.*)' read as '(.*)'$")
+
+
+def _digits(number: str) -> str:
+    return re.sub(r"\D", "", number)
+
+
+def _masked(row: LogicalRow, words: set[str]) -> LogicalRow:
+    """`row` with `words` left out of the texts the matcher reads (activity, section and
+    subsection titles), and without its OCR notes."""
+    if not words:
+        return row
+
+    # a line-end fragment («информацион-») was joined to the rest of its word by assembly
+    fragments = tuple(w[:-1] for w in words if w.endswith("-") and len(w) > 1)
+
+    def mask(text: str | None) -> str | None:
+        if text is None:
+            return None
+        kept = (t for t in text.split() if t not in words and not t.startswith(fragments or "\0"))
+        return " ".join(kept)
+
+    cells = {**row.cells, "activity": [mask(p) or "" for p in row.cells.get("activity", [])]}
+    return replace(
+        row,
+        cells=cells,
+        section_title=mask(row.section_title),
+        subsection_title=mask(row.subsection_title),
+        warnings=[],
+    )
 
 
 def _activity(

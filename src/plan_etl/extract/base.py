@@ -26,6 +26,24 @@ def one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
+# Notes of rows read by OCR that later stages read back (records.py decides a row's match
+# by its doubted words): the words Tesseract scored low, space-separated after the prefix
+# (an OCR word holds no space), and the note of a row whose match depends on them.
+OCR_NOTE = "text read by OCR"
+DOUBTED_NOTE = "words read by OCR with low confidence:"
+LOW_CONFIDENCE_NOTE = "text read by OCR (low confidence)"
+
+
+def doubted_note(words: list[str]) -> str:
+    """The note naming a row's words read with low confidence."""
+    return f"{DOUBTED_NOTE} {' '.join(words)}"
+
+
+def doubted_words(notes: list[str] | tuple[str, ...]) -> set[str]:
+    """The words a row's notes name as read with low confidence."""
+    return {w for n in notes if n.startswith(DOUBTED_NOTE) for w in n[len(DOUBTED_NOTE) :].split()}
+
+
 @dataclass(frozen=True, slots=True)
 class Block:
     """A table row (`cells`) or a paragraph outside any table (`text`), in reading order."""

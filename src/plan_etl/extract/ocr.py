@@ -8,8 +8,11 @@ the text-PDF reader's parse of a page gives (`PageContent`: words in points, and
 pdfplumber's finder draws from the ruling), and the pages of the file, text pages parsed as
 usual, go through the same grid, borderless and assembly code as a text PDF.
 
-Every row from an OCR'd page carries the note "text read by OCR"; a row holding a word
-Tesseract was unsure of also "text read by OCR (low confidence)".
+Every row from an OCR'd page carries the note "text read by OCR"; a row holding words
+Tesseract was unsure of also names them (`DOUBTED_NOTE`: records.py lowers the row's match
+only if it depends on them). Before the table code, misread words are set right against a
+lexicon (`ocrtext`); after it, misreads inside dates by the deadline grammar
+(`restore_dates`); either kind of change is named in the row's warnings, as read.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -36,15 +40,24 @@ import pypdfium2.raw as pdfium_c
 from pdfplumber.page import Page
 from pdfplumber.utils import line_to_edge
 
-from plan_etl.extract.base import Block, ExtractError, RawDocument, one_line
+from plan_etl.extract.base import (
+    LOW_CONFIDENCE_NOTE,
+    OCR_NOTE,
+    Block,
+    ExtractError,
+    RawDocument,
+    doubted_note,
+    one_line,
+)
+from plan_etl.extract.ocrtext import Lexicon, corrected_note, own_words, with_corrections
 from plan_etl.extract.pdf import document_blocks
 from plan_etl.extract.pdf.lines import Obj
 from plan_etl.extract.pdf.page import DrawnPage, PageContent, parse_page, ruled_tables
 from plan_etl.extract.pdf.ruled import ruling_line
 from plan_etl.extract.pdfchars import CharPage
+from plan_etl.normalize.dates import restore_dates
 
-OCR_NOTE = "text read by OCR"
-LOW_CONFIDENCE_NOTE = "text read by OCR (low confidence)"
+__all__ = ["LOW_CONFIDENCE_NOTE", "OCR_NOTE", "with_ocr"]
 INSTALL_HINT = "apt-get install tesseract-ocr tesseract-ocr-rus"
 
 RENDER_DPI = 300  # Tesseract reads body text best at 300 dpi (its documented sweet spot)
@@ -59,14 +72,12 @@ THUMBNAIL_DPI = 18
 SAME_PICTURE = 8.0
 # Decrees print no curly braces; on a noisy scan Tesseract reads «(» and «)» as them.
 CHARACTER_FIXES = str.maketrans("{}", "()")
-# Tesseract's Russian model reads the Roman numerals of «I/II/III/IV квартал» and «I/II
-# полугодие» as Cyrillic letters (measured on the dev scans: «Г», «П», «Ш» every time),
-# which the deadline grammar cannot read; before these words they are put back. So it reads
-# the numbers of Roman sections («П. Кадровый блок»): at the start of a printed line, before
-# a capitalised word, they are put back too (no line of a plan starts with a lone «П.»).
+# Tesseract's Russian model reads Roman numerals as Cyrillic letters (measured on the dev
+# scans: «Г», «П», «Ш» every time). In dates the deadline grammar reads them by their place
+# (`restore_dates`); the numbers of Roman sections («П. Кадровый блок») are put back at the
+# start of a printed line, before a capitalised word (no line of a plan starts with «П.»).
 ROMAN_MISREADS = {"Г": "I", "П": "II", "И": "II", "Ш": "III", "ГУ": "IV", "ТУ": "IV", "ПУ": "IV"}
 INITIALS = {"И"}  # «И. Петров»: a common initial, not read as a section number
-_PERIOD = re.compile(r"^(Г|П|И|Ш|ГУ|ТУ|ПУ)?(квартал|полугоди)")
 # Tesseract drops the space between a number and a word («до1марта», «2024года»); Russian
 # print never joins digits to lower-case words, so a space goes back between them.
 _DIGIT_WORD = re.compile(r"(?<=[а-яё]{2})(?=\d)|(?<=\d)(?=[а-яё]{2})")
@@ -118,6 +129,9 @@ MIN_INK_SHARE = 0.01
 # (Measured on the Tatarstan scan: each word on its own baseline, raised for letters that
 # hang below the line, mixed the words of two lines in 8 rows, this snapping in 5.)
 BASELINE_SNAP = 0.35
+# Two words of one cell whose baselines lie within this share of the font size stand on one
+# printed line (two lines of a cell are at least a font size apart).
+LINE_SHIFT = 0.5
 FONT_PER_PX_HEIGHT = 1.3  # font size (pt) per pt of a line's median word height (x-height to caps)
 MIN_FONT, MAX_FONT = 4.0, 24.0
 # The share of a line's font size below its baseline (р, у, д hang there): a text PDF's
@@ -143,6 +157,7 @@ class Word:
     baseline: float
     size: float  # font size (pt) of its printed line: one size keeps the line one line
     confidence: float
+    line: int | None = None  # Tesseract's line it was read in (None: a line of its own)
 
     @property
     def doubted(self) -> bool:
@@ -388,22 +403,6 @@ def fixed(text: str) -> str:
     return _DIGIT_WORD.sub(" ", text.strip().translate(CHARACTER_FIXES))
 
 
-def roman_periods(texts: list[str]) -> list[str]:
-    """A printed line's words with the Roman numeral before «квартал» / «полугодие» put
-    back where OCR read it as Cyrillic letters, also when it glued the two together."""
-    out = list(texts)
-    for i, text in enumerate(out):
-        period = _PERIOD.match(text)
-        if period is None:
-            continue
-        glued = period.group(1)
-        if glued is not None and glued in ROMAN_MISREADS:  # «Гквартал»
-            out[i] = f"{ROMAN_MISREADS[glued]} {text[len(glued) :]}"
-        elif i > 0 and out[i - 1] in ROMAN_MISREADS:
-            out[i - 1] = ROMAN_MISREADS[out[i - 1]]
-    return out
-
-
 def roman_section(texts: list[str]) -> list[str]:
     """A printed line's words with the Roman section number it starts with put back where
     OCR read it as Cyrillic letters («П. Кадровый блок» → «II. Кадровый блок»)."""
@@ -411,6 +410,37 @@ def roman_section(texts: list[str]) -> list[str]:
         return texts
     roman = ROMAN_MISREADS.get(texts[0][:-1]) if texts[0][:-1] not in INITIALS else None
     return texts if roman is None else [f"{roman}.", *texts[1:]]
+
+
+ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
+# A paragraph opening like a Roman section heading whose numeral OCR garbled («ПИ.
+# Внедрение …»): a run of numeral-like glyphs and a dot, then a capitalised word
+_GARBLED_SECTION = re.compile(r"^([IVXΙlі|\[\]1ТГПНИЙШЩУ]{1,4})\.\s+(?=[А-ЯЁA-Z«])")
+
+
+def numbered_sections(blocks: list[Block]) -> list[Block]:
+    """Paragraphs that open like a Roman section heading whose numeral OCR garbled past
+    reading («ПИ. Внедрение …» after «II. Кадровый блок») numbered by their place: the
+    section after the last one read. Only in a plan whose sections were read as Roman
+    numerals before it; a paragraph whose numeral reads stays as read."""
+    out, last = [], 0
+    for block in blocks:
+        texts = block.cells if block.cells is not None else (block.text or "",)
+        filled = [i for i, t in enumerate(texts) if t.strip()]
+        text = texts[filled[0]] if len(filled) == 1 else ""  # a heading fills one cell
+        m = _GARBLED_SECTION.match(text)
+        if m and m[1] in ROMAN:
+            last = ROMAN.index(m[1]) + 1
+        elif m and last and m[1] not in INITIALS and last < len(ROMAN):
+            numbered = f"{ROMAN[last]}. {text[m.end() :]}"
+            if block.cells is None:
+                block = replace(block, text=numbered)
+            else:
+                cells = tuple(numbered if i == filled[0] else t for i, t in enumerate(texts))
+                block = replace(block, cells=cells)
+            last += 1
+        out.append(block)
+    return out
 
 
 def words_of(tsv: str, ink: np.ndarray) -> list[Word]:
@@ -421,13 +451,13 @@ def words_of(tsv: str, ink: np.ndarray) -> list[Word]:
         if len(cols) == 12 and cols[0] == "5" and cols[11].strip() and has_ink(ink, cols):
             lines.setdefault((cols[2], cols[3], cols[4]), []).append(cols)
     words = []
-    for group in lines.values():
+    for number, group in enumerate(lines.values()):
         boxes = [tuple(int(c) for c in cols[6:10]) for cols in group]
         confs = [float(cols[10]) for cols in group]
         line_bottom = median(top + h for _, top, _, h in boxes)
         line_height = median(h for *_, h in boxes)
         size = min(max(line_height * PT_PER_PX * FONT_PER_PX_HEIGHT, MIN_FONT), MAX_FONT)
-        texts = roman_periods(roman_section([fixed(c[11]) for c in group]))
+        texts = roman_section([fixed(c[11]) for c in group])
         for text, (left, top, w, h), conf in zip(texts, boxes, confs, strict=True):
             bottom = top + h
             snap = abs(bottom - line_bottom) <= BASELINE_SNAP * line_height
@@ -442,6 +472,7 @@ def words_of(tsv: str, ink: np.ndarray) -> list[Word]:
                     base * PT_PER_PX,
                     size,
                     conf,
+                    number,
                 )
             )
     return words
@@ -481,6 +512,50 @@ def read_pages(pdf: pdfium.PdfDocument, indices: list[int]) -> list[OcrPage]:
 # --- the page for the table code ----------------------------------------------------------------
 
 
+def cell_of(word: Word, verticals: list[Rule], horizontals: list[Rule]) -> tuple[int, int]:
+    """Which cell of the ruling a word stands in: the vertical rules beside its height left
+    of its centre, and the horizontal rules above it over its centre ((0, 0) on a page
+    without ruling)."""
+    x, y = (word.x0 + word.x1) / 2, (word.top + word.bottom) / 2
+    column = sum(1 for r in verticals if r.top <= y <= r.bottom and r.x0 < x)
+    row = sum(1 for r in horizontals if r.x0 <= x <= r.x1 and r.top < y)
+    return column, row
+
+
+def cell_lines(words: list[Word], rules: list[Rule]) -> list[Word]:
+    """Words with one baseline and size for each printed line of a ruled cell. Tesseract
+    reads a ruled page's lines across the columns, and one of its lines mixes words of cells
+    whose lines stand a little higher or lower: a word far from its line's baseline kept its
+    own, and could then sort above or below the rest of its printed line in its cell
+    («квартал 2024г. 4»). Within a cell, words whose baselines lie within LINE_SHIFT of
+    their font size of the first one's are one printed line, and take the baseline (and
+    size) most of them stand on; left to right is then the table code's reading."""
+    verticals = [r for r in rules if r.x0 == r.x1]
+    if not verticals:
+        return words
+    horizontals = [r for r in rules if r.top == r.bottom]
+    cells: dict[tuple[int, int], list[Word]] = {}
+    for word in words:
+        cells.setdefault(cell_of(word, verticals, horizontals), []).append(word)
+    out = []
+    for cell in cells.values():
+        for line in printed_lines(cell):
+            base, size = Counter((w.baseline, w.size) for w in line).most_common(1)[0][0]
+            out += [replace(w, baseline=base, size=size) for w in line]
+    return out
+
+
+def printed_lines(words: list[Word]) -> list[list[Word]]:
+    """One cell's words grouped into printed lines by their baselines, top to bottom."""
+    lines: list[list[Word]] = []
+    for word in sorted(words, key=lambda w: w.baseline):
+        if lines and word.baseline - lines[-1][0].baseline <= LINE_SHIFT * word.size:
+            lines[-1].append(word)
+        else:
+            lines.append([word])
+    return lines
+
+
 def word_objects(word: Word) -> list[Obj]:
     """A recognised word as the table code's word dicts: one per space-separated part (the
     fixes above may split a word), the box's width shared by character count; every word of
@@ -508,7 +583,7 @@ def rule_edge(rule: Rule) -> Obj:
 def page_content(number: int, page: OcrPage) -> PageContent:
     """An OCR'd page as the text-PDF reader's parse of a page: its words, and the tables
     its ruling draws, found by the same table finder."""
-    words = [o for word in page.words for o in word_objects(word)]
+    words = [o for word in cell_lines(page.words, page.rules) for o in word_objects(word)]
     words.sort(key=itemgetter("top", "x0"))
     edges = [rule_edge(rule) for rule in page.rules]
     drawn = DrawnPage(number, edges, (0.0, 0.0, page.width, page.height))
@@ -523,12 +598,39 @@ def contents(pages: list[Page], read: dict[int, OcrPage]) -> Iterator[PageConten
         yield page_content(index + 1, ocr_page) if ocr_page else parse_page(CharPage.of(page))
 
 
-def noted(block: Block, doubted: set[str]) -> Block:
-    """A block from an OCR'd page with the OCR notes added."""
+def noted(block: Block, doubted: set[str], originals: dict[str, str]) -> Block:
+    """A block from an OCR'd page with the OCR notes added: that OCR read it, the words it
+    read with low confidence, and the words set right (`originals`: as set right → as read).
+    Misreads inside dates are set right here too, each cell by the deadline grammar."""
     texts = block.cells if block.cells is not None else (block.text or "",)
-    tokens = {t for text in texts for t in text.split()}
-    notes = [OCR_NOTE, *([LOW_CONFIDENCE_NOTE] if tokens & doubted else [])]
-    return replace(block, notes=(*block.notes, *(n for n in notes if n not in block.notes)))
+    tokens = [t for text in texts for t in text.split()]
+    restored = tuple(restore_dates(text) for text in texts)
+    changes = [(originals[t], t) for t in dict.fromkeys(tokens) if t in originals]
+    changes += [(a, b) for a, b in zip(texts, restored, strict=True) if a != b]
+    doubts = [t for t in dict.fromkeys(tokens) if t in doubted]
+    notes = [OCR_NOTE, *([doubted_note(doubts)] if doubts else [])]
+    notes += [corrected_note(changes)] if changes else []
+    notes = [*block.notes, *(n for n in notes if n not in block.notes)]
+    if block.cells is not None:
+        return replace(block, cells=restored, notes=tuple(notes))
+    return replace(block, text=restored[0] if block.text is not None else None, notes=tuple(notes))
+
+
+def corrected_pages(
+    read: dict[int, OcrPage], raw: RawDocument
+) -> tuple[dict[int, OcrPage], dict[int, dict[str, str]]]:
+    """The OCR'd pages with misread words set right against the lexicon (pymorphy3's
+    dictionary, the plan vocabulary, the decree's own words: those its text pages print and
+    those OCR read with confidence), and per page the words changed (new → as read)."""
+    texts = [t for b in raw.blocks for t in (b.cells or (b.text or "",))]
+    own = own_words([*((w.text, w.confidence) for p in read.values() for w in p.words)])
+    own |= own_words(((t, 100.0) for t in texts), times=1)
+    lexicon = Lexicon(own)
+    pages, originals = {}, {}
+    for index, page in read.items():
+        words, originals[index + 1] = with_corrections(page.words, lexicon)
+        pages[index] = replace(page, words=words)
+    return pages, originals
 
 
 def without_text(pdf: pdfium.PdfDocument) -> list[int]:
@@ -569,8 +671,15 @@ def with_ocr(path: Path, raw: RawDocument, pages: list[Page]) -> RawDocument:
         if not text_pages:
             raise ExtractError("no text layer, and OCR found no text in the page images")
         return raw
+    read, originals = corrected_pages(read, raw)
     blocks, warnings, _ = document_blocks(contents(pages, read))
-    doubted = {index + 1: {w.text for w in page.words if w.doubted} for index, page in read.items()}
-    blocks = [noted(b, doubted[b.page]) if b.page in doubted else b for b in blocks]
+    doubted = {
+        index + 1: {t for w in page.words if w.doubted for t in w.text.split()}
+        for index, page in read.items()
+    }
+    blocks = [
+        noted(b, doubted[b.page], originals[b.page]) if b.page in doubted else b for b in blocks
+    ]
+    blocks = numbered_sections(blocks)
     source = "mixed" if len(read) < len(pages) else "ocr"
     return RawDocument(blocks, page_count=len(pages), warnings=warnings, text_source=source)

@@ -16,6 +16,14 @@ Conventions (DATASET.md):
   due when its last part is;
 - an impossible date («31.02.2024») or a cell with no date form → no date, with a warning.
 
+A cell read by OCR is read by its place in the grammar before the forms above: where a
+Roman numeral is grammatical (before «кв.», «квартал», «полугодие» and a year), glyphs that
+look like one (П Ш Т Г Ι l | 1, «ГУ») are that numeral; a short word between such a numeral
+and a year is the period noun it most resembles («ке.», «вв.» → «кв.»); a word between a day
+and a year the month it most resembles; «О», «З», «l» among the digits of a date are digits
+(`restore_dates`). Nothing is guessed: a slot word that resembles no period or month, or a
+numeral that reads as none of I–IV, is left as written.
+
 `precision` says which of these the date stands for (`day`, `month`, `quarter`, `half_year`,
 `year`), so «IV квартал 2024 года» and «31.12.2024» stay apart although both give 31 December;
 it is None exactly when the date is.
@@ -27,6 +35,9 @@ import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz.fuzz import ratio
 
 from plan_etl.models import DeadlinePrecision
 from plan_etl.normalize.text import clean_text
@@ -59,6 +70,10 @@ _DATE_FORMS = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
+# A quarter or half-year whose number OCR lost («квартал 2024 года», «у кварта а 2024»):
+# the year alone would be a confident wrong date (31 December for a quarter that may end
+# in March)
+_NOUN_BEFORE = re.compile(r"(?<!\w)(?:кв\.?|квар\w*|полугод\w*)(?!\w)", re.IGNORECASE)
 _BARE_YEAR = re.compile(r"^\s*(?P<year>\d{4})\s*$")
 _DONE = re.compile(r"(?<!\w)(?<!не )(?:исполнен|выполнен)[оаы]?(?!\w)", re.IGNORECASE)
 _RECURRING = re.compile(
@@ -70,6 +85,156 @@ _YEARS = range(1991, 2101)
 # Finest first: when one cell gives the same day twice («31.12.2024 (IV квартал 2024 года)»),
 # the finer reading says more.
 _PRECISIONS: tuple[DeadlinePrecision, ...] = ("day", "month", "quarter", "half_year", "year")
+
+# Glyphs OCR reads for the strokes of a Roman numeral, by what they stand for: one stroke
+# (Latin I and l, Greek Ι, Ukrainian і, a bar or bracket, a digit one, Cyrillic Т and Г),
+# two joined by a bar (П, Н, И, Й), three (Ш, Щ), and V (Cyrillic У). Capitals only (but l, і):
+# a numeral is printed in capitals, and «п» is the first letter of «полугодие».
+_NUMERAL_GLYPHS = {
+    **dict.fromkeys("IΙlі|[]\\1ТГ", "i"),
+    **dict.fromkeys("ПНИЙЦ", "ii"),
+    **dict.fromkeys("ШЩ", "iii"),
+    **dict.fromkeys("VУ", "v"),
+}
+# Lower-case glyphs only in a run that ends in V («ту», «1\у» for IV): a lone «т» or «у»
+# is a word
+_LOWER_BEFORE_V = {"т": "i", "у": "v"}
+_GLYPH_CLASS = "".join(re.escape(g) for g in _NUMERAL_GLYPHS)
+# A period slot: a numeral (Arabic 1–4 or a run of numeral glyphs, glued to its word or
+# not), its ordinal ending, a word of up to 12 letters, then a year.
+_PERIOD_SLOT = re.compile(
+    rf"(?<![\w.])(?P<n>[1-4]|[{_GLYPH_CLASS}]{{1,4}}|[{_GLYPH_CLASS}т]{{1,3}}у)(?P<end>\s*-?(?:й|го|ый|ое|м|ом)(?!\w))?"
+    rf"\s*(?P<w>[а-яёА-ЯЁ]{{1,12}}[.,]?)(?=\s*\d{{4}})"
+)
+# A month slot: a day number, a word, a year («1 марга 2024»); or a word after «до»/«в»
+# or at the cell's start, then a year («декабоь 2024 года»).
+_MONTH_SLOT = re.compile(
+    r"(?:(?<!\w)(?P<d>\d{1,2})»?\s+|(?:^|(?<!\w)(?:до|в|на)\s+))(?P<w>[а-яё]{3,9})(?=\s+\d{4})",
+    re.IGNORECASE,
+)
+_MONTH_FORMS = re.compile(rf"^{_MONTH}$", re.IGNORECASE)
+_MONTH_WORDS = tuple(
+    (f"{stem}{end}", stem)
+    for stem, ends in zip(
+        _MONTH_STEMS,
+        ("ь я е", "ь я е", " а е", "ь я е", "й я е", "ь я е", "ь я е", " а е",
+         "ь я е", "ь я е", "ь я е", "ь я е"),
+        strict=True,
+    )
+    for end in ends.split(" ")
+)  # fmt: skip
+# How much a misread slot word must resemble the word it stands for (rapidfuzz ratio), and
+# by how much more than any other month (two months a letter apart stay unread).
+SLOT_LIKENESS = 75.0
+MONTH_LEAD = 10.0
+# Characters OCR reads for digits (О, З, l …) inside a date of digits or a year before «г.».
+_DIGIT_GLYPHS = str.maketrans("ОоOoЗзlI|", "000033111")
+_DIGITISH = "0-9ОоOoЗзlI|"
+_DIGIT_DATE = re.compile(
+    rf"(?<![\w.])[{_DIGITISH}]{{1,2}}\.[{_DIGITISH}]{{1,2}}\.[{_DIGITISH}]{{4}}(?![\w.])"
+    rf"|(?<!\w)[12][{_DIGITISH}]{{3}}(?=\s*г)"
+)
+
+# «2024г.», «2024 Г.»: OCR drops the space before the year's «г.» and reads it as a capital
+_YEAR_ABBREVIATION = re.compile(r"(?<!\d)(\d{4})\s?[гГ]\.")
+# «2023-2024»: a range of years is printed with an en dash, which OCR reads as a hyphen
+_YEAR_RANGE = re.compile(r"(?<!\d)((?:19|20)\d\d)-((?:19|20)\d\d)(?!\d)")
+
+# «31.01.202 4»: a space OCR put inside a date's year
+_SPLIT_YEAR = re.compile(r"(?<![\d.])(\d{1,2}\.\d{1,2}\.\d{3}) (\d)(?![\d.])")
+# «д001.09.2024», «до01.09.2024»: «до» glued to the date it opens, its «о» read as a zero
+_GLUED_BEFORE = re.compile(r"(?<!\w)[дД][оО0](?=\d{1,2}\.\d)")
+# A day read as a bar or glued to noise before the month («до | июля», «1Тапреля»)
+_MONTH_START = "январ|феврал|март|апрел|ма[йяе]|июн|июл|август|сентябр|октябр|ноябр|декабр"
+_DAY_BEFORE_MONTH = re.compile(
+    rf"(?:(?<!\w)(?P<bar>[|lI!])\s+|(?<=\w)!\s+|(?<!\w)(?P<day>\d{{1,2}})[ТI|l])"
+    rf"(?=(?:{_MONTH_START})\w*\s+\d{{4}})"
+)
+
+
+def names_month(word: str) -> bool:
+    """Whether `word` is a month's name in some form («июля», «декабрь»)."""
+    return re.match(_MONTH_START, word) is not None
+
+
+def _day_glyph(m: re.Match[str]) -> str:
+    """A day before a month: a bar read for «1», or a day with a speck glued on."""
+    if m["day"]:
+        return f"{m['day']} "
+    return "1 " if m["bar"] else " 1 "  # «позднее! марта»: the bar glued to the word before
+
+
+def restore_dates(text: str) -> str:
+    """`text` with what OCR misread inside a date read by its place in the grammar (see
+    the module docstring); a text OCR did not touch comes back unchanged."""
+    return _restore(text) if text else text
+
+
+@lru_cache(maxsize=4096)
+def _restore(text: str) -> str:
+    text = _SPLIT_YEAR.sub(r"\1\2", text)
+    text = _GLUED_BEFORE.sub("до ", text)
+    text = _DAY_BEFORE_MONTH.sub(_day_glyph, text)
+    text = _DIGIT_DATE.sub(_digits, text)
+    text = _YEAR_ABBREVIATION.sub(r"\1 г.", text)
+    text = _YEAR_RANGE.sub(r"\1–\2", text)
+    text = _PERIOD_SLOT.sub(_period, text)
+    return _MONTH_SLOT.sub(_month, text)
+
+
+def _digits(m: re.Match[str]) -> str:
+    """A date or year of digits with the look-alike characters among them made digits, if
+    at least half of it is digits already (a word is not a number)."""
+    written = m[0]
+    digits = sum(c.isdigit() for c in written)
+    return (
+        written.translate(_DIGIT_GLYPHS) if 2 * digits >= len(written.replace(".", "")) else written
+    )
+
+
+def _period(m: re.Match[str]) -> str:
+    """A period slot with its numeral and its noun as the grammar reads them, or as written."""
+    number = m["n"] if m["n"] in ("1", "2", "3", "4") else _roman(m["n"])
+    noun = _period_noun(m["w"])
+    if number is None or noun is None:
+        return m[0]
+    return f"{number}{m['end'] or ''} {noun}"
+
+
+def _roman(glyphs: str) -> str | None:
+    """I–IV from glyphs that look like one («П» → II, «ГУ» → IV), or None."""
+    strokes = "".join(_NUMERAL_GLYPHS.get(g) or _LOWER_BEFORE_V[g] for g in glyphs)
+    if strokes.endswith("v"):
+        return "IV" if len(strokes) >= 2 and set(strokes[:-1]) == {"i"} else None
+    return strokes.upper() if 1 <= len(strokes) <= 3 else None
+
+
+def _period_noun(word: str) -> str | None:
+    """The period noun a slot word is: itself when the grammar reads it, «кв.» for a
+    two-letter word one letter off it, «квартал»/«полугодие» for a word resembling them."""
+    low = word.lower().rstrip(".,")
+    if low.startswith(("квартал", "полугоди")) or low == "кв":
+        return word if low != "кв" or word.endswith(".") else "кв."
+    if len(low) == 2:
+        return "кв." if low[0] == "к" or low[1] == "в" else None
+    if len(low) < 5:
+        return None
+    forms = ("квартал", "квартала", "квартале", "полугодие", "полугодия", "полугодии")
+    likeness, form = max((ratio(low, f), f) for f in forms)
+    return form if likeness >= SLOT_LIKENESS else None
+
+
+def _month(m: re.Match[str]) -> str:
+    """A month slot with its word read as the month it resembles, or as written."""
+    word = m["w"]
+    if _MONTH_FORMS.match(word):
+        return m[0]
+    scores = sorted(((ratio(word.lower(), f), f, m) for f, m in _MONTH_WORDS), reverse=True)
+    best, form, month = scores[0]
+    rival = next(score for score, _, other in scores if other != month)
+    if best < SLOT_LIKENESS or best - rival < MONTH_LEAD or (not m["d"] and len(word) < 5):
+        return m[0]
+    return m[0][: m.start("w") - m.start()] + form
 
 
 @dataclass(frozen=True)
@@ -87,7 +252,7 @@ class Deadline:
 
 def parse_deadline(raw: str | None) -> Deadline:
     """Read a «Срок» cell by the conventions in the module docstring."""
-    text = clean_text(raw)
+    text = restore_dates(clean_text(raw))
     if not text:
         return Deadline(None, done=False, recurring=False, warning=None)
     done = bool(_DONE.search(text))
@@ -124,12 +289,20 @@ def _read_dates(text: str) -> tuple[list[tuple[dt.date, DeadlinePrecision]], lis
     problems met reading them."""
     dates: list[tuple[dt.date, DeadlinePrecision]] = []
     problems: list[str] = []
+    orphans = []  # years after a period noun whose number was lost
     for m in _DATE_FORMS.finditer(text):
+        if m["year"] and _NOUN_BEFORE.search(text, 0, m.start()):
+            orphans.append(m)
+            continue
         day, problem = _day(m) if (m["d"] or m["wd"]) else _period_end(m)
         if day:
             dates.append((day, _precision(m)))
         if problem:
             problems.append(f"{problem} in deadline {text!r}")
+    if orphans and not any(p in ("quarter", "half_year") for _, p in dates):
+        problems.append(f"period without its number in deadline {text!r}")
+    elif orphans:  # the noun belongs to the quarter read; the years are years
+        dates += [(d, "year") for m in orphans if (d := _period_end(m)[0])]
     if not dates and not problems and (bare := _BARE_YEAR.match(text)):
         return [(dt.date(int(bare["year"]), 12, 31), "year")], []
     return dates, problems

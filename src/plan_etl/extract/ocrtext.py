@@ -1,0 +1,269 @@
+"""Words OCR misread, set right against a lexicon before the table code reads them.
+
+Tesseract's slips on Russian print are single glyphs that look alike («Мсроприятие»,
+«Координацня», «докумснта»). A word no lexicon knows is tried with each of its letters
+swapped for a look-alike (`LOOK_ALIKES`); when exactly one such spelling is a known word,
+that is what was printed; so is a known word with a one-letter word OCR glued to it
+(«втечение», «Отчетв»). The lexicon is pymorphy3's dictionary (every form of every common
+Russian word), the plan's own vocabulary — the words of the catalogue, header, body, region
+and act data, which name what the dictionary lacks («клиентоцентричности», «медиаплана») —
+and the decree's own words read with confidence (its preamble: the region's bodies, their
+abbreviations). A word is left as read when no swap or more than one gives a known word,
+when it is short (a two-letter slip can make any word), an abbreviation, a number, or a name
+the swap would make (a surname is no evidence). An abbreviation no lexicon knows is split
+into two the decree prints apart («ОИВРТ» → «ОИВ РТ»); capitals in a lower-case sentence
+are a case slip («Назначение В органах»). Before the lexicon: a dash standing alone is
+Word's «–», a dash glued before a word and a word that is only a speck (a lone comma, bar,
+tick) are the edges of wiped rules and noise. Each change keeps the word as read in the
+row's warning.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from functools import cache, lru_cache
+from importlib import resources
+
+from plan_etl.normalize.dates import names_month
+
+# Letters Tesseract's Russian model takes for one another (each way): shapes a stroke or a
+# serif apart. Generic print confusions, not words of any decree.
+LOOK_ALIKES = (
+    "ес", "ео", "ос", "ин", "ип", "нп", "лп", "лд", "шщ", "цщ", "шм", "ьы", "ьъ", "ьб",
+    "тг", "зэ", "уч", "ад", "кх", "ая", "мн", "йи", "йн", "ёе",
+)  # fmt: skip
+_SWAPS: dict[str, str] = {}
+for _a, _b in LOOK_ALIKES:
+    _SWAPS[_a] = _SWAPS.get(_a, "") + _b
+    _SWAPS[_b] = _SWAPS.get(_b, "") + _a
+# Russian's one-letter words (prepositions, conjunctions), which OCR glues to a neighbour
+# when the space before or after them is narrow
+ONE_LETTER_WORDS = frozenset("вскоуиа")
+MIN_LENGTH = 4  # shorter words are left as read: a swap turns most of them into another word
+# Words the decree itself prints, read with at least this confidence and at least this
+# often, join its lexicon (the preamble's names of bodies and the region).
+OWN_CONFIDENCE = 90.0
+OWN_TIMES = 2
+# pymorphy3 tags of names: a swap that gives only a name is no correction.
+NAME_TAGS = frozenset({"Name", "Surn", "Patr", "Geox", "Orgn", "Trad", "Abbr", "Init"})
+DATA_FILES = ("catalogue.toml", "headers.toml", "bodies.toml", "regions.toml", "acts.toml")
+DATA_FILES += ("abbreviations.toml",)
+_WORD = re.compile(r"[а-яё]+", re.IGNORECASE)
+CORRECTED_NOTE = "OCR words corrected:"
+
+
+@cache
+def _morph():
+    import pymorphy3  # loaded on the first OCR'd page only: 0.4 s and 15 MB
+
+    return pymorphy3.MorphAnalyzer()
+
+
+@cache
+def plan_words() -> frozenset[str]:
+    """Every Cyrillic word of the plan's data files, lower case."""
+    package = resources.files("plan_etl.data")
+    text = " ".join(package.joinpath(name).read_text(encoding="utf-8") for name in DATA_FILES)
+    return frozenset(w.lower() for w in _WORD.findall(text))
+
+
+@cache
+def plan_forms() -> frozenset[str]:
+    """The plan words and every form of those the dictionary lacks, inflected by pymorphy3's
+    analogy («медиаплана» → «медиапланом»): the catalogue writes one form, a decree another."""
+    morph = _morph()
+    forms = set(plan_words())
+    for word in plan_words():
+        if not morph.word_is_known(word):
+            forms.update(form.word for form in morph.parse(word)[0].lexeme)
+    return frozenset(forms)
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The words a decree's OCR'd text is checked against: pymorphy3's dictionary, the plan
+    vocabulary, and `own` (the decree's words read with confidence)."""
+
+    own: frozenset[str] = frozenset()
+
+    def knows(self, word: str) -> bool:
+        low = word.lower()
+        return low in self.own or low in plan_forms() or _known_to_dictionary(low)
+
+    def correction(self, word: str) -> str | None:
+        """The one known spelling of `word` OCR misread, in its case: a look-alike letter
+        swapped, a one-letter word split off, or (an abbreviation) two abbreviations split
+        apart; None when `word` is known, too short, or none or several spellings are."""
+        if len(word) < MIN_LENGTH or not word.isalpha() or self.knows(word):
+            return None
+        if _is_abbreviation(word):
+            found = self._two_abbreviations(word) if word.isupper() else set()
+        else:
+            low = word.lower()
+            found = {
+                spelling
+                for i, letter in enumerate(low)
+                for other in _SWAPS.get(letter, "")
+                if self.knows(spelling := low[:i] + other + low[i + 1 :])
+                and not _only_name(spelling)
+            }
+            found |= self._unglued(low)
+        if len(found) != 1:
+            return None
+        return _in_case_of(found.pop(), word)
+
+    def _two_abbreviations(self, word: str) -> set[str]:
+        """An all-capital `word` as two abbreviations the decree itself prints or the plan
+        data knows, OCR having lost the space between them («ОИВРТ» → «ОИВ РТ»)."""
+        known = self.own | plan_forms()
+        return {
+            f"{word[:n]} {word[n:]}".lower()
+            for n in range(MIN_ABBREVIATION, len(word) - MIN_ABBREVIATION + 1)
+            if word[:n].lower() in known and word[n:].lower() in known
+        }
+
+    def _unglued(self, low: str) -> set[str]:
+        """`low` as a one-letter word and a known word OCR ran together («втечение» → «в
+        течение», «отчетв» → «отчет в»)."""
+        splits = set()
+        if low[0] in ONE_LETTER_WORDS and len(low) > MIN_LENGTH and self.knows(low[1:]):
+            splits.add(f"{low[0]} {low[1:]}")
+        if low[-1] in ONE_LETTER_WORDS and len(low) > MIN_LENGTH and self.knows(low[:-1]):
+            splits.add(f"{low[:-1]} {low[-1]}")
+        return splits
+
+
+@lru_cache(maxsize=65536)
+def _known_to_dictionary(low: str) -> bool:
+    return bool(_morph().word_is_known(low))
+
+
+@lru_cache(maxsize=65536)
+def _only_name(low: str) -> bool:
+    """Whether every dictionary reading of `low` is a name, place or abbreviation."""
+    parses = _morph().parse(low)
+    return all(p.tag.grammemes & NAME_TAGS for p in parses if p.is_known) and any(
+        p.is_known for p in parses
+    )
+
+
+# An all-capital word longer than this is a heading's word («СОТРУДНИКОВ»), not an
+# abbreviation («ИОГВ», «ТФОМС»)
+MAX_ABBREVIATION = 6
+MIN_ABBREVIATION = 2
+
+
+@lru_cache(maxsize=65536)
+def _plain_word(low: str) -> bool:
+    """Whether the dictionary reads `low` as a common word (not only an abbreviation or a
+    name): «связи» is one, «оив» and «мфц» are not."""
+    parses = [p for p in _morph().parse(low) if p.is_known]
+    return any(not p.tag.grammemes & NAME_TAGS for p in parses)
+
+
+def _is_abbreviation(word: str) -> bool:
+    """Two capitals or more in a word mixed in case («ДепИТ») or short («ОИВ»)."""
+    capitals = sum(c.isupper() for c in word)
+    return capitals >= 2 and (capitals < len(word) or len(word) <= MAX_ABBREVIATION)
+
+
+def _in_case_of(spelling: str, word: str) -> str:
+    """`spelling` written in the case pattern of `word` (capitalised, upper, lower)."""
+    if word.isupper():
+        return spelling.upper()
+    return spelling[:1].upper() + spelling[1:] if word[:1].isupper() else spelling
+
+
+def own_words(words: Iterable[tuple[str, float]], times: int = OWN_TIMES) -> frozenset[str]:
+    """The words (lower case) a decree prints, read with at least OWN_CONFIDENCE, at least
+    `times` times: its own names join its lexicon."""
+    counts = Counter(
+        w.lower() for text, conf in words if conf >= OWN_CONFIDENCE for w in _WORD.findall(text)
+    )
+    return frozenset(w for w, n in counts.items() if n >= times)
+
+
+def corrected(text: str, lexicon: Lexicon) -> str:
+    """`text` (one OCR word, perhaps with punctuation or a hyphen) with each of its letter
+    runs set right where the lexicon knows what was printed. A run before a final hyphen
+    is a line-end fragment of a longer word and is left as read."""
+    hyphen_end = text.rstrip().endswith("-")
+
+    def one(m: re.Match[str]) -> str:
+        if hyphen_end and m.end() >= len(text.rstrip()) - 1:
+            return m[0]
+        return lexicon.correction(m[0]) or m[0]
+
+    return _WORD.sub(one, text)
+
+
+def corrected_note(changes: list[tuple[str, str]]) -> str:
+    """The row warning naming the words corrected, as read → as corrected."""
+    return f"{CORRECTED_NOTE} " + ", ".join(f"{old} → {new}" for old, new in changes)
+
+
+def lower_case_slip(text: str, before: str, after: str, lexicon: Lexicon) -> str:
+    """A word OCR read in capitals in the middle of a lower-case sentence («Назначение В
+    органах», «целевого СОСТОЯНИЯ выбранных») in lower case: a one-letter word, or a known
+    word too long for an abbreviation. `before` and `after` are its neighbours on its line."""
+    if not (before[-1:].islower() and after[:1].islower() and text.isalpha() and text.isupper()):
+        return text
+    low = text.lower()
+    if len(text) == 1:
+        return low if low in ONE_LETTER_WORDS else text
+    if len(text) > MAX_ABBREVIATION:
+        return low if lexicon.knows(low) else text
+    return low if _plain_word(low) and low not in lexicon.own else text
+
+
+# Dashes: OCR cannot tell a hyphen, an en and an em dash apart by length, and the dash that
+# stands between words in office print is Word's «–»; a dash glued to the front of a word is
+# the edge of a wiped rule («—МТЗМ»), as print never joins a dash to the word after it.
+_DASH_WORDS = frozenset({"-", "—", "―", "--", "–"})
+_GLUED_DASH = re.compile(r"^[-–—―](?=[^\W\d_]|«)")
+
+
+# A speck of noise read as a quote or a tick inside an item number («5.1.«6.», «3.‹6») or
+# before the piece of one OCR read apart («3.» «»6.»): nothing but digits and dots is
+# printed between a number's dot and its next digit.
+_SPECK = "«»\"'‹›`,*^~“”„‘’"
+_NUMBER_SPECK = re.compile(rf"(?<=\d\.)[{_SPECK}](?=\d)|^[{_SPECK}](?=(?:\d+\.)+\d*$)")
+
+
+# A «word» of nothing but these is a speck or a rule's edge: print attaches commas, stops
+# and colons to the word before them, and has no bars, underscores or ticks in a plan's text
+_SPECK_WORD = re.compile(r"^[|_=‘’'`~^*,.:;!•]+$")
+
+
+def dashes(text: str) -> str:
+    """A word's dashes as printed (a dash alone is «–», a dash glued before a word is none),
+    its item number without specks, and a word that is only a speck gone (empty)."""
+    if text in _DASH_WORDS:
+        return "–"
+    return "" if _SPECK_WORD.match(text) else _NUMBER_SPECK.sub("", _GLUED_DASH.sub("", text))
+
+
+def with_corrections(words: list, lexicon: Lexicon) -> tuple[list, dict[str, str]]:
+    """OCR `words` (anything with a `text` and a `line`, in reading order) with their
+    misread words corrected and case slips undone, and each changed word part (as split by
+    spaces) mapped to its part as read."""
+    out, originals = [], {}
+    for i, word in enumerate(words):
+        before, after = (words[j] if 0 <= j < len(words) else None for j in (i - 1, i + 1))
+        text = dashes(word.text)
+        if not text and after and names_month(after.text):
+            text = word.text  # «до | июля»: a day the deadline grammar reads
+        text = corrected(text, lexicon)
+        if before and after and word.line is not None and before.line == word.line == after.line:
+            text = lower_case_slip(text, before.text, after.text, lexicon)
+        if text != word.text:
+            for new, old in zip(text.split(), word.text.split(), strict=False):
+                if new != old:
+                    originals[new] = old
+            word = replace(word, text=text)
+        if text:
+            out.append(word)
+    return out, originals

@@ -1,0 +1,178 @@
+"""What OCR read, set right and weighed: misread words against the lexicon, and a row's
+low-confidence words lowering its match only where the match depends on them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+from conftest import DATA
+
+from plan_etl.assemble import LogicalRow, PlanTable
+from plan_etl.extract.base import LOW_CONFIDENCE_NOTE, doubted_note, doubted_words
+from plan_etl.extract.ocr import Word
+from plan_etl.extract.ocrtext import Lexicon, corrected, dashes, own_words, with_corrections
+from plan_etl.records import Source, build_records
+
+LEXICON = Lexicon()
+
+
+@pytest.mark.parametrize(
+    ("read", "printed"),
+    [
+        ("Мсроприятие", "Мероприятие"),  # е read as с, capitalised
+        ("докумснта", "документа"),
+        ("Координацня", "Координация"),  # и read as н
+        ("ннформационной", "информационной"),
+        ("ответствснный", "ответственный"),
+        ("клиентоцентрнчности", "клиентоцентричности"),  # known to the catalogue only
+        ("медиапланон", "медиапланом"),  # a form of a catalogue word the dictionary lacks
+        ("СОТРУДННКОВ", "СОТРУДНИКОВ"),
+        ("втечение", "в течение"),  # a one-letter word glued to the next
+        ("Отчетв", "Отчет в"),
+    ],
+)
+def test_a_misread_word_is_set_right(read: str, printed: str) -> None:
+    assert LEXICON.correction(read) == printed
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "Мероприятие",  # known
+        "вход",  # known, though «в» + «ход» are words too
+        "клиентоцентричности",  # known to the plan vocabulary
+        "ОИВ",  # an abbreviation
+        "нлн",  # too short to tell
+        "Депинформтехнологий",  # unknown, but no one swap makes a known word
+        "Вологодскон",  # «Вологодской» or «Вологодском»: two swaps, left as read
+        "2024",
+    ],
+)
+def test_a_word_without_one_known_spelling_is_left_as_read(word: str) -> None:
+    assert LEXICON.correction(word) is None
+
+
+def test_the_decrees_own_words_are_known() -> None:
+    own = own_words([("Минцифры", 95.0), ("Минцифры.", 96.0), ("Минцнфры", 50.0)])
+    assert own == frozenset({"минцифры"})
+    assert Lexicon(own).knows("Минцифры")
+
+
+def test_two_abbreviations_run_together_are_split_by_the_decrees_own() -> None:
+    lexicon = Lexicon(own_words([("ОИВ РТ", 95.0)] * 2))
+    assert lexicon.correction("ОИВРТ") == "ОИВ РТ"
+    assert Lexicon().correction("ОИВРТ") is None  # РТ unknown without the decree
+
+
+def test_a_line_end_fragment_and_punctuation() -> None:
+    assert corrected("«Мсроприятие»,", LEXICON) == "«Мероприятие»,"
+    assert corrected("ннформацн-", LEXICON) == "ннформацн-"  # a fragment: the rest is below
+
+
+def test_corrections_keep_what_was_read() -> None:
+    words = [Word(t, 0, 0, 1, 1, 1, 10, 90) for t in ("Утвердить", "докумснта", "до 1")]
+    fixed, originals = with_corrections(words, LEXICON)
+    assert [w.text for w in fixed] == ["Утвердить", "документа", "до 1"]
+    assert originals == {"документа": "докумснта"}
+
+
+def test_capitals_in_a_lower_case_sentence_are_a_case_slip() -> None:
+    line = ("Назначение", "В", "органах", "целевого", "СОСТОЯНИЯ", "выбранных", "ОИВ", "и")
+    line += ("обратной", "СВЯЗИ", "портала")
+    words = [Word(t, 0, 0, 1, 1, 1, 10, 90, 3) for t in line]
+    fixed, _ = with_corrections(words, LEXICON)
+    assert [w.text for w in fixed] == [
+        "Назначение", "в", "органах", "целевого", "состояния", "выбранных", "ОИВ", "и",
+        "обратной", "связи", "портала",
+    ]  # fmt: skip
+    alone = [replace(w, line=n) for n, w in enumerate(words)]  # each on a line of its own
+    assert [w.text for w in with_corrections(alone, LEXICON)[0]] == list(line)
+
+
+@pytest.mark.parametrize(
+    ("read", "printed"),
+    [
+        ("—", "–"),
+        ("-", "–"),
+        ("—МТЗМ", "МТЗМ"),
+        ("—Во", "Во"),
+        ("2023-2024", "2023-2024"),
+        ("5.1.«6.", "5.1.6."),  # a speck inside an item number
+        ("3.‹6", "3.6"),
+        ("»6.", "6."),  # the speck before a number's piece read apart
+        ("3.“6.", "3.6."),
+        ("«2024»", "«2024»"),
+        ("«Центр", "«Центр"),
+        (",", ""),  # a speck standing alone: a comma is printed on the word before it
+        ("|", ""),
+        ("№", "№"),
+    ],
+)
+def test_dashes_and_specks_as_printed(read: str, printed: str) -> None:
+    assert dashes(read) == printed
+
+
+def test_doubted_words_round_trip_through_the_note() -> None:
+    assert doubted_words([doubted_note(["«план»", "2024г."]), "other"]) == {"«план»", "2024г."}
+
+
+# --- the match and the words it depends on ------------------------------------------------------
+
+
+def decree(name: str) -> tuple[list[LogicalRow], dict]:
+    data = json.loads((DATA / "dev" / "gold" / f"{name}.json").read_text())
+    rows = [
+        LogicalRow(
+            r["number"],
+            r["section"],
+            r["section_title"],
+            r.get("subsection"),
+            {"activity": [r["activity"]], "responsible": [r["responsible"]]},
+        )
+        for r in data["rows"]
+    ]
+    return rows, data
+
+
+def records(rows: list[LogicalRow], data: dict):
+    doc = data["document"]
+    preamble = f"{doc['issuer']}\n{doc['act_type'].upper()}"
+    table = PlanTable(rows, preamble, preamble, header_found=True)
+    return build_records(table, Source("x", "x.pdf", "pdf", "0"), 1, [], "ocr")[1]
+
+
+def test_a_match_that_survives_masking_its_doubted_words_stays_matched() -> None:
+    rows, data = decree("tatarstan")
+    plain = records(rows, data)
+    matched = [i for i, a in enumerate(plain) if a.match_status == "matched"]
+    assert len(matched) >= 30
+    # each matched row doubts a word of its responsible cell, one of its activity's last
+    # word: neither decides its item
+    doubted = []
+    for i, row in enumerate(rows):
+        words = [row.cells["responsible"][0].split()[0], row.cells["activity"][0].split()[-1]]
+        doubted.append(replace(row, warnings=[doubted_note(words)] if i in matched else []))
+    got = records(doubted, data)
+    kept = [i for i in matched if got[i].match_status == "matched"]
+    assert len(kept) >= 0.8 * len(matched)
+    for a, b in zip(plain, got, strict=True):
+        assert b.catalogue_id == a.catalogue_id
+        assert (LOW_CONFIDENCE_NOTE in b.warnings) == (
+            a.match_status == "matched" and b.match_status == "review"
+        )
+
+
+def test_a_match_that_depends_on_its_doubted_words_goes_to_review() -> None:
+    rows, data = decree("tatarstan")
+    plain = records(rows, data)
+    # every word of the activity doubted: nothing the match could stand on is left
+    doubted = [
+        replace(row, warnings=[doubted_note(row.cells["activity"][0].split())]) for row in rows
+    ]
+    got = records(doubted, data)
+    for a, b in zip(plain, got, strict=True):
+        assert b.match_status != "matched"
+        assert b.catalogue_id == a.catalogue_id
+        assert (LOW_CONFIDENCE_NOTE in b.warnings) == (a.match_status == "matched")
