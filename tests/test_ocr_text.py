@@ -61,9 +61,9 @@ def test_the_decrees_own_words_are_known() -> None:
 
 
 def test_two_abbreviations_run_together_are_split_by_the_decrees_own() -> None:
-    lexicon = Lexicon(own_words([("ОИВ РТ", 95.0)] * 2))
-    assert lexicon.correction("ОИВРТ") == "ОИВ РТ"
-    assert Lexicon().correction("ОИВРТ") is None  # РТ unknown without the decree
+    lexicon = Lexicon(own_words([("ОИВ РХ", 95.0)] * 2))
+    assert lexicon.correction("ОИВРХ") == "ОИВ РХ"
+    assert Lexicon().correction("ОИВРХ") is None  # РХ unknown without the decree
 
 
 def test_a_line_end_fragment_and_punctuation() -> None:

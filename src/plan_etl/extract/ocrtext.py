@@ -50,7 +50,9 @@ OWN_TIMES = 2
 # pymorphy3 tags of names: a swap that gives only a name is no correction.
 NAME_TAGS = frozenset({"Name", "Surn", "Patr", "Geox", "Orgn", "Trad", "Abbr", "Init"})
 DATA_FILES = ("catalogue.toml", "headers.toml", "bodies.toml", "regions.toml", "acts.toml")
-DATA_FILES += ("abbreviations.toml",)
+# learned.json: the phrasings the matcher learned from labelled plans (the genre's words,
+# «медиаплан» among them, which no dictionary has)
+DATA_FILES += ("abbreviations.toml", "learned.json")
 _WORD = re.compile(r"[а-яё]+", re.IGNORECASE)
 CORRECTED_NOTE = "OCR words corrected:"
 
