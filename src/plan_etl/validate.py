@@ -30,6 +30,7 @@ from pydantic import ValidationError
 
 from plan_etl import datapackage
 from plan_etl.assemble import DOUBTFUL
+from plan_etl.limits import DEFAULT_MAX_MEMORY_MB
 from plan_etl.models import SCHEMA_VERSION, TABLES, Activity, Document
 from plan_etl.normalize.dates import parse_deadline
 from plan_etl.pipeline import DEFAULT_TIMEOUT, FileResult, ingest
@@ -600,6 +601,7 @@ def validate(
     *,
     jobs: int | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    max_memory_mb: int = DEFAULT_MAX_MEMORY_MB,
 ) -> Report:
     """Re-extract every decree below `raw_dir` (no cache: the point is to read them again)
     and check each one; with `dataset`, also check it against that fresh ingest (and, with
@@ -615,6 +617,7 @@ def validate(
             timeout=timeout,
             allow_empty=True,  # an empty or unreadable raw/ is reported, not refused
             on_file=results.append,
+            max_memory_mb=max_memory_mb,
         )
         decrees = [check_decree(r) for r in results]
         dataset_findings = check_dataset(DatasetPaths(dataset, fresh, schemas)) if dataset else []

@@ -27,6 +27,7 @@ from docx.oxml.ns import qn
 from docx.oxml.xmlchemy import BaseOxmlElement
 from lxml.etree import LxmlError
 
+from plan_etl.extract.archive import check_zip
 from plan_etl.extract.base import Block, ExtractError, Extractor, RawDocument, one_line
 
 _P, _TBL, _TR, _TC = qn("w:p"), qn("w:tbl"), qn("w:tr"), qn("w:tc")
@@ -235,8 +236,10 @@ def check_signature(path: Path) -> None:
 
 
 def open_document(path: Path) -> Document:
-    """The python-docx document of `path`; `ExtractError` when it is not a readable one."""
+    """The python-docx document of `path`; `ExtractError` when it is not a readable one
+    (or a zip bomb: its sizes are checked before python-docx unpacks a member)."""
     check_signature(path)
+    check_zip(path)
     try:
         document = docx.Document(str(path))
     except _PACKAGE_ERRORS as exc:
