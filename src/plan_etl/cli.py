@@ -26,6 +26,7 @@ from rich.text import Text
 
 from plan_etl import __version__
 from plan_etl.limits import DEFAULT_MAX_MEMORY_MB
+from plan_etl.models import TABLES
 from plan_etl.paths import CACHE_ENV
 from plan_etl.pipeline import (
     DEFAULT_TIMEOUT,
@@ -355,16 +356,19 @@ def report_command(
 ) -> None:
     """Write one self-contained HTML page (Russian): overview, template coverage, a section
     per decree, rows to review; filter and search."""
-    if not (dataset / "activities.parquet").is_file():
+    if not any((dataset / f"{name}.parquet").is_file() for name in TABLES):
         fail(f"{shown(dataset)} holds no dataset (run `plan-etl ingest` first)")
     if out.is_dir():
         fail(f"--out {shown(out)} is a folder, not a file name")
     if not out.parent.is_dir():
         fail(f"--out {shown(out)}: folder {shown(out.parent)} does not exist")
+    from plan_etl.loader import DatasetError
     from plan_etl.report import write_report  # pandas loads for this command only
 
     try:
         written = write_report(dataset, out, sources)
+    except DatasetError as exc:
+        fail(f"cannot read the dataset: {shown(exc)}", EXIT_FAILED)
     except OSError as exc:
         fail(f"cannot write {shown(out)}: {os_error(exc)}", EXIT_FAILED)
     say(f"wrote {shown(written)}")

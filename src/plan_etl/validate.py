@@ -521,11 +521,13 @@ def dataset_descriptor(paths: DatasetPaths) -> Iterator[Issue]:
     path = paths.committed / datapackage.FILENAME
     if not all((paths.committed / f"{name}.parquet").is_file() for name in TABLES):
         return  # dataset-fresh reports the missing tables
+    try:
+        described = datapackage.render(datapackage.build_descriptor(paths.committed))
+    except (OSError, pa.ArrowException):
+        return  # dataset-fresh reports the unreadable table
     if not path.is_file():
         yield Issue("missing: run `plan-etl ingest`", file=str(path))
-    elif path.read_text(encoding="utf-8") != datapackage.render(
-        datapackage.build_descriptor(paths.committed)
-    ):
+    elif path.read_text(encoding="utf-8", errors="replace") != described:
         yield Issue("does not describe the committed files: run `plan-etl ingest`", file=str(path))
 
 

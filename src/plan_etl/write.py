@@ -19,7 +19,7 @@ import shutil
 import types
 import typing
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
@@ -119,12 +119,27 @@ class TableWriter:
     def finish(self) -> None:
         """Close the file and flush it to disk, ready to be published."""
         self.flush()
-        self._writer.close()
+        self._close_writer()
         _fsync(self.path)
 
     def close(self) -> None:
+        """Give the file up (the run is aborted): whatever closing it raises is moot now."""
         self._pending = []
-        self._writer.close()
+        with suppress(Exception):
+            self._close_writer()
+
+    def _close_writer(self) -> None:
+        """Close the Parquet writer. When closing fails (a full disk), it is marked closed
+        anyway: pyarrow would otherwise try again when it is collected and print «Exception
+        ignored …» on stderr, after the run's own one-line error."""
+        try:
+            self._writer.close()
+        except BaseException:
+            self._writer.is_open = False
+            if getattr(self._writer, "file_handle", None) is not None:
+                with suppress(Exception):
+                    self._writer.file_handle.close()
+            raise
 
 
 # --- publishing: one folder swap under a lock ---------------------------------------------------
