@@ -42,7 +42,7 @@ def kind_of(mode: int) -> str:
 def why_unreadable(path: Path, exc: OSError) -> str:
     """The cause of an OSError on opening `path`, in words (a link loop is not «dangling»)."""
     if isinstance(exc, NotReadable):
-        return str(exc)
+        return exc.strerror
     if exc.errno == errno.ELOOP:
         return "symbolic link loop"
     if exc.errno == errno.ENOENT and path.is_symlink():

@@ -28,10 +28,10 @@ from pathlib import Path
 from types import FrameType
 
 MIB = 1024 * 1024
-# A worker's memory ceiling. The heaviest good decree measured (an OCR'd scan, two pages
-# read at once) peaks at about 450 MiB of data in its worker; this leaves room for twice
-# that and keeps two workers and the main process together within a few GiB.
-DEFAULT_MAX_MEMORY_MB = 1536
+# A worker's memory ceiling, beyond what it inherits from the run. The OCR of the two
+# development scans (two pages read at once) runs within 250 MiB; this leaves room for pages
+# larger than theirs and keeps a run of two workers within 1 GiB with a hostile file in one.
+DEFAULT_MAX_MEMORY_MB = 640
 MIN_MAX_MEMORY_MB = 64  # below this even an empty worker cannot run
 _PR_SET_PDEATHSIG = 1
 
@@ -63,6 +63,8 @@ def limit_memory(megabytes: int) -> None:
     hard one stays."""
     import resource
 
+    global _ceiling_mb
+    _ceiling_mb = megabytes
     wanted = data_in_use() + megabytes * MIB
     _, hard = resource.getrlimit(resource.RLIMIT_DATA)
     if hard != resource.RLIM_INFINITY:
@@ -71,11 +73,11 @@ def limit_memory(megabytes: int) -> None:
 
 
 def memory_limit_mb() -> int | None:
-    """This process's memory ceiling in MiB, None when it has none."""
-    import resource
+    """The memory ceiling (MiB) this process was given by `limit_memory`, if any."""
+    return _ceiling_mb
 
-    soft, _ = resource.getrlimit(resource.RLIMIT_DATA)
-    return None if soft == resource.RLIM_INFINITY else soft // MIB
+
+_ceiling_mb: int | None = None  # what `limit_memory` was asked for, for the failure line
 
 
 def cores() -> int:

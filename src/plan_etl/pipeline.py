@@ -33,7 +33,7 @@ from plan_etl.atomic import write_atomically
 from plan_etl.catalogue import load_catalogue
 from plan_etl.datapackage import FILENAME as DATAPACKAGE
 from plan_etl.extract import SUFFIXES, ExtractError, extractor_for, source_format
-from plan_etl.files import Inputs, fingerprint, why_unreadable
+from plan_etl.files import Inputs, fingerprint, read_regular, why_unreadable
 from plan_etl.files import discover as discover_entries
 from plan_etl.limits import (
     DEFAULT_MAX_MEMORY_MB,
@@ -197,6 +197,7 @@ def process_file(path: Path, source: Source) -> FileResult:
 
 
 CACHE_FORMAT = 1  # bump when the layout of an entry changes
+MAX_ENTRY_BYTES = 256 * 1024 * 1024  # a decree of 10,000 rows is a few tens of MB as JSON
 
 
 class _Entry(BaseModel):
@@ -214,7 +215,8 @@ class ResultCache:
     records as JSON; reading it is JSON parsing and pydantic validation, so a file planted
     in the cache can at worst be a wrong or invalid entry, never code. An entry whose
     format, checksum, records or source hash is not right is a miss (the file is parsed
-    again), and a cache that cannot be written is no cache: neither stops a run.
+    again), and so is one that is no regular file (a link, a FIFO, a device) or is larger
+    than MAX_ENTRY_BYTES; a cache that cannot be written is no cache: neither stops a run.
     """
 
     def __init__(self, directory: Path | None) -> None:
@@ -249,16 +251,17 @@ class ResultCache:
         if not path:
             return None
         try:
-            header, _, payload = path.read_bytes().partition(b"\n")
+            entry = read_regular(path, MAX_ENTRY_BYTES, follow=False)
+            header, _, payload = entry.partition(b"\n")
             checksum = hashlib.sha256(payload).hexdigest()
             if json.loads(header) != {"format": CACHE_FORMAT, "sha256": checksum}:
                 return None
-            entry = _Entry.model_validate_json(payload)
+            records = _Entry.model_validate_json(payload)
         except Exception:  # missing, truncated, tampered with, of another layout: a miss
             return None
-        if entry.document.sha256 != source.sha256:
+        if records.document.sha256 != source.sha256:
             return None
-        return _relocated(FileResult(entry.document, entry.activities), source)
+        return _relocated(FileResult(records.document, records.activities), source)
 
     def put(self, source: Source, result: FileResult) -> None:
         path = self._path(source)

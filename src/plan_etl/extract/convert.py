@@ -134,11 +134,11 @@ def is_text(data: bytes) -> bool:
     """The start of `data` decodes (UTF-8, else windows-1251) to text without control
     characters: markup or a text dump, which LibreOffice imports."""
     sample = data[:_TEXT_SAMPLE]
-    for encoding in ("utf-8", "cp1251"):
+    for encoding in ("utf-8-sig", "cp1251"):
         try:
             text = sample.decode(encoding)
         except UnicodeDecodeError as exc:
-            if encoding == "utf-8" and exc.start >= len(sample) - 3:  # a character cut off
+            if encoding == "utf-8-sig" and exc.start >= len(sample) - 3:  # a character cut off
                 text = sample[: exc.start].decode(encoding)
             else:
                 continue

@@ -25,6 +25,7 @@ from docx.opc.exceptions import OpcError
 from docx.oxml.exceptions import InvalidXmlError
 from docx.oxml.ns import qn
 from docx.oxml.xmlchemy import BaseOxmlElement
+from lxml import etree
 from lxml.etree import LxmlError
 
 from plan_etl.extract.archive import check_zip
@@ -255,4 +256,15 @@ class DocxExtractor(Extractor):
     suffixes = (".docx",)
 
     def read(self, path: Path) -> RawDocument:
-        return RawDocument(blocks=body_blocks(open_document(path).element.body), page_count=None)
+        body = open_document(path).element.body
+        return RawDocument(blocks=body_blocks(body), page_count=None, warnings=entity_notes(body))
+
+
+def entity_notes(body: BaseOxmlElement) -> list[str]:
+    """A warning when the body holds XML entity references. Word writes none; python-docx
+    leaves them unexpanded (an external one could read a local file), so the text they stand
+    for is missing from the rows, and the document must say so rather than pass as `ok`."""
+    count = sum(1 for _ in body.iter(etree.Entity))
+    if not count:
+        return []
+    return [f"{count} XML entity reference(s) not expanded: text they stand for is missing"]
