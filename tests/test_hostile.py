@@ -8,6 +8,7 @@ daemon thread the test stops waiting for.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -31,16 +32,13 @@ import pytest
 from conftest import DATA, SEEDS
 from typer.testing import CliRunner
 
-import plan_etl.files
+import plan_etl
 from plan_etl.cli import app
 from plan_etl.extract import ExtractError, ocr
 from plan_etl.extract import convert as convert_module
-from plan_etl.extract.archive import MAX_RATIO, check_zip
-from plan_etl.extract.convert import ConvertedExtractor, check_document_bytes
+from plan_etl.extract.convert import ConvertedExtractor
 from plan_etl.extract.docx import DocxExtractor
-from plan_etl.limits import children, kill_children, worker_count
 from plan_etl.pipeline import (
-    MAX_TIMEOUT_SCALE,
     ResultCache,
     RunSummary,
     identify,
@@ -49,7 +47,12 @@ from plan_etl.pipeline import (
     time_allowed,
 )
 
+# What this issue added is imported in the tests that use it, so that each test of this
+# module, run on the code before the fix, fails by its own finding rather than all of them
+# at import.
+
 ROOT = Path(__file__).resolve().parents[1]
+SRC = Path(plan_etl.__file__).resolve().parents[1]  # the code under test, for child processes
 SEED = SEEDS[0]  # a text dump of 41 rows
 CORPUS_DOCX = DATA / "corpus" / "kursk-254pp.docx"
 FORMATS = DATA / "formats"
@@ -123,7 +126,7 @@ def isolated(code: str, timeout: float = 120, memory_mb: int = 1024) -> dict:
         text=True,
         timeout=timeout,
         preexec_fn=limit,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT / "tests")])},
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), str(ROOT / "tests")])},
         check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
@@ -196,7 +199,7 @@ def test_a_docx_member_packed_a_thousand_to_one_is_refused(tmp_path: Path) -> No
     with pytest.raises(ExtractError) as info:
         DocxExtractor().read(bomb)
     assert str(info.value).startswith("refused as a zip bomb: word/media/zeros.bin unpacks")
-    assert "times its packed size" in str(info.value) and MAX_RATIO < 1000
+    assert "times its packed size" in str(info.value)
 
 
 def test_a_member_declaring_a_gigabyte_is_refused_before_unpacking(tmp_path: Path) -> None:
@@ -228,6 +231,8 @@ def test_an_odt_unpacking_to_more_than_it_declares_never_reaches_libreoffice(
 
 
 def test_good_packages_pass_the_zip_checks() -> None:
+    from plan_etl.extract.archive import check_zip
+
     for path in (CORPUS_DOCX, FORMATS / "kursk-254pp.odt", *DATA.glob("corpus/*.docx")):
         check_zip(path)
 
@@ -289,32 +294,29 @@ def test_workers_and_their_libreoffice_die_with_a_killed_run(tmp_path: Path) -> 
         from plan_etl.pipeline import ingest
         ingest(Path({str(raw)!r}), Path({str(tmp_path / "out")!r}), jobs=1, use_cache=False)
     """
-    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "PYTHONPATH": str(ROOT / "src")}
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "PYTHONPATH": str(SRC)}
     env["PLAN_ETL_CACHE_DIR"] = str(tmp_path / "cache")
     run = subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], env=env)
+    started: list[int] = []  # what the run started, ended here whatever the test found
     try:
         deadline = time.monotonic() + 60
         while not (pids.exists() and pids.read_text().strip()) and time.monotonic() < deadline:
             time.sleep(0.1)
         script = int(pids.read_text())
         worker = int(Path(f"/proc/{script}/stat").read_text().rsplit(")", 1)[1].split()[1])
-        group = os.getpgid(script)
-        sleeper = next(p for p in group_members(group) if p != script)
+        sleeper = next(p for p in group_members(os.getpgid(script)) if p != script)
+        started += [worker, script, sleeper]
         run.kill()
         run.wait()
         deadline = time.monotonic() + 10
-        while any(map(alive, (worker, script, sleeper))) and time.monotonic() < deadline:
+        while any(map(alive, started)) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert not any(map(alive, (worker, script, sleeper)))
+        assert not any(map(alive, started))
     finally:
         run.kill()
-        with_group = (
-            [p for p in group_members(os.getpgid(run.pid)) if p != os.getpid()]
-            if alive(run.pid)
-            else []
-        )
-        for pid in with_group:
-            os.kill(pid, signal.SIGKILL)
+        for pid in started:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
 
 
 def group_members(group: int) -> list[int]:
@@ -330,6 +332,8 @@ def group_members(group: int) -> list[int]:
 
 
 def test_kill_children_ends_a_child_and_the_group_it_leads() -> None:
+    from plan_etl.limits import children, kill_children
+
     lone = subprocess.Popen(["sleep", "60"])
     leader = subprocess.Popen(["sh", "-c", "sleep 60 & wait"], start_new_session=True)
     time.sleep(0.2)
@@ -345,6 +349,8 @@ def test_kill_children_ends_a_child_and_the_group_it_leads() -> None:
 
 
 def test_the_time_allowed_a_pdf_is_capped_whatever_its_page_count(tmp_path: Path) -> None:
+    from plan_etl.pipeline import MAX_TIMEOUT_SCALE
+
     path = tmp_path / "pages.pdf"
     path.write_bytes(make_pdf([(10, 10, b"")] * 2_000))  # 2,000 pages in 200 KB
     assert time_allowed(path, 60) == 60 * MAX_TIMEOUT_SCALE
@@ -397,10 +403,14 @@ def test_garbage_called_doc_never_reaches_libreoffice(
     ],
 )
 def test_documents_of_every_kind_libreoffice_reads_pass_the_byte_check(start: bytes) -> None:
+    from plan_etl.extract.convert import check_document_bytes
+
     check_document_bytes(start + b" text" * 10)
 
 
 def test_the_real_word_files_pass_the_byte_check() -> None:
+    from plan_etl.extract.convert import check_document_bytes
+
     for path in FORMATS.glob("*.*"):
         if path.suffix in (".doc", ".rtf", ".odt"):
             check_document_bytes(path.read_bytes())
@@ -483,7 +493,7 @@ def test_every_entry_under_raw_is_read_skipped_or_failed(
             raise PermissionError(13, "Permission denied", str(path))
         return real_scandir(path)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(plan_etl.files.os, "scandir", scandir)
+    monkeypatch.setattr(os, "scandir", scandir)
     summary = in_thread(lambda: ingest(raw, tmp_path / "out", jobs=1, use_cache=False), 120)
     assert isinstance(summary, RunSummary)
     assert failures(summary) == {
@@ -509,7 +519,7 @@ def test_an_unreadable_folder_is_a_failure_of_the_summary_and_of_strict(
             raise PermissionError(13, "Permission denied", str(path))
         return real_scandir(path)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(plan_etl.files.os, "scandir", scandir)
+    monkeypatch.setattr(os, "scandir", scandir)
     res = runner.invoke(app, ["ingest", str(raw), "--out", str(tmp_path / "o"), "--strict"])
     assert res.exit_code == 1
     assert "failed locked/: cannot read folder: Permission denied" in res.stderr
@@ -517,6 +527,8 @@ def test_an_unreadable_folder_is_a_failure_of_the_summary_and_of_strict(
 
 
 def test_a_file_larger_than_the_limit_is_refused_by_its_size(tmp_path: Path) -> None:
+    import plan_etl.files
+
     big = tmp_path / "big.txt"
     with big.open("wb") as f:
         f.truncate(3 * MIB)
@@ -563,9 +575,12 @@ def test_report_on_a_damaged_dataset_is_one_line(
     assert res.stderr.startswith("error: cannot read the dataset: ") and message in res.stderr
 
 
-def test_validate_on_corrupt_parquet_reports_it_as_a_finding(dataset: Path) -> None:
+def test_validate_on_corrupt_parquet_reports_it_as_a_finding(dataset: Path, tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(SEED, raw / SEED.name)
     (dataset / "activities.parquet").write_bytes(os.urandom(4096))
-    res = runner.invoke(app, ["validate", str(ROOT / "raw"), "--dataset", str(dataset)])
+    res = runner.invoke(app, ["validate", str(raw), "--dataset", str(dataset)])
     assert not isinstance(res.exception, Exception)
     assert res.exit_code == 1 and "unreadable Parquet" in res.stdout
 
@@ -592,6 +607,8 @@ def test_pdfminer_warnings_stay_off_stderr(tmp_path: Path) -> None:
 
 
 def test_jobs_never_start_more_workers_than_cores() -> None:
+    from plan_etl.limits import worker_count
+
     cores = len(os.sched_getaffinity(0))
     assert worker_count(100, 640) <= cores
     assert worker_count(None, 640) == min(cores, worker_count(None, 640))
