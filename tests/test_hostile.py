@@ -661,3 +661,23 @@ def test_the_whole_hostile_set_stays_within_a_gigabyte(tmp_path: Path) -> None:
     assert got["garbage.doc"].startswith("not a document")
     assert got["dots.pdf"] == "no text layer, and OCR found no text in the page images"
     assert result["peak_kb"] < 1024 * 1024
+
+
+def test_a_small_file_is_read_without_reserving_the_size_limit(tmp_path: Path) -> None:
+    """Under a ceiling below the largest file read (512 MiB), a small ODT is still checked:
+    reading it once allocated a buffer of the whole limit first."""
+    odt = tmp_path / "small.odt"
+    with zipfile.ZipFile(odt, "w") as package:
+        package.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        package.writestr("content.xml", "<text:p/>" * 10)
+    code = f"""
+        import json
+        from pathlib import Path
+        from plan_etl.limits import limit_memory
+        limit_memory(200)
+        from plan_etl.extract.convert import check_document_bytes
+        from plan_etl.files import read_regular, MAX_SOURCE_BYTES
+        check_document_bytes(read_regular(Path({str(odt)!r}), MAX_SOURCE_BYTES))
+        print(json.dumps({{"read": True}}))
+    """
+    assert isolated(code)["read"]

@@ -70,11 +70,16 @@ def read_regular(path: Path, limit: int, *, follow: bool = True) -> bytes:
     """The bytes of regular file `path`, at most `limit` of them: `NotReadable` when it is
     not a regular file or is larger."""
     fd = open_regular(path, follow=follow)
+    chunks, size = [], 0
     with os.fdopen(fd, "rb") as f:
-        data = f.read(limit + 1)
-    if len(data) > limit:
-        raise NotReadable(errno.EFBIG, f"larger than {limit:,} bytes")
-    return data
+        # in chunks: `read(limit + 1)` would allocate the whole limit first, however small
+        # the file (a 512 MiB buffer counts against a worker's memory ceiling)
+        while chunk := f.read(min(_CHUNK, limit + 1 - size)):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                raise NotReadable(errno.EFBIG, f"larger than {limit:,} bytes")
+    return b"".join(chunks)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,9 +2,10 @@
 
 The per-file timeout bounds a file's time, not its memory: one hostile file (a zip bomb, a
 page drawn a hundred inches wide) could otherwise take every byte of the machine. So each
-worker runs under a memory ceiling, `--max-memory` (RLIMIT_DATA: the private writable memory
-the process maps, which is what parsing allocates; unlike RLIMIT_AS it does not count the
-address space that libraries and thread arenas only reserve). An allocation past it fails
+worker runs under a memory ceiling: a file may make it map `--max-memory` MiB more than it
+maps when the file starts (RLIMIT_DATA: the private writable memory a process maps, which is
+what parsing allocates; unlike RLIMIT_AS it does not count the address space that libraries
+and thread arenas only reserve). An allocation past it fails
 inside the worker — a `MemoryError`, or a library that aborts — and the file gets one
 `failed` line while the run goes on.
 
@@ -70,6 +71,15 @@ def limit_memory(megabytes: int) -> None:
     if hard != resource.RLIM_INFINITY:
         wanted = min(wanted, hard)
     resource.setrlimit(resource.RLIMIT_DATA, (wanted, hard))
+
+
+def renew_memory_limit() -> None:
+    """Start a file's allowance afresh: `limit_memory` again, from what the worker maps now.
+    A file read before may have left the heap larger than it started (freed memory the
+    allocator keeps mapped counts against RLIMIT_DATA), which must not be charged to the
+    next file. A no-op in a process without a ceiling."""
+    if _ceiling_mb is not None:
+        limit_memory(_ceiling_mb)
 
 
 def memory_limit_mb() -> int | None:

@@ -40,6 +40,7 @@ from plan_etl.limits import (
     check_max_memory,
     memory_limit_mb,
     protect_worker,
+    renew_memory_limit,
     worker_count,
 )
 from plan_etl.links import Linker
@@ -177,6 +178,7 @@ def identify(path: Path, raw_dir: Path) -> tuple[Source, str | None]:
 def process_file(path: Path, source: Source) -> FileResult:
     """Extract, assemble and normalize one file. Never raises for bad input: a file that
     cannot be read becomes a `failed` document with a one-line reason."""
+    renew_memory_limit()
     page_count, reason = None, None
     try:
         raw = extractor_for(path).read(path)
