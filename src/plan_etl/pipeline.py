@@ -348,9 +348,9 @@ def window_size(jobs: int) -> int:
 
 
 def _worker_started(max_memory_mb: int | None = None, parent: int | None = None) -> None:
-    """Put a fresh worker under its limits (`plan_etl.limits`) and tune its collector.
-    Everything it inherited from the parent (the imported libraries, the catalogue) is
-    frozen out of collections, so those pages are
+    """Put a fresh worker under its limits (`plan_etl.limits`: memory ceiling, death with
+    the run `parent`) and tune its collector. Everything it inherited from the parent (the
+    imported libraries, the catalogue) is frozen out of collections, so those pages are
     neither scanned nor copied on write; and since parsing a page allocates hundreds of
     thousands of short-lived objects, the youngest generation is collected every 10,000
     allocations instead of 700 (measured on the bench corpus: ~10% less CPU a page)."""
@@ -526,8 +526,8 @@ def ingest(
     the new tables into a fresh folder and publishes it in one step; a run that read no
     decree raises `NothingRead` and leaves the previous dataset as it was, unless
     `allow_empty`. `cache_dir` is the cache root (default `plan_etl.paths.cache_root()`).
-    Each reader worker may map `max_memory_mb` MiB of data (`plan_etl.limits`). Options and
-    folders that make no sense raise `ValueError` before anything is read.
+    Reading a file may make its worker map `max_memory_mb` MiB more (`plan_etl.limits`).
+    Options and folders that make no sense raise `ValueError` before anything is read.
     """
     check_options(jobs, timeout, max_memory_mb)
     check_paths(raw_dir, out_dir)
