@@ -681,3 +681,31 @@ def test_a_small_file_is_read_without_reserving_the_size_limit(tmp_path: Path) -
         print(json.dumps({{"read": True}}))
     """
     assert isolated(code)["read"]
+
+
+def test_a_full_disk_while_publishing_is_one_error_without_pyarrow_noise(tmp_path: Path) -> None:
+    """Files may grow to 600 bytes (RLIMIT_FSIZE, as a nearly full disk): the run fails
+    with its OSError, and no Parquet writer left open retries at collection time (pyarrow's
+    «Exception ignored …» on stderr)."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(SEED, raw / SEED.name)
+    code = f"""
+        import gc, json, resource, signal, sys
+        from pathlib import Path
+        from plan_etl.pipeline import ingest
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        ignored = []
+        sys.unraisablehook = lambda hook: ignored.append(repr(hook.exc_value))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (600, resource.RLIM_INFINITY))
+        try:
+            ingest(Path({str(raw)!r}), Path({str(tmp_path / "out")!r}), jobs=1, use_cache=False)
+            error = None
+        except OSError as exc:
+            error = exc.errno
+        gc.collect()
+        print(json.dumps({{"error": error, "ignored": ignored}}))
+    """
+    result = isolated(code)
+    assert result["error"] == 27 and result["ignored"] == []
+    assert not (tmp_path / "out").exists()

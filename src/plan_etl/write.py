@@ -291,10 +291,12 @@ class DatasetWriter:
         self.out_dir = out_dir.resolve()
         self.out_dir.parent.mkdir(parents=True, exist_ok=True)
         self.staging = fresh_sibling(self.out_dir, STAGING)
+        self.tables: dict[str, TableWriter] = {}
         try:
-            self.tables = {name: TableWriter(self.staging, name) for name in names}
-        except BaseException:
-            shutil.rmtree(self.staging, ignore_errors=True)
+            for name in names:
+                self.tables[name] = TableWriter(self.staging, name)
+        except BaseException:  # a full disk: the writers already open are closed quietly
+            self.abort()
             raise
 
     def write(self, name: str, rows: Sequence[BaseModel]) -> None:
