@@ -230,6 +230,23 @@ def test_an_odt_unpacking_to_more_than_it_declares_never_reaches_libreoffice(
     assert calls == []
 
 
+def test_a_package_whose_members_lie_before_the_file_is_refused_in_one_line(
+    tmp_path: Path,
+) -> None:
+    """Its directory placed past where it is, every member's offset comes out negative: the
+    size check's seek fails (OSError), which must be the file's one line too (found by the
+    fuzz tests of test_robustness)."""
+    data = bytearray(CORPUS_DOCX.read_bytes())
+    end = data.rindex(b"PK\x05\x06")
+    start = int.from_bytes(data[end + 16 : end + 20], "little")
+    data[end + 16 : end + 20] = (start + 100_000).to_bytes(4, "little")
+    path = tmp_path / "shifted.docx"
+    path.write_bytes(bytes(data))
+    with pytest.raises(ExtractError) as info:
+        DocxExtractor().read(path)
+    assert "\n" not in str(info.value) and "OSError" in str(info.value)
+
+
 def test_good_packages_pass_the_zip_checks() -> None:
     from plan_etl.extract.archive import check_zip
 

@@ -152,13 +152,15 @@ def _ending_with_children(previous: object) -> Callable[[int, FrameType | None],
 
 def die_with_parent(parent: int) -> None:
     """Ask for SIGTERM when the parent dies, and make SIGTERM kill the children first. If the
-    parent is already gone (it died before this ran), end now."""
+    run (process `parent`) is already gone — it died before this ran — end now."""
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
         return
     previous = signal.getsignal(signal.SIGTERM)
     signal.signal(signal.SIGTERM, _ending_with_children(previous))
-    if os.getppid() != parent:
+    try:  # the run, not our parent: under a fork server the two differ
+        os.kill(parent, 0)
+    except ProcessLookupError:
         os.kill(os.getpid(), signal.SIGTERM)
 
 

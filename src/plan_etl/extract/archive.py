@@ -96,5 +96,6 @@ def check_zip(source: Path | IO[bytes]) -> None:
             check_actual(archive, infos)
     except zipfile.BadZipFile as exc:
         raise ExtractError(f"corrupt zip package: {one_line(exc)}") from exc
-    except (zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError) as exc:
+    except (zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError, OSError) as exc:
+        # OSError: a member's offset points before the file (a seek to a negative place)
         raise ExtractError(f"cannot unpack the zip package: {one_line(exc)}") from exc
