@@ -69,8 +69,25 @@ def _children(pid: int) -> list[int]:
         for task in os.listdir(f"/proc/{pid}/task"):
             with open(f"/proc/{pid}/task/{task}/children") as fh:
                 found += [int(c) for c in fh.read().split()]
+    except FileNotFoundError:  # a kernel without CONFIG_PROC_CHILDREN: every process's parent
+        return _children_by_parent(pid)
     except OSError:
         pass
+    return found
+
+
+def _children_by_parent(pid: int) -> list[int]:
+    """The children of `pid` from each process's `stat` (its parent is the fourth field)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as fh:
+                    stat = fh.read()
+                if int(stat[stat.rindex(b")") + 2 :].split()[1]) == pid:
+                    found.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                continue
     return found
 
 

@@ -4,6 +4,7 @@ as the DOCX of the same decree, the decree's metadata, and what `documents` reco
 from __future__ import annotations
 
 import hashlib
+import io
 import shutil
 import zipfile
 from dataclasses import asdict
@@ -167,7 +168,13 @@ def test_missing_soffice_is_an_extract_error(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def cache_entry(cache: Path, path: Path) -> Path:
-    return cache / "converted" / f"{hashlib.sha256(path.read_bytes()).hexdigest()}.docx"
+    return cache / "converted" / f"{hashlib.sha256(path.read_bytes()).hexdigest()}.entry"
+
+
+def holds_docx(entry: Path, source: Path) -> bool:
+    """The entry holds a DOCX made from `source`'s bytes."""
+    docx = convert_module.cached_docx(entry, hashlib.sha256(source.read_bytes()).hexdigest())
+    return docx is not None and zipfile.is_zipfile(io.BytesIO(docx))
 
 
 @needs_soffice
@@ -176,7 +183,7 @@ def test_a_cached_conversion_needs_no_libreoffice(
 ) -> None:
     path = FORMATS / "samara-213r.odt"
     first = ConvertedExtractor().read(path)  # converted here or by an earlier test
-    assert zipfile.is_zipfile(cache_entry(conversion_cache, path))
+    assert holds_docx(cache_entry(conversion_cache, path), path)
     assert not list((conversion_cache / "converted").glob(".*"))  # no temporary left behind
     monkeypatch.setattr(convert_module.shutil, "which", lambda _name: None)
     assert ConvertedExtractor().read(path).blocks == first.blocks
@@ -199,7 +206,7 @@ def test_a_damaged_cache_entry_is_a_miss(tmp_path: Path, monkeypatch: pytest.Mon
     entry.write_bytes((DATA / "corpus" / "kursk-254pp.docx").read_bytes()[:1000])  # truncated
     raw = ConvertedExtractor().read(path)
     assert calls == [".rtf"] and raw.text_source == "converted"
-    assert zipfile.is_zipfile(entry)
+    assert holds_docx(entry, path)
     ConvertedExtractor().read(path)
     assert calls == [".rtf"]  # the repaired entry is used
 
@@ -207,7 +214,8 @@ def test_a_damaged_cache_entry_is_a_miss(tmp_path: Path, monkeypatch: pytest.Mon
 @needs_soffice
 def test_a_file_libreoffice_cannot_read_fails_in_one_line(tmp_path: Path) -> None:
     bad = tmp_path / "broken.odt"
-    bad.write_bytes(b"PK\x03\x04" + b"\x00" * 64)  # a zip header and nothing else
+    with zipfile.ZipFile(bad, "w") as package:  # a zip, but of no document
+        package.writestr("hello.txt", "hello")
     with pytest.raises(ExtractError) as info:
         ConvertedExtractor().read(bad)
     assert str(info.value).startswith("LibreOffice could not convert the file (")

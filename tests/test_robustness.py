@@ -217,14 +217,15 @@ def test_a_file_that_runs_too_long_is_cut_off(tmp_path: Path) -> None:
     raw.mkdir()
     long_pdf_without_plan_header(raw / "slow.pdf", pages=600)  # ≈ 5 s to parse
     (raw / "good.txt").write_bytes(SEEDS[2].read_bytes())  # ≈ 0.1 s
-    # a PDF is allowed the timeout per TIMEOUT_PAGES pages: 0.05 s × 600 / 20 = 1.5 s
+    # a PDF is allowed the timeout per TIMEOUT_PAGES pages, at most MAX_TIMEOUT_SCALE (10)
+    # times: 0.05 s × min(600 / 20, 10) = 0.5 s
     summary = ingest(raw, tmp_path / "out", jobs=2, use_cache=False, timeout=0.05)
     docs = {
         d["source_file"]: d
         for d in pq.read_table(tmp_path / "out" / "documents.parquet").to_pylist()
     }
     assert docs["slow.pdf"]["status"] == "failed"
-    assert docs["slow.pdf"]["error"].startswith("timed out after 1.5 s")
+    assert docs["slow.pdf"]["error"].startswith("timed out after 0.5 s")
     assert docs["good.txt"]["status"] == "ok" and summary.rows == 34
 
 

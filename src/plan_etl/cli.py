@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -24,6 +25,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.text import Text
 
 from plan_etl import __version__
+from plan_etl.limits import DEFAULT_MAX_MEMORY_MB
+from plan_etl.models import TABLES
 from plan_etl.paths import CACHE_ENV
 from plan_etl.pipeline import (
     DEFAULT_TIMEOUT,
@@ -53,6 +56,7 @@ app = typer.Typer(
 err = Console(stderr=True, soft_wrap=True, highlight=False)
 
 TIMEOUT_HELP = f"Seconds allowed per file (a PDF: per {TIMEOUT_PAGES} pages, as OCR may read it)."
+MAX_MEMORY_HELP = "MiB of memory each reader process may use; a file needing more fails."
 
 
 def shown(value: object) -> str:
@@ -78,9 +82,9 @@ def os_error(exc: OSError) -> str:
     return f"{exc.strerror or exc}{where}"
 
 
-def _check(jobs: int | None, timeout: float) -> None:
+def _check(jobs: int | None, timeout: float, max_memory: int) -> None:
     try:
-        check_options(jobs, timeout)
+        check_options(jobs, timeout, max_memory)
     except ValueError as exc:
         fail(shown(exc))
 
@@ -116,6 +120,7 @@ def summary_json(summary: RunSummary, out: Path, code: int) -> str:
         "failed": s["failed"],
         "duplicates": summary.duplicates,
         "skipped": summary.skipped,
+        "unreadable_folders": summary.unreadable_folders,
         "rows": summary.rows,
         "parsed": summary.parsed,
         "cached": summary.cached,
@@ -129,11 +134,18 @@ def summary_json(summary: RunSummary, out: Path, code: int) -> str:
     return json.dumps(data, ensure_ascii=False)
 
 
+def unreadable(summary: RunSummary) -> str:
+    """«2 folders unreadable; » when sub-folders could not be listed, else nothing."""
+    n = summary.unreadable_folders
+    return f"{n} folder{'s' if n != 1 else ''} unreadable; " if n else ""
+
+
 def summary_line(summary: RunSummary, out: Path) -> str:
     s = summary.statuses
     return (
         f"{summary.files} files: {s['ok']} ok, {s['partial']} partial, {s['failed']} failed, "
         f"{summary.duplicates} duplicate; {summary.skipped} skipped (not a decree format); "
+        f"{unreadable(summary)}"
         f"{summary.rows} rows; {summary.parsed} parsed, {summary.cached} from cache; "
         f"{summary.seconds:.2f} s → {shown(out)}/"
     )
@@ -157,6 +169,7 @@ def ingest_command(
         typer.Option(help=f"Cache folder (default: ${CACHE_ENV}, else ~/.cache/plan-etl)."),
     ] = None,
     timeout: Annotated[float, typer.Option(help=TIMEOUT_HELP)] = DEFAULT_TIMEOUT,
+    max_memory: Annotated[int, typer.Option(help=MAX_MEMORY_HELP)] = DEFAULT_MAX_MEMORY_MB,
     strict: Annotated[
         bool, typer.Option("--strict", help="Exit 1 when any file failed (for CI).")
     ] = False,
@@ -180,30 +193,34 @@ def ingest_command(
     """
     if not raw_dir.is_dir():
         fail(f"{shown(raw_dir)} is not a folder")
-    _check(jobs, timeout)
+    _check(jobs, timeout, max_memory)
     try:
         check_paths(raw_dir, out)
     except ValueError as exc:
         fail(shown(exc))
     if cache_dir is not None:  # workers and converters find the cache through the environment
         os.environ[CACHE_ENV] = str(cache_dir.resolve())
-    summary = _run(raw_dir, out, jobs, not no_cache, timeout, allow_empty, quiet, verbose)
-    code = EXIT_FAILED if strict and summary.statuses["failed"] else 0
+    options = RunOptions(jobs, not no_cache, timeout, max_memory, allow_empty)
+    summary = _run(raw_dir, out, options, quiet, verbose)
+    failed = summary.statuses["failed"] or summary.unreadable_folders
+    code = EXIT_FAILED if strict and failed else 0
     _report(summary, out, code, as_json, quiet)
     if code:
         raise typer.Exit(code)
 
 
-def _run(
-    raw_dir: Path,
-    out: Path,
-    jobs: int | None,
-    use_cache: bool,
-    timeout: float,
-    allow_empty: bool,
-    quiet: bool,
-    verbose: bool,
-) -> RunSummary:
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """The ingest options `_run` passes on."""
+
+    jobs: int | None
+    use_cache: bool
+    timeout: float
+    max_memory: int
+    allow_empty: bool
+
+
+def _run(raw_dir: Path, out: Path, options: RunOptions, quiet: bool, verbose: bool) -> RunSummary:
     """The ingest with a progress bar on a terminal; user errors end it with one line."""
     with Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -232,12 +249,13 @@ def _run(
             return ingest(
                 raw_dir,
                 out,
-                jobs=jobs,
-                use_cache=use_cache,
-                timeout=timeout,
-                allow_empty=allow_empty,
+                jobs=options.jobs,
+                use_cache=options.use_cache,
+                timeout=options.timeout,
+                allow_empty=options.allow_empty,
                 on_file=on_file,
                 on_wait=on_wait,
+                max_memory_mb=options.max_memory,
             )
         except NothingRead as exc:
             progress.stop()
@@ -319,6 +337,7 @@ def validate_command(
         int | None, typer.Option("--jobs", "-j", help="Worker processes (default: cores).")
     ] = None,
     timeout: Annotated[float, typer.Option(help=TIMEOUT_HELP)] = DEFAULT_TIMEOUT,
+    max_memory: Annotated[int, typer.Option(help=MAX_MEMORY_HELP)] = DEFAULT_MAX_MEMORY_MB,
 ) -> None:
     """Re-extract every decree under RAW_DIR and check it with named rules; check the committed
     dataset too. Exit 0 when nothing is an error, 1 when something is, 2 on a usage error."""
@@ -328,10 +347,12 @@ def validate_command(
         fail(f"dataset {shown(dataset)} is not a folder")
     if schemas is not None and not schemas.is_dir():
         fail(f"schemas {shown(schemas)} is not a folder")
-    _check(jobs, timeout)
+    _check(jobs, timeout, max_memory)
     if dataset is None and DEFAULT_DATASET.is_dir():
         dataset = DEFAULT_DATASET
-    report = validate(raw_dir, dataset, schemas, jobs=jobs, timeout=timeout)
+    report = validate(
+        raw_dir, dataset, schemas, jobs=jobs, timeout=timeout, max_memory_mb=max_memory
+    )
     if output is OutputFormat.json:
         typer.echo(json.dumps(as_json(report), ensure_ascii=False, indent=2))
     else:
@@ -349,16 +370,19 @@ def report_command(
 ) -> None:
     """Write one self-contained HTML page (Russian): overview, template coverage, a section
     per decree, rows to review; filter and search."""
-    if not (dataset / "activities.parquet").is_file():
+    if not any((dataset / f"{name}.parquet").is_file() for name in TABLES):
         fail(f"{shown(dataset)} holds no dataset (run `plan-etl ingest` first)")
     if out.is_dir():
         fail(f"--out {shown(out)} is a folder, not a file name")
     if not out.parent.is_dir():
         fail(f"--out {shown(out)}: folder {shown(out.parent)} does not exist")
+    from plan_etl.loader import DatasetError
     from plan_etl.report import write_report  # pandas loads for this command only
 
     try:
         written = write_report(dataset, out, sources)
+    except DatasetError as exc:
+        fail(f"cannot read the dataset: {shown(exc)}", EXIT_FAILED)
     except OSError as exc:
         fail(f"cannot write {shown(out)}: {os_error(exc)}", EXIT_FAILED)
     say(f"wrote {shown(written)}")

@@ -37,8 +37,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from plan_etl.extract.base import one_line
 from plan_etl.models import TABLES
-from plan_etl.write import _unwrap_optional
+from plan_etl.write import _unwrap_optional, arrow_schema
 
 DATE = pd.ArrowDtype(pa.date32())
 
@@ -203,15 +204,51 @@ def _view_frame(table: pa.Table, levels: dict[str, list[str]], engine: str) -> A
     return frame
 
 
+class DatasetError(ValueError):
+    """A dataset folder that cannot be loaded; the message is one line naming the file."""
+
+
+def schema_problem(schema: pa.Schema, expected: pa.Schema) -> str | None:
+    """The first column the table lacks or holds with another type, in words; None when
+    it has every column of the contract, typed as the contract says."""
+    for field in expected:
+        if field.name not in schema.names:
+            return f"it has no column {field.name}"
+        found = schema.field(field.name).type
+        if not found.equals(field.type):
+            return f"column {field.name} is {found}, not {field.type}"
+    return None
+
+
+def read_tables(folder: Path) -> dict[str, pa.Table]:
+    """The dataset's tables as Arrow tables; `DatasetError` (one line) when one is missing,
+    is not Parquet or is not of the dataset's schema."""
+    tables = {}
+    for name, model in TABLES.items():
+        path = folder / f"{name}.parquet"
+        if not path.is_file():
+            raise DatasetError(f"{path}: missing (run `plan-etl ingest`)")
+        try:
+            table = pq.read_table(path)
+        except (OSError, pa.ArrowException) as exc:
+            raise DatasetError(f"{path}: not a readable Parquet file ({one_line(exc)})") from exc
+        problem = schema_problem(table.schema, arrow_schema(model))
+        if problem:
+            raise DatasetError(f"{path}: not the dataset's {name} table ({problem})")
+        tables[name] = table
+    return tables
+
+
 def load(
     path: str | Path = "normalized/", engine: Literal["pandas", "polars"] = "pandas"
 ) -> Dataset:
     """Read the dataset in `path` (as written by `plan-etl ingest`) as typed DataFrames of
-    `engine`: "pandas" (the default) or "polars", with the `coverage` and `amends` views."""
+    `engine`: "pandas" (the default) or "polars", with the `coverage` and `amends` views. A
+    table that is missing, damaged or of another schema raises `DatasetError`, one line naming
+    the file."""
     if engine not in ("pandas", "polars"):
         raise ValueError(f"engine must be 'pandas' or 'polars', not {engine!r}")
-    folder = Path(path)
-    tables = {name: pq.read_table(folder / f"{name}.parquet") for name in TABLES}
+    tables = read_tables(Path(path))
     levels = _levels(tables)
     if engine == "polars":
         ds = Dataset(**{n: _polars_frame(t, levels) for n, t in tables.items()})

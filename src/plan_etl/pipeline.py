@@ -33,6 +33,16 @@ from plan_etl.atomic import write_atomically
 from plan_etl.catalogue import load_catalogue
 from plan_etl.datapackage import FILENAME as DATAPACKAGE
 from plan_etl.extract import SUFFIXES, ExtractError, extractor_for, source_format
+from plan_etl.files import Inputs, fingerprint, read_regular, why_unreadable
+from plan_etl.files import discover as discover_entries
+from plan_etl.limits import (
+    DEFAULT_MAX_MEMORY_MB,
+    check_max_memory,
+    memory_limit_mb,
+    protect_worker,
+    renew_memory_limit,
+    worker_count,
+)
 from plan_etl.links import Linker
 from plan_etl.match import warm_matcher
 from plan_etl.models import Activity, Document
@@ -49,6 +59,9 @@ DEFAULT_TIMEOUT = 120.0
 # other files are read beside it): the timeout covers this many pages of a PDF, and a longer
 # PDF is allowed as much again for each further as many pages.
 TIMEOUT_PAGES = 20
+# ... but never more than this many times `timeout`: a PDF of 100,000 near-empty pages costs
+# a few bytes a page, and the page count is the file's own claim.
+MAX_TIMEOUT_SCALE = 10
 RESULTS = "results"  # the parsed-results cache, a folder of the cache root
 # How a file's result was reached: parsed now, read from the cache, or settled without either
 # (unreadable, or the same bytes as an earlier file).
@@ -70,6 +83,7 @@ class RunSummary:
     statuses: Counter[str] = field(default_factory=Counter)  # of decrees that are no copy
     duplicates: int = 0
     skipped: int = 0  # files of no decree format (a README, an image)
+    unreadable_folders: int = 0  # sub-folders that could not be listed (in `failures` too)
     rows: int = 0
     parsed: int = 0
     cached: int = 0
@@ -159,46 +173,24 @@ def parser_version() -> str:
     return digest.hexdigest()[:16]
 
 
-@dataclass(frozen=True, slots=True)
-class Inputs:
-    """The files of a raw folder: decrees to read, and others the run leaves alone."""
-
-    decrees: list[Path]
-    skipped: list[Path]
-
-
 def discover(raw_dir: Path) -> Inputs:
-    """Every non-hidden file below `raw_dir`, sorted by relative path, split by suffix: a
-    decree format (`extract.SUFFIXES`) is read, anything else (a README, an image) is skipped
-    and counted. Dangling symlinks with a decree suffix are kept (a decree someone meant to
-    add): they get a `failed` record rather than vanishing silently."""
-    files = sorted(
-        (
-            p
-            for p in raw_dir.rglob("*")
-            if (p.is_file() or (p.is_symlink() and not p.exists()))
-            and not any(part.startswith(".") for part in p.relative_to(raw_dir).parts)
-        ),
-        key=lambda p: p.relative_to(raw_dir).as_posix(),
-    )
-    decrees = [p for p in files if p.suffix.lower() in SUFFIXES]
-    return Inputs(decrees, [p for p in files if p.suffix.lower() not in SUFFIXES])
+    """Every entry below `raw_dir`: decrees (by suffix, `extract.SUFFIXES`), others, and
+    folders that could not be listed (`plan_etl.files.discover`)."""
+    return discover_entries(raw_dir, SUFFIXES)
 
 
 def identify(path: Path, raw_dir: Path) -> tuple[Source, str | None]:
     """The file's identity from its bytes, and the read error if it cannot be read. An empty
     file is refused here, before duplicate detection, which would otherwise call every empty
-    file after the first a copy of it."""
+    file after the first a copy of it; so is what is not a regular file or is too large."""
     rel = path.relative_to(raw_dir).as_posix()
     fmt = source_format(path)
     try:
-        data = path.read_bytes()
-        sha = hashlib.sha256(data).hexdigest()
-        error = None if data.strip() else "empty file"
+        found = fingerprint(path)
+        sha = found.sha256
+        error = "empty file" if found.blank else None
     except OSError as exc:
-        dangling = path.is_symlink() and not path.exists()
-        cause = "dangling symbolic link" if dangling else exc.strerror or exc
-        sha, error = "", f"cannot read file: {cause}"
+        sha, error = "", f"cannot read file: {why_unreadable(path, exc)}"
     doc_id = (sha or hashlib.sha256(rel.encode()).hexdigest())[:16]
     return Source(doc_id, rel, fmt, sha), error  # type: ignore[arg-type]
 
@@ -206,7 +198,8 @@ def identify(path: Path, raw_dir: Path) -> tuple[Source, str | None]:
 def process_file(path: Path, source: Source) -> FileResult:
     """Extract, assemble and normalize one file. Never raises for bad input: a file that
     cannot be read becomes a `failed` document with a one-line reason."""
-    page_count = None
+    renew_memory_limit()
+    page_count, reason = None, None
     try:
         raw = extractor_for(path).read(path)
         page_count = raw.page_count
@@ -215,14 +208,18 @@ def process_file(path: Path, source: Source) -> FileResult:
             table, source, page_count, raw.warnings, raw.text_source
         )
     except ExtractError as exc:
-        document, activities = failed_document(source, str(exc), page_count), []
+        reason = str(exc)
+    except MemoryError:  # at the worker's ceiling; what the reading held is freed on leaving
+        reason = out_of_memory(memory_limit_mb())
     except Exception as exc:  # a bug or a library failure on odd input: keep the run going
         reason = f"internal error while reading ({type(exc).__name__}: {exc})"
+    if reason is not None:
         document, activities = failed_document(source, reason, page_count), []
     return FileResult(document, activities)
 
 
 CACHE_FORMAT = 1  # bump when the layout of an entry changes
+MAX_ENTRY_BYTES = 256 * 1024 * 1024  # a decree of 10,000 rows is a few tens of MB as JSON
 
 
 class _Entry(BaseModel):
@@ -240,7 +237,8 @@ class ResultCache:
     records as JSON; reading it is JSON parsing and pydantic validation, so a file planted
     in the cache can at worst be a wrong or invalid entry, never code. An entry whose
     format, checksum, records or source hash is not right is a miss (the file is parsed
-    again), and a cache that cannot be written is no cache: neither stops a run.
+    again), and so is one that is no regular file (a link, a FIFO, a device) or is larger
+    than MAX_ENTRY_BYTES; a cache that cannot be written is no cache: neither stops a run.
     """
 
     def __init__(self, directory: Path | None) -> None:
@@ -275,16 +273,17 @@ class ResultCache:
         if not path:
             return None
         try:
-            header, _, payload = path.read_bytes().partition(b"\n")
+            entry = read_regular(path, MAX_ENTRY_BYTES, follow=False)
+            header, _, payload = entry.partition(b"\n")
             checksum = hashlib.sha256(payload).hexdigest()
             if json.loads(header) != {"format": CACHE_FORMAT, "sha256": checksum}:
                 return None
-            entry = _Entry.model_validate_json(payload)
+            records = _Entry.model_validate_json(payload)
         except Exception:  # missing, truncated, tampered with, of another layout: a miss
             return None
-        if entry.document.sha256 != source.sha256:
+        if records.document.sha256 != source.sha256:
             return None
-        return _relocated(FileResult(entry.document, entry.activities), source)
+        return _relocated(FileResult(records.document, records.activities), source)
 
     def put(self, source: Source, result: FileResult) -> None:
         path = self._path(source)
@@ -361,15 +360,6 @@ def _plan(files: list[Path], raw_dir: Path, cache: ResultCache) -> list[_Item]:
     return items
 
 
-def default_jobs() -> int:
-    """The cores this process may run on (the affinity mask, not the host's count, which
-    a container or `taskset` may restrict)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
 def window_size(jobs: int) -> int:
     """How many files may be scheduled ahead of the one being written: enough to keep every
     worker busy while one slow file holds up the ordered output, few enough that finished
@@ -377,12 +367,15 @@ def window_size(jobs: int) -> int:
     return 4 * jobs
 
 
-def _worker_started() -> None:
-    """Tune the collector in a fresh worker. Everything it inherited from the parent (the
+def _worker_started(max_memory_mb: int | None = None, parent: int | None = None) -> None:
+    """Put a fresh worker under its limits (`plan_etl.limits`: memory ceiling, death with
+    the run `parent`) and tune its collector. Everything it inherited from the parent (the
     imported libraries, the catalogue) is frozen out of collections, so those pages are
     neither scanned nor copied on write; and since parsing a page allocates hundreds of
     thousands of short-lived objects, the youngest generation is collected every 10,000
     allocations instead of 700 (measured on the bench corpus: ~10% less CPU a page)."""
+    if parent is not None:
+        protect_worker(max_memory_mb, parent)
     gc.freeze()
     gc.set_threshold(10_000, 10, 10)
 
@@ -400,7 +393,12 @@ def _preload_extractors(paths: Iterable[Path]) -> None:
 
 
 def _results(
-    files: list[Path], raw_dir: Path, cache: ResultCache, jobs: int, timeout: float
+    files: list[Path],
+    raw_dir: Path,
+    cache: ResultCache,
+    jobs: int,
+    timeout: float,
+    max_memory_mb: int | None = DEFAULT_MAX_MEMORY_MB,
 ) -> Iterator[tuple[FileResult, Reading]]:
     """(result, how it was reached) per file, in the order of `files`.
 
@@ -425,7 +423,11 @@ def _results(
                 _preload_extractors(items[i].path for i in to_parse)
                 workers = max(1, min(jobs, len(to_parse) or 1))
                 pool = stack.enter_context(
-                    ProcessPool(max_workers=workers, initializer=_worker_started)
+                    ProcessPool(
+                        max_workers=workers,
+                        initializer=_worker_started,
+                        initargs=(max_memory_mb, os.getpid()),
+                    )
                 )
             item = items[index]
             allowed[index] = time_allowed(item.path, timeout)
@@ -451,7 +453,7 @@ def _results(
                     continue
                 schedule(index)  # an unreadable cache entry: parse the file after all
             top_up()
-            result = _wait(futures.pop(index), item.source, allowed.pop(index))
+            result = _wait(futures.pop(index), item.source, allowed.pop(index), max_memory_mb)
             top_up()  # keep the workers busy while this result is written
             cache.put(item.source, result)
             yield result, "parsed"
@@ -459,8 +461,9 @@ def _results(
 
 def time_allowed(path: Path, timeout: float) -> float:
     """Seconds a file may take: `timeout`, and for a PDF of more than TIMEOUT_PAGES pages
-    that much per TIMEOUT_PAGES pages (its page count is read in a millisecond; a PDF that
-    cannot be opened gets `timeout`, and its reader the error)."""
+    that much per TIMEOUT_PAGES pages, up to MAX_TIMEOUT_SCALE times `timeout` (its page
+    count is read in a millisecond; a PDF that cannot be opened gets `timeout`, and its
+    reader the error)."""
     if source_format(path) != "pdf":
         return timeout
     import pypdfium2 as pdfium  # only a run with PDFs to parse pays its import
@@ -470,12 +473,14 @@ def time_allowed(path: Path, timeout: float) -> float:
     except (pdfium.PdfiumError, OSError):
         return timeout
     try:
-        return timeout * max(1.0, len(pdf) / TIMEOUT_PAGES)
+        return timeout * min(max(1.0, len(pdf) / TIMEOUT_PAGES), MAX_TIMEOUT_SCALE)
     finally:
         pdf.close()
 
 
-def _wait(future: object, source: Source, timeout: float) -> FileResult:
+def _wait(
+    future: object, source: Source, timeout: float, max_memory_mb: int | None = None
+) -> FileResult:
     from pebble import ProcessExpired
 
     try:
@@ -484,13 +489,26 @@ def _wait(future: object, source: Source, timeout: float) -> FileResult:
         reason = f"timed out after {timeout:g} s (file too large or pathological)"
     except ProcessExpired as exc:
         reason = f"reader process died (exit code {exc.exitcode})"
+        if max_memory_mb:  # a library that aborts when an allocation fails dies this way
+            reason += f", perhaps at its memory limit (--max-memory {max_memory_mb} MiB)"
+    except MemoryError:
+        reason = out_of_memory(max_memory_mb)
     except Exception as exc:
         reason = f"internal error ({type(exc).__name__}: {exc})"
     return FileResult(failed_document(source, reason), [])
 
 
-def check_options(jobs: int | None, timeout: float) -> None:
+def out_of_memory(max_memory_mb: int | None) -> str:
+    """The one line for a file whose reading ran out of memory."""
+    limit = f" (--max-memory {max_memory_mb} MiB)" if max_memory_mb else ""
+    return f"out of memory: reading the file needs more than its worker may use{limit}"
+
+
+def check_options(
+    jobs: int | None, timeout: float, max_memory_mb: int = DEFAULT_MAX_MEMORY_MB
+) -> None:
     """Refuse options that would make a run meaningless: `ValueError` naming the option."""
+    check_max_memory(max_memory_mb)
     if jobs is not None and jobs < 1:
         raise ValueError(f"--jobs must be at least 1, not {jobs}")
     if not (math.isfinite(timeout) and timeout > 0):
@@ -524,6 +542,7 @@ def ingest(
     allow_empty: bool = False,
     on_file: Callable[[FileResult], None] | None = None,
     on_wait: Callable[[Path], object] | None = None,
+    max_memory_mb: int = DEFAULT_MAX_MEMORY_MB,
 ) -> RunSummary:
     """Build the dataset in `out_dir` from every decree below `raw_dir`.
 
@@ -531,21 +550,24 @@ def ingest(
     the new tables into a fresh folder and publishes it in one step; a run that read no
     decree raises `NothingRead` and leaves the previous dataset as it was, unless
     `allow_empty`. `cache_dir` is the cache root (default `plan_etl.paths.cache_root()`).
+    Reading a file may make its worker map `max_memory_mb` MiB more (`plan_etl.limits`).
     Options and folders that make no sense raise `ValueError` before anything is read.
     """
-    check_options(jobs, timeout)
+    check_options(jobs, timeout, max_memory_mb)
     check_paths(raw_dir, out_dir)
     started = time.perf_counter()
     out_dir = out_dir.resolve()  # a symlinked dataset folder: publish where it points
     inputs = discover(raw_dir)
     cache = ResultCache((cache_dir or cache_root()) / RESULTS if use_cache else None)
-    summary = RunSummary(skipped=len(inputs.skipped))
+    summary = RunSummary(skipped=len(inputs.skipped), unreadable_folders=len(inputs.unreadable))
+    summary.failures += inputs.unreadable
     linker = Linker()
     with dataset_lock(out_dir, on_wait):
         remove_leftovers(out_dir)
         writer = DatasetWriter(out_dir)
         try:
-            results = _results(inputs.decrees, raw_dir, cache, jobs or default_jobs(), timeout)
+            workers = worker_count(jobs, max_memory_mb)
+            results = _results(inputs.decrees, raw_dir, cache, workers, timeout, max_memory_mb)
             for result, how in results:
                 document, activities = linker.add(result.document, result.activities)
                 writer.write("activities", activities)

@@ -30,6 +30,7 @@ from pydantic import ValidationError
 
 from plan_etl import datapackage
 from plan_etl.assemble import DOUBTFUL
+from plan_etl.limits import DEFAULT_MAX_MEMORY_MB
 from plan_etl.models import SCHEMA_VERSION, TABLES, Activity, Document
 from plan_etl.normalize.dates import parse_deadline
 from plan_etl.pipeline import DEFAULT_TIMEOUT, FileResult, ingest
@@ -521,11 +522,13 @@ def dataset_descriptor(paths: DatasetPaths) -> Iterator[Issue]:
     path = paths.committed / datapackage.FILENAME
     if not all((paths.committed / f"{name}.parquet").is_file() for name in TABLES):
         return  # dataset-fresh reports the missing tables
+    try:
+        described = datapackage.render(datapackage.build_descriptor(paths.committed))
+    except (OSError, pa.ArrowException):
+        return  # dataset-fresh reports the unreadable table
     if not path.is_file():
         yield Issue("missing: run `plan-etl ingest`", file=str(path))
-    elif path.read_text(encoding="utf-8") != datapackage.render(
-        datapackage.build_descriptor(paths.committed)
-    ):
+    elif path.read_text(encoding="utf-8", errors="replace") != described:
         yield Issue("does not describe the committed files: run `plan-etl ingest`", file=str(path))
 
 
@@ -617,6 +620,7 @@ def validate(
     *,
     jobs: int | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    max_memory_mb: int = DEFAULT_MAX_MEMORY_MB,
 ) -> Report:
     """Re-extract every decree below `raw_dir` (no cache: the point is to read them again)
     and check each one; with `dataset`, also check it against that fresh ingest (and, with
@@ -632,6 +636,7 @@ def validate(
             timeout=timeout,
             allow_empty=True,  # an empty or unreadable raw/ is reported, not refused
             on_file=results.append,
+            max_memory_mb=max_memory_mb,
         )
         decrees = [check_decree(r) for r in _as_linked(results, fresh)]
         dataset_findings = check_dataset(DatasetPaths(dataset, fresh, schemas)) if dataset else []

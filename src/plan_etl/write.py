@@ -19,7 +19,7 @@ import shutil
 import types
 import typing
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
@@ -131,7 +131,7 @@ class TableWriter:
     def finish(self) -> None:
         """Close the file and flush it to disk, ready to be published."""
         self.flush()
-        self._writer.close()
+        self._close_writer()
         if self._dropped:
             self._rewrite_without(self._dropped)
         _fsync(self.path)
@@ -150,8 +150,23 @@ class TableWriter:
         kept.replace(self.path)
 
     def close(self) -> None:
+        """Give the file up (the run is aborted): whatever closing it raises is moot now."""
         self._pending = []
-        self._writer.close()
+        with suppress(Exception):
+            self._close_writer()
+
+    def _close_writer(self) -> None:
+        """Close the Parquet writer. When closing fails (a full disk), it is marked closed
+        anyway: pyarrow would otherwise try again when it is collected and print «Exception
+        ignored …» on stderr, after the run's own one-line error."""
+        try:
+            self._writer.close()
+        except BaseException:
+            self._writer.is_open = False
+            if getattr(self._writer, "file_handle", None) is not None:
+                with suppress(Exception):
+                    self._writer.file_handle.close()
+            raise
 
 
 # --- publishing: one folder swap under a lock ---------------------------------------------------
@@ -303,10 +318,12 @@ class DatasetWriter:
         self.out_dir = out_dir.resolve()
         self.out_dir.parent.mkdir(parents=True, exist_ok=True)
         self.staging = fresh_sibling(self.out_dir, STAGING)
+        self.tables: dict[str, TableWriter] = {}
         try:
-            self.tables = {name: TableWriter(self.staging, name) for name in names}
-        except BaseException:
-            shutil.rmtree(self.staging, ignore_errors=True)
+            for name in names:
+                self.tables[name] = TableWriter(self.staging, name)
+        except BaseException:  # a full disk: the writers already open are closed quietly
+            self.abort()
             raise
 
     def write(self, name: str, rows: Sequence[BaseModel]) -> None:

@@ -70,6 +70,18 @@ PT_PER_PX = 72 / RENDER_DPI
 PAGE_FIT_PT = 1.0
 THUMBNAIL_DPI = 18
 SAME_PICTURE = 8.0
+# Pixels a page may have at RENDER_DPI: A3 is 17.4 million, a 200-inch page (a 453-byte PDF
+# can declare one) 3.6 billion, gigabytes of image. A page past this is refused before it is
+# rendered (OCR holds a few copies of a page, on two pages at once).
+MAX_PAGE_PIXELS = 25_000_000
+# Pixels of the images a page draws, together: PDFium decodes each whole to render it, and a
+# few KB of packed zeros can declare a gigapixel. An A4 page scanned at 800 dpi is 62 million.
+MAX_IMAGE_PIXELS = 64_000_000
+# A page with less ink than this share of its pixels (darker than INK_LEVEL) is not read by
+# Tesseract: a short signature line inks about 0.1 %, a dot or a speck of dust far less, and
+# each page read costs a Tesseract run.
+MIN_PAGE_INK = 0.0002
+INK_LEVEL = 128
 # Decrees print no curly braces; on a noisy scan Tesseract reads «(» and «)» as them.
 CHARACTER_FIXES = str.maketrans("{}", "()")
 # Tesseract's Russian model reads Roman numerals as Cyrillic letters (measured on the dev
@@ -229,11 +241,38 @@ def stored_image(page: pdfium.PdfPage) -> np.ndarray | None:
     return grey(objects[0].get_bitmap(render=False)) if fills and b == c == 0 else None
 
 
+def check_pixels(page: pdfium.PdfPage, number: int) -> None:
+    """Refuse (`ExtractError`) a page whose rendering or images would take more pixels than
+    MAX_PAGE_PIXELS / MAX_IMAGE_PIXELS, before any is decoded."""
+    width, height = page.get_size()
+    pixels = (width * RENDER_DPI / 72) * (height * RENDER_DPI / 72)
+    if pixels > MAX_PAGE_PIXELS:
+        raise ExtractError(
+            f"page {number} is too large to read by OCR ({width / 72:.0f} x {height / 72:.0f} "
+            f"inches: {pixels / 1e6:,.0f} million pixels at {RENDER_DPI} dpi, at most "
+            f"{MAX_PAGE_PIXELS / 1e6:.0f})"
+        )
+    images = page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE])
+    drawn = sum(math.prod(image.get_px_size()) for image in images)
+    if drawn > MAX_IMAGE_PIXELS:
+        raise ExtractError(
+            f"page {number} draws images of {drawn / 1e6:,.0f} million pixels, too large to "
+            f"read by OCR (at most {MAX_IMAGE_PIXELS / 1e6:.0f})"
+        )
+
+
+def worth_reading(image: np.ndarray) -> bool:
+    """The page has ink enough to hold a word (MIN_PAGE_INK)."""
+    return np.count_nonzero(image < INK_LEVEL) >= MIN_PAGE_INK * image.size
+
+
 def render(pdf: pdfium.PdfDocument, index: int) -> np.ndarray:
     """Page `index` as a greyscale image at RENDER_DPI: its stored image scaled (when that
-    is the page: its thumbnail agrees with PDFium's), else PDFium's rendering."""
+    is the page: its thumbnail agrees with PDFium's), else PDFium's rendering. A page too
+    large to render is refused (`check_pixels`)."""
     with _PDFIUM:
         page = pdf[index]
+        check_pixels(page, index + 1)
         stored, thumbnail = stored_image(page), None
         if stored is not None:
             thumbnail = grey(page.render(scale=THUMBNAIL_DPI / 72, grayscale=True))
@@ -479,8 +518,13 @@ def words_of(tsv: str, ink: np.ndarray) -> list[Word]:
 
 
 def read_page(pdf: pdfium.PdfDocument, index: int) -> OcrPage:
-    """OCR one page: upright, ruling found and wiped, words read."""
-    image = upright(render(pdf, index))
+    """OCR one page: upright, ruling found and wiped, words read (none on a page without
+    ink worth reading)."""
+    image = render(pdf, index)
+    if not worth_reading(image):
+        h, w = image.shape
+        return OcrPage(w * PT_PER_PX, h * PT_PER_PX, [], [])
+    image = upright(image)
     ink = ink_of(image)
     horizontal, vertical = rule_masks(ink)
     rules = rules_of(horizontal, True) + rules_of(vertical, False)

@@ -21,6 +21,7 @@ page about a third cheaper to read and gives pdfplumber's own character dicts.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -44,6 +45,13 @@ __all__ = [
     "open_pdf",
     "parse_page",
 ]
+
+# pdfminer logs what it skips in a damaged file («Cannot set gray non-stroke color …»); with
+# no handler configured Python prints such warnings on stderr, lines beside the run's own
+# report. The file's verdict says what matters; an application that configures logging still
+# gets them.
+for _library in ("pdfminer", "pdfplumber"):
+    logging.getLogger(_library).addHandler(logging.NullHandler())
 
 
 def check_header(path: Path) -> None:
