@@ -63,6 +63,7 @@ class FileResult:
     document: Document
     activities: list[Activity]
     amendments: list[PlanChange] = field(default_factory=list)  # an amending decree's changes
+    not_applied: list[NotApplied] = field(default_factory=list)  # of them, known after the run
 
 
 @dataclass(slots=True)

@@ -230,9 +230,7 @@ def _apply_chain(
             plan = _Plan(doc, fresh, base)
         amending = chains.changes.get(doc.doc_id, [])
         for change in amending:
-            if plan is None:
-                continue  # the plan it amends is not in the dataset: target_doc_id says so
-            problem = _apply(plan, change, doc)
+            problem = _apply(plan, change, doc) if plan else _missing(change)
             if problem:
                 where = (doc.doc_id, doc.source_file, change.change_index, change.item_number)
                 result.not_applied.append(NotApplied(*where, problem))
@@ -249,9 +247,13 @@ def _apply_chain(
     ]
 
 
-def _act_text(doc: Document) -> str:
-    date = doc.act_date.strftime("%d.%m.%Y") if doc.act_date else "?"
-    return f"{doc.act_type or 'акт'} от {date} № {doc.act_number or '?'}"
+def _missing(change: PlanChange) -> str:
+    return f"the plan of {_act_text(change.target)} is not in the dataset"
+
+
+def _act_text(act: Document | Amendment) -> str:
+    date = act.act_date.strftime("%d.%m.%Y") if act.act_date else "?"
+    return f"{act.act_type or 'акт'} от {date} № {act.act_number or '?'}"
 
 
 def _amending_act(doc: Document) -> dict[str, Any]:

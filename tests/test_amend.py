@@ -1,0 +1,449 @@
+"""Amending decrees: the changes read from their text, and the plan in force.
+
+The chain: the Tyumen plan (распоряжение 09.10.2023 № 1085-рп, a development decree) and
+three amending decrees of it written in the genre's conventions by
+tests/fixtures/make_amend_fixtures.py — 150-рп as DOCX, 480-рп as a text dump, 610-рп as a
+PDF LibreOffice printed — plus 700-рп, which restates the whole appendix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+import plan_etl
+from plan_etl.amend.read import OWN_TEXT, expand, read_amending
+from plan_etl.extract import extractor_for
+from plan_etl.extract.base import Block
+from plan_etl.extract.text import parse_text
+from plan_etl.pipeline import RunSummary, ingest
+from plan_etl.validate import validate
+
+DATA = Path(__file__).parent / "data"
+PLAN = DATA / "dev" / "sources" / "tyumen.txt"
+AMEND = DATA / "amend"
+CHAIN = ("amend-150rp.docx", "amend-480rp.txt", "amend-610rp.pdf")
+CELLS = ("activity", "deadline_raw", "responsible_raw", "result_document")
+
+HEAD = """ПРАВИТЕЛЬСТВО КУРСКОЙ ОБЛАСТИ
+
+ПОСТАНОВЛЕНИЕ
+
+от 15 марта 2024 г. № 120-пп
+
+О внесении изменений в постановление Правительства Курской области от 29.09.2023 № 1060-пп
+
+Правительство Курской области ПОСТАНОВЛЯЕТ:
+
+1. Внести в план мероприятий («дорожную карту») по внедрению стандартов клиентоцентричности \
+в Курской области, утвержденный постановлением Правительства Курской области от 29.09.2023 \
+№ 1060-пп, следующие изменения:
+
+"""
+TAIL = """
+
+2. Настоящее постановление вступает в силу со дня его официального опубликования.
+
+Губернатор Курской области А.Н. Иванов
+"""
+
+
+def changes_of(body: str) -> list[tuple[str, str, str | None, str | None, str | None]]:
+    """(item, action, field, old words, new words) of each change of a decree's body."""
+    reading = read_amending(parse_text(HEAD + body + TAIL))
+    return [(c.item_number, c.action, c.column, c.old_text, c.new_text) for c in reading.changes]
+
+
+# --- reading the text ------------------------------------------------------------------------
+
+
+def test_the_four_actions_with_their_items_and_fields() -> None:
+    body = """1) пункт 2.3 изложить в следующей редакции:
+«2.3.\tУтвержден образ целевого состояния\t30.06.2024\tМинцифры\tПротокол»;
+
+2) дополнить пунктом 3.9 следующего содержания:
+«3.9.\tПроведено обучение\tIV квартал 2024 года\tАдминистрация\tОтчет»;
+
+3) пункт 4.2 признать утратившим силу;
+
+4) в графе «Срок» пункта 1.4 слова «до 01.03.2024» заменить словами «до 01.06.2024»."""
+    reading = read_amending(parse_text(HEAD + body + TAIL))
+    assert [(c.item_number, c.action, c.column) for c in reading.changes] == [
+        ("2.3", "replace", None),
+        ("3.9", "add", None),
+        ("4.2", "repeal", None),
+        ("1.4", "edit", "deadline_raw"),
+    ]
+    replace, add, _, edit = reading.changes
+    assert replace.cells == {
+        "activity": "Утвержден образ целевого состояния",
+        "deadline": "30.06.2024",
+        "responsible": "Минцифры",
+        "result": "Протокол",
+    }
+    assert add.after_item == "3.8"  # the numbering implies it
+    assert (edit.old_text, edit.new_text) == ("до 01.03.2024", "до 01.06.2024")
+    target = replace.target
+    assert target is not None
+    assert (target.act_number, target.act_date) == ("1060-пп", dt.date(2023, 9, 29))
+    assert not reading.restates_plan and not reading.warnings
+
+
+def test_ranges_and_lists_of_items() -> None:
+    assert expand("3.5–3.7")[0] == ["3.5", "3.6", "3.7"]
+    assert expand("с 3.5 по 3.7")[0] == ["3.5", "3.6", "3.7"]
+    assert expand("1.4, 2.5 и 2.7")[0] == ["1.4", "2.5", "2.7"]
+    assert expand("9–11")[0] == ["9", "10", "11"]
+    numbers, warnings = expand("3.5–4.2")  # across sections: not guessed
+    assert numbers == ["3.5", "4.2"] and warnings
+    assert changes_of("1) пункты 3.5–3.7 признать утратившими силу.") == [
+        (n, "repeal", None, None, None) for n in ("3.5", "3.6", "3.7")
+    ]
+
+
+def test_several_changes_in_one_sentence() -> None:
+    body = (
+        "1) пункт 1.5 признать утратившим силу, пункт 3.8 исключить, в графе «Ответственный "
+        "исполнитель» пункта 6.4 слова «Депфин; ЦБО» заменить словами «ЦБО», слова «ЦБО» "
+        "заменить словами «Центр»."
+    )
+    assert changes_of(body) == [
+        ("1.5", "repeal", None, None, None),
+        ("3.8", "repeal", None, None, None),
+        ("6.4", "edit", "responsible_raw", "Депфин; ЦБО", "ЦБО"),
+        ("6.4", "edit", "responsible_raw", "ЦБО", "Центр"),
+    ]
+
+
+def test_an_item_context_carries_to_its_sub_points() -> None:
+    body = """1) в пункте 1.2:
+а) в графе «Ответственный исполнитель» слова «Рабочая группа» заменить словами «Проектный офис»;
+б) слова «и утвердить ее состав» исключить;
+2) в пунктах 2.1 и 2.2 слова «2023» заменить словами «2024»."""
+    assert changes_of(body) == [
+        ("1.2", "edit", "responsible_raw", "Рабочая группа", "Проектный офис"),
+        ("1.2", "edit", None, "и утвердить ее состав", ""),
+        ("2.1", "edit", None, "2023", "2024"),
+        ("2.2", "edit", None, "2023", "2024"),
+    ]
+
+
+def test_a_change_of_the_decrees_own_text_is_no_plan_change() -> None:
+    text = HEAD.replace(
+        "1. Внести в план мероприятий («дорожную карту») по внедрению стандартов "
+        "клиентоцентричности в Курской области, утвержденный",
+        "1. Внести в",
+    )
+    body = """1) пункт 3 изложить в следующей редакции:
+«3. Контроль за исполнением постановления оставляю за собой.»;
+2) в приложении к постановлению пункт 2.4 признать утратившим силу."""
+    reading = read_amending(parse_text(text + body + TAIL))
+    assert [(c.item_number, c.action) for c in reading.changes] == [("2.4", "repeal")]
+    assert any(OWN_TEXT in w for w in reading.warnings)
+
+
+def test_new_wording_cells_are_found_by_what_they_hold() -> None:
+    """A plan with the responsible before the deadline: the cell that reads as a deadline is
+    the deadline wherever it stands; a wording without cells is said to be one."""
+    body = """1) пункт 2.3 изложить в следующей редакции:
+«2.3.\tУтвержден образ целевого состояния\tМинцифры\tI квартал 2025 года\tПротокол»;
+2) пункт 2.4 изложить в следующей редакции: «2.4. Утверждены проекты планов»."""
+    reading = read_amending(parse_text(HEAD + body + TAIL))
+    first, second = reading.changes
+    assert first.cells == {
+        "activity": "Утвержден образ целевого состояния",
+        "deadline": "I квартал 2025 года",
+        "responsible": "Минцифры",
+        "result": "Протокол",
+    }
+    assert second.cells == {"activity": "Утверждены проекты планов"}
+    assert any("no deadline" in w for w in second.warnings)
+
+
+def test_plans_and_whole_appendix_restatements_give_no_item_changes() -> None:
+    plan = read_amending(extractor_for(PLAN).read(PLAN).blocks)
+    assert not plan.changes and not plan.restates_plan
+    path = AMEND / "restated-700rp.txt"
+    restated = read_amending(extractor_for(path).read(path).blocks)
+    assert restated.restates_plan and not restated.changes
+
+
+def test_an_instruction_without_its_wording_says_so() -> None:
+    reading = read_amending(
+        [Block(text=t) for t in HEAD.split("\n\n")]
+        + [Block(text="1) дополнить пунктом 3.9 следующего содержания:")]
+    )
+    [change] = reading.changes
+    assert change.cells is None and change.warnings
+
+
+EXPECTED_CHANGES = {
+    "amend-150rp.docx": [
+        ("2.3", "replace", None, None, None, None),
+        ("3.16", "add", "3.15", None, None, None),
+        ("4.3", "repeal", None, None, None, None),
+        ("4.4", "repeal", None, None, None, None),
+        ("4.5", "repeal", None, None, None, None),
+        ("1.4", "edit", None, "deadline_raw", "I квартал 2024 года", "II квартал 2024 года"),
+    ],
+    "amend-480rp.txt": [
+        ("2.3", "edit", None, None, "29.03.2024", "30.06.2024"),
+        ("6.2.1", "add", "6.2", None, None, None),
+        ("1.5", "repeal", None, None, None, None),
+        ("3.8", "repeal", None, None, None, None),
+        ("6.4", "edit", None, "responsible_raw", "Депфин; ЦБО", "ЦБО"),
+    ],
+    "amend-610rp.pdf": [
+        ("5.3", "replace", None, None, None, None),
+        ("5.5", "add", "5.4", None, None, None),
+        ("5.4", "edit", None, None, "кадровых служб", "кадровых подразделений"),
+        ("9.9", "repeal", None, None, None, None),
+        ("6.2", "edit", None, "deadline_raw", "апрель 2024 года", "май 2024 года"),
+    ],
+}
+
+
+@pytest.mark.parametrize("name", CHAIN)
+def test_every_change_of_each_format_is_read(name: str) -> None:
+    path = AMEND / name
+    reading = read_amending(extractor_for(path).read(path).blocks)
+    got = [
+        (c.item_number, c.action, c.after_item, c.column, c.old_text, c.new_text)
+        for c in reading.changes
+    ]
+    assert got == EXPECTED_CHANGES[name]
+    for change in reading.changes:
+        target = change.target
+        assert target is not None and target.act_number == "1085-рп"
+        if change.action in ("replace", "add"):
+            assert change.cells and set(change.cells) == {
+                "activity",
+                "deadline",
+                "responsible",
+                "result",
+            }
+            assert not change.warnings
+
+
+# --- the plan in force --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RunSummary]:
+    """The plan and its three amending decrees, ingested once."""
+    raw = tmp_path_factory.mktemp("amend-raw")
+    shutil.copy(PLAN, raw / PLAN.name)
+    for name in CHAIN:
+        shutil.copy(AMEND / name, raw / name)
+    out = tmp_path_factory.mktemp("amend-out")
+    summary = ingest(raw, out, jobs=2, use_cache=False)
+    return out, summary
+
+
+def _rows(path: Path) -> list[dict[str, Any]]:
+    return pq.read_table(path).to_pylist()
+
+
+def _apply_by_hand(base: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The plan in force written out independently of the code: the four cells of every
+    row, after 150-рп, 480-рп and 610-рп, from the decrees' own words."""
+    rows = {r["item_number"]: {c: r[c] for c in CELLS} for r in base}
+    order = [r["item_number"] for r in base]
+    repealed = dict.fromkeys(CELLS) | {"activity": "Утратил силу"}
+    # 150-рп
+    rows["2.3"] = {
+        "activity": "Утвердить описание целевого состояния жизненных ситуаций на заседании "
+        "рабочей группы",
+        "deadline_raw": "29.03.2024",
+        "responsible_raw": "ДИТО; ОИВ – владельцы жизненных ситуаций",
+        "result_document": "Протокол заседания рабочей группы",
+    }
+    rows["3.16"] = {
+        "activity": "Организовать обучение ответственных за внедрение клиентоцентричности в ОИВ",
+        "deadline_raw": "IV квартал 2024 года",
+        "responsible_raw": "ДИТО",
+        "result_document": "Отчет об обучении",
+    }
+    order.insert(order.index("3.15") + 1, "3.16")
+    for number in ("4.3", "4.4", "4.5"):
+        rows[number] = dict(repealed)
+    rows["1.4"]["deadline_raw"] = "II квартал 2024 года"
+    # 480-рп
+    rows["2.3"]["deadline_raw"] = "30.06.2024"
+    rows["6.2.1"] = {
+        "activity": "Провести анкетирование внутренних клиентов ЦБО",
+        "deadline_raw": "июнь 2024 года",
+        "responsible_raw": "ЦБО",
+        "result_document": "Отчет об анкетировании",
+    }
+    order.insert(order.index("6.2") + 1, "6.2.1")
+    rows["1.5"], rows["3.8"] = dict(repealed), dict(repealed)
+    rows["6.4"]["responsible_raw"] = "ЦБО"
+    # 610-рп (9.9 and the 6.2 edit cannot be applied)
+    rows["5.3"] = {
+        "activity": "Организовать самооценку профессиональных и личностных качеств сотрудников "
+        "кадровых служб ОИВ",
+        "deadline_raw": "III квартал 2024 года",
+        "responsible_raw": "Управление кадров; ОИВ",
+        "result_document": "Сводный отчет о самооценке",
+    }
+    rows["5.5"] = {
+        "activity": "Провести семинар для сотрудников кадровых служб ОИВ по стандартам "
+        "клиентоцентричности",
+        "deadline_raw": "до 1 декабря 2024 г.",
+        "responsible_raw": "Управление кадров",
+        "result_document": "Материалы семинара",
+    }
+    order.insert(order.index("5.4") + 1, "5.5")
+    rows["5.4"]["activity"] = rows["5.4"]["activity"].replace(
+        "кадровых служб", "кадровых подразделений"
+    )
+    return [{"item_number": n, **rows[n]} for n in order]
+
+
+def test_plan_in_force_is_the_plan_with_the_changes_applied(chain: tuple[Path, Any]) -> None:
+    out, _ = chain
+    docs = {d["source_file"]: d for d in _rows(out / "documents.parquet")}
+    plan_id = docs[PLAN.name]["doc_id"]
+    base = [r for r in _rows(out / "activities.parquet") if r["doc_id"] == plan_id]
+    in_force = _rows(out / "in_force.parquet")
+    got = [{"item_number": r["item_number"], **{c: r[c] for c in CELLS}} for r in in_force]
+    assert got == _apply_by_hand(base)
+    assert [r["row_index"] for r in in_force] == list(range(len(in_force)))
+    assert {r["base_doc_id"] for r in in_force} == {plan_id}
+
+
+def test_nothing_is_changed_that_the_text_does_not_say(chain: tuple[Path, Any]) -> None:
+    out, _ = chain
+    named = {item for changes in EXPECTED_CHANGES.values() for item, *_ in changes}
+    base = {r["item_number"]: r for r in _rows(out / "activities.parquet")}
+    for row in _rows(out / "in_force.parquet"):
+        if row["item_number"] in {"9.9", "6.2"} or row["item_number"] not in named:
+            original = dict(base[row["item_number"]], row_index=None)  # rows were inserted
+            mine = {
+                k: v for k, v in row.items() if k not in ("base_doc_id", "changed_by", "change")
+            } | {"row_index": None}
+            assert mine == original, row["item_number"]
+            assert row["changed_by"] == [] and row["change"] is None
+
+
+def test_changed_rows_say_what_changed_them(chain: tuple[Path, Any]) -> None:
+    out, _ = chain
+    docs = {d["source_file"]: d for d in _rows(out / "documents.parquet")}
+    ids = {name: docs[name]["doc_id"] for name in CHAIN}
+    rows = {r["item_number"]: r for r in _rows(out / "in_force.parquet")}
+    assert rows["2.3"]["changed_by"] == [ids["amend-150rp.docx"], ids["amend-480rp.txt"]]
+    assert rows["2.3"]["change"] == "replace"  # then edited: the replace is what it is
+    assert [a["act_number"] for a in rows["2.3"]["amended_by"]] == ["150-рп", "480-рп"]
+    assert rows["2.3"]["deadline_date"] == dt.date(2024, 6, 30)
+    assert rows["1.4"]["change"] == "edit" and rows["1.4"]["deadline_precision"] == "quarter"
+    assert rows["6.4"]["responsible"] == ["ЦБО"]
+    assert rows["3.16"]["change"] == "add" and rows["3.16"]["section_number"] == "3"
+    assert rows["6.2.1"]["section_title"] == rows["6.2"]["section_title"]
+    repealed = rows["4.4"]
+    assert repealed["repealed"] and repealed["change"] is None
+    assert repealed["catalogue_id"] is None and repealed["responsible"] == []
+    assert rows["5.3"]["catalogue_id"] == "hr_coord.staff_assessment"  # matched in its section
+
+
+def test_amendments_table(chain: tuple[Path, Any]) -> None:
+    out, _ = chain
+    docs = {d["source_file"]: d for d in _rows(out / "documents.parquet")}
+    plan_id = docs[PLAN.name]["doc_id"]
+    table = _rows(out / "amendments.parquet")
+    assert len(table) == sum(len(v) for v in EXPECTED_CHANGES.values())
+    assert {r["target_doc_id"] for r in table} == {plan_id}
+    for name in CHAIN:
+        doc = docs[name]
+        assert (doc["status"], doc["row_count"]) == ("ok", 0)
+        assert [a["act_number"] for a in doc["amends"]] == ["1085-рп"]
+        mine = [r for r in table if r["doc_id"] == doc["doc_id"]]
+        assert [r["change_index"] for r in mine] == list(range(len(mine)))
+        assert [(r["item_number"], r["action"]) for r in mine] == [
+            (c[0], c[1]) for c in EXPECTED_CHANGES[name]
+        ]
+    added = next(r for r in table if r["item_number"] == "3.16")
+    assert added["row"]["deadline_date"] == dt.date(2024, 12, 31)
+    assert added["row"]["match_status"] in ("matched", "review", "unmatched")
+    assert all(r["row"] is None for r in table if r["action"] in ("edit", "repeal"))
+
+
+def test_changes_that_cannot_be_applied_are_reported_never_guessed(
+    chain: tuple[Path, Any],
+) -> None:
+    _, summary = chain
+    problems = {(p.source_file, p.item_number): p.message for p in summary.not_applied}
+    assert set(problems) == {("amend-610rp.pdf", "9.9"), ("amend-610rp.pdf", "6.2")}
+    assert "not in the plan" in problems[("amend-610rp.pdf", "9.9")]
+    assert "«апрель 2024 года» are not in deadline_raw" in problems[("amend-610rp.pdf", "6.2")]
+
+
+def test_validate_names_the_change_not_applied(chain: tuple[Path, Any], tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(AMEND / "amend-610rp.pdf", raw)
+    shutil.copy(PLAN, raw)
+    report = validate(raw, None, jobs=1)
+    found = [(f.file, f.item_number) for f in report.findings if f.rule == "amendment-not-applied"]
+    assert found == [("amend-610rp.pdf", "9.9"), ("amend-610rp.pdf", "6.2")]
+    assert not [f for f in report.findings if f.rule == "plan-table"]
+    assert report.exit_code == 0  # a warning: nothing wrong was published
+
+
+def test_a_restated_appendix_replaces_the_plan_and_earlier_changes(tmp_path: Path) -> None:
+    """700-рп restates the appendix after 480-рп changed items: the plan in force is the
+    restated one, as printed, with the original as its base."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for path in (PLAN, AMEND / "amend-480rp.txt", AMEND / "restated-700rp.txt"):
+        shutil.copy(path, raw)
+    ingest(raw, tmp_path / "out", jobs=1, use_cache=False)
+    docs = {d["source_file"]: d for d in _rows(tmp_path / "out" / "documents.parquet")}
+    restated = docs["restated-700rp.txt"]
+    assert restated["row_count"] == 4 and [a["act_number"] for a in restated["amends"]] == [
+        "1085-рп"
+    ]
+    in_force = _rows(tmp_path / "out" / "in_force.parquet")
+    assert [r["item_number"] for r in in_force] == ["1.1", "1.2", "2.1", "2.2"]
+    assert {r["doc_id"] for r in in_force} == {restated["doc_id"]}
+    assert {r["base_doc_id"] for r in in_force} == {docs["tyumen.txt"]["doc_id"]}
+    assert all(r["changed_by"] == [] for r in in_force)
+
+
+def test_a_plan_no_one_amends_is_in_force_as_it_is(seed_dataset: Path) -> None:
+    acts = pq.read_table(seed_dataset / "activities.parquet")
+    in_force = pq.read_table(seed_dataset / "in_force.parquet")
+    assert in_force.select(acts.column_names).equals(acts)
+    assert in_force.column("base_doc_id").to_pylist() == acts.column("doc_id").to_pylist()
+    assert pq.read_table(seed_dataset / "amendments.parquet").num_rows == 0
+
+
+def test_load_exposes_amendments_and_the_plan_in_force(chain: tuple[Path, Any]) -> None:
+    out, _ = chain
+    ds = plan_etl.load(out)
+    acts, docs, cat = ds  # the three first tables unpack as before
+    assert len(ds.in_force) == 46 and len(ds.amendments) == 16
+    assert ds.in_force.deadline_date.dtype == pd.ArrowDtype(__import__("pyarrow").date32())
+    assert isinstance(ds.in_force.base_doc_id.dtype, pd.CategoricalDtype)
+    assert list(ds.amendments.action.cat.categories) == ["replace", "add", "repeal", "edit"]
+    polars = plan_etl.load(out, engine="polars")
+    assert polars.in_force.height == 46 and polars.amendments.height == 16
+
+
+def test_cached_amending_decrees_keep_their_changes(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(PLAN, raw)
+    shutil.copy(AMEND / "amend-480rp.txt", raw)
+    ingest(raw, tmp_path / "a", jobs=1, cache_dir=tmp_path / "cache")
+    second = ingest(raw, tmp_path / "b", jobs=1, cache_dir=tmp_path / "cache")
+    assert second.cached == 2
+    for name in ("amendments", "in_force"):
+        a = pq.read_table(tmp_path / "a" / f"{name}.parquet")
+        assert a.num_rows and a.equals(pq.read_table(tmp_path / "b" / f"{name}.parquet"))
