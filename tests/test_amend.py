@@ -428,8 +428,9 @@ def test_load_exposes_amendments_and_the_plan_in_force(chain: tuple[Path, Any]) 
     out, _ = chain
     ds = plan_etl.load(out)
     acts, docs, cat = ds  # the three first tables unpack as before
+    assert (len(acts), len(docs), len(cat)) == (43, 4, 110)
     assert len(ds.in_force) == 46 and len(ds.amendments) == 16
-    assert ds.in_force.deadline_date.dtype == pd.ArrowDtype(__import__("pyarrow").date32())
+    assert ds.in_force.deadline_date.dtype == ds.activities.deadline_date.dtype
     assert isinstance(ds.in_force.base_doc_id.dtype, pd.CategoricalDtype)
     assert list(ds.amendments.action.cat.categories) == ["replace", "add", "repeal", "edit"]
     polars = plan_etl.load(out, engine="polars")
@@ -447,3 +448,55 @@ def test_cached_amending_decrees_keep_their_changes(tmp_path: Path) -> None:
     for name in ("amendments", "in_force"):
         a = pq.read_table(tmp_path / "a" / f"{name}.parquet")
         assert a.num_rows and a.equals(pq.read_table(tmp_path / "b" / f"{name}.parquet"))
+
+
+def test_a_legal_database_page_is_read_and_applied(tmp_path: Path) -> None:
+    """HTML as a legal database publishes it: «N» for «№», the new row as an HTML table."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(PLAN, raw)
+    shutil.copy(AMEND / "amend-655rp.html", raw)
+    summary = ingest(raw, tmp_path / "out", jobs=1, use_cache=False)
+    assert not summary.not_applied
+    table = _rows(tmp_path / "out" / "amendments.parquet")
+    assert [(r["item_number"], r["action"], r["field"]) for r in table] == [
+        ("6.5", "replace", None),
+        ("6.6", "repeal", None),
+        ("6.7", "repeal", None),
+        ("6.3", "edit", "result_document"),
+    ]
+    rows = {r["item_number"]: r for r in _rows(tmp_path / "out" / "in_force.parquet")}
+    assert rows["6.5"]["responsible_raw"] == "Депфин; ЦБО"
+    assert rows["6.5"]["responsible"] == ["Депфин", "ЦБО"]
+    assert rows["6.5"]["deadline_date"] == dt.date(2024, 12, 31)
+    assert rows["6.6"]["repealed"] and rows["6.7"]["repealed"]
+    assert rows["6.3"]["result_document"] == "Сводный отчет об оценке удовлетворенности"
+
+
+def test_the_report_shows_the_plan_in_force_with_changes_and_acts(
+    chain: tuple[Path, Any],
+) -> None:
+    from plan_etl.report import render_report, unpack
+
+    out, _ = chain
+    html = render_report(plan_etl.load(out), "raw/")
+    assert 'id="in-force"' in html and "Планы в действующей редакции" in html
+    blob = html.split('id="report-parts" type="application/octet-stream">', 1)[1].split("<", 1)[0]
+    part = unpack(blob)["f0"]
+    assert part.count('class="changed') == 13  # 2 replaced, 3 added, 3 edited, 5 repealed
+    assert part.count('class="changed repealed"') == 5
+    assert "изложен в новой редакции" in part and "добавлен" in part
+    assert 'href="raw/amend-150rp.docx"' in part and "№ 150-рп от 15.02.2024" in part
+
+
+def test_the_analysts_page_asks_what_a_region_plans_now_in_three_engines() -> None:
+    import ast
+    import re
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "analysts.md").read_text()
+    section = page.split("## What does region X plan now", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+    pandas, sql, polars = blocks
+    assert "in_force" in pandas and "in_force.parquet" in sql and "pforce" in polars
+    for code in (pandas.splitlines()[-1], sql, polars):
+        assert len(ast.parse(code).body) == 1 and not re.search(r"\b(join|merge)\b", code)
