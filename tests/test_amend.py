@@ -95,6 +95,25 @@ def test_the_four_actions_with_their_items_and_fields() -> None:
     assert not reading.restates_plan and not reading.warnings
 
 
+def test_a_cell_restated_is_an_edit_of_that_cell_and_the_unread_is_reported() -> None:
+    body = """1) в пункте 1.4 графу «Срок» изложить в следующей редакции: «до 1 июня 2024 г.»;
+2) пункт 2.3 дополнить словами «и опубликовать»;
+3) раздел 4 изложить в следующей редакции:
+«4.1.\tНовый пункт\t2025 год\tДИТО\tОтчет»;
+4) в графе 3 пункта 2.5 слова «2023» заменить словами «2024»."""
+    reading = read_amending(parse_text(HEAD + body + TAIL))
+    assert [
+        (c.item_number, c.action, c.column, c.old_text, c.new_text) for c in reading.changes
+    ] == [
+        ("1.4", "edit", "deadline_raw", None, "до 1 июня 2024 г."),
+        ("2.5", "edit", None, "2023", "2024"),  # a column by number: the item's cells
+    ]
+    warnings = " | ".join(reading.warnings)
+    assert "instruction not understood: «пункт 2.3 дополнить словами «и опубликовать»»" in warnings
+    assert "no item named in «раздел 4 изложить" in warnings
+    assert "1 row(s) follow no replace/add instruction" in warnings
+
+
 def test_ranges_and_lists_of_items() -> None:
     assert expand("3.5–3.7")[0] == ["3.5", "3.6", "3.7"]
     assert expand("с 3.5 по 3.7")[0] == ["3.5", "3.6", "3.7"]
@@ -198,6 +217,7 @@ EXPECTED_CHANGES = {
         ("1.5", "repeal", None, None, None, None),
         ("3.8", "repeal", None, None, None, None),
         ("6.4", "edit", None, "responsible_raw", "Депфин; ЦБО", "ЦБО"),
+        ("6.7", "edit", None, "deadline_raw", None, "январь 2025 года"),
     ],
     "amend-610rp.pdf": [
         ("5.3", "replace", None, None, None, None),
@@ -285,6 +305,7 @@ def _apply_by_hand(base: list[dict[str, Any]]) -> list[dict[str, Any]]:
     order.insert(order.index("6.2") + 1, "6.2.1")
     rows["1.5"], rows["3.8"] = dict(repealed), dict(repealed)
     rows["6.4"]["responsible_raw"] = "ЦБО"
+    rows["6.7"]["deadline_raw"] = "январь 2025 года"
     # 610-рп (9.9 and the 6.2 edit cannot be applied)
     rows["5.3"] = {
         "activity": "Организовать самооценку профессиональных и личностных качеств сотрудников "
@@ -429,12 +450,12 @@ def test_load_exposes_amendments_and_the_plan_in_force(chain: tuple[Path, Any]) 
     ds = plan_etl.load(out)
     acts, docs, cat = ds  # the three first tables unpack as before
     assert (len(acts), len(docs), len(cat)) == (43, 4, 110)
-    assert len(ds.in_force) == 46 and len(ds.amendments) == 16
+    assert len(ds.in_force) == 46 and len(ds.amendments) == 17
     assert ds.in_force.deadline_date.dtype == ds.activities.deadline_date.dtype
     assert isinstance(ds.in_force.base_doc_id.dtype, pd.CategoricalDtype)
     assert list(ds.amendments.action.cat.categories) == ["replace", "add", "repeal", "edit"]
     polars = plan_etl.load(out, engine="polars")
-    assert polars.in_force.height == 46 and polars.amendments.height == 16
+    assert polars.in_force.height == 46 and polars.amendments.height == 17
 
 
 def test_cached_amending_decrees_keep_their_changes(tmp_path: Path) -> None:
@@ -483,7 +504,7 @@ def test_the_report_shows_the_plan_in_force_with_changes_and_acts(
     assert 'id="in-force"' in html and "Планы в действующей редакции" in html
     blob = html.split('id="report-parts" type="application/octet-stream">', 1)[1].split("<", 1)[0]
     part = unpack(blob)["f0"]
-    assert part.count('class="changed') == 13  # 2 replaced, 3 added, 3 edited, 5 repealed
+    assert part.count('class="changed') == 14  # 2 replaced, 3 added, 4 edited, 5 repealed
     assert part.count('class="changed repealed"') == 5
     assert "изложен в новой редакции" in part and "добавлен" in part
     assert 'href="raw/amend-150rp.docx"' in part and "№ 150-рп от 15.02.2024" in part

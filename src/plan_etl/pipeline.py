@@ -199,7 +199,7 @@ def process_file(path: Path, source: Source) -> FileResult:
         raw = extractor_for(path).read(path)
         page_count = raw.page_count
         reading = read_amending(raw.blocks)
-        if reading.changes and not reading.restates_plan:  # single items changed, no plan
+        if reading.changes_items:  # single items changed, no plan of its own
             text = "\n".join(b.text or "\n".join(b.cells or ()) for b in raw.blocks)
             document, changes = amending_records(
                 reading, text, source, page_count, raw.warnings, raw.text_source

@@ -301,13 +301,19 @@ def _apply(plan: _Plan, change: PlanChange, doc: Document) -> str | None:
 
 def _edit(plan: _Plan, row: dict[str, Any], change: PlanChange, doc: Document) -> str | None:
     old, new = change.old_text or "", change.new_text or ""
-    cells = [change.field] if change.field else list(ROW_CELLS)
-    hit = [c for c in cells if old and old in (row[c] or "")]
-    if not hit:
-        where = change.field or "any cell"
-        return f"the words «{old}» are not in {where} of item {change.item_number}"
-    for cell in hit:
-        row[cell] = " ".join(row[cell].replace(old, new).split()) or None
+    if change.old_text is None:  # the whole cell restated («графу «Срок» … изложить …»)
+        if not change.field or change.new_text is None:
+            return "the cell's new wording was not read"
+        hit = [change.field]
+        row[change.field] = new or None
+    else:
+        cells = [change.field] if change.field else list(ROW_CELLS)
+        hit = [c for c in cells if old and old in (row[c] or "")]
+        if not hit:
+            where = change.field or "any cell"
+            return f"the words «{old}» are not in {where} of item {change.item_number}"
+        for cell in hit:
+            row[cell] = " ".join(row[cell].replace(old, new).split()) or None
     if "activity" in hit:
         row["activity"] = row["activity"] or ""
         plan.rematch.add(id(row))

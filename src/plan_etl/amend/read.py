@@ -98,6 +98,14 @@ _WHOLE_PLAN = re.compile(
 )
 
 NO_WORDING = "the new wording of the item was not found after the instruction"
+# Words of an instruction: a clause that has one but gives no change is reported, not dropped.
+_WORDING = re.compile(r"редакции|содержания", re.IGNORECASE)  # the new wording follows
+_ITEM_CONTEXT = re.compile(rf"^\W*в\s+{_ITEM_WORD}\s", re.IGNORECASE)  # «в пункте 1.2:»
+_VERB = re.compile(r"заменить|дополнить|изложить|исключить|утратившим", re.IGNORECASE)
+STRAY_ROWS_LIMIT = 5
+"""Most table rows after an amending text that no instruction takes for its new wording: a
+decree with more is a plan restated in words the reader did not recognise as a restatement
+(«утвердить план в новой редакции …»), read as the full plan it is, never as item changes."""
 OWN_TEXT = "changes the decree's own text, not its plan: not read as a plan change"
 
 
@@ -124,6 +132,14 @@ class AmendingText:
     restates_plan: bool = False  # «приложение изложить в новой редакции»: a full plan follows
     warnings: list[str] = field(default_factory=list)
     preamble: str = ""  # the text before the body, for the decree's metadata
+    stray_rows: int = 0  # table rows no instruction took as its new wording
+
+    @property
+    def changes_items(self) -> bool:
+        """The decree changes single plan items and holds no plan of its own."""
+        return (
+            bool(self.changes) and not self.restates_plan and (self.stray_rows <= STRAY_ROWS_LIMIT)
+        )
 
 
 def mask_quotes(text: str) -> tuple[str, list[str]]:
@@ -267,6 +283,8 @@ class _Reader:
     def text(self, text: str) -> None:
         self._place_rows()
         masked, quotes = mask_quotes(text)
+        # a word of an instruction hyphenated at a line end (quoted words are left as printed)
+        masked = re.sub(r"(?<=[а-яё])-\s*\n?\s*(?=[а-яё])", "", masked)
         for clause in _clauses(masked):
             self._clause(clause, quotes)
 
@@ -288,7 +306,7 @@ class _Reader:
     def finish(self) -> None:
         self._place_rows()
         for change in self.awaiting:
-            if change.cells is None:
+            if change.cells is None and change.new_text is None:
                 change.warnings.append(NO_WORDING)
         self.awaiting = []
 
@@ -304,12 +322,18 @@ class _Reader:
             return
         action = _action(clause)
         if action is None:
+            if _VERB.search(clause):
+                self.result.warnings.append(
+                    f"instruction not understood: «{_shown(clause, quotes)}»"
+                )
             self._set_context(clause, quotes, plan, refs)
             return
         self.awaiting = []
         is_plan = plan if plan is not None else self.context.plan
         changes = _changes(clause, quotes, action, self.context)
         if not changes:
+            if is_plan is not False:
+                self.result.warnings.append(f"no item named in «{_shown(clause, quotes)}»")
             return
         if not is_plan:
             shown = ", ".join(c.item_number for c in changes)
@@ -319,11 +343,11 @@ class _Reader:
         for change in changes:
             change.target = target
         self.result.changes.extend(changes)
-        if action in ("replace", "add"):
+        if action in ("replace", "add"):  # a cell restated is an edit awaiting its words
             self.awaiting = changes
-            inline = [int(q) for q in _QUOTE_REF.findall(clause.split("редакции")[-1])]
-            inline = inline or [int(q) for q in _QUOTE_REF.findall(clause.split("содержания")[-1])]
-            for q in inline:
+            wording = _WORDING.search(clause)
+            inline = _QUOTE_REF.findall(clause[wording.end() :]) if wording else []
+            for q in map(int, inline):
                 self._wording(quotes[q])
 
     def _set_context(
@@ -335,7 +359,7 @@ class _Reader:
             self.context = _Context(plan=plan, target=refs[0] if refs else self.context.target)
         elif refs:
             self.context.target = refs[0]
-        if items:
+        if items and _ITEM_CONTEXT.match(clause) and not _VERB.search(clause):
             self.context.items, self.context.column = items, None
         if column:
             self.context.column = FIELD_OF_ROLE.get(header_role(quotes[int(column[1])]) or "")
@@ -357,8 +381,13 @@ class _Reader:
         rows, self.rows = self.rows, []
         if not self.awaiting:
             self.result.warnings.append(f"{len(rows)} row(s) follow no replace/add instruction")
+            self.result.stray_rows += len(rows)
             return
-        open_changes = [c for c in self.awaiting if c.cells is None]
+        open_changes = [c for c in self.awaiting if c.cells is None and c.new_text is None]
+        if open_changes and open_changes[0].action == "edit":  # a cell restated: its words
+            for change in open_changes:
+                change.new_text = clean_text(" ".join(c for r in rows for c in r))
+            return
         for cells in rows:
             number, by_role, notes = _row_cells(cells, self.roles)
             change = next((c for c in open_changes if c.item_number == number), None)
@@ -416,7 +445,9 @@ def _changes(clause: str, quotes: list[str], action: str, context: _Context) -> 
         numbers, notes = expand(m["list"])
         items.extend(numbers)
         warnings.extend(notes)
-    items = list(dict.fromkeys(items)) or list(context.items)
+    items = list(dict.fromkeys(items))
+    if not items and action in ("edit", "replace") and (action == "edit" or context.column):
+        items = list(context.items)  # «в пункте 1.2: а) слова … заменить …»
     if action == "edit":
         column = _COLUMN.search(clause)
         field_name = context.column
@@ -443,6 +474,16 @@ def _changes(clause: str, quotes: list[str], action: str, context: _Context) -> 
             for item in items
             for old, new in pairs
         ]
+    column = _COLUMN.search(clause)
+    if action == "replace" and (column or context.column):  # «графу «Срок» … изложить …»
+        field_name = context.column
+        if column:
+            field_name = FIELD_OF_ROLE.get(header_role(quotes[int(column[1])]) or "")
+        if field_name is None:
+            return []  # a column it does not know: reported as no item, never a whole row
+        return [
+            ReadChange(item, "edit", column=field_name, warnings=list(warnings)) for item in items
+        ]
     changes = [ReadChange(item, action, warnings=list(warnings)) for item in items]
     if action == "add":
         for k, change in enumerate(changes):
@@ -450,6 +491,12 @@ def _changes(clause: str, quotes: list[str], action: str, context: _Context) -> 
             implied = changes[k - 1].item_number if k else _previous(change.item_number)
             change.after_item = said or implied
     return changes
+
+
+def _shown(clause: str, quotes: list[str]) -> str:
+    """A clause as printed (its quotes put back), cut short for a warning."""
+    text = _QUOTE_REF.sub(lambda m: f"«{quotes[int(m[1])]}»", clause)
+    return text if len(text) <= 100 else text[:99] + "…"
 
 
 def _previous(number: str) -> str | None:
