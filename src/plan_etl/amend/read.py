@@ -222,7 +222,7 @@ def _pieces(blocks: list[Block]) -> list[str | tuple[str, ...]]:
     out: list[str | tuple[str, ...]] = []
     for block in blocks:
         if block.cells is not None:
-            filled = [c for c in block.cells if clean_text(c)]
+            filled = [c for c in block.cells if c.strip()]  # cleaned only if it is a paragraph
             if len(filled) != 1 or is_item_number(clean_text(filled[0]).split()[0]):
                 out.append(block.cells)
                 continue
@@ -279,8 +279,16 @@ class _Reader:
         self.awaiting: list[ReadChange] = []  # replace/add changes whose rows may follow
         self.rows: list[list[str]] = []
         self.roles: tuple[str | None, ...] | None = None
+        self.stray = 0  # rows in a run that follow no replace/add instruction
+
+    def _count_stray(self) -> None:
+        if self.stray:
+            self.result.warnings.append(f"{self.stray} row(s) follow no replace/add instruction")
+            self.result.stray_rows += self.stray
+            self.stray = 0
 
     def text(self, text: str) -> None:
+        self._count_stray()
         self._place_rows()
         masked, quotes = mask_quotes(text)
         # a word of an instruction hyphenated at a line end (quoted words are left as printed)
@@ -289,6 +297,9 @@ class _Reader:
             self._clause(clause, quotes)
 
     def row(self, cells: tuple[str, ...]) -> None:
+        if not self.awaiting:  # a plan's rows, an appendix: no instruction wants them
+            self.stray += 1
+            return
         if header_roles(cells):
             self.roles = header_roles(cells)
             return
@@ -304,6 +315,7 @@ class _Reader:
             self.rows.append(cleaned)
 
     def finish(self) -> None:
+        self._count_stray()
         self._place_rows()
         for change in self.awaiting:
             if change.cells is None and change.new_text is None:
