@@ -521,3 +521,25 @@ def test_the_analysts_page_asks_what_a_region_plans_now_in_three_engines() -> No
     assert "in_force" in pandas and "in_force.parquet" in sql and "pforce" in polars
     for code in (pandas.splitlines()[-1], sql, polars):
         assert len(ast.parse(code).body) == 1 and not re.search(r"\b(join|merge)\b", code)
+
+
+def test_a_consolidated_text_takes_its_place_after_the_acts_it_includes(tmp_path: Path) -> None:
+    """The legal database's text of the plan (consolidated to 40-рп of 12.02.2024) is the
+    plan as of that act: 480-рп (20.05.2024) is applied to it, not to the original."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for path in (PLAN, DATA / "legaldb" / "sources" / "tyumen-consultant.txt"):
+        shutil.copy(path, raw)
+    shutil.copy(AMEND / "amend-480rp.txt", raw)
+    summary = ingest(raw, tmp_path / "out", jobs=1, use_cache=False)
+    docs = {d["source_file"]: d for d in _rows(tmp_path / "out" / "documents.parquet")}
+    in_force = _rows(tmp_path / "out" / "in_force.parquet")
+    assert {r["doc_id"] for r in in_force} == {docs["tyumen-consultant.txt"]["doc_id"]}
+    assert {r["base_doc_id"] for r in in_force} == {docs["tyumen.txt"]["doc_id"]}
+    table = _rows(tmp_path / "out" / "amendments.parquet")
+    assert {r["target_doc_id"] for r in table} == {docs["tyumen.txt"]["doc_id"]}
+    rows = {r["item_number"]: r for r in in_force}
+    assert rows["3.6"]["repealed"] and rows["3.6"]["changed_by"] == []  # by the database's text
+    assert rows["1.5"]["repealed"] and rows["6.2.1"]["change"] == "add"
+    # 2.3's deadline «29.03.2024» came from 150-рп, which is not in this dataset
+    assert [p.item_number for p in summary.not_applied] == ["2.3"]

@@ -95,7 +95,7 @@ class _Chains:
     def of(cls, documents: list[Document], changes: list[PlanChange]) -> _Chains:
         kept = [d for d in documents if not d.duplicate_of and d.status != "failed"]
         owner: dict[ActKey, Document] = {}
-        for doc in kept:
+        for doc in sorted(kept, key=lambda d: bool(d.consolidated_to)):  # the original first
             if (key := act_key(doc)) is not None:
                 owner.setdefault(key, doc)
         by_doc: dict[str, list[PlanChange]] = {}
@@ -106,7 +106,7 @@ class _Chains:
             chains.groups.setdefault(chains.root(doc), []).append(doc)
         order = {d.doc_id: i for i, d in enumerate(kept)}
         for members in chains.groups.values():
-            members.sort(key=lambda d: (d.act_date or dt.date.max, order[d.doc_id]))
+            members.sort(key=lambda d: (*_in_effect(d), order[d.doc_id]))
         return chains
 
     def target(self, doc: Document) -> Amendment | None:
@@ -131,6 +131,16 @@ class _Chains:
                 return key
             doc = upstream
         return act_key(doc) or doc.doc_id
+
+
+def _in_effect(doc: Document) -> tuple[dt.date, int]:
+    """Where a decree stands in its chain: its act date; a consolidated text after the last
+    amending act it includes (and after that act itself), so those acts are not applied to
+    it a second time."""
+    if doc.consolidated_to:
+        dates = [a.act_date for a in doc.consolidated_to if a.act_date]
+        return max([*dates, doc.act_date or dt.date.min]), 1
+    return doc.act_date or dt.date.max, 0
 
 
 def build_in_force(

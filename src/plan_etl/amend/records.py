@@ -9,6 +9,7 @@ run (`apply`), where the plan they enter gives them their section, as every row 
 from __future__ import annotations
 
 from plan_etl.amend.read import OWN_TEXT, AmendingText, ReadChange, cell_paragraphs
+from plan_etl.match import match_document
 from plan_etl.models import ChangedRow, Document, PlanChange
 from plan_etl.normalize.dates import parse_deadline
 from plan_etl.normalize.metadata import read_metadata
@@ -98,6 +99,7 @@ def amending_records(
         sha256=source.sha256,
         **meta.model_dump(),
         text_source=text_source,
+        template=match_document([], meta.issuer, meta.act_type).template,  # by its heading
         page_count=page_count,
         row_count=0,
         status="partial" if doubts or doc_warnings else "ok",  # own-text changes are no doubt
