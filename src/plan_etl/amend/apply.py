@@ -146,18 +146,48 @@ def _in_effect(doc: Document) -> tuple[dt.date, int]:
 def build_in_force(
     activities: Path, documents: list[Document], changes: list[PlanChange]
 ) -> InForce:
-    """The `amendments` rows (target resolved, new rows matched) and the plans in force."""
+    """The `amendments` rows (target resolved, new rows matched) and the plans in force.
+
+    Only the rows of chains with more than one decree are held (and changed) in memory; every
+    other plan streams from the activities file as it is, so a run over many decrees holds
+    the amended plans, not the whole dataset."""
     chains = _Chains.of(documents, changes)
     chains.changes = {}
     for change in _matched_alone(changes):
         resolved = change.model_copy(update={"target_doc_id": _owner_id(chains, change.target)})
         chains.changes.setdefault(change.doc_id, []).append(resolved)
-    rows = _rows_by_doc(activities)
+    chained = [members for members in chains.groups.values() if len(members) > 1]
+    held = {d.doc_id for members in chained for d in members}
+    rows = dict(_plans(activities, held))
     result = InForce(amendments=[], plans=iter(()))
-    plans = [_apply_chain(members, chains, rows, result) for members in chains.groups.values()]
+    applied = {
+        members[0].doc_id: _apply_chain(members, chains, rows, result) for members in chained
+    }
+    first_with_rows = {
+        next((d.doc_id for d in members if d.doc_id in rows), members[0].doc_id): members[0].doc_id
+        for members in chained
+    }
+    del rows
     result.amendments = [c for group in chains.changes.values() for c in group]
-    result.plans = (p for p in plans if p)
+    result.plans = _in_order(activities, held, applied, first_with_rows)
     return result
+
+
+def _in_order(
+    activities: Path,
+    held: set[str],
+    applied: dict[str, list[InForceActivity]],
+    first_with_rows: dict[str, str],
+) -> Iterator[list[InForceActivity]]:
+    """The plans in force in the order of the activities: a plan no one amends as it is, an
+    amended chain's plan where its first plan stands."""
+    for doc_id, rows in _plans(activities, None):
+        if doc_id in first_with_rows and applied[first_with_rows[doc_id]]:
+            yield applied[first_with_rows[doc_id]]
+        elif doc_id not in held:
+            yield [
+                InForceActivity(**r, base_doc_id=doc_id, changed_by=[], change=None) for r in rows
+            ]
 
 
 def _matched_alone(changes: list[PlanChange]) -> list[PlanChange]:
@@ -198,13 +228,25 @@ def _owner_id(chains: _Chains, target: Amendment) -> str | None:
     return doc.doc_id
 
 
-def _rows_by_doc(path: Path) -> dict[str, list[dict[str, Any]]]:
-    """The written activities, as dicts, by doc_id (in their order)."""
-    out: dict[str, list[dict[str, Any]]] = {}
+def _plans(path: Path, only: set[str] | None) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """Each decree's written activities as dicts (the writer keeps a decree's rows together),
+    read a row group at a time; only the decrees in `only`, where given."""
+    doc_id, rows = None, []
     for batch in pq.ParquetFile(path).iter_batches():
-        for row in batch.to_pylist():
-            out.setdefault(row["doc_id"], []).append(row)
-    return out
+        ids = batch.column("doc_id").to_pylist()
+        wanted = [i for i, d in enumerate(ids) if only is None or d in only]
+        if not wanted:
+            continue
+        picked = batch.take(wanted).to_pylist() if len(wanted) < len(ids) else batch.to_pylist()
+        for row in picked:
+            if row["doc_id"] != doc_id and rows:
+                yield doc_id, rows
+                rows = []
+            doc_id = row["doc_id"]
+            rows.append(row)
+    if rows:
+        assert doc_id is not None
+        yield doc_id, rows
 
 
 @dataclass(slots=True)
