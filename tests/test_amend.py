@@ -543,3 +543,20 @@ def test_a_consolidated_text_takes_its_place_after_the_acts_it_includes(tmp_path
     assert rows["1.5"]["repealed"] and rows["6.2.1"]["change"] == "add"
     # 2.3's deadline «29.03.2024» came from 150-рп, which is not in this dataset
     assert [p.item_number for p in summary.not_applied] == ["2.3"]
+
+
+def test_an_amendment_of_the_decrees_own_text_alone_fails_saying_why(tmp_path: Path) -> None:
+    from plan_etl.pipeline import identify, process_file
+
+    text = HEAD.replace(
+        "1. Внести в план мероприятий («дорожную карту») по внедрению стандартов "
+        "клиентоцентричности в Курской области, утвержденный",
+        "1. Внести в",
+    )
+    path = tmp_path / "own.txt"
+    body = "пункт 4 изложить в следующей редакции: «4. Контроль оставляю за собой.»."
+    path.write_text(text + body + TAIL, encoding="utf-8")
+    source, _ = identify(path, tmp_path)
+    result = process_file(path, source)
+    assert result.document.status == "failed" and not result.amendments
+    assert result.document.error is not None and OWN_TEXT in result.document.error

@@ -209,6 +209,9 @@ def process_file(path: Path, source: Source) -> FileResult:
         document, activities = build_records(
             table, source, page_count, raw.warnings, raw.text_source
         )
+        if document.status == "failed" and reading.warnings:  # an amending decree, unread
+            why = f"{document.error}; amending text: {'; '.join(reading.warnings)}"
+            document = document.model_copy(update={"error": why[:300]})
     except ExtractError as exc:
         document, activities = failed_document(source, str(exc), page_count), []
     except Exception as exc:  # a bug or a library failure on odd input: keep the run going
