@@ -193,6 +193,11 @@ def test_plans_and_whole_appendix_restatements_give_no_item_changes() -> None:
     assert restated.restates_plan and not restated.changes
 
 
+def test_an_unnumbered_appendix_restatement_is_read_as_one() -> None:
+    body = "Приложение к постановлению изложить в новой редакции согласно приложению."
+    assert read_amending(parse_text(HEAD + body + TAIL)).restates_plan
+
+
 def test_an_instruction_without_its_wording_says_so() -> None:
     reading = read_amending(
         [Block(text=t) for t in HEAD.split("\n\n")]

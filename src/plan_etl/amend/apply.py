@@ -416,13 +416,12 @@ def _add(plan: _Plan, change: PlanChange, doc: Document) -> str | None:
         return problem
     neighbour = plan.rows[at - 1] if at else (plan.rows[0] if plan.rows else {})
     placed = {k: neighbour.get(k) for k in ("section_number", "section_title")}
-    if neighbour.get("subsection_number") is None or change.item_number.startswith(
-        f"{neighbour.get('subsection_number')}."
-    ):
-        placed.update(
-            subsection_number=neighbour.get("subsection_number"),
-            subsection_title=neighbour.get("subsection_title"),
-        )
+    placed.update(subsection_number=None, subsection_title=None)
+    sub = neighbour.get("subsection_number")
+    if (sub is None and neighbour.get("subsection_title")) or (
+        sub is not None and change.item_number.startswith(f"{sub}.")
+    ):  # under the neighbour's sub-heading: an unnumbered one, or one its number falls under
+        placed.update(subsection_number=sub, subsection_title=neighbour.get("subsection_title"))
     template = plan.rows[0] if plan.rows else {}
     row = {
         **template,

@@ -254,7 +254,7 @@ def read_amending(blocks: list[Block]) -> AmendingText:
     reader = _Reader(result)
     run: list[str] = []
     for piece in pieces[first:]:
-        if isinstance(piece, str) and not _END.match(piece):
+        if isinstance(piece, str) and not (_END.match(piece) and not _VERB.search(piece)):
             run.append(piece)
             continue
         if run:
