@@ -513,6 +513,9 @@ def test_the_report_shows_the_plan_in_force_with_changes_and_acts(
     assert part.count('class="changed repealed"') == 5
     assert "изложен в новой редакции" in part and "добавлен" in part
     assert 'href="raw/amend-150rp.docx"' in part and "№ 150-рп от 15.02.2024" in part
+    decree = unpack(blob)["d0"]  # the section of 150-рп lists what it changes
+    assert "Изменения, которые документ вносит в план" in decree
+    assert "deadline_raw: «I квартал 2024 года» → «II квартал 2024 года»" in decree
 
 
 def test_the_analysts_page_asks_what_a_region_plans_now_in_three_engines() -> None:

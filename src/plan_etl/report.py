@@ -163,6 +163,7 @@ class DecreeView:
     undated: int = 0
     bodies: list[tuple[str, int]] = field(default_factory=list)
     persons: list[tuple[str, int]] = field(default_factory=list)
+    changes: list[tuple[str, str, str]] = field(default_factory=list)  # an amending decree's
 
     @property
     def matched_share(self) -> str:
@@ -248,7 +249,27 @@ def decrees(ds: Dataset, sources: str) -> list[DecreeView]:
         if rows is not None:
             _fill(view, rows, href)
         out.append(view)
+    _list_changes(ds, out)
     return out
+
+
+def _list_changes(ds: Dataset, views: list[DecreeView]) -> None:
+    """Each amending decree's changes as its section lists them: item, what, in words."""
+    if ds.amendments is None or not len(ds.amendments):
+        return
+    by_id = {v.doc_id: v for v in views}
+    names = labels()["changes"]
+    for c in ds.amendments.itertuples():
+        action = str(c.action)
+        if action == "edit":
+            detail = f"«{_text(c.old_text)}» → «{_text(c.new_text)}»"
+            detail = f"{_text(c.field)}: {detail}" if _text(c.field) else detail
+        elif c.row is not None:
+            detail = str(c.row["activity"])
+        else:
+            detail = ""
+        name = names["repealed" if action == "repeal" else action]
+        by_id[str(c.doc_id)].changes.append((str(c.item_number), name, detail))
 
 
 def _fill(view: DecreeView, rows: pd.DataFrame, href: str) -> None:
