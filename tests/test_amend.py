@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from browser import check, chromium
 
 import plan_etl
 from plan_etl.amend.read import OWN_TEXT, expand, read_amending
@@ -568,3 +569,15 @@ def test_an_amendment_of_the_decrees_own_text_alone_fails_saying_why(tmp_path: P
     result = process_file(path, source)
     assert result.document.status == "failed" and not result.amendments
     assert result.document.error is not None and OWN_TEXT in result.document.error
+
+
+@pytest.mark.skipif(chromium() is None, reason="Chromium is not installed")  # as test_report
+def test_the_plan_in_force_in_a_real_browser_at_phone_width(chain: tuple[Path, Any]) -> None:
+    """With every section open (the plan in force's too): no error, no sideways overflow."""
+    from plan_etl.report import render_report
+
+    out, _ = chain
+    result = check(render_report(plan_etl.load(out), "raw/"), 390, None, probe="жизненных")
+    assert result.get("inner_width") == 390, result
+    assert result["errors"] == [] and result["console"] == []
+    assert result["scroll_width"] <= result["inner_width"], result["too_wide"]
