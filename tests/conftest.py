@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
+import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -23,6 +26,17 @@ GOLD_FIELDS = (
     ("responsible", "responsible_raw"),
     ("document", "result_document"),
 )
+
+
+def bench_module(name: str) -> ModuleType:
+    """A script of bench/ imported as a module (`eval_match`: the matcher's folds), once."""
+    if name not in sys.modules:
+        path = Path(__file__).resolve().parent.parent / "bench" / f"{name}.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
 
 
 def gold(stem: str) -> dict:

@@ -5,13 +5,12 @@ a wrong `matched`."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from conftest import bench_module
 
 from plan_etl.assemble import LogicalRow
 from plan_etl.match import explain_document, match_document
@@ -20,15 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEV_GOLD = ROOT / "tests" / "data" / "dev" / "gold"
 
 
-def _bench():
-    spec = importlib.util.spec_from_file_location("eval_match", ROOT / "bench" / "eval_match.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["eval_match"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-eval_match = _bench()
+eval_match = bench_module("eval_match")
 
 
 def dev(name: str) -> tuple[list[LogicalRow], dict]:

@@ -5,15 +5,14 @@ municipalities and the bound on what one plan may cost."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import sys
 import tracemalloc
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import bench_module
 
 from plan_etl.assemble import LogicalRow
 from plan_etl.catalogue import catalogue
@@ -26,15 +25,7 @@ DATA = ROOT / "tests" / "data"
 GOLD = sorted(p for d in ("gold", "dev/gold", "dev2/gold") for p in (DATA / d).glob("*.json"))
 
 
-def _bench():
-    spec = importlib.util.spec_from_file_location("eval_match", ROOT / "bench" / "eval_match.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["eval_match"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-eval_match = _bench()
+eval_match = bench_module("eval_match")
 
 
 def gold_rows() -> list[dict]:

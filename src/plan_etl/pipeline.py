@@ -37,7 +37,9 @@ from plan_etl.catalogue import load_catalogue
 from plan_etl.datapackage import FILENAME as DATAPACKAGE
 from plan_etl.extract import SUFFIXES, ExtractError, extractor_for, source_format
 from plan_etl.links import Linker
+from plan_etl.match import warm_matcher
 from plan_etl.models import Activity, Document, PlanChange
+from plan_etl.normalize.metadata import warm_metadata
 from plan_etl.paths import cache_root
 from plan_etl.records import Source, build_records, failed_document
 from plan_etl.write import DatasetWriter, dataset_lock, remove_leftovers
@@ -408,11 +410,15 @@ def _worker_started() -> None:
 
 
 def _preload_extractors(paths: Iterable[Path]) -> None:
-    """Import the backends the files to parse need (pdfplumber, python-docx) once, in the
-    parent, so the forked workers share them instead of each importing its own."""
+    """Import the backends the files to parse need (pdfplumber, python-docx) and build what
+    every file's normalizing needs (the matcher's index with its dictionary, the metadata
+    reader's region patterns) once, in the parent, so the forked workers share them instead
+    of each building its own on its first file (≈ 0.5 s)."""
     for suffix in {p.suffix.lower() for p in paths}:
         with suppress(ExtractError):
             extractor_for(Path(f"x{suffix}"))
+    warm_matcher()
+    warm_metadata()
 
 
 def _results(

@@ -65,4 +65,14 @@ __all__ = [
     "explain_document",
     "match_document",
     "score_document",
+    "warm_matcher",
 ]
+
+
+def warm_matcher() -> None:
+    """Build the matcher's index (catalogue, learned phrasings, the dictionary) now: a
+    process about to fork workers does it once for all of them."""
+    from plan_etl.match.index import _index
+
+    _index()
+    analyze("Утверждение")

@@ -315,6 +315,12 @@ class _Found:
     cased: str  # the matched text with the name's capitals
 
 
+def warm_metadata() -> None:
+    """Compile the region and name patterns now (≈ 0.1 s): a process about to fork workers
+    does it once for all of them."""
+    _names()
+
+
 @cache
 def _names() -> tuple[tuple[_Name, ...], tuple[_Name, ...]]:
     """Compiled case-form patterns of the regions and of the other proper names."""
