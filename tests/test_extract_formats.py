@@ -3,6 +3,7 @@ as the DOCX of the same decree, the decree's metadata, and what `documents` reco
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import io
 import shutil
@@ -317,6 +318,14 @@ def test_a_layout_frame_is_looked_through() -> None:
 )
 def test_encodings(data: bytes) -> None:
     assert "Курская область" in decode(data)
+
+
+def test_a_byte_order_mark_the_bytes_break_is_refused_with_a_line() -> None:
+    # UTF-16 by its mark, then a high surrogate with no low one after it: no UTF-16 text
+    data = codecs.BOM_UTF16_BE + "<p>Курская".encode("utf-16-be") + b"\xd8\x00\x00a"
+    with pytest.raises(ExtractError, match="byte-order mark") as caught:
+        decode(data)
+    assert "\n" not in str(caught.value)
 
 
 def test_empty_and_unparsable_pages_fail_with_a_line(tmp_path: Path) -> None:

@@ -182,9 +182,11 @@ def test_leftovers_of_killed_runs_are_cleaned(tmp_path: Path) -> None:
     assert sorted(p.name for p in out.iterdir()) == [
         "NOTES.txt",
         "activities.parquet",
+        "amendments.parquet",
         "catalogue.parquet",
         "datapackage.json",
         "documents.parquet",
+        "in_force.parquet",
     ]
 
 

@@ -144,9 +144,11 @@ def test_the_cache_lives_outside_the_dataset(tmp_path: Path) -> None:
     ingest(raw, tmp_path / "out", jobs=1)
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "activities.parquet",
+        "amendments.parquet",
         "catalogue.parquet",
         "datapackage.json",
         "documents.parquet",
+        "in_force.parquet",
     ]
     assert (cache_root() / "results" / entry_name(KURSK, ".json")).is_file()
 

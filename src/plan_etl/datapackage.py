@@ -48,10 +48,23 @@ PRIMARY_KEYS: dict[str, list[str]] = {
     "activities": ["doc_id", "row_index"],
     "documents": ["doc_id"],
     "catalogue": ["catalogue_id"],
+    "amendments": ["doc_id", "change_index"],
+    "in_force": ["doc_id", "row_index"],  # one plan in force per chain, from one decree
 }
 FOREIGN_KEYS: dict[str, list[dict[str, Any]]] = {
     "activities": [
         {"fields": ["doc_id"], "reference": {"resource": "documents", "fields": ["doc_id"]}},
+        {
+            "fields": ["catalogue_id"],
+            "reference": {"resource": "catalogue", "fields": ["catalogue_id"]},
+        },
+    ],
+    "amendments": [
+        {"fields": ["doc_id"], "reference": {"resource": "documents", "fields": ["doc_id"]}},
+    ],
+    "in_force": [
+        {"fields": ["doc_id"], "reference": {"resource": "documents", "fields": ["doc_id"]}},
+        {"fields": ["base_doc_id"], "reference": {"resource": "documents", "fields": ["doc_id"]}},
         {
             "fields": ["catalogue_id"],
             "reference": {"resource": "catalogue", "fields": ["catalogue_id"]},

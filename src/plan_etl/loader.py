@@ -45,9 +45,10 @@ DATE = pd.ArrowDtype(pa.date32())
 
 # Categorical columns and where the order of their levels comes from.
 DOCUMENT_ORDER = ("doc_id", "source_file")  # the order of documents.parquet
+DOC_ID_REFERENCES = ("base_doc_id", "target_doc_id")  # doc ids too: the same levels
 TEMPLATE_ORDER = ("catalogue_id", "runner_up_id", "block", "domain", "step")  # catalogue order
 ALPHABETICAL = ("region", "issuer", "act_type")
-CATEGORY_COLUMNS = (*DOCUMENT_ORDER, *TEMPLATE_ORDER, *ALPHABETICAL)
+CATEGORY_COLUMNS = (*DOCUMENT_ORDER, *DOC_ID_REFERENCES, *TEMPLATE_ORDER, *ALPHABETICAL)
 
 
 class _Tables(NamedTuple):
@@ -57,11 +58,15 @@ class _Tables(NamedTuple):
 
 
 class Dataset(_Tables):
-    """The three tables of a dataset folder. A NamedTuple so a notebook can write
-    `ds.activities` (with tab completion) or unpack `acts, docs, cat = load()`.
+    """The tables of a dataset folder. A NamedTuple of the three first tables, so a notebook
+    can write `ds.activities` (with tab completion) or unpack `acts, docs, cat = load()`.
 
-    `load()` adds two ready views (attributes, not tuple members, so the unpacking above
-    stays three tables):
+    Schema version 3's tables ride along as attributes, not tuple members, so that unpacking
+    stays three tables: `ds.amendments` (one row per change an amending decree makes) and
+    `ds.in_force` (every plan with its amendments applied); None for a dataset written
+    before version 3.
+
+    `load()` adds two ready views, attributes too:
 
     - `coverage`: one row per region, template and catalogue item of that template, with
       `status` present (a row of a kept decree matched the item), review (only rows in
@@ -74,8 +79,23 @@ class Dataset(_Tables):
       with names that clash with no column of documents.
     """
 
+    amendments: Any
+    in_force: Any
     coverage: Any
     amends: Any
+
+    def __new__(
+        cls,
+        activities: Any,
+        documents: Any,
+        catalogue: Any,
+        amendments: Any = None,
+        in_force: Any = None,
+    ) -> Dataset:
+        self = super().__new__(cls, activities, documents, catalogue)
+        self.amendments = amendments
+        self.in_force = in_force
+        return self
 
 
 def _literal_values(annotation: Any) -> list[str] | None:
@@ -90,6 +110,8 @@ def _levels(tables: Mapping[str, pa.Table]) -> dict[str, list[str]]:
     """Every categorical column's levels (see the module docstring), the same in every table."""
     docs, cat = tables["documents"], tables["catalogue"]
     levels = {c: _distinct(docs.column(c).to_pylist()) for c in DOCUMENT_ORDER}
+    for column in DOC_ID_REFERENCES:  # other tables' references to a decree
+        levels[column] = levels["doc_id"]
     for column in TEMPLATE_ORDER:
         source = "catalogue_id" if column == "runner_up_id" else column
         levels[column] = _distinct(cat.column(source).to_pylist())
@@ -226,6 +248,8 @@ def read_tables(folder: Path) -> dict[str, pa.Table]:
     tables = {}
     for name, model in TABLES.items():
         path = folder / f"{name}.parquet"
+        if name not in _Tables._fields and not path.is_file():
+            continue  # a table of a later schema (amendments, in_force) a folder may lack
         if not path.is_file():
             raise DatasetError(f"{path}: missing (run `plan-etl ingest`)")
         try:

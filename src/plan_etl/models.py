@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "2.0.0"
+SCHEMA_VERSION = "3.0.0"
 
 MatchStatus = Literal["matched", "review", "unmatched"]
 DocStatus = Literal["ok", "partial", "failed"]
@@ -208,8 +208,87 @@ class CatalogueItem(_Row):
     wording: str = Field(description="the canonical wording")
 
 
+# --- schema version 3: amendments and the plan in force ---------------------------------------
+
+ChangeAction = Literal["replace", "add", "repeal", "edit"]
+ChangedField = Literal["activity", "deadline_raw", "responsible_raw", "result_document"]
+InForceChange = Literal["replace", "add", "edit"]
+
+
+class ChangedRow(_Row):
+    """The new wording of a plan row that an amendment gives (`replace`, `add`): the
+    activities columns of a row, normalized and matched like any row."""
+
+    activity: str = Field(description="the «Мероприятие» cell of the new wording")
+    deadline_raw: str | None = Field(default=None, description="the «Срок» cell as printed")
+    deadline_date: dt.date | None = Field(default=None, description="the deadline as a date")
+    deadline_done: bool = Field(default=False, description="the cell says «исполнено»")
+    deadline_precision: DeadlinePrecision | None = Field(
+        default=None, description="what deadline_date stands for"
+    )
+    deadline_recurring: bool = Field(default=False, description="a repeating or standing duty")
+    responsible_raw: str | None = Field(default=None, description="the «Ответственный» cell")
+    responsible: list[str] = Field(default_factory=list, description="responsible, one each")
+    responsible_bodies: list[str] = Field(default_factory=list, description="the organisations")
+    responsible_persons: list[str] = Field(default_factory=list, description="the officials")
+    result_document: str | None = Field(default=None, description="the result cell, whole")
+    catalogue_id: str | None = Field(default=None, description="the federal template item")
+    match_score: float = Field(default=0.0, ge=0, le=100, description="score for catalogue_id")
+    match_status: MatchStatus = Field(default="unmatched", description="as in activities")
+    runner_up_id: str | None = Field(default=None, description="the second-best item")
+    runner_up_score: float = Field(default=0.0, ge=0, le=100, description="its score")
+
+
+class PlanChange(_Row):
+    """One change an amending decree makes to an earlier plan (`amendments.parquet`)."""
+
+    doc_id: str = Field(description="the amending decree")
+    change_index: int = Field(
+        ge=0,
+        description="0-based order of the change in the amending text",
+        json_schema_extra={"arrow": "int32"},
+    )
+    target: Amendment = Field(
+        default_factory=Amendment, description="the act whose plan the change changes"
+    )
+    target_doc_id: str | None = Field(
+        default=None, description="that act's doc_id where it is in the dataset"
+    )
+    item_number: str = Field(description="the item changed, or the new item's number (add)")
+    action: ChangeAction = Field(description="replace, add, repeal or edit")
+    after_item: str | None = Field(
+        default=None, description="add: the item the new one follows (said or implied)"
+    )
+    field: ChangedField | None = Field(
+        default=None, description="edit: the column whose words change, where the text names it"
+    )
+    old_text: str | None = Field(default=None, description="edit: the words replaced")
+    new_text: str | None = Field(default=None, description="edit: their replacement")
+    row: ChangedRow | None = Field(default=None, description="replace/add: the new row")
+    warnings: list[str] = Field(
+        default_factory=list, description="what the reader doubted about this change"
+    )
+
+
+class InForceActivity(Activity):
+    """A row of a plan as in force after every amendment in the dataset (`in_force.parquet`):
+    the activities columns (doc_id is the decree whose plan table the row stands in), plus
+    where it came from and what changed it."""
+
+    base_doc_id: str = Field(description="the original plan of the chain (earliest in dataset)")
+    changed_by: list[str] = Field(
+        default_factory=list, description="doc_ids of the amending decrees, in order"
+    )
+    change: InForceChange | None = Field(
+        default=None,
+        description="replace, add, edit, or null (unchanged; a repealed item has repealed)",
+    )
+
+
 TABLES: dict[str, type[_Row]] = {
     "activities": Activity,
     "documents": Document,
     "catalogue": CatalogueItem,
+    "amendments": PlanChange,
+    "in_force": InForceActivity,
 }

@@ -28,6 +28,9 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel
 
 from plan_etl import __version__
+from plan_etl.amend.apply import NotApplied, build_in_force
+from plan_etl.amend.read import read_amending
+from plan_etl.amend.records import amending_records
 from plan_etl.assemble import assemble
 from plan_etl.atomic import write_atomically
 from plan_etl.catalogue import load_catalogue
@@ -45,7 +48,7 @@ from plan_etl.limits import (
 )
 from plan_etl.links import Linker
 from plan_etl.match import warm_matcher
-from plan_etl.models import Activity, Document
+from plan_etl.models import Activity, Document, PlanChange
 from plan_etl.normalize.metadata import warm_metadata
 from plan_etl.paths import cache_root
 from plan_etl.records import Source, build_records, failed_document
@@ -74,6 +77,8 @@ class FileResult:
 
     document: Document
     activities: list[Activity]
+    amendments: list[PlanChange] = field(default_factory=list)  # an amending decree's changes
+    not_applied: list[NotApplied] = field(default_factory=list)  # of them, known after the run
 
 
 @dataclass(slots=True)
@@ -92,6 +97,7 @@ class RunSummary:
     # (duplicate file, file kept, why that one was kept), filled in once every file is read
     duplicate_files: list[tuple[str, str, str]] = field(default_factory=list)
     published: bool = False
+    not_applied: list[NotApplied] = field(default_factory=list)  # amendments kept unapplied
 
     @property
     def files(self) -> int:
@@ -100,7 +106,8 @@ class RunSummary:
 
     @property
     def read(self) -> int:
-        """Decrees read with at least one row: a run with none must not replace a dataset."""
+        """Decrees read (with plan rows, or an amending decree with changes): a run with none
+        must not replace a dataset."""
         return self.statuses["ok"] + self.statuses["partial"]
 
     def add(self, document: Document, rows: int, how: Reading) -> None:
@@ -153,6 +160,7 @@ _NOT_PARSING = frozenset(
         "schemas.py",
         "links.py",
         "paths.py",
+        "amend/apply.py",  # runs after the parse, on the whole run's records
     }
 )
 
@@ -203,10 +211,20 @@ def process_file(path: Path, source: Source) -> FileResult:
     try:
         raw = extractor_for(path).read(path)
         page_count = raw.page_count
+        reading = read_amending(raw.blocks)
+        if reading.changes_items:  # single items changed, no plan of its own
+            text = "\n".join(b.text or "\n".join(b.cells or ()) for b in raw.blocks)
+            document, changes = amending_records(
+                reading, text, source, page_count, raw.warnings, raw.text_source
+            )
+            return FileResult(document, [], changes)
         table = assemble(raw.blocks)
         document, activities = build_records(
             table, source, page_count, raw.warnings, raw.text_source
         )
+        if document.status == "failed" and reading.warnings:  # an amending decree, unread
+            why = f"{document.error}; amending text: {'; '.join(reading.warnings)}"
+            document = document.model_copy(update={"error": why[:300]})
     except ExtractError as exc:
         reason = str(exc)
     except MemoryError:  # at the worker's ceiling; what the reading held is freed on leaving
@@ -227,6 +245,7 @@ class _Entry(BaseModel):
 
     document: Document
     activities: list[Activity]
+    amendments: list[PlanChange] = []
 
 
 class ResultCache:
@@ -283,13 +302,17 @@ class ResultCache:
             return None
         if records.document.sha256 != source.sha256:
             return None
-        return _relocated(FileResult(records.document, records.activities), source)
+        return _relocated(
+            FileResult(records.document, records.activities, records.amendments), source
+        )
 
     def put(self, source: Source, result: FileResult) -> None:
         path = self._path(source)
         if not path or result.document.status == "failed":
             return
-        payload = _Entry(document=result.document, activities=result.activities)
+        payload = _Entry(
+            document=result.document, activities=result.activities, amendments=result.amendments
+        )
         body = payload.model_dump_json().encode()
         header = json.dumps({"format": CACHE_FORMAT, "sha256": hashlib.sha256(body).hexdigest()})
         # a full or read-only cache costs a re-parse next time, nothing more
@@ -306,6 +329,7 @@ def _relocated(result: FileResult, source: Source) -> FileResult:
     return FileResult(
         document.model_copy(update=where),
         [a.model_copy(update=where) for a in result.activities],
+        [c.model_copy(update={"doc_id": source.doc_id}) for c in result.amendments],
     )
 
 
@@ -459,6 +483,19 @@ def _results(
             yield result, "parsed"
 
 
+def _write_in_force(
+    writer: DatasetWriter, documents: list[Document], changes: list[PlanChange], summary: RunSummary
+) -> None:
+    """Apply every amendment of the run to the plans it names (the activities written so far,
+    read back from the staging folder) and write `amendments` and `in_force`."""
+    activities = writer.finish_table("activities")
+    built = build_in_force(activities, documents, changes)
+    writer.write("amendments", built.amendments)
+    for rows in built.plans:
+        writer.write("in_force", rows)
+    summary.not_applied = built.not_applied
+
+
 def time_allowed(path: Path, timeout: float) -> float:
     """Seconds a file may take: `timeout`, and for a PDF of more than TIMEOUT_PAGES pages
     that much per TIMEOUT_PAGES pages, up to MAX_TIMEOUT_SCALE times `timeout` (its page
@@ -562,6 +599,7 @@ def ingest(
     summary = RunSummary(skipped=len(inputs.skipped), unreadable_folders=len(inputs.unreadable))
     summary.failures += inputs.unreadable
     linker = Linker()
+    changes: list[PlanChange] = []  # every amending decree's, small: applied at the end
     with dataset_lock(out_dir, on_wait):
         remove_leftovers(out_dir)
         writer = DatasetWriter(out_dir)
@@ -570,20 +608,24 @@ def ingest(
             results = _results(inputs.decrees, raw_dir, cache, workers, timeout, max_memory_mb)
             for result, how in results:
                 document, activities = linker.add(result.document, result.activities)
+                amendments = [] if document.duplicate_of else result.amendments
                 writer.write("activities", activities)
+                changes.extend(amendments)
                 summary.add(document, len(activities), how)
                 for demoted in linker.demoted:  # an earlier copy of a decree this file carries
                     writer.drop("activities", demoted.doc_id)  # better: its rows go
+                    changes = [c for c in changes if c.doc_id != demoted.doc_id]  # its changes too
                     summary.demote(demoted)
                 linker.demoted.clear()
                 if on_file:
-                    on_file(FileResult(document, activities))
+                    on_file(FileResult(document, activities, amendments))
             if not summary.read and not allow_empty:
                 raise NothingRead(summary)
             documents = linker.finish()
             summary.name_duplicates(documents, linker.kept_because)
             writer.write("documents", documents)
             writer.write("catalogue", load_catalogue())
+            _write_in_force(writer, documents, changes, summary)
         except BaseException:
             writer.abort()
             raise

@@ -184,6 +184,7 @@ class DecreeView:
     undated: int = 0
     bodies: list[tuple[str, int]] = field(default_factory=list)
     persons: list[tuple[str, int]] = field(default_factory=list)
+    changes: list[tuple[str, str, str]] = field(default_factory=list)  # an amending decree's
 
     @property
     def matched_share(self) -> str:
@@ -284,7 +285,27 @@ def decrees(ds: Dataset, sources: str) -> list[DecreeView]:
         if rows is not None:
             _fill(view, rows, href)
         out.append(view)
+    _list_changes(ds, out)
     return out
+
+
+def _list_changes(ds: Dataset, views: list[DecreeView]) -> None:
+    """Each amending decree's changes as its section lists them: item, what, in words."""
+    if ds.amendments is None or not len(ds.amendments):
+        return
+    by_id = {v.doc_id: v for v in views}
+    names = labels()["changes"]
+    for c in ds.amendments.itertuples():
+        action = str(c.action)
+        if action == "edit":
+            detail = f"«{_text(c.old_text)}» → «{_text(c.new_text)}»"
+            detail = f"{_text(c.field)}: {detail}" if _text(c.field) else detail
+        elif c.row is not None:
+            detail = str(c.row["activity"])
+        else:
+            detail = ""
+        name = names["repealed" if action == "repeal" else action]
+        by_id[str(c.doc_id)].changes.append((str(c.item_number), name, detail))
 
 
 def _fill(view: DecreeView, rows: pd.DataFrame, href: str) -> None:
@@ -420,6 +441,80 @@ def bar_chart(values: list[tuple[tuple[int, int], int]]) -> BarChart:
     return BarChart(max(len(values), 1) * CHART_SLOT, CHART_HEIGHT, baseline, bars)
 
 
+# --- the plan in force ---------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class ChangedRowView:
+    """A row of a plan in force as the page shows it, with what changed it."""
+
+    item_number: str
+    activity: str
+    deadline: str
+    bodies: list[str]
+    change: str  # replace, add, edit, repealed, or "" (unchanged)
+    change_label: str
+    acts: list[tuple[str, str, str]]  # (act, its section's anchor, its source link)
+
+
+@dataclass(slots=True)
+class InForceView:
+    """The plan of one chain as in force: the decree its table comes from and the amending
+    decrees applied to it. A plan no one changed links to its decree's section instead of
+    repeating its rows (`rows` stays empty)."""
+
+    key: str  # the page key of the decree whose plan table it is (for the decree filter)
+    anchor: str
+    label: str
+    act: str
+    decree_anchor: str
+    amending: list[tuple[str, str]]  # (act, anchor) of each decree that changed it
+    rows: list[ChangedRowView] = field(default_factory=list)
+    tally: Counter[str] = field(default_factory=Counter)
+
+
+def plans_in_force(ds: Dataset, views: list[DecreeView]) -> list[InForceView]:
+    """One entry per plan in force (`in_force` grouped by its decree), in documents order;
+    the rows of a plan that amendments changed, each marked with its change and acts."""
+    if ds.in_force is None or not len(ds.in_force):
+        return []
+    by_id = {v.doc_id: v for v in views}
+    out = []
+    for i, (doc_id, rows) in enumerate(ds.in_force.groupby("doc_id", observed=True, sort=False)):
+        view = by_id[str(doc_id)]
+        base = by_id[str(rows["base_doc_id"].iloc[0])]
+        changers = list(dict.fromkeys(d for ds_ in rows["changed_by"] for d in ds_))
+        restated = base.doc_id != view.doc_id
+        plan = InForceView(
+            key=view.key,
+            anchor=f"f{i}",
+            label=base.label,
+            act=view.act,
+            decree_anchor=view.anchor,
+            amending=[(by_id[d].act, by_id[d].anchor) for d in changers]
+            + ([(f"{base.act} (первоначальная редакция)", base.anchor)] if restated else []),
+        )
+        if changers:
+            plan.rows = [_changed_row(r, by_id) for r in rows.itertuples()]
+            plan.tally = Counter(r.change for r in plan.rows if r.change)
+        out.append(plan)
+    return out
+
+
+def _changed_row(r: Any, by_id: dict[str, DecreeView]) -> ChangedRowView:
+    change = "repealed" if r.repealed else _text(r.change)
+    acts = [by_id[d] for d in r.changed_by]
+    return ChangedRowView(
+        item_number=str(r.item_number),
+        activity=str(r.activity),
+        deadline=deadline_text(r.deadline_date, r.deadline_precision) or _text(r.deadline_raw),
+        bodies=[*r.responsible_bodies, *r.responsible_persons],
+        change=change,
+        change_label=labels()["changes"].get(change, ""),
+        acts=[(a.act, a.anchor, a.href) for a in acts],
+    )
+
+
 # --- the page ------------------------------------------------------------------------------------
 
 
@@ -483,6 +578,7 @@ def render_report(ds: Dataset, sources: str = "") -> str:
     inserts a part when its <details> opens, so the file stays small and the page light."""
     views = decrees(ds, sources)
     groups = coverage(ds, views)
+    plans = plans_in_force(ds, views)
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("plan_etl", "data"),
         autoescape=True,
@@ -499,14 +595,17 @@ def render_report(ds: Dataset, sources: str = "") -> str:
         "attention": attention(views),
         "notes": reading_notes(views),
         "duplicates": duplicates(ds),
+        "plans": plans,
         "statuses": labels()["statuses"],
         "document_statuses": labels()["document_statuses"],
+        "changes": labels()["changes"],
         "shorten": shorten,
     }
     macros = env.get_template("report-parts.html.j2").make_module(vars=context)
     parts = {"attention": str(macros.attention_table()), "notes": str(macros.notes_table())}
     parts |= {f"block-{g.key}": str(macros.coverage_body(g)) for g in groups}
     parts |= {d.anchor: str(macros.decree_body(d)) for d in views}
+    parts |= {p.anchor: str(macros.in_force_body(p)) for p in plans if p.rows}
     return env.get_template("report.html.j2").render(context, parts=pack(parts))
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -29,6 +29,7 @@ import pyarrow.parquet as pq
 from pydantic import ValidationError
 
 from plan_etl import datapackage
+from plan_etl.amend.apply import NotApplied
 from plan_etl.assemble import DOUBTFUL
 from plan_etl.limits import DEFAULT_MAX_MEMORY_MB
 from plan_etl.models import SCHEMA_VERSION, TABLES, Activity, Document
@@ -267,6 +268,8 @@ def plan_table_found(result: FileResult) -> Iterator[Issue]:
     doc = result.document
     if doc.duplicate_of:
         return  # its rows are its original's: `duplicate` reports it
+    if result.amendments and doc.status != "failed":
+        return  # an amending decree: its changes are its content (`amendment-not-applied`)
     if doc.status == "failed" or not result.activities:
         yield Issue(doc.error or "no plan rows extracted")
 
@@ -387,6 +390,19 @@ def metadata_complete(result: FileResult) -> Iterator[Issue]:
     missing = [name for name in METADATA_FIELDS if getattr(doc, name) is None]
     if missing:
         yield Issue(f"not found: {', '.join(missing)}")
+
+
+@decree_rule("amendment-not-applied", "warning")
+def amendment_applied(result: FileResult) -> Iterator[Issue]:
+    """Every change of an amending decree was applied to the plan it names.
+
+    Applied means: the item is there, once; an added item is not there yet; the words an edit
+    replaces stand in the cell. A change that is not is kept in amendments.parquet, unapplied.
+    """
+    for problem in result.not_applied:
+        yield Issue(
+            f"change {problem.change_index} not applied: {problem.message}", problem.item_number
+        )
 
 
 # --- dataset rules -----------------------------------------------------------------------------
@@ -628,7 +644,7 @@ def validate(
     results: list[FileResult] = []
     with tempfile.TemporaryDirectory(prefix="plan-etl-validate-") as tmp:
         fresh = Path(tmp)
-        ingest(
+        summary = ingest(
             raw_dir,
             fresh,
             jobs=jobs,
@@ -638,6 +654,10 @@ def validate(
             on_file=results.append,
             max_memory_mb=max_memory_mb,
         )
+        unapplied: dict[str, list[NotApplied]] = {}
+        for problem in summary.not_applied:
+            unapplied.setdefault(problem.doc_id, []).append(problem)
+        results = [replace(r, not_applied=unapplied.get(r.document.doc_id, [])) for r in results]
         decrees = [check_decree(r) for r in _as_linked(results, fresh)]
         dataset_findings = check_dataset(DatasetPaths(dataset, fresh, schemas)) if dataset else []
     return Report(decrees, dataset, dataset_findings)

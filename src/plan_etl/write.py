@@ -319,6 +319,7 @@ class DatasetWriter:
         self.out_dir.parent.mkdir(parents=True, exist_ok=True)
         self.staging = fresh_sibling(self.out_dir, STAGING)
         self.tables: dict[str, TableWriter] = {}
+        self.finished: set[str] = set()
         try:
             for name in names:
                 self.tables[name] = TableWriter(self.staging, name)
@@ -333,13 +334,21 @@ class DatasetWriter:
         """Leave the rows of `doc_id` out of table `name` (`TableWriter.drop`)."""
         self.tables[name].drop(doc_id)
 
+    def finish_table(self, name: str) -> Path:
+        """Finish one table early, so a later stage can read it back (the plan in force is
+        built from the activities written); its file in the staging folder."""
+        self.tables[name].finish()
+        self.finished.add(name)
+        return self.tables[name].path
+
     def commit(self) -> None:
         """Finish every table and the descriptor in the staging folder, then publish it."""
         from plan_etl.datapackage import write_datapackage
 
         try:
-            for table in self.tables.values():
-                table.finish()
+            for name, table in self.tables.items():
+                if name not in self.finished:
+                    table.finish()
             write_datapackage(self.staging)
             carry_over(self.out_dir, self.staging)
             _fsync(self.staging)
@@ -349,6 +358,7 @@ class DatasetWriter:
             raise
 
     def abort(self) -> None:
-        for table in self.tables.values():
-            table.close()
+        for name, table in self.tables.items():
+            if name not in self.finished:
+                table.close()
         shutil.rmtree(self.staging, ignore_errors=True)

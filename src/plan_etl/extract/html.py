@@ -64,7 +64,10 @@ def decode(data: bytes) -> str:
         raise ExtractError("empty file")
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            return data.decode(encoding)
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError as exc:  # the mark promises what the bytes do not keep
+                raise ExtractError(f"byte-order mark says {encoding}, but: {exc.reason}") from exc
     declared = _META_CHARSET.search(data[:_CHARSET_SNIFF_BYTES])
     if declared:
         try:
