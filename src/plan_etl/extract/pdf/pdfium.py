@@ -1,0 +1,527 @@
+"""Pages read by PDFium: the words and ruling pdfplumber gives, without pdfminer's interpreter.
+
+pdfminer interpreting a page's content stream in Python was nearly all of a text page's cost;
+PDFium (pypdfium2) has already interpreted it in C. This module reads from PDFium what
+`page.parse_page` reads from pdfplumber — every character's box, the page's path objects as
+ruling edges, whether it has images — and builds the same `PageContent`, so one table code
+path serves both engines (and OCR). pdfplumber is the reference: `tests/test_pdfium.py` reads
+every labelled PDF both ways and requires the same blocks.
+
+Where the two libraries model a page differently, pdfplumber's model is rebuilt:
+
+- a character's box is pdfminer's: from its origin, advance and the font size, with the
+  font's descent as pdfminer reads it (the descriptor's /Descent, which PDFium replaces by the
+  font program's when it is 0); the fonts come from pdfminer's own font objects, which cost
+  no content interpretation;
+- coordinates are turned by the page's /Rotate as pdfminer turns them, measured from the top;
+- PDFium's text page drops a drawn space glyph and generates spaces and line breaks of its
+  own: every space it reports splits words (as a drawn space does in pdfplumber), generated
+  line breaks are dropped (pdfplumber splits lines by position);
+- paths become lines, rectangles and curves by pdfminer's rules (`paint_path`), and those
+  become edges as pdfplumber makes them.
+
+A page this cannot read as pdfplumber would — a character without Unicode (a broken font
+map), a Type3 or vertical font, a font pdfminer names differently — raises `Unreadable`, and
+the caller reads that page with pdfplumber instead, with a warning.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import Any
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as raw
+from pdfminer.pdffont import PDFFont, PDFType3Font
+from pdfminer.pdfinterp import PDFResourceManager
+from pdfminer.pdftypes import PDFObjRef, dict_value, resolve1
+from pdfminer.psparser import literal_name
+from pdfplumber.page import Page
+from pdfplumber.utils.text import WordExtractor
+
+from plan_etl.extract.pdf.lines import Obj
+from plan_etl.extract.pdf.page import DrawnPage, PageContent, ruled_tables
+
+Matrix = tuple[float, float, float, float, float, float]
+IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+
+_GENERATED_BREAKS = frozenset("\r\n")
+_NO_UNICODE = frozenset({0, 0xFFFE, 0xFFFF})
+_EMPTY_TEXT = 2  # the bytes `FPDFTextObj_GetText` needs for no text (its terminator)
+_LINE_END_HYPHEN = 0x02  # how PDFium reports a hyphen that ends a line
+_WORDS = WordExtractor()  # pdfplumber's defaults, as `Page.extract_words()` uses them
+
+
+class Unreadable(Exception):
+    """A page PDFium's reading cannot give as pdfplumber would; the message says why."""
+
+
+def subset_free(name: str) -> str:
+    """A font name without its subset tag («BAAAAA+LiberationSerif» → «LiberationSerif»)."""
+    tag, plus, rest = name.partition("+")
+    return rest if plus and len(tag) == 6 and tag.isupper() else name
+
+
+@dataclass(slots=True)
+class Fonts:
+    """pdfminer's fonts of a document, by name: the descent and kind pdfminer gives a
+    character of each, read from the font dictionaries without interpreting any page."""
+
+    manager: PDFResourceManager = field(default_factory=lambda: PDFResourceManager(caching=True))
+    _seen: dict[int, dict[str, PDFFont | None]] = field(default_factory=dict)
+    _widths: dict[int, dict[str, float | None]] = field(default_factory=dict)
+
+    def of_page(self, page: Page) -> dict[str, PDFFont | None]:
+        """The page's fonts (its own and its forms'), by subset-free name; None where two
+        fonts of one name differ in what a box needs (the page is then unreadable)."""
+        key = id(page.page_obj)
+        if key not in self._seen:
+            fonts: dict[str, PDFFont | None] = {}
+            self._collect(resolve1(page.page_obj.resources), fonts, set())
+            self._seen[key] = fonts
+        return self._seen[key]
+
+    def widths(self, font: PDFFont) -> dict[str, float | None]:
+        """pdfminer's width (text space, per unit of font size) of each text the font
+        maps a code to; None where codes of one text differ in width."""
+        key = id(font)
+        if key not in self._widths:
+            self._widths[key] = glyph_widths(font)
+        return self._widths[key]
+
+    def _collect(self, resources: Any, fonts: dict[str, PDFFont | None], seen: set[int]) -> None:
+        if not isinstance(resources, dict):
+            return
+        for spec in (resolve1(resources.get("Font")) or {}).values():
+            objid = spec.objid if isinstance(spec, PDFObjRef) else None
+            font = self.manager.get_font(objid, dict_value(spec))
+            name = subset_free(str(getattr(font, "basefont", "") or ""))
+            known = fonts.get(name, font)
+            same = known is not None and known.get_descent() == font.get_descent()
+            fonts[name] = font if same and type(known) is type(font) else None
+        for xobject in (resolve1(resources.get("XObject")) or {}).values():
+            if isinstance(xobject, PDFObjRef) and xobject.objid in seen:
+                continue
+            if isinstance(xobject, PDFObjRef):
+                seen.add(xobject.objid)
+            stream = resolve1(xobject)
+            attrs = getattr(stream, "attrs", {})
+            if literal_name(attrs.get("Subtype")) == "Form":
+                self._collect(resolve1(attrs.get("Resources")), fonts, seen)
+
+
+def glyph_widths(font: PDFFont) -> dict[str, float | None]:
+    """What `Fonts.widths` gives: the font's codes as pdfminer maps them to text (its
+    ToUnicode map, else its encoding), each text with the width of its codes."""
+    unicode_map = getattr(font, "unicode_map", None)
+    codes = unicode_map.cid2unichr if unicode_map is not None else getattr(font, "cid2unicode", {})
+    widths: dict[str, float | None] = {}
+    for cid, text in codes.items():
+        width = font.char_width(cid)
+        widths[text] = width if widths.get(text, width) == width else None
+    return widths
+
+
+def page_ctm(page: Page) -> Matrix:
+    """The matrix pdfminer puts before a page's content: its /Rotate turn and MediaBox
+    origin (`PDFPageInterpreter.process_page`)."""
+    x0, y0, x1, y1 = page.page_obj.mediabox
+    rotation = page.rotation
+    if rotation == 90:
+        return (0, -1, 1, 0, -y0, x1)
+    if rotation == 180:
+        return (-1, 0, 0, -1, x1, y1)
+    if rotation == 270:
+        return (0, 1, -1, 0, y1, -x0)
+    return (1, 0, 0, 1, -x0, -y0)
+
+
+def multiply(m: Matrix, n: Matrix) -> Matrix:
+    """The matrix `m` then `n` (pdfminer's `mult_matrix`)."""
+    a1, b1, c1, d1, e1, f1 = m
+    a0, b0, c0, d0, e0, f0 = n
+    return (
+        a0 * a1 + c0 * b1,
+        b0 * a1 + d0 * b1,
+        a0 * c1 + c0 * d1,
+        b0 * c1 + d0 * d1,
+        a0 * e1 + c0 * f1 + e0,
+        b0 * e1 + d0 * f1 + f0,
+    )
+
+
+def apply(m: Matrix, x: float, y: float) -> tuple[float, float]:
+    a, b, c, d, e, f = m
+    return a * x + c * y + e, b * x + d * y + f
+
+
+@dataclass(slots=True)
+class Frame:
+    """From pdfminer's device space of a page to pdfplumber's coordinates (from the top)."""
+
+    ctm: Matrix
+    x0: float
+    top: float
+    height: float
+
+    @classmethod
+    def of(cls, page: Page) -> Frame:
+        return cls(page_ctm(page), float(page.mediabox[0]), float(page.mediabox[1]), page.height)
+
+    def point(self, x: float, y: float) -> tuple[float, float]:
+        """A PDF user-space point as pdfplumber's (x, top)."""
+        return self.device_point(*apply(self.ctm, x, y))
+
+    def device_point(self, x: float, y: float) -> tuple[float, float]:
+        """A point of pdfminer's device space as pdfplumber's (x, top)."""
+        return self.x0 + x, self.top + self.height - y
+
+
+# --- characters and words ----------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class TextObject:
+    """What every character of one PDFium text object shares: the matrix (the page turn
+    included), the font size and pdfminer's descent of the font, upright or not."""
+
+    matrix: Matrix
+    user: tuple[float, float]  # the advance direction in user space (the loose box's)
+    size: float
+    descent: float
+    upright: bool
+    widths: dict[str, float | None]  # pdfminer's, by text (`Fonts.widths`)
+
+
+def text_object(
+    obj: Any,
+    user: tuple[float, float, float, float],
+    fonts: Fonts,
+    named: dict[str, PDFFont | None],
+    ctm: Matrix,
+) -> TextObject:
+    """The shared state of a text object whose characters' matrix in user space is `user`."""
+    font = raw.FPDFTextObj_GetFont(obj)
+    buf = ctypes.create_string_buffer(256)
+    raw.FPDFFont_GetBaseFontName(font, buf, 256)
+    name = subset_free(buf.value.decode("latin-1"))
+    known = named.get(name)
+    if known is None:
+        raise Unreadable(f"font {name or '(unnamed)'} not known to pdfminer")
+    if isinstance(known, PDFType3Font) or known.is_vertical():
+        raise Unreadable(f"font {name} is a Type3 or vertical font")
+    size = ctypes.c_float()
+    raw.FPDFTextObj_GetFontSize(obj, ctypes.byref(size))
+    matrix = multiply((*user, 0.0, 0.0), ctm)
+    a, b, c, d = matrix[:4]
+    upright = a * d > 0 and b * c <= 0
+    widths = fonts.widths(known)
+    return TextObject(matrix, user[:2], size.value, known.get_descent(), upright, widths)
+
+
+def char_box(
+    state: TextObject, origin: tuple[float, float], adv: float, frame: Frame
+) -> tuple[float, float, float, float]:
+    """pdfminer's box of a character (`LTChar`) whose origin in device space is `origin`:
+    (0, descent) to (advance, descent + size) in text space, through its matrix, as
+    pdfplumber's x0, x1, top, bottom."""
+    a, b, c, d, _, _ = state.matrix
+    ex, ey = origin
+    low = state.descent * state.size
+    high = low + state.size
+    xs = (ex + c * low, ex + a * adv + c * low, ex + a * adv + c * high, ex + c * high)
+    ys = (ey + d * low, ey + b * adv + d * low, ey + b * adv + d * high, ey + d * high)
+    x0, x1 = min(xs) + frame.x0, max(xs) + frame.x0
+    top = frame.top + frame.height - max(ys)
+    return x0, x1, top, frame.top + frame.height - min(ys)
+
+
+def advance(state: TextObject, text: str, box: Any) -> float:
+    """A character's advance in text space: pdfminer's (the font's /Widths entry for the
+    text times the size); for a text the font maps no code to, or codes of different
+    widths, PDFium's loose box (the advance across, the font's ascent and descent up,
+    axis-aligned in user space), whose width is the font program's and may differ."""
+    width = state.widths.get(text)
+    if width is not None:
+        return width * state.size
+    ua, ub = state.user
+    if abs(ua) >= abs(ub):
+        return abs(box.right - box.left) / abs(ua) if ua else 0.0
+    return abs(box.top - box.bottom) / abs(ub)
+
+
+def hyphen(state: TextObject) -> str:
+    """The text of a hyphen PDFium marked as a line end (it reports it as 0x02): a hyphen
+    or a soft hyphen, whichever the font maps a code to."""
+    found = [h for h in ("-", "\xad") if h in state.widths]
+    if len(found) != 1:
+        raise Unreadable("a line-end hyphen that may be a hyphen or a soft hyphen")
+    return found[0]
+
+
+def char_dict(state: TextObject, text: str, box: tuple[float, float, float, float]) -> Obj:
+    """A character as the dict pdfplumber's word extractor reads."""
+    x0, x1, top, bottom = box
+    return {
+        "text": text,
+        "x0": x0,
+        "x1": x1,
+        "top": top,
+        "bottom": bottom,
+        "doctop": top,
+        "upright": state.upright,
+        "size": state.size,
+    }
+
+
+def page_chars(
+    textpage: Any, fonts: Fonts, page: Page, frame: Frame, drawing: Drawing
+) -> list[Obj]:
+    """The page's characters as pdfplumber's word extractor reads them, in content order:
+    PDFium's characters with pdfminer's boxes, and the space glyphs PDFium leaves out.
+
+    PDFium's text page drops a text object that draws only a space (Chromium draws every
+    glyph as its own object) and generates spaces where it judges letters far apart (a
+    letter-spaced title) and line breaks: its generated characters are dropped and the
+    space objects put back, so words split where pdfplumber splits them.
+    """
+    named = fonts.of_page(page)
+    found: list[tuple[int, Obj]] = []
+    states: dict[int, TextObject] = {}
+    x, y = ctypes.c_double(), ctypes.c_double()
+    box = raw.FS_RECTF()
+    m = raw.FS_MATRIX()
+    for i in range(raw.FPDFText_CountChars(textpage)):
+        if raw.FPDFText_IsGenerated(textpage, i):
+            continue
+        code = raw.FPDFText_GetUnicode(textpage, i)
+        if code != _LINE_END_HYPHEN and (
+            code in _NO_UNICODE or raw.FPDFText_HasUnicodeMapError(textpage, i)
+        ):
+            raise Unreadable("a character without Unicode (a broken font map)")
+        obj = raw.FPDFText_GetTextObject(textpage, i)
+        key = ctypes.cast(obj, ctypes.c_void_p).value or 0
+        state = states.get(key)
+        if state is None:
+            raw.FPDFText_GetMatrix(textpage, i, ctypes.byref(m))
+            user = (m.a, m.b, m.c, m.d)
+            state = states[key] = text_object(obj, user, fonts, named, frame.ctm)
+        text = hyphen(state) if code == _LINE_END_HYPHEN else chr(code)
+        raw.FPDFText_GetCharOrigin(textpage, i, ctypes.byref(x), ctypes.byref(y))
+        raw.FPDFText_GetLooseCharBox(textpage, i, ctypes.byref(box))
+        origin = apply(frame.ctm, x.value, y.value)
+        bounds = char_box(state, origin, advance(state, text, box), frame)
+        found.append((drawing.text_order.get(key, -1), char_dict(state, text, bounds)))
+    for order, obj, own in drawing.blanks:
+        state = text_object(obj, own[:4], fonts, named, IDENTITY)
+        if " " in state.widths:
+            found.append((order, char_dict(state, " ", char_box(state, own[4:], 0.0, frame))))
+    found.sort(key=itemgetter(0))
+    return [char for _, char in found]
+
+
+def words_of(chars: list[Obj]) -> list[Obj]:
+    """pdfplumber's words of the characters (`Page.extract_words()` with its defaults)."""
+    return [word for word, _ in _WORDS.iter_extract_tuples(chars)] if chars else []
+
+
+# --- ruling: paths as pdfminer paints them, edges as pdfplumber makes them -----------------------
+
+Point = tuple[float, float]
+_SEGMENT_OP = {raw.FPDF_SEGMENT_MOVETO: "m", raw.FPDF_SEGMENT_LINETO: "l"}
+
+
+@dataclass(slots=True)
+class Drawing:
+    """A page's drawn objects as pdfplumber sorts them into edges: lines, rectangles and
+    curves (each as its points in pdfplumber's coordinates), and whether it has an image."""
+
+    lines: list[tuple[Point, Point]] = field(default_factory=list)
+    rects: list[tuple[Point, Point]] = field(default_factory=list)
+    curves: list[list[Point]] = field(default_factory=list)
+    has_images: bool = False
+    # text objects: each one's place in content order (by handle), and those PDFium's text
+    # page leaves out (no text: a space glyph alone), with their matrix in device space
+    text_order: dict[int, int] = field(default_factory=dict)
+    blanks: list[tuple[int, Any, Matrix]] = field(default_factory=list)
+
+    def edges(self) -> list[Obj]:
+        """`Page.edges`: lines, then four edges a rectangle, then a curve's segments."""
+        found = [line_edge(p, q) for p, q in self.lines]
+        found += [e for p, q in self.rects for e in rect_edges(p, q)]
+        found += [e for pts in self.curves for e in curve_edges(pts)]
+        return found
+
+
+def edge(
+    x0: float, x1: float, top: float, bottom: float, orientation: str | None, kind: str
+) -> Obj:
+    return {
+        "object_type": kind,
+        "x0": x0,
+        "x1": x1,
+        "top": top,
+        "bottom": bottom,
+        "width": x1 - x0,
+        "height": bottom - top,
+        "orientation": orientation,
+    }
+
+
+def line_edge(p: Point, q: Point) -> Obj:
+    """pdfplumber's `line_to_edge` of an `LTLine` from p to q."""
+    x0, x1 = sorted((p[0], q[0]))
+    top, bottom = sorted((p[1], q[1]))
+    return edge(x0, x1, top, bottom, "h" if top == bottom else "v", "line")
+
+
+def rect_edges(p: Point, q: Point) -> list[Obj]:
+    """pdfplumber's `rect_to_edges` of an `LTRect` with corners p and q: top, bottom, left,
+    right."""
+    x0, x1 = sorted((p[0], q[0]))
+    top, bottom = sorted((p[1], q[1]))
+    return [
+        edge(x0, x1, top, top, "h", "rect_edge"),
+        edge(x0, x1, bottom, bottom, "h", "rect_edge"),
+        edge(x0, x0, top, bottom, "v", "rect_edge"),
+        edge(x1, x1, top, bottom, "v", "rect_edge"),
+    ]
+
+
+def curve_edges(pts: list[Point]) -> list[Obj]:
+    """pdfplumber's `curve_to_edges`: one edge between each two consecutive points."""
+    found = []
+    for p, q in itertools.pairwise(pts):
+        orientation = "v" if p[0] == q[0] else ("h" if p[1] == q[1] else None)
+        found.append(
+            edge(
+                min(p[0], q[0]),
+                max(p[0], q[0]),
+                min(p[1], q[1]),
+                max(p[1], q[1]),
+                orientation,
+                "curve_edge",
+            )
+        )
+    return found
+
+
+def subpaths(obj: Any, matrix: Matrix) -> Iterator[tuple[str, list[Point]]]:
+    """A path object's subpaths as pdfminer's operator shape («mlllh») and end points in
+    device space; a Bézier segment is one «c» with its end point."""
+    shape, pts = "", []
+    x, y = ctypes.c_float(), ctypes.c_float()
+    n = raw.FPDFPath_CountSegments(obj)
+    bezier = 0
+    for i in range(n):
+        segment = raw.FPDFPath_GetPathSegment(obj, i)
+        kind = raw.FPDFPathSegment_GetType(segment)
+        raw.FPDFPathSegment_GetPoint(segment, ctypes.byref(x), ctypes.byref(y))
+        if kind == raw.FPDF_SEGMENT_MOVETO and shape:
+            yield shape, pts
+            shape, pts = "", []
+        if kind == raw.FPDF_SEGMENT_BEZIERTO:
+            bezier += 1
+            if bezier % 3:
+                continue  # a control point
+            shape += "c"
+        else:
+            bezier = 0
+            shape += _SEGMENT_OP.get(kind, "l")
+        pts.append(apply(matrix, x.value, y.value))
+        if raw.FPDFPathSegment_GetClose(segment):
+            shape += "h"
+            pts.append(pts[0])
+    if shape:
+        yield shape, pts
+
+
+def paint(drawing: Drawing, shape: str, pts: list[Point], frame: Frame) -> None:
+    """pdfminer's `paint_path` of one subpath: a line, a rectangle or a curve."""
+    if not shape.startswith("m"):
+        return
+    if len(shape) > 3 and shape[-2:] == "lh" and pts[-2] == pts[0]:
+        shape, pts = shape[:-2] + "h", pts[:-1]
+    coords = [frame.device_point(px, py) for px, py in pts]
+    if shape in ("mlh", "ml"):
+        drawing.lines.append((coords[0], coords[1]))
+        return
+    if shape in ("mlllh", "mllll"):
+        (x0, y0), (x1, y1), (x2, y2), (x3, y3), _ = pts
+        square = (x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0) or (
+            y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0
+        )
+        if pts[0] == pts[4] and square:
+            drawing.rects.append((coords[0], coords[2]))
+            return
+    drawing.curves.append(coords)
+
+
+def draw(
+    objects: Iterator[Any], matrix: Matrix, textpage: Any, drawing: Drawing, frame: Frame
+) -> None:
+    """Walk page objects (into forms) in content order for paths, images and text objects;
+    `matrix` takes the objects' space to pdfminer's device space."""
+    m = raw.FS_MATRIX()
+    mode, stroke = ctypes.c_int(), ctypes.c_int()
+    for obj in objects:
+        kind = raw.FPDFPageObj_GetType(obj)
+        if kind == raw.FPDF_PAGEOBJ_IMAGE:
+            drawing.has_images = True
+            continue
+        if kind == raw.FPDF_PAGEOBJ_TEXT:
+            key = ctypes.cast(obj, ctypes.c_void_p).value or 0
+            order = drawing.text_order[key] = len(drawing.text_order)
+            if raw.FPDFTextObj_GetText(obj, textpage, None, 0) <= _EMPTY_TEXT:
+                raw.FPDFPageObj_GetMatrix(obj, ctypes.byref(m))
+                own = multiply((m.a, m.b, m.c, m.d, m.e, m.f), matrix)
+                drawing.blanks.append((order, obj, own))
+            continue
+        if kind not in (raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_FORM):
+            continue
+        raw.FPDFPageObj_GetMatrix(obj, ctypes.byref(m))
+        own = multiply((m.a, m.b, m.c, m.d, m.e, m.f), matrix)
+        if kind == raw.FPDF_PAGEOBJ_FORM:
+            children = (
+                raw.FPDFFormObj_GetObject(obj, i) for i in range(raw.FPDFFormObj_CountObjects(obj))
+            )
+            draw(children, own, textpage, drawing, frame)
+            continue
+        raw.FPDFPath_GetDrawMode(obj, ctypes.byref(mode), ctypes.byref(stroke))
+        if mode.value or stroke.value:
+            for shape, pts in subpaths(obj, own):
+                paint(drawing, shape, pts, frame)
+
+
+# --- a page ------------------------------------------------------------------------------------
+
+
+def page_objects(page: Any) -> Iterator[Any]:
+    return (raw.FPDFPage_GetObject(page, i) for i in range(raw.FPDFPage_CountObjects(page)))
+
+
+def read_page(document: pdfium.PdfDocument, page: Page, fonts: Fonts) -> PageContent:
+    """The content of pdfplumber's `page` as PDFium reads it: what `parse_page(page)` gives.
+    Raises `Unreadable` where it could not be the same."""
+    frame = Frame.of(page)
+    handle = document[page.page_number - 1]
+    try:
+        textpage = handle.get_textpage()
+        try:
+            drawing = Drawing()
+            draw(page_objects(handle.raw), frame.ctm, textpage.raw, drawing, frame)
+            words = words_of(page_chars(textpage.raw, fonts, page, frame, drawing))
+        finally:
+            textpage.close()
+    finally:
+        handle.close()
+    edges = drawing.edges() if words else []
+    drawn = DrawnPage(page.page_number, edges, page.bbox)
+    tables, rules = ruled_tables(drawn, edges) if words else ([], [])
+    return PageContent(
+        page.page_number, words, tables, drawing.has_images, float(page.width), rules
+    )
