@@ -32,19 +32,22 @@ import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from operator import itemgetter
+from pathlib import Path
 from typing import Any
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
-from pdfminer.pdffont import PDFFont, PDFType3Font
+from pdfminer.pdffont import PDFFont
 from pdfminer.pdfinterp import PDFResourceManager
 from pdfminer.pdftypes import PDFObjRef, dict_value, resolve1
 from pdfminer.psparser import literal_name
 from pdfplumber.page import Page
 from pdfplumber.utils.text import WordExtractor
 
+from plan_etl.extract.base import one_line
 from plan_etl.extract.pdf.lines import Obj
-from plan_etl.extract.pdf.page import DrawnPage, PageContent, ruled_tables
+from plan_etl.extract.pdf.page import DrawnPage, PageContent, parse_page, ruled_tables
+from plan_etl.extract.pdfchars import CharPage
 
 Matrix = tuple[float, float, float, float, float, float]
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
@@ -212,8 +215,8 @@ def text_object(
     known = named.get(name)
     if known is None:
         raise Unreadable(f"font {name or '(unnamed)'} not known to pdfminer")
-    if isinstance(known, PDFType3Font) or known.is_vertical():
-        raise Unreadable(f"font {name} is a Type3 or vertical font")
+    if known.is_vertical():
+        raise Unreadable(f"font {name} writes vertically")
     size = ctypes.c_float()
     raw.FPDFTextObj_GetFontSize(obj, ctypes.byref(size))
     matrix = multiply((*user, 0.0, 0.0), ctm)
@@ -525,3 +528,35 @@ def read_page(document: pdfium.PdfDocument, page: Page, fonts: Fonts) -> PageCon
     return PageContent(
         page.page_number, words, tables, drawing.has_images, float(page.width), rules
     )
+
+
+class PdfiumPages:
+    """A document's pages read by PDFium, each page it cannot read as pdfplumber would read
+    by pdfplumber instead, with a warning saying so (`warnings`)."""
+
+    def __init__(self, path: Path) -> None:
+        self.warnings: list[str] = []
+        self.fonts = Fonts()
+        self.document: pdfium.PdfDocument | None = None
+        try:
+            self.document = pdfium.PdfDocument(path)
+        except pdfium.PdfiumError as exc:
+            self.warnings.append(
+                f"read by pdfplumber: PDFium cannot open the file ({one_line(exc)})"
+            )
+
+    def content(self, page: Page) -> PageContent:
+        """The page's content: PDFium's reading, else pdfplumber's."""
+        if self.document is not None:
+            try:
+                return read_page(self.document, page, self.fonts)
+            except Unreadable as exc:
+                reason = str(exc)
+            except Exception as exc:  # a damaged page or font: pdfplumber says what it is
+                reason = f"failed ({one_line(exc)})"
+            self.warnings.append(f"page {page.page_number} read by pdfplumber: PDFium {reason}")
+        return parse_page(CharPage.of(page))
+
+    def close(self) -> None:
+        if self.document is not None:
+            self.document.close()
