@@ -42,7 +42,7 @@ from pdfminer.pdfinterp import PDFResourceManager
 from pdfminer.pdftypes import PDFObjRef, dict_value, resolve1
 from pdfminer.psparser import literal_name
 from pdfplumber.page import Page
-from pdfplumber.utils.text import WordExtractor
+from pdfplumber.utils.text import LIGATURES, WordExtractor
 
 from plan_etl.extract.base import one_line
 from plan_etl.extract.pdf.lines import Obj
@@ -52,11 +52,36 @@ from plan_etl.extract.pdfchars import CharPage
 Matrix = tuple[float, float, float, float, float, float]
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
-_GENERATED_BREAKS = frozenset("\r\n")
+_MAYBE_GENERATED = frozenset({0x20, 0x0D, 0x0A})  # what PDFium generates: spaces, line breaks
+_HYPHEN_MARK = "\x02"
 _NO_UNICODE = frozenset({0, 0xFFFE, 0xFFFF})
 _EMPTY_TEXT = 2  # the bytes `FPDFTextObj_GetText` needs for no text (its terminator)
 _LINE_END_HYPHEN = 0x02  # how PDFium reports a hyphen that ends a line
 _WORDS = WordExtractor()  # pdfplumber's defaults, as `Page.extract_words()` uses them
+_LIGATURE_OF = {letters: ligature for ligature, letters in LIGATURES.items()}
+
+
+class _Api:
+    """The PDFium functions called once a character, with plain C types: checking the
+    bindings' typed pointers costs more than some of the calls themselves."""
+
+    def __init__(self) -> None:
+        page, index = ctypes.c_void_p, ctypes.c_int
+        double = ctypes.POINTER(ctypes.c_double)
+        self.unicode = self._plain(raw.FPDFText_GetUnicode, ctypes.c_uint, page, index)
+        self.is_generated = self._plain(raw.FPDFText_IsGenerated, ctypes.c_int, page, index)
+        self.text_object = self._plain(raw.FPDFText_GetTextObject, ctypes.c_void_p, page, index)
+        self.char_origin = self._plain(
+            raw.FPDFText_GetCharOrigin, ctypes.c_int, page, index, double, double
+        )
+
+    @staticmethod
+    def _plain(function: Any, restype: Any, *argtypes: Any) -> Any:
+        address = ctypes.cast(function, ctypes.c_void_p).value
+        return ctypes.CFUNCTYPE(restype, *argtypes)(address)
+
+
+_api = _Api()
 
 
 class Unreadable(Exception):
@@ -243,14 +268,19 @@ def char_box(
     return x0, x1, top, frame.top + frame.height - min(ys)
 
 
-def advance(state: TextObject, text: str, box: Any) -> float:
-    """A character's advance in text space: pdfminer's (the font's /Widths entry for the
-    text times the size); for a text the font maps no code to, or codes of different
-    widths, PDFium's loose box (the advance across, the font's ascent and descent up,
-    axis-aligned in user space), whose width is the font program's and may differ."""
+def advance(state: TextObject, text: str, textpage: Any, index: int) -> float:
+    """A glyph's advance in text space: pdfminer's (the font's /Widths entry for its text,
+    or for the ligature character it was split from, times the size); for a text the font
+    maps no code to, or codes of different widths, PDFium's loose box of character `index`
+    (the advance across, the font's ascent and descent up, axis-aligned in user space),
+    whose width is the font program's and may differ a little."""
     width = state.widths.get(text)
+    if width is None and text in _LIGATURE_OF:
+        width = state.widths.get(_LIGATURE_OF[text])
     if width is not None:
         return width * state.size
+    box = raw.FS_RECTF()
+    raw.FPDFText_GetLooseCharBox(textpage, index, ctypes.byref(box))
     ua, ub = state.user
     if abs(ua) >= abs(ub):
         return abs(box.right - box.left) / abs(ua) if ua else 0.0
@@ -290,34 +320,29 @@ def page_chars(
     PDFium's text page drops a text object that draws only a space (Chromium draws every
     glyph as its own object) and generates spaces where it judges letters far apart (a
     letter-spaced title) and line breaks: its generated characters are dropped and the
-    space objects put back, so words split where pdfplumber splits them.
+    space objects put back, so words split where pdfplumber splits them. A ligature glyph
+    PDFium splits into its letters («ﬁ» into «f», «i», at one origin) is one character
+    again, as pdfminer gives it.
     """
     named = fonts.of_page(page)
     found: list[tuple[int, Obj]] = []
     states: dict[int, TextObject] = {}
-    x, y = ctypes.c_double(), ctypes.c_double()
-    box = raw.FS_RECTF()
-    m = raw.FS_MATRIX()
-    for i in range(raw.FPDFText_CountChars(textpage)):
-        if raw.FPDFText_IsGenerated(textpage, i):
-            continue
-        code = raw.FPDFText_GetUnicode(textpage, i)
-        if code != _LINE_END_HYPHEN and (
-            code in _NO_UNICODE or raw.FPDFText_HasUnicodeMapError(textpage, i)
-        ):
-            raise Unreadable("a character without Unicode (a broken font map)")
-        obj = raw.FPDFText_GetTextObject(textpage, i)
-        key = ctypes.cast(obj, ctypes.c_void_p).value or 0
+    for key, index, text, origin in glyphs(textpage):
         state = states.get(key)
         if state is None:
-            raw.FPDFText_GetMatrix(textpage, i, ctypes.byref(m))
-            user = (m.a, m.b, m.c, m.d)
-            state = states[key] = text_object(obj, user, fonts, named, frame.ctm)
-        text = hyphen(state) if code == _LINE_END_HYPHEN else chr(code)
-        raw.FPDFText_GetCharOrigin(textpage, i, ctypes.byref(x), ctypes.byref(y))
-        raw.FPDFText_GetLooseCharBox(textpage, i, ctypes.byref(box))
-        origin = apply(frame.ctm, x.value, y.value)
-        bounds = char_box(state, origin, advance(state, text, box), frame)
+            state = states[key] = text_object(
+                ctypes.cast(key, raw.FPDF_PAGEOBJECT),
+                char_matrix(textpage, index),
+                fonts,
+                named,
+                frame.ctm,
+            )
+        if text == _HYPHEN_MARK:
+            text = hyphen(state)
+        elif text not in state.widths and unmapped(textpage, index, text):
+            raise Unreadable("a character without Unicode (a broken font map)")
+        device = apply(frame.ctm, *origin)
+        bounds = char_box(state, device, advance(state, text, textpage, index), frame)
         found.append((drawing.text_order.get(key, -1), char_dict(state, text, bounds)))
     for order, obj, own in drawing.blanks:
         state = text_object(obj, own[:4], fonts, named, IDENTITY)
@@ -325,6 +350,46 @@ def page_chars(
             found.append((order, char_dict(state, " ", char_box(state, own[4:], 0.0, frame))))
     found.sort(key=itemgetter(0))
     return [char for _, char in found]
+
+
+def glyphs(textpage: Any) -> Iterator[tuple[int, int, str, tuple[float, float]]]:
+    """The glyphs of PDFium's text page: their text object (its address), the index of
+    their first character, their text and origin (user space). Generated characters are
+    left out; characters PDFium split one glyph into (same object, same origin) are one."""
+    handle = ctypes.cast(textpage, ctypes.c_void_p).value
+    x, y = ctypes.c_double(), ctypes.c_double()
+    px, py = ctypes.byref(x), ctypes.byref(y)
+    last: list[Any] | None = None
+    for i in range(raw.FPDFText_CountChars(textpage)):
+        code = _api.unicode(handle, i)
+        if code in _MAYBE_GENERATED and _api.is_generated(handle, i):
+            continue
+        key = _api.text_object(handle, i) or 0
+        _api.char_origin(handle, i, px, py)
+        origin = (x.value, y.value)
+        text = _HYPHEN_MARK if code == _LINE_END_HYPHEN else chr(code)
+        if last is not None and last[0] == key and last[3] == origin and code != _LINE_END_HYPHEN:
+            last[2] += text
+            continue
+        if last is not None:
+            yield last[0], last[1], last[2], last[3]
+        last = [key, i, text, origin]
+    if last is not None:
+        yield last[0], last[1], last[2], last[3]
+
+
+def char_matrix(textpage: Any, index: int) -> tuple[float, float, float, float]:
+    """The matrix (user space, no translation) of character `index`'s text object."""
+    m = raw.FS_MATRIX()
+    raw.FPDFText_GetMatrix(textpage, index, ctypes.byref(m))
+    return (m.a, m.b, m.c, m.d)
+
+
+def unmapped(textpage: Any, index: int, text: str) -> bool:
+    """Whether PDFium found no Unicode for a character whose text its font's map lacks."""
+    return any(ord(c) in _NO_UNICODE for c in text) or bool(
+        raw.FPDFText_HasUnicodeMapError(textpage, index)
+    )
 
 
 def words_of(chars: list[Obj]) -> list[Obj]:
