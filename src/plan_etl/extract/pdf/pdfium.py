@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import ctypes
 import itertools
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -37,7 +38,7 @@ from typing import Any
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
-from pdfminer.pdffont import PDFFont
+from pdfminer.pdffont import PDFFont, PDFType3Font
 from pdfminer.pdfinterp import PDFResourceManager
 from pdfminer.pdftypes import PDFObjRef, dict_value, resolve1
 from pdfminer.psparser import literal_name
@@ -113,6 +114,15 @@ class Fonts:
             self._seen[key] = fonts
         return self._seen[key]
 
+    def alike(self, a: PDFFont, b: PDFFont) -> bool:
+        """Whether two fonts of one name give a character the same box (PDFium names a
+        character's font only by name; a Type3 font has none)."""
+        return a is b or (
+            type(a) is type(b)
+            and a.get_descent() == b.get_descent()
+            and self.widths(a) == self.widths(b)
+        )
+
     def widths(self, font: PDFFont) -> dict[str, float | None]:
         """pdfminer's width (text space, per unit of font size) of each text the font
         maps a code to; None where codes of one text differ in width."""
@@ -129,8 +139,7 @@ class Fonts:
             font = self.manager.get_font(objid, dict_value(spec))
             name = subset_free(str(getattr(font, "basefont", "") or ""))
             known = fonts.get(name, font)
-            same = known is not None and known.get_descent() == font.get_descent()
-            fonts[name] = font if same and type(known) is type(font) else None
+            fonts[name] = font if known is not None and self.alike(known, font) else None
         for xobject in (resolve1(resources.get("XObject")) or {}).values():
             if isinstance(xobject, PDFObjRef) and xobject.objid in seen:
                 continue
@@ -223,6 +232,7 @@ class TextObject:
     descent: float
     upright: bool
     widths: dict[str, float | None]  # pdfminer's, by text (`Fonts.widths`)
+    exact_widths: bool  # PDFium keeps the font's widths as they are (a Type3 font's)
 
 
 def text_object(
@@ -248,7 +258,8 @@ def text_object(
     a, b, c, d = matrix[:4]
     upright = a * d > 0 and b * c <= 0
     widths = fonts.widths(known)
-    return TextObject(matrix, user[:2], size.value, known.get_descent(), upright, widths)
+    exact = isinstance(known, PDFType3Font)
+    return TextObject(matrix, user[:2], size.value, known.get_descent(), upright, widths, exact)
 
 
 def char_box(
@@ -274,9 +285,7 @@ def advance(state: TextObject, text: str, textpage: Any, index: int) -> float:
     maps no code to, or codes of different widths, PDFium's loose box of character `index`
     (the advance across, the font's ascent and descent up, axis-aligned in user space),
     whose width is the font program's and may differ a little."""
-    width = state.widths.get(text)
-    if width is None and text in _LIGATURE_OF:
-        width = state.widths.get(_LIGATURE_OF[text])
+    width = glyph_width(state, text)
     if width is not None:
         return width * state.size
     box = raw.FS_RECTF()
@@ -327,23 +336,29 @@ def page_chars(
     named = fonts.of_page(page)
     found: list[tuple[int, Obj]] = []
     states: dict[int, TextObject] = {}
+    previous, drift = 0, 0.0
     for key, index, text, origin in glyphs(textpage):
         state = states.get(key)
         if state is None:
-            state = states[key] = text_object(
-                ctypes.cast(key, raw.FPDF_PAGEOBJECT),
-                char_matrix(textpage, index),
-                fonts,
-                named,
-                frame.ctm,
-            )
+            matrix = char_matrix(textpage, index)
+            obj = ctypes.cast(key, raw.FPDF_PAGEOBJECT)
+            state = states[key] = text_object(obj, matrix, fonts, named, frame.ctm)
         if text == _HYPHEN_MARK:
             text = hyphen(state)
         elif text not in state.widths and unmapped(textpage, index, text):
             raise Unreadable("a character without Unicode (a broken font map)")
-        device = apply(frame.ctm, *origin)
-        bounds = char_box(state, device, advance(state, text, textpage, index), frame)
-        found.append((drawing.text_order.get(key, -1), char_dict(state, text, bounds)))
+        if key != previous:
+            previous, drift = key, 0.0
+        ua, ub = state.user
+        device = apply(frame.ctm, origin[0] + ua * drift, origin[1] + ub * drift)
+        adv = advance(state, text, textpage, index)
+        drift += truncated(state, text) * state.size
+        found.append(
+            (
+                drawing.text_order.get(key, -1),
+                char_dict(state, text, char_box(state, device, adv, frame)),
+            )
+        )
     for order, obj, own in drawing.blanks:
         state = text_object(obj, own[:4], fonts, named, IDENTITY)
         if " " in state.widths:
@@ -376,6 +391,27 @@ def glyphs(textpage: Any) -> Iterator[tuple[int, int, str, tuple[float, float]]]
         last = [key, i, text, origin]
     if last is not None:
         yield last[0], last[1], last[2], last[3]
+
+
+def glyph_width(state: TextObject, text: str) -> float | None:
+    """pdfminer's width of the glyph whose text is `text` (or of the ligature character
+    PDFium split into `text`), per unit of size; None if the font has no one such glyph."""
+    width = state.widths.get(text)
+    if width is None and text in _LIGATURE_OF:
+        width = state.widths.get(_LIGATURE_OF[text])
+    return width
+
+
+def truncated(state: TextObject, text: str) -> float:
+    """What PDFium's width of a glyph falls short of pdfminer's (text space, per unit of
+    size): PDFium keeps a font's widths as whole thousandths, cut off, and places each next
+    glyph of a text object by them, so its origins drift from pdfminer's by this much a
+    glyph (0.007 pt a glyph at 9 pt, a fifth of a point along a line drawn by one Tj)."""
+    width = glyph_width(state, text)
+    if width is None or state.exact_widths:
+        return 0.0
+    units = round(width * 1000, 6)
+    return (units - math.trunc(units)) / 1000
 
 
 def char_matrix(textpage: Any, index: int) -> tuple[float, float, float, float]:
