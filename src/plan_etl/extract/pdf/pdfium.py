@@ -32,9 +32,10 @@ import itertools
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
@@ -43,6 +44,7 @@ from pdfminer.pdfinterp import PDFResourceManager
 from pdfminer.pdftypes import PDFObjRef, dict_value, resolve1
 from pdfminer.psparser import literal_name
 from pdfplumber.page import Page
+from pdfplumber.utils.clustering import make_cluster_dict
 from pdfplumber.utils.text import LIGATURES, WordExtractor
 
 from plan_etl.extract.base import one_line
@@ -51,6 +53,18 @@ from plan_etl.extract.pdf.page import DrawnPage, PageContent, parse_page, ruled_
 from plan_etl.extract.pdfchars import CharPage
 
 Matrix = tuple[float, float, float, float, float, float]
+# A character for the word builder: text, x0, x1, top, bottom, upright, size
+Char = tuple[str, float, float, float, float, bool, float]
+
+
+class Glyph(NamedTuple):
+    """A glyph's width as pdfminer reads it and PDFium's shortfall from it (`shortfall`),
+    in text space per unit of font size."""
+
+    width: float
+    short: float
+
+
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
 _MAYBE_GENERATED = frozenset({0x20, 0x0D, 0x0A})  # what PDFium generates: spaces, line breaks
@@ -59,7 +73,7 @@ _NO_UNICODE = frozenset({0, 0xFFFE, 0xFFFF})
 _EMPTY_TEXT = 2  # the bytes `FPDFTextObj_GetText` needs for no text (its terminator)
 _LINE_END_HYPHEN = 0x02  # how PDFium reports a hyphen that ends a line
 _WORDS = WordExtractor()  # pdfplumber's defaults, as `Page.extract_words()` uses them
-_LIGATURE_OF = {letters: ligature for ligature, letters in LIGATURES.items()}
+_X_TOLERANCE, _Y_TOLERANCE = _WORDS.x_tolerance, _WORDS.y_tolerance
 
 
 class _Api:
@@ -69,7 +83,6 @@ class _Api:
     def __init__(self) -> None:
         page, index = ctypes.c_void_p, ctypes.c_int
         double = ctypes.POINTER(ctypes.c_double)
-        self.unicode = self._plain(raw.FPDFText_GetUnicode, ctypes.c_uint, page, index)
         self.is_generated = self._plain(raw.FPDFText_IsGenerated, ctypes.c_int, page, index)
         self.text_object = self._plain(raw.FPDFText_GetTextObject, ctypes.c_void_p, page, index)
         self.char_origin = self._plain(
@@ -102,7 +115,7 @@ class Fonts:
 
     manager: PDFResourceManager = field(default_factory=lambda: PDFResourceManager(caching=True))
     _seen: dict[int, dict[str, PDFFont | None]] = field(default_factory=dict)
-    _widths: dict[int, dict[str, float | None]] = field(default_factory=dict)
+    _widths: dict[int, dict[str, Glyph | None]] = field(default_factory=dict)
 
     def of_page(self, page: Page) -> dict[str, PDFFont | None]:
         """The page's fonts (its own and its forms'), by subset-free name; None where two
@@ -123,9 +136,9 @@ class Fonts:
             and self.widths(a) == self.widths(b)
         )
 
-    def widths(self, font: PDFFont) -> dict[str, float | None]:
-        """pdfminer's width (text space, per unit of font size) of each text the font
-        maps a code to; None where codes of one text differ in width."""
+    def widths(self, font: PDFFont) -> dict[str, Glyph | None]:
+        """The glyph of each text the font maps a code to (`glyph_widths`); None where codes
+        of one text differ in width."""
         key = id(font)
         if key not in self._widths:
             self._widths[key] = glyph_widths(font)
@@ -151,16 +164,32 @@ class Fonts:
                 self._collect(resolve1(attrs.get("Resources")), fonts, seen)
 
 
-def glyph_widths(font: PDFFont) -> dict[str, float | None]:
+def glyph_widths(font: PDFFont) -> dict[str, Glyph | None]:
     """What `Fonts.widths` gives: the font's codes as pdfminer maps them to text (its
-    ToUnicode map, else its encoding), each text with the width of its codes."""
+    ToUnicode map, else its encoding), each text with the width of its codes and what
+    PDFium's width falls short of it (`Glyph`); a ligature character's entry stands for
+    the letters PDFium splits it into too."""
     unicode_map = getattr(font, "unicode_map", None)
     codes = unicode_map.cid2unichr if unicode_map is not None else getattr(font, "cid2unicode", {})
-    widths: dict[str, float | None] = {}
+    exact = isinstance(font, PDFType3Font)  # PDFium keeps a Type3 font's widths as they are
+    widths: dict[str, Glyph | None] = {}
     for cid, text in codes.items():
         width = font.char_width(cid)
-        widths[text] = width if widths.get(text, width) == width else None
+        glyph = Glyph(width, 0.0 if exact else shortfall(width))
+        widths[text] = glyph if widths.get(text, glyph) == glyph else None
+    for ligature, letters in LIGATURES.items():
+        if ligature in widths and letters not in widths:
+            widths[letters] = widths[ligature]
     return widths
+
+
+def shortfall(width: float) -> float:
+    """What PDFium's width of a glyph falls short of pdfminer's `width` (text space, per
+    unit of size): PDFium keeps a font's widths as whole thousandths, cut off, and places
+    each next glyph of a text object by them, so its origins drift from pdfminer's by this
+    much a glyph (0.007 pt a glyph at 9 pt, a fifth of a point along a line drawn by one Tj)."""
+    units = round(width * 1000, 6)
+    return (units - math.trunc(units)) / 1000
 
 
 def page_ctm(page: Page) -> Matrix:
@@ -231,8 +260,10 @@ class TextObject:
     size: float
     descent: float
     upright: bool
-    widths: dict[str, float | None]  # pdfminer's, by text (`Fonts.widths`)
-    exact_widths: bool  # PDFium keeps the font's widths as they are (a Type3 font's)
+    widths: dict[str, Glyph | None]  # pdfminer's, by text (`Fonts.widths`)
+    low: float  # the bottom and top of its glyphs' box (text space, times the matrix's d)
+    high: float
+    axis_aligned: bool  # upright and neither turned nor mirrored: the box is the quick one
 
 
 def text_object(
@@ -257,9 +288,19 @@ def text_object(
     matrix = multiply((*user, 0.0, 0.0), ctm)
     a, b, c, d = matrix[:4]
     upright = a * d > 0 and b * c <= 0
-    widths = fonts.widths(known)
-    exact = isinstance(known, PDFType3Font)
-    return TextObject(matrix, user[:2], size.value, known.get_descent(), upright, widths, exact)
+    low = known.get_descent() * size.value
+    aligned = b == 0 and c == 0 and a > 0 and d > 0
+    return TextObject(
+        matrix,
+        user[:2],
+        size.value,
+        known.get_descent(),
+        upright,
+        fonts.widths(known),
+        d * low,
+        d * (low + size.value),
+        aligned,
+    )
 
 
 def char_box(
@@ -279,15 +320,11 @@ def char_box(
     return x0, x1, top, frame.top + frame.height - min(ys)
 
 
-def advance(state: TextObject, text: str, textpage: Any, index: int) -> float:
-    """A glyph's advance in text space: pdfminer's (the font's /Widths entry for its text,
-    or for the ligature character it was split from, times the size); for a text the font
-    maps no code to, or codes of different widths, PDFium's loose box of character `index`
-    (the advance across, the font's ascent and descent up, axis-aligned in user space),
-    whose width is the font program's and may differ a little."""
-    width = glyph_width(state, text)
-    if width is not None:
-        return width * state.size
+def loose_advance(state: TextObject, textpage: Any, index: int) -> float:
+    """A glyph's advance in text space by PDFium's loose box of character `index` (the
+    advance across, the font's ascent and descent up, axis-aligned in user space), whose
+    width is the font program's and may differ a little from pdfminer's: for a text the
+    font maps no code to, or codes of different widths."""
     box = raw.FS_RECTF()
     raw.FPDFText_GetLooseCharBox(textpage, index, ctypes.byref(box))
     ua, ub = state.user
@@ -305,25 +342,10 @@ def hyphen(state: TextObject) -> str:
     return found[0]
 
 
-def char_dict(state: TextObject, text: str, box: tuple[float, float, float, float]) -> Obj:
-    """A character as the dict pdfplumber's word extractor reads."""
-    x0, x1, top, bottom = box
-    return {
-        "text": text,
-        "x0": x0,
-        "x1": x1,
-        "top": top,
-        "bottom": bottom,
-        "doctop": top,
-        "upright": state.upright,
-        "size": state.size,
-    }
-
-
 def page_chars(
     textpage: Any, fonts: Fonts, page: Page, frame: Frame, drawing: Drawing
-) -> list[Obj]:
-    """The page's characters as pdfplumber's word extractor reads them, in content order:
+) -> list[Char]:
+    """The page's characters as pdfplumber's word builder reads them, in content order:
     PDFium's characters with pdfminer's boxes, and the space glyphs PDFium leaves out.
 
     PDFium's text page drops a text object that draws only a space (Chromium draws every
@@ -334,35 +356,47 @@ def page_chars(
     again, as pdfminer gives it.
     """
     named = fonts.of_page(page)
-    found: list[tuple[int, Obj]] = []
+    found: list[tuple[int, Char]] = []
     states: dict[int, TextObject] = {}
+    a, b, c, d, e, f = frame.ctm
+    shift, base = frame.x0, frame.top + frame.height
     previous, drift = 0, 0.0
-    for key, index, text, origin in glyphs(textpage):
+    for key, index, text, (ux, uy) in glyphs(textpage):
         state = states.get(key)
         if state is None:
-            matrix = char_matrix(textpage, index)
             obj = ctypes.cast(key, raw.FPDF_PAGEOBJECT)
-            state = states[key] = text_object(obj, matrix, fonts, named, frame.ctm)
+            state = states[key] = text_object(
+                obj, char_matrix(textpage, index), fonts, named, frame.ctm
+            )
         if text == _HYPHEN_MARK:
             text = hyphen(state)
-        elif text not in state.widths and unmapped(textpage, index, text):
-            raise Unreadable("a character without Unicode (a broken font map)")
+        glyph = state.widths.get(text)
+        if glyph is None:
+            if unmapped(textpage, index, text):
+                raise Unreadable("a character without Unicode (a broken font map)")
+            glyph = Glyph(loose_advance(state, textpage, index) / state.size, 0.0)
         if key != previous:
             previous, drift = key, 0.0
         ua, ub = state.user
-        device = apply(frame.ctm, origin[0] + ua * drift, origin[1] + ub * drift)
-        adv = advance(state, text, textpage, index)
-        drift += truncated(state, text) * state.size
-        found.append(
-            (
-                drawing.text_order.get(key, -1),
-                char_dict(state, text, char_box(state, device, adv, frame)),
+        ux, uy = ux + ua * drift, uy + ub * drift
+        drift += glyph.short * state.size
+        ex, ey = a * ux + c * uy + e, b * ux + d * uy + f
+        adv = glyph.width * state.size
+        if state.axis_aligned:  # the common case, without the general box's min and max
+            box = (
+                ex + shift,
+                ex + state.matrix[0] * adv + shift,
+                base - ey - state.high,
+                base - ey - state.low,
             )
-        )
+        else:
+            box = char_box(state, (ex, ey), adv, frame)
+        found.append((drawing.text_order.get(key, -1), (text, *box, state.upright, state.size)))
     for order, obj, own in drawing.blanks:
         state = text_object(obj, own[:4], fonts, named, IDENTITY)
         if " " in state.widths:
-            found.append((order, char_dict(state, " ", char_box(state, own[4:], 0.0, frame))))
+            box = char_box(state, own[4:], 0.0, frame)
+            found.append((order, (" ", *box, state.upright, state.size)))
     found.sort(key=itemgetter(0))
     return [char for _, char in found]
 
@@ -374,13 +408,13 @@ def glyphs(textpage: Any) -> Iterator[tuple[int, int, str, tuple[float, float]]]
     handle = ctypes.cast(textpage, ctypes.c_void_p).value
     x, y = ctypes.c_double(), ctypes.c_double()
     px, py = ctypes.byref(x), ctypes.byref(y)
+    is_generated, text_object_of, origin_of = _api.is_generated, _api.text_object, _api.char_origin
     last: list[Any] | None = None
-    for i in range(raw.FPDFText_CountChars(textpage)):
-        code = _api.unicode(handle, i)
-        if code in _MAYBE_GENERATED and _api.is_generated(handle, i):
+    for i, code in enumerate(page_codes(textpage)):
+        if code in _MAYBE_GENERATED and is_generated(handle, i):
             continue
-        key = _api.text_object(handle, i) or 0
-        _api.char_origin(handle, i, px, py)
+        key = text_object_of(handle, i) or 0
+        origin_of(handle, i, px, py)
         origin = (x.value, y.value)
         text = _HYPHEN_MARK if code == _LINE_END_HYPHEN else chr(code)
         if last is not None and last[0] == key and last[3] == origin and code != _LINE_END_HYPHEN:
@@ -393,25 +427,19 @@ def glyphs(textpage: Any) -> Iterator[tuple[int, int, str, tuple[float, float]]]
         yield last[0], last[1], last[2], last[3]
 
 
-def glyph_width(state: TextObject, text: str) -> float | None:
-    """pdfminer's width of the glyph whose text is `text` (or of the ligature character
-    PDFium split into `text`), per unit of size; None if the font has no one such glyph."""
-    width = state.widths.get(text)
-    if width is None and text in _LIGATURE_OF:
-        width = state.widths.get(_LIGATURE_OF[text])
-    return width
-
-
-def truncated(state: TextObject, text: str) -> float:
-    """What PDFium's width of a glyph falls short of pdfminer's (text space, per unit of
-    size): PDFium keeps a font's widths as whole thousandths, cut off, and places each next
-    glyph of a text object by them, so its origins drift from pdfminer's by this much a
-    glyph (0.007 pt a glyph at 9 pt, a fifth of a point along a line drawn by one Tj)."""
-    width = glyph_width(state, text)
-    if width is None or state.exact_widths:
-        return 0.0
-    units = round(width * 1000, 6)
-    return (units - math.trunc(units)) / 1000
+def page_codes(textpage: Any) -> list[int]:
+    """The Unicode code of every character of the text page, read in one call; each is
+    asked for where that call's text differs (a code beyond 16 bits takes two units of
+    UTF-16; a line-end hyphen's mark and a code without Unicode both read 0xFFFE)."""
+    count = raw.FPDFText_CountChars(textpage)
+    buffer = (ctypes.c_ushort * (count + 1))()
+    if raw.FPDFText_GetText(textpage, 0, count, buffer) != count + 1:
+        return [raw.FPDFText_GetUnicode(textpage, i) for i in range(count)]
+    codes = list(buffer[:count])
+    for i, code in enumerate(codes):
+        if code in _NO_UNICODE:
+            codes[i] = raw.FPDFText_GetUnicode(textpage, i)
+    return codes
 
 
 def char_matrix(textpage: Any, index: int) -> tuple[float, float, float, float]:
@@ -428,9 +456,67 @@ def unmapped(textpage: Any, index: int, text: str) -> bool:
     )
 
 
-def words_of(chars: list[Obj]) -> list[Obj]:
-    """pdfplumber's words of the characters (`Page.extract_words()` with its defaults)."""
-    return [word for word, _ in _WORDS.iter_extract_tuples(chars)] if chars else []
+def words_of(chars: list[Char], doctop: float) -> list[Obj]:
+    """pdfplumber's words of the characters (`Page.extract_words()` with its defaults);
+    `doctop` is the page's top in the document."""
+    if all(char[5] for char in chars):
+        return upright_words(chars, doctop)
+    keys = ("text", "x0", "x1", "top", "bottom", "upright", "size")
+    dicts = [dict(zip(keys, char, strict=True)) for char in chars]
+    for char in dicts:
+        char["doctop"] = char["top"] + doctop
+    return [word for word, _ in _WORDS.iter_extract_tuples(dicts)] if dicts else []
+
+
+def upright_words(chars: list[Char], doctop: float) -> list[Obj]:
+    """What pdfplumber's `WordExtractor` makes of upright characters, built from tuples:
+    lines by `cluster_objects` on the tops, each line's characters by x0, a word ended by
+    a blank character, a step back, a gap wider than x_tolerance or a top that moves more
+    than y_tolerance (the default 3 pt each)."""
+    cluster = make_cluster_dict([char[3] for char in chars], _Y_TOLERANCE)
+    ordered = sorted(chars, key=lambda char: cluster[char[3]])
+    words: list[Obj] = []
+    for _, line in groupby(ordered, key=lambda char: cluster[char[3]]):
+        word: list[Char] = []
+        for char in sorted(line, key=itemgetter(1)):
+            if char[0].isspace():
+                if word:
+                    words.append(merged(word, doctop))
+                    word = []
+                continue
+            if word:
+                last = word[-1]
+                if (
+                    char[1] < last[1]
+                    or char[1] > last[2] + _X_TOLERANCE
+                    or abs(char[3] - last[3]) > _Y_TOLERANCE
+                ):
+                    words.append(merged(word, doctop))
+                    word = []
+            word.append(char)
+        if word:
+            words.append(merged(word, doctop))
+    return words
+
+
+def merged(word: list[Char], doctop: float) -> Obj:
+    """`WordExtractor.merge_chars` of an upright word: its text, ligatures expanded, and box."""
+    x0 = min(char[1] for char in word)
+    x1 = max(char[2] for char in word)
+    top = min(char[3] for char in word)
+    bottom = max(char[4] for char in word)
+    return {
+        "text": "".join(LIGATURES.get(char[0], char[0]) for char in word),
+        "x0": x0,
+        "x1": x1,
+        "top": top,
+        "doctop": top + doctop,
+        "bottom": bottom,
+        "upright": True,
+        "height": bottom - top,
+        "width": x1 - x0,
+        "direction": "ltr",
+    }
 
 
 # --- ruling: paths as pdfminer paints them, edges as pdfplumber makes them -----------------------
@@ -618,7 +704,8 @@ def read_page(document: pdfium.PdfDocument, page: Page, fonts: Fonts) -> PageCon
         try:
             drawing = Drawing()
             draw(page_objects(handle.raw), frame.ctm, textpage.raw, drawing, frame)
-            words = words_of(page_chars(textpage.raw, fonts, page, frame, drawing))
+            chars = page_chars(textpage.raw, fonts, page, frame, drawing)
+            words = words_of(chars, float(page.initial_doctop))
         finally:
             textpage.close()
     finally:
