@@ -68,6 +68,7 @@ class TextObject:
     low: float  # the bottom and top of its glyphs' box (text space, times the matrix's d)
     high: float
     axis_aligned: bool  # upright and neither turned nor mirrored: the box is the quick one
+    order: int  # the object's place among the page's text objects, in content order
 
 
 def text_object(
@@ -76,6 +77,7 @@ def text_object(
     fonts: Fonts,
     named: dict[str, PDFFont | None],
     ctm: Matrix,
+    order: int,
 ) -> TextObject:
     """The shared state of a text object whose characters' matrix in user space is `user`."""
     font = raw.FPDFTextObj_GetFont(obj)
@@ -104,6 +106,7 @@ def text_object(
         d * low,
         d * (low + size.value),
         aligned,
+        order,
     )
 
 
@@ -160,18 +163,25 @@ def page_chars(
     again, as pdfminer gives it.
     """
     named = fonts.of_page(page)
-    found: list[tuple[int, Char]] = []
     states: dict[int, TextObject] = {}
     a, b, c, d, e, f = frame.ctm
     shift, base = frame.x0, frame.top + frame.height
-    previous, drift = 0, 0.0
-    for key, index, text, (ux, uy) in glyphs(textpage):
-        state = states.get(key)
-        if state is None:
-            obj = ctypes.cast(key, raw.FPDF_PAGEOBJECT)
-            state = states[key] = text_object(
-                obj, char_matrix(textpage, index), fonts, named, frame.ctm
-            )
+    found: list[tuple[int, Char]] = []
+    key, state, drift = 0, None, 0.0
+    for glyph_key, index, text, (ux, uy) in glyphs(textpage):
+        if glyph_key != key:
+            key, drift = glyph_key, 0.0
+            state = states.get(key)
+            if state is None:
+                state = states[key] = text_object(
+                    ctypes.cast(key, raw.FPDF_PAGEOBJECT),
+                    char_matrix(textpage, index),
+                    fonts,
+                    named,
+                    frame.ctm,
+                    drawing.text_order.get(key, -1),
+                )
+        assert state is not None
         if text == _HYPHEN_MARK:
             text = hyphen(state)
         glyph = state.widths.get(text)
@@ -179,29 +189,23 @@ def page_chars(
             if unmapped(textpage, index, text):
                 raise Unreadable("a character without Unicode (a broken font map)")
             glyph = Glyph(loose_advance(state, textpage, index) / state.size, 0.0)
-        if key != previous:
-            previous, drift = key, 0.0
-        ua, ub = state.user
-        ux, uy = ux + ua * drift, uy + ub * drift
+        if drift:
+            ux, uy = ux + state.user[0] * drift, uy + state.user[1] * drift
         drift += glyph.short * state.size
         ex, ey = a * ux + c * uy + e, b * ux + d * uy + f
         adv = glyph.width * state.size
         if state.axis_aligned:  # the common case, without the general box's min and max
-            box = (
-                ex + shift,
-                ex + state.matrix[0] * adv + shift,
-                base - ey - state.high,
-                base - ey - state.low,
-            )
+            x0, x1 = ex + shift, ex + state.matrix[0] * adv + shift
+            top, bottom = base - ey - state.high, base - ey - state.low
         else:
-            box = char_box(state, (ex, ey), adv, frame)
-        found.append((drawing.text_order.get(key, -1), (text, *box, state.upright, state.size)))
+            x0, x1, top, bottom = char_box(state, (ex, ey), adv, frame)
+        found.append((state.order, (text, x0, x1, top, bottom, state.upright, state.size)))
     for order, obj, own in drawing.blanks:
-        state = text_object(obj, own[:4], fonts, named, IDENTITY)
-        if " " in state.widths:
-            box = char_box(state, own[4:], 0.0, frame)
-            found.append((order, (" ", *box, state.upright, state.size)))
-    found.sort(key=itemgetter(0))
+        blank = text_object(obj, own[:4], fonts, named, IDENTITY, order)
+        if " " in blank.widths:
+            box = char_box(blank, own[4:], 0.0, frame)
+            found.append((order, (" ", *box, blank.upright, blank.size)))
+    found.sort(key=itemgetter(0))  # content order: the blanks in their places
     return [char for _, char in found]
 
 
