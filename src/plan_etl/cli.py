@@ -25,6 +25,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.text import Text
 
 from plan_etl import __version__
+from plan_etl.extract.pdf_engine import DEFAULT_ENGINE, ENGINE_ENV, PDFIUM, PDFPLUMBER
 from plan_etl.limits import DEFAULT_MAX_MEMORY_MB
 from plan_etl.models import TABLES
 from plan_etl.paths import CACHE_ENV
@@ -170,6 +171,9 @@ def ingest_command(
     ] = None,
     timeout: Annotated[float, typer.Option(help=TIMEOUT_HELP)] = DEFAULT_TIMEOUT,
     max_memory: Annotated[int, typer.Option(help=MAX_MEMORY_HELP)] = DEFAULT_MAX_MEMORY_MB,
+    pdf_engine: Annotated[
+        PdfEngine | None, typer.Option("--pdf-engine", help=PDF_ENGINE_HELP)
+    ] = None,
     strict: Annotated[
         bool, typer.Option("--strict", help="Exit 1 when any file failed (for CI).")
     ] = False,
@@ -200,6 +204,7 @@ def ingest_command(
         fail(shown(exc))
     if cache_dir is not None:  # workers and converters find the cache through the environment
         os.environ[CACHE_ENV] = str(cache_dir.resolve())
+    use_pdf_engine(pdf_engine)
     options = RunOptions(jobs, not no_cache, timeout, max_memory, allow_empty)
     summary = _run(raw_dir, out, options, quiet, verbose)
     failed = summary.statuses["failed"] or summary.unreadable_folders
@@ -306,6 +311,27 @@ def schemas_command(
         say(f"wrote {shown(path)}")
 
 
+class PdfEngine(StrEnum):
+    """The library that reads a text PDF's pages (`extract/pdf_engine.py`)."""
+
+    pdfium = PDFIUM
+    pdfplumber = PDFPLUMBER
+
+
+PDF_ENGINE_HELP = (
+    "Library that reads text PDFs: pdfium (fast), or pdfplumber (the reference it is checked "
+    "against)."
+)
+
+
+def use_pdf_engine(engine: PdfEngine | None) -> None:
+    """Workers find the PDF engine through the environment, as they find the cache."""
+    if engine is not None:
+        os.environ[ENGINE_ENV] = engine.value
+    elif os.environ.get(ENGINE_ENV, DEFAULT_ENGINE).strip().lower() not in set(PdfEngine):
+        fail(f"${ENGINE_ENV} names no PDF engine: use {PDFIUM} or {PDFPLUMBER}")
+
+
 class OutputFormat(StrEnum):
     """How `plan-etl validate` prints its report."""
 
@@ -338,6 +364,9 @@ def validate_command(
     ] = None,
     timeout: Annotated[float, typer.Option(help=TIMEOUT_HELP)] = DEFAULT_TIMEOUT,
     max_memory: Annotated[int, typer.Option(help=MAX_MEMORY_HELP)] = DEFAULT_MAX_MEMORY_MB,
+    pdf_engine: Annotated[
+        PdfEngine | None, typer.Option("--pdf-engine", help=PDF_ENGINE_HELP)
+    ] = None,
 ) -> None:
     """Re-extract every decree under RAW_DIR and check it with named rules; check the committed
     dataset too. Exit 0 when nothing is an error, 1 when something is, 2 on a usage error."""
@@ -348,6 +377,7 @@ def validate_command(
     if schemas is not None and not schemas.is_dir():
         fail(f"schemas {shown(schemas)} is not a folder")
     _check(jobs, timeout, max_memory)
+    use_pdf_engine(pdf_engine)
     if dataset is None and DEFAULT_DATASET.is_dir():
         dataset = DEFAULT_DATASET
     report = validate(

@@ -36,6 +36,7 @@ from plan_etl.atomic import write_atomically
 from plan_etl.catalogue import load_catalogue
 from plan_etl.datapackage import FILENAME as DATAPACKAGE
 from plan_etl.extract import SUFFIXES, ExtractError, extractor_for, source_format
+from plan_etl.extract.pdf_engine import DEFAULT_ENGINE, ENGINE_ENV
 from plan_etl.files import Inputs, fingerprint, read_regular, why_unreadable
 from plan_etl.files import discover as discover_entries
 from plan_etl.limits import (
@@ -165,8 +166,17 @@ _NOT_PARSING = frozenset(
 )
 
 
-@cache
 def parser_version() -> str:
+    """A fingerprint of the code and data that turn a file into records, and of the PDF
+    engine chosen (`$PLAN_ETL_PDF_ENGINE`): any change to them invalidates the cache."""
+    engine = os.environ.get(ENGINE_ENV, DEFAULT_ENGINE).strip().lower() or DEFAULT_ENGINE
+    if engine == DEFAULT_ENGINE:
+        return code_version()
+    return hashlib.sha256(f"{code_version()}:{engine}".encode()).hexdigest()[:16]
+
+
+@cache
+def code_version() -> str:
     """A fingerprint of the code and data that turn a file into records: any change to
     them invalidates the cache (a new module counts until it is listed in `_NOT_PARSING`)."""
     digest = hashlib.sha256(__version__.encode())

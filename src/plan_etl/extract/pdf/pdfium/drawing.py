@@ -1,0 +1,182 @@
+"""Ruling: PDFium's path objects as pdfminer paints them (lines, rectangles, curves) and as
+the edges pdfplumber makes of them; images; the text objects PDFium's text page leaves out."""
+
+from __future__ import annotations
+
+import ctypes
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pypdfium2.raw as raw
+
+from plan_etl.extract.pdf.lines import Obj
+from plan_etl.extract.pdf.pdfium.space import Frame, Matrix, apply, multiply
+
+_EMPTY_TEXT = 2  # the bytes `FPDFTextObj_GetText` needs for no text (its terminator)
+
+Point = tuple[float, float]
+_SEGMENT_OP = {raw.FPDF_SEGMENT_MOVETO: "m", raw.FPDF_SEGMENT_LINETO: "l"}
+
+
+@dataclass(slots=True)
+class Drawing:
+    """A page's drawn objects as pdfplumber sorts them into edges: lines, rectangles and
+    curves (each as its points in pdfplumber's coordinates), and whether it has an image."""
+
+    lines: list[tuple[Point, Point]] = field(default_factory=list)
+    rects: list[tuple[Point, Point]] = field(default_factory=list)
+    curves: list[list[Point]] = field(default_factory=list)
+    has_images: bool = False
+    # text objects: each one's place in content order (by handle), and those PDFium's text
+    # page leaves out (no text: a space glyph alone), with their matrix in device space
+    text_order: dict[int, int] = field(default_factory=dict)
+    blanks: list[tuple[int, Any, Matrix]] = field(default_factory=list)
+
+    def edges(self) -> list[Obj]:
+        """`Page.edges`: lines, then four edges a rectangle, then a curve's segments."""
+        found = [line_edge(p, q) for p, q in self.lines]
+        found += [e for p, q in self.rects for e in rect_edges(p, q)]
+        found += [e for pts in self.curves for e in curve_edges(pts)]
+        return found
+
+
+def edge(
+    x0: float, x1: float, top: float, bottom: float, orientation: str | None, kind: str
+) -> Obj:
+    return {
+        "object_type": kind,
+        "x0": x0,
+        "x1": x1,
+        "top": top,
+        "bottom": bottom,
+        "width": x1 - x0,
+        "height": bottom - top,
+        "orientation": orientation,
+    }
+
+
+def line_edge(p: Point, q: Point) -> Obj:
+    """pdfplumber's `line_to_edge` of an `LTLine` from p to q."""
+    x0, x1 = sorted((p[0], q[0]))
+    top, bottom = sorted((p[1], q[1]))
+    return edge(x0, x1, top, bottom, "h" if top == bottom else "v", "line")
+
+
+def rect_edges(p: Point, q: Point) -> list[Obj]:
+    """pdfplumber's `rect_to_edges` of an `LTRect` with corners p and q: top, bottom, left,
+    right."""
+    x0, x1 = sorted((p[0], q[0]))
+    top, bottom = sorted((p[1], q[1]))
+    return [
+        edge(x0, x1, top, top, "h", "rect_edge"),
+        edge(x0, x1, bottom, bottom, "h", "rect_edge"),
+        edge(x0, x0, top, bottom, "v", "rect_edge"),
+        edge(x1, x1, top, bottom, "v", "rect_edge"),
+    ]
+
+
+def curve_edges(pts: list[Point]) -> list[Obj]:
+    """pdfplumber's `curve_to_edges`: one edge between each two consecutive points."""
+    found = []
+    for p, q in itertools.pairwise(pts):
+        orientation = "v" if p[0] == q[0] else ("h" if p[1] == q[1] else None)
+        found.append(
+            edge(
+                min(p[0], q[0]),
+                max(p[0], q[0]),
+                min(p[1], q[1]),
+                max(p[1], q[1]),
+                orientation,
+                "curve_edge",
+            )
+        )
+    return found
+
+
+def subpaths(obj: Any, matrix: Matrix) -> Iterator[tuple[str, list[Point]]]:
+    """A path object's subpaths as pdfminer's operator shape («mlllh») and end points in
+    device space; a Bézier segment is one «c» with its end point."""
+    shape, pts = "", []
+    x, y = ctypes.c_float(), ctypes.c_float()
+    n = raw.FPDFPath_CountSegments(obj)
+    bezier = 0
+    for i in range(n):
+        segment = raw.FPDFPath_GetPathSegment(obj, i)
+        kind = raw.FPDFPathSegment_GetType(segment)
+        raw.FPDFPathSegment_GetPoint(segment, ctypes.byref(x), ctypes.byref(y))
+        if kind == raw.FPDF_SEGMENT_MOVETO and shape:
+            yield shape, pts
+            shape, pts = "", []
+        if kind == raw.FPDF_SEGMENT_BEZIERTO:
+            bezier += 1
+            if bezier % 3:
+                continue  # a control point
+            shape += "c"
+        else:
+            bezier = 0
+            shape += _SEGMENT_OP.get(kind, "l")
+        pts.append(apply(matrix, x.value, y.value))
+        if raw.FPDFPathSegment_GetClose(segment):
+            shape += "h"
+            pts.append(pts[0])
+    if shape:
+        yield shape, pts
+
+
+def paint(drawing: Drawing, shape: str, pts: list[Point], frame: Frame) -> None:
+    """pdfminer's `paint_path` of one subpath: a line, a rectangle or a curve."""
+    if not shape.startswith("m"):
+        return
+    if len(shape) > 3 and shape[-2:] == "lh" and pts[-2] == pts[0]:
+        shape, pts = shape[:-2] + "h", pts[:-1]
+    coords = [frame.device_point(px, py) for px, py in pts]
+    if shape in ("mlh", "ml"):
+        drawing.lines.append((coords[0], coords[1]))
+        return
+    if shape in ("mlllh", "mllll"):
+        (x0, y0), (x1, y1), (x2, y2), (x3, y3), _ = pts
+        square = (x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0) or (
+            y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0
+        )
+        if pts[0] == pts[4] and square:
+            drawing.rects.append((coords[0], coords[2]))
+            return
+    drawing.curves.append(coords)
+
+
+def draw(
+    objects: Iterator[Any], matrix: Matrix, textpage: Any, drawing: Drawing, frame: Frame
+) -> None:
+    """Walk page objects (into forms) in content order for paths, images and text objects;
+    `matrix` takes the objects' space to pdfminer's device space."""
+    m = raw.FS_MATRIX()
+    mode, stroke = ctypes.c_int(), ctypes.c_int()
+    for obj in objects:
+        kind = raw.FPDFPageObj_GetType(obj)
+        if kind == raw.FPDF_PAGEOBJ_IMAGE:
+            drawing.has_images = True
+            continue
+        if kind == raw.FPDF_PAGEOBJ_TEXT:
+            key = ctypes.cast(obj, ctypes.c_void_p).value or 0
+            order = drawing.text_order[key] = len(drawing.text_order)
+            if raw.FPDFTextObj_GetText(obj, textpage, None, 0) <= _EMPTY_TEXT:
+                raw.FPDFPageObj_GetMatrix(obj, ctypes.byref(m))
+                own = multiply((m.a, m.b, m.c, m.d, m.e, m.f), matrix)
+                drawing.blanks.append((order, obj, own))
+            continue
+        if kind not in (raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_FORM):
+            continue
+        raw.FPDFPageObj_GetMatrix(obj, ctypes.byref(m))
+        own = multiply((m.a, m.b, m.c, m.d, m.e, m.f), matrix)
+        if kind == raw.FPDF_PAGEOBJ_FORM:
+            children = (
+                raw.FPDFFormObj_GetObject(obj, i) for i in range(raw.FPDFFormObj_CountObjects(obj))
+            )
+            draw(children, own, textpage, drawing, frame)
+            continue
+        raw.FPDFPath_GetDrawMode(obj, ctypes.byref(mode), ctypes.byref(stroke))
+        if mode.value or stroke.value:
+            for shape, pts in subpaths(obj, own):
+                paint(drawing, shape, pts, frame)

@@ -1,0 +1,146 @@
+"""PDFium against pdfplumber, the reference: every labelled PDF read both ways gives the same
+tables, paragraphs and words; a page PDFium cannot read as pdfplumber would is read by
+pdfplumber with a warning; `--pdf-engine` chooses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import DATA
+from typer.testing import CliRunner
+
+from plan_etl.cli import app
+from plan_etl.extract.base import ExtractError
+from plan_etl.extract.pdf import PdfExtractor, document_blocks, open_pdf, plumber_content
+from plan_etl.extract.pdf.pdfium import PdfiumPages
+from plan_etl.extract.pdf_engine import ENGINE_ENV
+from plan_etl.pipeline import parser_version
+
+# Every PDF of tests/data: the producers' fixtures (LibreOffice, Chromium, Word style, a
+# turned page, a Type3 font), the corpus, both development sets, a legal-database print and
+# the scans (whose pages have no text: both must say so).
+PDFS = sorted(DATA.rglob("*.pdf"))
+# Words stand where pdfplumber puts them to float rounding (PDFium keeps coordinates as
+# 32-bit floats); no threshold of the reader is that fine.
+WORD_SLACK = 0.01  # pt
+# The pages PDFium cannot read as pdfplumber would, and why.
+FALLBACKS = {
+    "engine-rotated.pdf": ["page 2 read by pdfplumber: PDFium a line-end hyphen that may be"],
+    "engine-type3.pdf": ["page 2 read by pdfplumber: PDFium a character without Unicode"],
+}
+
+
+def both_ways(pdf: Path) -> tuple[list, list, list[str]]:
+    """Each page's content as pdfplumber reads it and as PDFium does, and PDFium's warnings."""
+    document = open_pdf(pdf)
+    reader = PdfiumPages(pdf)
+    try:
+        plumber = [plumber_content(page) for page in document.pages]
+        pdfium = [reader.content(page) for page in document.pages]
+    finally:
+        reader.close()
+        document.close()
+    return plumber, pdfium, reader.warnings
+
+
+def word_key(word: dict) -> tuple[str, bool]:
+    return word["text"], word["upright"]
+
+
+def same_cells(a: list[list[tuple]], b: list[list[tuple]]) -> bool:
+    """Whether two pages' tables have the same cells, to a hundredth of a point."""
+    return len(a) == len(b) and all(
+        len(x) == len(y)
+        and all(
+            abs(u - v) < 0.01 for c, d in zip(x, y, strict=True) for u, v in zip(c, d, strict=True)
+        )
+        for x, y in zip(a, b, strict=True)
+    )
+
+
+def far_apart(a: dict, b: dict) -> bool:
+    return any(abs(a[k] - b[k]) > WORD_SLACK for k in ("x0", "x1", "top", "bottom"))
+
+
+@pytest.mark.parametrize("pdf", PDFS, ids=[str(p.relative_to(DATA)) for p in PDFS])
+def test_pdfium_reads_every_labelled_pdf_as_pdfplumber(pdf: Path) -> None:
+    plumber, pdfium, warnings = both_ways(pdf)
+    assert document_blocks(pdfium) == document_blocks(plumber)
+    for a, b in zip(plumber, pdfium, strict=True):
+        assert [word_key(w) for w in b.words] == [word_key(w) for w in a.words], a.number
+        assert not [(x, y) for x, y in zip(a.words, b.words, strict=True) if far_apart(x, y)]
+        assert same_cells([t.cells for t in b.tables], [t.cells for t in a.tables])
+        assert (b.has_images, b.width) == (a.has_images, a.width)
+    expected = FALLBACKS.get(pdf.name, [])
+    assert len(warnings) == len(expected)
+    assert all(w.startswith(e) for w, e in zip(warnings, expected, strict=True))
+
+
+def test_the_differential_covers_every_producer_and_case() -> None:
+    names = {p.name for p in PDFS}
+    assert {"engine-rotated.pdf", "engine-type3.pdf", "word-style.pdf"} <= names
+    assert {"chromium-ruled.pdf", "lo-perm.pdf", "tyumen-consultant.pdf"} <= names
+    assert {"kaluga.pdf", "udmurtia.pdf", "kursk-scan.pdf"} <= names
+    assert len(PDFS) >= 35
+
+
+def test_a_turned_page_is_read_upright() -> None:
+    """/Rotate 90 with the content drawn turned: the words read left to right, the page is
+    as wide as the turned page, and the table's header is found."""
+    _, pdfium, _ = both_ways(DATA / "fixtures" / "pdf" / "engine-rotated.pdf")
+    page = pdfium[0]
+    assert page.width > 800
+    texts = [w["text"] for w in page.words]
+    assert "Наименование" in texts and "мероприятия" in texts
+    assert all(w["upright"] for w in page.words)
+    assert "(final," in texts and "flow)" in texts  # ligature characters expanded
+    assert "меро\xadприятий" in texts  # a soft hyphen inside a line kept, as pdfplumber does
+
+
+def test_a_page_pdfium_cannot_read_is_read_by_pdfplumber_with_a_warning(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A font without Unicode: PDFium would give its own guess at the text; pdfplumber's
+    reading is kept and the document says which page and why."""
+    monkeypatch.setenv(ENGINE_ENV, "pdfium")
+    raw = PdfExtractor().read(DATA / "fixtures" / "pdf" / "engine-type3.pdf")
+    assert any(
+        w.startswith("page 2 read by pdfplumber: PDFium a character without Unicode")
+        for w in raw.warnings
+    )
+    assert any(b.text == "(cid:1)(cid:2)" for b in raw.blocks if b.page == 2)
+
+
+def test_pdfplumber_engine_reads_without_pdfium(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENGINE_ENV, "pdfplumber")
+    raw = PdfExtractor().read(DATA / "fixtures" / "pdf" / "engine-type3.pdf")
+    assert not any("PDFium" in w for w in raw.warnings)
+    monkeypatch.setenv(ENGINE_ENV, "pdfium")
+    assert PdfExtractor().read(DATA / "fixtures" / "pdf" / "engine-type3.pdf").blocks == raw.blocks
+
+
+def test_an_unknown_engine_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENGINE_ENV, "pdfminer")
+    with pytest.raises(ExtractError, match="unknown PDF engine 'pdfminer'"):
+        PdfExtractor().read(DATA / "fixtures" / "pdf" / "word-style.pdf")
+
+
+def test_the_cache_tells_the_engines_apart(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(ENGINE_ENV, raising=False)
+    default = parser_version()
+    monkeypatch.setenv(ENGINE_ENV, "pdfium")
+    assert parser_version() == default
+    monkeypatch.setenv(ENGINE_ENV, "pdfplumber")
+    assert parser_version() != default
+
+
+def test_cli_pdf_engine_option(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(ENGINE_ENV, raising=False)
+    runner = CliRunner()
+    bad = runner.invoke(app, ["ingest", str(tmp_path), "--pdf-engine", "pdfminer"])
+    assert bad.exit_code == 2
+    monkeypatch.setenv(ENGINE_ENV, "nonsense")
+    result = runner.invoke(app, ["ingest", str(tmp_path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert ENGINE_ENV in result.output
