@@ -215,17 +215,18 @@ def test_unreadable_file_simulated(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 def test_a_file_that_runs_too_long_is_cut_off(tmp_path: Path) -> None:
     raw = tmp_path / "raw"
     raw.mkdir()
-    long_pdf_without_plan_header(raw / "slow.pdf", pages=600)  # ≈ 5 s to parse
-    (raw / "good.txt").write_bytes(SEEDS[2].read_bytes())  # ≈ 0.1 s
+    # far longer to parse than it is allowed (a few ms a page with either engine)
+    long_pdf_without_plan_header(raw / "slow.pdf", pages=3000)
+    (raw / "good.txt").write_bytes(SEEDS[2].read_bytes())  # ≈ 0.05 s, more on a busy machine
     # a PDF is allowed the timeout per TIMEOUT_PAGES pages, at most MAX_TIMEOUT_SCALE (10)
-    # times: 0.05 s × min(600 / 20, 10) = 0.5 s
-    summary = ingest(raw, tmp_path / "out", jobs=2, use_cache=False, timeout=0.05)
+    # times: 0.3 s × min(3000 / 20, 10) = 3 s; the text file 0.3 s
+    summary = ingest(raw, tmp_path / "out", jobs=2, use_cache=False, timeout=0.3)
     docs = {
         d["source_file"]: d
         for d in pq.read_table(tmp_path / "out" / "documents.parquet").to_pylist()
     }
     assert docs["slow.pdf"]["status"] == "failed"
-    assert docs["slow.pdf"]["error"].startswith("timed out after 0.5 s")
+    assert docs["slow.pdf"]["error"].startswith("timed out after 3 s")
     assert docs["good.txt"]["status"] == "ok" and summary.rows == 34
 
 
