@@ -25,7 +25,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.text import Text
 
 from plan_etl import __version__
-from plan_etl.executors import ClusterError, DaskCluster, check_address
+from plan_etl.executors import ClusterError, check_address
 from plan_etl.paths import CACHE_ENV
 from plan_etl.pipeline import (
     DEFAULT_TIMEOUT,
@@ -261,7 +261,11 @@ def _run(run: Run, quiet: bool, verbose: bool) -> RunSummary:
             if verbose and not quiet:
                 say(message)
 
-        executor = DaskCluster(run.dask, on_ready) if run.dask else None
+        executor = None
+        if run.dask:
+            from plan_etl.cluster import DaskCluster  # distributed loads for --dask only
+
+            executor = DaskCluster(run.dask, on_ready)
         try:
             return ingest(
                 run.raw_dir,

@@ -1,4 +1,5 @@
-"""Where the per-file work runs: a pool of local processes, or the workers of a Dask cluster.
+"""Where the per-file work runs: a pool of local processes (`LocalPool`, here), or the
+workers of a Dask cluster (`cluster.DaskCluster`, imported only when asked for).
 
 The pipeline decides what to parse and in which order, and writes the results in that order;
 an `Executor` only runs `task.process_file` on the files it is handed and gives back a
@@ -11,22 +12,19 @@ writes the same tables, failures included, as a local one.
 from __future__ import annotations
 
 import gc
-import multiprocessing
-import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from plan_etl.extract import SUFFIXES, ExtractError, extractor_for
+from plan_etl.extract import ExtractError, extractor_for
 from plan_etl.records import Source
 from plan_etl.sources import Location, on_disk, suffix
 from plan_etl.task import FileResult, failed, process_file, settle, time_allowed
 
 LOCAL_PREFIX = "local:"  # `--dask local:N`: a LocalCluster of N worker processes
-CONNECT_TIMEOUT = "20s"  # how long to try reaching a scheduler before the run gives up
 
 
 class ClusterError(RuntimeError):
@@ -135,135 +133,6 @@ class LocalPool(Executor):
             if ticket.future is None:
                 return failed(source, ticket.error)
             return settle(ticket.future, source, ticket.allowed)
-
-    def close(self) -> None:
-        self._stack.close()
-
-
-# --- Dask -----------------------------------------------------------------------------------
-
-_WORKER_POOL: Any = None
-_WORKER_LOCK = threading.Lock()
-
-
-def prepare_worker(suffixes: Iterable[str] = SUFFIXES) -> None:
-    """Make this Dask worker's pool (`_worker_pool`), with the readers of `suffixes` and
-    the catalogue loaded first, so its forked reader processes share them."""
-    _worker_pool(suffixes)
-
-
-def _worker_pool(suffixes: Iterable[str] = SUFFIXES) -> Any:
-    """This Dask worker's own pebble pool, one reader process per worker thread, made when
-    the run starts (or on the first file of a worker that joined later). A Dask task cannot
-    be stopped once running, and a crash in it kills the worker, which Dask would then
-    retry elsewhere, crashing worker after worker: so the file is read in a child process,
-    as locally, and a hang or a crash ends as a `failed` record instead. Dask runs its
-    worker processes as daemons, which multiprocessing forbids to have children; the flag
-    only tells the worker's own parent (the nanny) to end it on exit, so clearing it in
-    the worker changes nothing else."""
-    global _WORKER_POOL
-    with _WORKER_LOCK:
-        if _WORKER_POOL is None:
-            from distributed import get_worker
-            from pebble import ProcessPool
-
-            multiprocessing.current_process()._config["daemon"] = False  # type: ignore[attr-defined]
-            preload_extractors(suffixes)
-            from plan_etl.catalogue import load_catalogue
-
-            load_catalogue()  # read once here; the forked readers share it
-            threads = get_worker().state.nthreads
-            _WORKER_POOL = ProcessPool(max_workers=threads, initializer=worker_started)
-        return _WORKER_POOL
-
-
-def run_on_worker(location: Location, source: Source, timeout: float) -> FileResult:
-    """A Dask task: one file read in this worker's pool, as `LocalPool` reads it."""
-    try:
-        with on_disk(location) as path:
-            allowed = time_allowed(path, timeout)
-            future = _worker_pool().schedule(process_file, args=(path, source), timeout=allowed)
-            return settle(future, source, allowed)
-    except OSError as exc:
-        return failed(source, f"cannot read file on the worker: {exc}")
-
-
-def _worker_parser_version() -> str:
-    from plan_etl.pipeline import parser_version
-
-    return parser_version()
-
-
-class DaskCluster(Executor):
-    """The workers of a Dask cluster: `tcp://HOST:8786` (any scheduler address), or
-    `local:N` for a LocalCluster of N single-threaded worker processes on this machine.
-    Workers must have plan-etl of the same parser version installed (checked on start) and
-    reach the source files: a shared path or a URL. `on_ready` is told the cluster's size
-    and dashboard address."""
-
-    def __init__(self, address: str, on_ready: Callable[[str], object] | None = None) -> None:
-        check_address(address)
-        self.address = address
-        self.on_ready = on_ready
-        self._stack = ExitStack()
-        self._client: Any = None
-
-    def start(self, files: list[Location]) -> None:
-        from plan_etl.pipeline import parser_version
-
-        self._client = self._connect()
-        versions = set(self._client.run(_worker_parser_version).values())
-        if versions - {parser_version()}:
-            raise ClusterError(
-                f"the workers of {self.address} run other plan-etl code "
-                f"(parser {', '.join(sorted(versions))}, here {parser_version()}): "
-                "install the same version on them"
-            )
-        self._client.run(prepare_worker, sorted({suffix(f) for f in files}))
-        threads = sum(self._client.nthreads().values())
-        self.window = window_size(max(1, threads))
-        if self.on_ready:
-            link = self._client.dashboard_link
-            self.on_ready(f"dask: {threads} worker threads at {self.address}; dashboard {link}")
-
-    def _connect(self) -> Any:
-        import dask
-        from distributed import Client, LocalCluster
-
-        if self.address.startswith(LOCAL_PREFIX):
-            import logging
-
-            # workers reuse this process's imports through spawn; ports chosen freely, so
-            # two runs (or a run and a test) on one machine never collide
-            cluster = self._stack.enter_context(
-                LocalCluster(
-                    n_workers=int(self.address.removeprefix(LOCAL_PREFIX)),
-                    threads_per_worker=1,
-                    processes=True,
-                    scheduler_port=0,
-                    dashboard_address="127.0.0.1:0",
-                    host="127.0.0.1",
-                    silence_logs=logging.ERROR,
-                )
-            )
-            return self._stack.enter_context(Client(cluster))
-        try:
-            with dask.config.set({"distributed.comm.timeouts.connect": CONNECT_TIMEOUT}):
-                client = Client(self.address, timeout=CONNECT_TIMEOUT)
-        except OSError as exc:
-            raise ClusterError(f"cannot reach the Dask scheduler at {self.address}: {exc}") from exc
-        return self._stack.enter_context(client)
-
-    def submit(self, location: Location, source: Source, timeout: float) -> object:
-        # pure=False: the same bytes under two names are two tasks (and copies never get
-        # here); a key per call, so a rerun in the same session is not served stale
-        return self._client.submit(run_on_worker, location, source, timeout, pure=False)
-
-    def result(self, ticket: object, source: Source) -> FileResult:
-        try:
-            return ticket.result()  # type: ignore[attr-defined]
-        except Exception as exc:  # the worker itself died too often (KilledWorker), etc.
-            return failed(source, f"cluster error ({type(exc).__name__}: {exc})")
 
     def close(self) -> None:
         self._stack.close()

@@ -107,6 +107,7 @@ _NOT_PARSING = frozenset(
         "links.py",
         "paths.py",
         "executors.py",
+        "cluster.py",
         "sources.py",
     }
 )

@@ -111,8 +111,11 @@ class Folder:
         """The names of the files in the folder (none if it cannot be listed)."""
         if self.path is not None:
             return {p.name for p in self.path.iterdir() if p.is_file()}
-        with _as_os_error():
-            listed = self._fs.ls(self._root, detail=False, refresh=True)
+        try:
+            with _as_os_error():
+                listed = self._fs.ls(self._root, detail=False, refresh=True)
+        except FileNotFoundError:  # an object store has no empty folders: none written yet
+            return set()
         return {PurePosixPath(name).name for name in listed}
 
     def exists(self, name: str) -> bool:
