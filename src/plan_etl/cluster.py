@@ -19,6 +19,7 @@ import logging
 import multiprocessing
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack, suppress
+from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
@@ -159,6 +160,8 @@ class DaskCluster(Executor):
         # a key per call (a rerun in the same session is never served a stale result), named
         # for the dashboard and for finding a file's worker: read-<doc_id>-<random>
         key = f"read-{source.doc_id}-{uuid4().hex}"
+        if isinstance(location, Path):  # the workers' working folder is not the client's
+            location = location.absolute()
         return self._client.submit(run_on_worker, location, source, timeout, key=key)
 
     def result(self, ticket: object, source: Source) -> FileResult:
