@@ -55,11 +55,13 @@ validate: $(STAMP)
 # ~9 min on 2 cores: builds bench/out/corpus once (320 decree PDFs, 2,193 pages), then times
 # pdfplumber's floor (1 and 2 processes) and plan-etl ingest --jobs 1 / --jobs 2 / warm cache
 # side by side, each run but the warm one twice in mirrored order (bench/RESULTS.md);
-# then OCR pages/s on scans of five decrees (35 pages) beside bare tesseract (~4 min).
+# then OCR pages/s on scans of five decrees (35 pages) beside bare tesseract (~4 min);
+# then Dask's overhead: ingest --dask local:2 beside --jobs 2 on the same corpus (~4 min).
 bench: $(STAMP)
 	$(BIN)/python bench/make_corpus.py
 	$(BIN)/python bench/run.py --floor2
 	$(BIN)/python bench/ocr_speed.py --speed-only --only perm yaroslavl-health tatarstan yugra samara-213r
+	$(BIN)/python bench/dask_overhead.py
 
 # Leave-one-decree-out evaluation of the catalogue matcher on the ten labelled decrees (~3 s).
 eval-match: $(STAMP)

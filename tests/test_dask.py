@@ -169,6 +169,31 @@ def test_a_file_that_kills_its_reader_is_failed_not_retried(
         assert len(client.nthreads()) == 2  # no worker was lost to the poison file
 
 
+def test_a_reader_killed_while_idle_does_not_spoil_its_worker(
+    cluster: LocalCluster, tmp_path: Path
+) -> None:
+    """A reader killed between files (by the OOM killer, say) may die holding pebble's
+    channel lock, after which pebble refuses every file: the worker makes a new pool."""
+    from plan_etl.cluster import Readers, run_on_worker
+
+    path = tmp_path / SEEDS[0].name
+    path.write_bytes(SEEDS[0].read_bytes())
+    source = identify(path, tmp_path)[0]
+    with Client(cluster) as client:
+        client.register_plugin(Readers([".txt"]))
+        worker, pid = next(iter(client.run(os.getpid).items()))
+
+        def read() -> FileResult:
+            task = client.submit(run_on_worker, path, source, 120.0, workers=[worker], pure=False)
+            return task.result()
+
+        assert read().document.status == "ok"
+        for reader in psutil.Process(pid).children():  # idle now, waiting for a file
+            os.kill(reader.pid, signal.SIGKILL)
+        assert read().document.status == "ok"
+        client.unregister_worker_plugin(Readers.name)
+
+
 def test_sources_and_cache_on_s3(cluster: LocalCluster, s3: str, tmp_path: Path) -> None:
     import fsspec
 

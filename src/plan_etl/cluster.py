@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import threading
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack, suppress
 from pathlib import Path
@@ -41,6 +42,8 @@ from plan_etl.task import FileResult, failed, process_file, settle, time_allowed
 
 CONNECT_TIMEOUT = "20s"  # how long to try reaching a scheduler before the run gives up
 _READERS: Any = None  # this worker's pebble pool, made by `Readers.setup`
+_SUFFIXES: list[str] = []  # the formats it was made for
+_LOCK = threading.Lock()  # a worker with several threads makes one pool
 
 
 class Readers(WorkerPlugin):
@@ -55,7 +58,7 @@ class Readers(WorkerPlugin):
         self.suffixes = sorted(suffixes)
 
     def setup(self, worker: Any) -> None:
-        global _READERS
+        global _READERS, _SUFFIXES
         from pebble import ProcessPool
 
         from plan_etl.catalogue import load_catalogue
@@ -74,6 +77,7 @@ class Readers(WorkerPlugin):
             initializer=worker_started,
             context=multiprocessing.get_context("fork"),
         )
+        _SUFFIXES = self.suffixes
 
     def teardown(self, worker: Any) -> None:
         global _READERS
@@ -83,14 +87,23 @@ class Readers(WorkerPlugin):
             _READERS = None
 
 
+def _readers() -> Any:
+    """This worker's pool; a new one if pebble has given up on it. A reader killed from
+    outside while idle (the OOM killer, say) can die holding the pool's channel lock, and
+    pebble then refuses every later file ("Unexpected error within the Pool"): without a
+    new pool, every file sent to this worker afterwards would fail."""
+    with _LOCK:
+        if _READERS is None or not _READERS.active:
+            Readers(_SUFFIXES).setup(get_worker())
+        return _READERS
+
+
 def run_on_worker(location: Location, source: Source, timeout: float) -> FileResult:
     """A Dask task: one file read in this worker's pool, as `LocalPool` reads it."""
-    if _READERS is None:  # a worker that has not set the plugin up: not expected, but said
-        Readers(()).setup(get_worker())
     try:
         with on_disk(location) as path:
             allowed = time_allowed(path, timeout)
-            future = _READERS.schedule(process_file, args=(path, source), timeout=allowed)
+            future = _readers().schedule(process_file, args=(path, source), timeout=allowed)
             return settle(future, source, allowed)
     except OSError as exc:
         return failed(source, f"cannot read file on the worker: {exc}")

@@ -43,11 +43,14 @@ def url_fs(url: str) -> tuple[Any, str]:
 
 
 def list_files(url: str) -> list[tuple[str, str]]:
-    """(URL, path relative to `url`) of every file below `url`, hidden ones left out."""
+    """(URL, path relative to `url`) of every file below `url`, hidden ones left out
+    (`OSError` when it cannot be listed)."""
     fs, root = url_fs(url)
     root = root.rstrip("/")
     found = []
-    for name in fs.find(root):
+    with _as_os_error():
+        names = fs.find(root)
+    for name in names:
         rel = name[len(root) :].lstrip("/")
         if rel and not any(part.startswith(".") for part in rel.split("/")):
             found.append((fs.unstrip_protocol(name), rel))
