@@ -1,6 +1,6 @@
 """Dask's overhead: plan-etl ingest --dask local:2 beside --jobs 2 on the bench corpus.
 
-    python bench/dask_overhead.py [--corpus bench/out/corpus] [--rounds 1]
+    python bench/dask_overhead.py [--corpus bench/out/corpus] [--rounds 1] [--decrees N]
 
 Runs `plan-etl ingest --no-cache` on the corpus bench/make_corpus.py built, with the local
 pool (J: --jobs 2) and with a LocalCluster of two worker processes (D: --dask local:2), in
@@ -11,7 +11,8 @@ worker processes, each importing the readers), a task's trip through the schedul
 result's two hops (reader → worker → client). Reports each run's wall time and pages a
 second, and the ratio of summed wall times D / J (1.00 = no overhead); checks that every run
 wrote the same tables, byte for byte. Measured with bench/run.py's `measure` (its notes on
-CPU time and "others' CPU" hold here too). Writes bench/out/dask.json.
+CPU time and "others' CPU" hold here too). `--decrees N` times the first N decrees only (a
+quicker figure, in which the cluster's fixed start weighs more). Writes bench/out/dask.json.
 """
 
 from __future__ import annotations
@@ -40,15 +41,32 @@ def same_bytes(a: Path, b: Path) -> bool:
     )
 
 
+def subset(raw: Path, folder: Path, count: int) -> tuple[Path, dict]:
+    """A folder of links to the first `count` decrees of `raw`, and their numbers."""
+    import pypdfium2 as pdfium
+
+    folder.mkdir()
+    pages = 0
+    for path in sorted(raw.glob("*.pdf"))[:count]:
+        (folder / path.name).symlink_to(path.resolve())
+        pdf = pdfium.PdfDocument(path)
+        pages += len(pdf)
+        pdf.close()
+    return folder, {"decrees": count, "pages": pages}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--corpus", type=Path, default=OUT / "corpus")
     parser.add_argument("--rounds", type=int, default=1, help="J D D J this many times")
+    parser.add_argument("--decrees", type=int, help="only the first N decrees of the corpus")
     args = parser.parse_args()
     manifest = json.loads((args.corpus / "manifest.json").read_text())
     raw, work = args.corpus / "raw", OUT / "dask-runs"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
+    if args.decrees:
+        raw, manifest = subset(raw, work / "raw", args.decrees)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     runs: list[dict] = []
     for n, kind in enumerate("JDDJ" * args.rounds):
