@@ -190,7 +190,8 @@ def test_a_reader_killed_while_idle_does_not_spoil_its_worker(
         assert read().document.status == "ok"
         for reader in psutil.Process(pid).children():  # idle now, waiting for a file
             os.kill(reader.pid, signal.SIGKILL)
-        assert read().document.status == "ok"
+        after = read().document
+        assert after.status == "ok", after.error
         client.unregister_worker_plugin(Readers.name)
 
 

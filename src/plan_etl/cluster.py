@@ -19,6 +19,8 @@ import logging
 import multiprocessing
 import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import wait
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack, suppress
 from pathlib import Path
 from typing import Any
@@ -54,6 +56,8 @@ LOCAL_CLUSTER_CONFIG = {
 _READERS: Any = None  # this worker's pebble pool, made by `Readers.setup`
 _SUFFIXES: list[str] = []  # the formats it was made for
 _LOCK = threading.Lock()  # a worker with several threads makes one pool
+POOL_TRIES = 3  # pools a file is handed to before it is `failed` (see `_read`)
+POOL_CHECK = 1.0  # seconds between looks at whether pebble gave up on the pool
 
 
 class Readers(WorkerPlugin):
@@ -108,13 +112,28 @@ def _readers() -> Any:
         return _READERS
 
 
+def _read(path: Path, source: Source, allowed: float) -> FileResult:
+    """`process_file` in a reader, with `allowed` seconds. Pebble may give up on the pool
+    after the file was handed to it (a reader died holding the channel lock just before):
+    the file then waits forever or ends with the pool's error (BrokenProcessPool), which
+    is not the file's, so it is handed to a new pool, up to POOL_TRIES times."""
+    for _ in range(POOL_TRIES):
+        pool = _readers()
+        future = pool.schedule(process_file, args=(path, source), timeout=allowed)
+        while not future.done() and (future.running() or pool.active):
+            wait([future], timeout=POOL_CHECK)
+        if future.done() and (
+            future.cancelled() or not isinstance(future.exception(), BrokenProcessPool)
+        ):
+            return settle(future, source, allowed)
+    return failed(source, f"the worker's reader pool broke {POOL_TRIES} times")
+
+
 def run_on_worker(location: Location, source: Source, timeout: float) -> FileResult:
     """A Dask task: one file read in this worker's pool, as `LocalPool` reads it."""
     try:
         with on_disk(location) as path:
-            allowed = time_allowed(path, timeout)
-            future = _readers().schedule(process_file, args=(path, source), timeout=allowed)
-            return settle(future, source, allowed)
+            return _read(path, source, time_allowed(path, timeout))
     except OSError as exc:
         return failed(source, f"cannot read file on the worker: {exc}")
 
