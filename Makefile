@@ -59,12 +59,14 @@ validate: $(STAMP)
 # then the hostile set beside the seed decrees: each fails in one line, the whole run's
 # memory stays under 1 GiB (~4 min); then every bench decree read by PDFium and by
 # pdfplumber, the blocks compared (~4 min).
+# then Dask's overhead: ingest --dask local:2 beside --jobs 2 on the same corpus (~4 min).
 bench: $(STAMP)
 	$(BIN)/python bench/make_corpus.py
 	$(BIN)/python bench/run.py --floor2
 	$(BIN)/python bench/ocr_speed.py --speed-only --only perm yaroslavl-health tatarstan yugra samara-213r
 	$(BIN)/python bench/hostile.py
 	$(BIN)/python bench/pdfium_diff.py
+	$(BIN)/python bench/dask_overhead.py
 
 # Leave-one-decree-out and leave-one-style-out evaluation of the catalogue matcher on the 18
 # labelled decrees, every learned part refit per fold (~3 min CPU).

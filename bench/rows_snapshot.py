@@ -18,8 +18,8 @@ import sys
 from pathlib import Path
 
 from plan_etl.assemble import assemble
+from plan_etl.extract import extractor_for
 from plan_etl.extract.base import ExtractError
-from plan_etl.pipeline import extractor_for
 
 ROOT = Path(__file__).resolve().parent.parent
 FOLDERS = ("raw", "tests/data")

@@ -235,7 +235,7 @@ def test_files_in_flight_are_bounded(
     for n, seed in enumerate(SEEDS * 3):  # 15 distinct files (a number in each)
         (raw / f"{n:02d}-{seed.name}").write_bytes(seed.read_bytes() + f"\n{n}\n".encode())
     monkeypatch.setattr("pebble.ProcessPool", _InlinePool)
-    monkeypatch.setattr("plan_etl.pipeline.window_size", lambda jobs: 3)
+    monkeypatch.setattr("plan_etl.executors.window_size", lambda jobs: 3)
     summary = ingest(raw, tmp_path / "out", jobs=2, use_cache=False)
     assert summary.parsed == 15 and summary.statuses["failed"] == 0
     assert _InlinePool.most == 3

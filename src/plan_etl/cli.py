@@ -25,6 +25,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.text import Text
 
 from plan_etl import __version__
+from plan_etl.executors import ClusterError, check_address
 from plan_etl.extract.pdf_engine import DEFAULT_ENGINE, ENGINE_ENV, PDFIUM, PDFPLUMBER
 from plan_etl.limits import DEFAULT_MAX_MEMORY_MB
 from plan_etl.models import TABLES
@@ -41,6 +42,7 @@ from plan_etl.pipeline import (
     ingest,
 )
 from plan_etl.schemas import export_schemas
+from plan_etl.sources import Location, is_url, local_path
 from plan_etl.validate import as_json, render_text, validate
 
 EXIT_FAILED = 1
@@ -154,20 +156,33 @@ def summary_line(summary: RunSummary, out: Path) -> str:
 
 @app.command("ingest")
 def ingest_command(
-    raw_dir: Annotated[
-        Path,
+    raw: Annotated[
+        str,
         typer.Argument(
-            help="Folder of decrees (.pdf .docx .doc .rtf .odt .html .htm .txt .md), recursively."
+            metavar="RAW_DIR",
+            help="Folder of decrees (.pdf .docx .doc .rtf .odt .html .htm .txt .md), "
+            "recursively; or an fsspec URL (s3://bucket/raw).",
         ),
     ],
     out: Annotated[Path, typer.Option("--out", help="Dataset folder.")] = Path("normalized"),
     jobs: Annotated[
         int | None, typer.Option("--jobs", "-j", help="Worker processes (default: cores).")
     ] = None,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            metavar="ADDRESS",
+            help="Parse on a Dask cluster: its scheduler (tcp://HOST:8786), or local:N for N "
+            "worker processes here (docs/cluster.md).",
+        ),
+    ] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Re-parse every file.")] = False,
     cache_dir: Annotated[
-        Path | None,
-        typer.Option(help=f"Cache folder (default: ${CACHE_ENV}, else ~/.cache/plan-etl)."),
+        str | None,
+        typer.Option(
+            help=f"Cache folder or fsspec URL (default: ${CACHE_ENV}, else ~/.cache/plan-etl)."
+        ),
     ] = None,
     timeout: Annotated[float, typer.Option(help=TIMEOUT_HELP)] = DEFAULT_TIMEOUT,
     max_memory: Annotated[int, typer.Option(help=MAX_MEMORY_HELP)] = DEFAULT_MAX_MEMORY_MB,
@@ -195,18 +210,24 @@ def ingest_command(
     summary, not a failed run; files of other formats (a README, an image) are skipped. A run
     that reads no decree at all leaves OUT as it was and exits 1.
     """
-    if not raw_dir.is_dir():
+    raw_dir = raw if is_url(raw) else local_path(raw)
+    if isinstance(raw_dir, Path) and not raw_dir.is_dir():
         fail(f"{shown(raw_dir)} is not a folder")
     _check(jobs, timeout, max_memory)
     try:
         check_paths(raw_dir, out)
+        if dask is not None:
+            check_address(dask)
     except ValueError as exc:
         fail(shown(exc))
-    if cache_dir is not None:  # workers and converters find the cache through the environment
-        os.environ[CACHE_ENV] = str(cache_dir.resolve())
+    cache: Location | None = None
+    if cache_dir is not None:
+        cache = cache_dir if is_url(cache_dir) else local_path(cache_dir).resolve()
+        if isinstance(cache, Path):  # workers and converters find it through the environment
+            os.environ[CACHE_ENV] = str(cache)
     use_pdf_engine(pdf_engine)
-    options = RunOptions(jobs, not no_cache, timeout, max_memory, allow_empty)
-    summary = _run(raw_dir, out, options, quiet, verbose)
+    run = Run(raw_dir, out, jobs, dask, not no_cache, cache, timeout, max_memory, allow_empty)
+    summary = _run(run, quiet, verbose)
     failed = summary.statuses["failed"] or summary.unreadable_folders
     code = EXIT_FAILED if strict and failed else 0
     _report(summary, out, code, as_json, quiet)
@@ -215,18 +236,23 @@ def ingest_command(
 
 
 @dataclass(frozen=True, slots=True)
-class RunOptions:
-    """The ingest options `_run` passes on."""
+class Run:
+    """What `plan-etl ingest` was asked to do."""
 
+    raw_dir: Location
+    out: Path
     jobs: int | None
+    dask: str | None
     use_cache: bool
+    cache_dir: Location | None
     timeout: float
     max_memory: int
     allow_empty: bool
 
 
-def _run(raw_dir: Path, out: Path, options: RunOptions, quiet: bool, verbose: bool) -> RunSummary:
+def _run(run: Run, quiet: bool, verbose: bool) -> RunSummary:
     """The ingest with a progress bar on a terminal; user errors end it with one line."""
+    out = run.out
     with Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -236,7 +262,11 @@ def _run(raw_dir: Path, out: Path, options: RunOptions, quiet: bool, verbose: bo
         disable=quiet or not sys.stderr.isatty(),
         transient=True,
     ) as progress:
-        task = progress.add_task("ingest", total=len(discover(raw_dir).decrees))
+        try:
+            total = len(discover(run.raw_dir).decrees)
+        except OSError as exc:
+            fail(f"cannot list {shown(run.raw_dir)}: {os_error(exc)}", EXIT_FAILED)
+        task = progress.add_task("ingest", total=total)
 
         def on_file(result: FileResult) -> None:
             name = shown(result.document.source_file)
@@ -250,18 +280,32 @@ def _run(raw_dir: Path, out: Path, options: RunOptions, quiet: bool, verbose: bo
             if not quiet:
                 say(f"waiting: another plan-etl run is writing {shown(out)} ({shown(lock)})")
 
+        def on_ready(message: str) -> None:
+            if verbose and not quiet:
+                say(message)
+
+        executor = None
+        if run.dask:
+            from plan_etl.cluster import DaskCluster  # distributed loads for --dask only
+
+            executor = DaskCluster(run.dask, on_ready)
         try:
             return ingest(
-                raw_dir,
+                run.raw_dir,
                 out,
-                jobs=options.jobs,
-                use_cache=options.use_cache,
-                timeout=options.timeout,
-                allow_empty=options.allow_empty,
+                jobs=run.jobs,
+                executor=executor,
+                use_cache=run.use_cache,
+                cache_dir=run.cache_dir,
+                timeout=run.timeout,
+                allow_empty=run.allow_empty,
                 on_file=on_file,
                 on_wait=on_wait,
-                max_memory_mb=options.max_memory,
+                max_memory_mb=run.max_memory,
             )
+        except ClusterError as exc:
+            progress.stop()
+            fail(shown(exc), EXIT_FAILED)
         except NothingRead as exc:
             progress.stop()
             _print_failures(exc.summary, quiet)

@@ -1,85 +1,60 @@
 """The ingest run: source files → raw blocks → logical rows → records → Parquet.
 
-Files are processed in worker processes (pebble's pool kills and replaces a worker that
-exceeds the per-file timeout or dies, which concurrent.futures cannot do), results are
-written in sorted-path order whatever order workers finish in, and each file's result is
-cached under its content hash and the parser version, so an unchanged file is never parsed
-twice.
+Files are parsed by an executor (`executors`: local worker processes, or a Dask cluster's
+workers), results are written in sorted-path order whatever order workers finish in, and
+each file's result is cached under its content hash and the parser version, so an unchanged
+file is never parsed twice. Duplicates, amendment links, the order of the output and the
+atomic publish stay here, on the client, whichever executor parses.
 """
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import math
 import os
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import TimeoutError as FutureTimeout
-from contextlib import ExitStack, suppress
+from collections import Counter, deque
+from collections.abc import Callable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
-from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from pathlib import Path, PurePosixPath
+from typing import Literal
 
 from pydantic import BaseModel
 
 from plan_etl import __version__
 from plan_etl.amend.apply import NotApplied, build_in_force
-from plan_etl.amend.read import read_amending
-from plan_etl.amend.records import amending_records
-from plan_etl.assemble import assemble
-from plan_etl.atomic import write_atomically
 from plan_etl.catalogue import load_catalogue
 from plan_etl.datapackage import FILENAME as DATAPACKAGE
-from plan_etl.extract import SUFFIXES, ExtractError, extractor_for, source_format
+from plan_etl.executors import Executor, LocalPool
+from plan_etl.executors import window_size as window_size  # re-exported: their old home
+from plan_etl.executors import worker_started as _worker_started  # noqa: F401 (old home)
+from plan_etl.extract import SUFFIXES, source_format
 from plan_etl.extract.pdf_engine import DEFAULT_ENGINE, ENGINE_ENV
 from plan_etl.files import Inputs, fingerprint, read_regular, why_unreadable
 from plan_etl.files import discover as discover_entries
-from plan_etl.limits import (
-    DEFAULT_MAX_MEMORY_MB,
-    check_max_memory,
-    memory_limit_mb,
-    protect_worker,
-    renew_memory_limit,
-    worker_count,
-)
+from plan_etl.limits import DEFAULT_MAX_MEMORY_MB, check_max_memory, worker_count
 from plan_etl.links import Linker
-from plan_etl.match import warm_matcher
 from plan_etl.models import Activity, Document, PlanChange
-from plan_etl.normalize.metadata import warm_metadata
 from plan_etl.paths import cache_root
-from plan_etl.records import Source, build_records, failed_document
+from plan_etl.records import Source, failed_document
+from plan_etl.sources import Folder, Location, is_url, list_files, read_bytes, suffix, url_fs
+from plan_etl.task import MAX_TIMEOUT_SCALE as MAX_TIMEOUT_SCALE
+from plan_etl.task import TIMEOUT_PAGES as TIMEOUT_PAGES  # re-exported: their old home
+from plan_etl.task import FileResult as FileResult
+from plan_etl.task import out_of_memory as out_of_memory
+from plan_etl.task import process_file as process_file
+from plan_etl.task import time_allowed as time_allowed
 from plan_etl.write import DatasetWriter, dataset_lock, remove_leftovers
 
-if TYPE_CHECKING:
-    from pebble import ProcessPool
-
 DEFAULT_TIMEOUT = 120.0
-# A PDF may be a scan, which OCR reads at a few seconds a page (per core, and slower while
-# other files are read beside it): the timeout covers this many pages of a PDF, and a longer
-# PDF is allowed as much again for each further as many pages.
-TIMEOUT_PAGES = 20
-# ... but never more than this many times `timeout`: a PDF of 100,000 near-empty pages costs
-# a few bytes a page, and the page count is the file's own claim.
-MAX_TIMEOUT_SCALE = 10
 RESULTS = "results"  # the parsed-results cache, a folder of the cache root
 # How a file's result was reached: parsed now, read from the cache, or settled without either
 # (unreadable, or the same bytes as an earlier file).
 Reading = Literal["parsed", "cached", "settled"]
-
-
-@dataclass(frozen=True, slots=True)
-class FileResult:
-    """What one source file contributes to the dataset."""
-
-    document: Document
-    activities: list[Activity]
-    amendments: list[PlanChange] = field(default_factory=list)  # an amending decree's changes
-    not_applied: list[NotApplied] = field(default_factory=list)  # of them, known after the run
 
 
 @dataclass(slots=True)
@@ -162,6 +137,9 @@ _NOT_PARSING = frozenset(
         "links.py",
         "paths.py",
         "amend/apply.py",  # runs after the parse, on the whole run's records
+        "executors.py",
+        "cluster.py",
+        "sources.py",
     }
 )
 
@@ -191,59 +169,46 @@ def code_version() -> str:
     return digest.hexdigest()[:16]
 
 
-def discover(raw_dir: Path) -> Inputs:
-    """Every entry below `raw_dir`: decrees (by suffix, `extract.SUFFIXES`), others, and
-    folders that could not be listed (`plan_etl.files.discover`)."""
-    return discover_entries(raw_dir, SUFFIXES)
+def discover(raw_dir: Location) -> Inputs:
+    """Every entry below `raw_dir`, sorted by relative path: decrees (by suffix,
+    `extract.SUFFIXES`), others (a README, an image: skipped and counted), and folders that
+    could not be listed. A local folder is walked by `plan_etl.files.discover`; a URL is
+    listed through fsspec (an object store has no unreadable sub-folders)."""
+    if not is_url(raw_dir):
+        return discover_entries(Path(raw_dir), SUFFIXES)
+    files: list[Location] = [url for url, _ in list_files(str(raw_dir))]
+    decrees = [p for p in files if suffix(p) in SUFFIXES]
+    return Inputs(decrees, [p for p in files if suffix(p) not in SUFFIXES])  # type: ignore[arg-type]
 
 
-def identify(path: Path, raw_dir: Path) -> tuple[Source, str | None]:
+def relative_name(location: Location, raw_dir: Location) -> str:
+    """The file's path below the raw folder or URL: `source_file` in the dataset, the same
+    for the same layout wherever it is stored."""
+    if isinstance(location, Path):
+        return location.relative_to(raw_dir).as_posix()
+    root, path = url_fs(str(raw_dir))[1].rstrip("/"), url_fs(location)[1]
+    return path[len(root) :].lstrip("/")
+
+
+def identify(path: Location, raw_dir: Location) -> tuple[Source, str | None]:
     """The file's identity from its bytes, and the read error if it cannot be read. An empty
     file is refused here, before duplicate detection, which would otherwise call every empty
     file after the first a copy of it; so is what is not a regular file or is too large."""
-    rel = path.relative_to(raw_dir).as_posix()
-    fmt = source_format(path)
+    rel = relative_name(path, raw_dir)
+    fmt = source_format(PurePosixPath(rel))  # type: ignore[arg-type]
     try:
-        found = fingerprint(path)
-        sha = found.sha256
-        error = "empty file" if found.blank else None
+        if isinstance(path, Path):
+            found = fingerprint(path)
+            sha, blank = found.sha256, found.blank
+        else:
+            data = read_bytes(path)
+            sha, blank = hashlib.sha256(data).hexdigest(), not data.strip()
+        error = "empty file" if blank else None
     except OSError as exc:
-        sha, error = "", f"cannot read file: {why_unreadable(path, exc)}"
+        cause = why_unreadable(path, exc) if isinstance(path, Path) else exc.strerror or exc
+        sha, error = "", f"cannot read file: {cause}"
     doc_id = (sha or hashlib.sha256(rel.encode()).hexdigest())[:16]
     return Source(doc_id, rel, fmt, sha), error  # type: ignore[arg-type]
-
-
-def process_file(path: Path, source: Source) -> FileResult:
-    """Extract, assemble and normalize one file. Never raises for bad input: a file that
-    cannot be read becomes a `failed` document with a one-line reason."""
-    renew_memory_limit()
-    page_count, reason = None, None
-    try:
-        raw = extractor_for(path).read(path)
-        page_count = raw.page_count
-        reading = read_amending(raw.blocks)
-        if reading.changes_items:  # single items changed, no plan of its own
-            text = "\n".join(b.text or "\n".join(b.cells or ()) for b in raw.blocks)
-            document, changes = amending_records(
-                reading, text, source, page_count, raw.warnings, raw.text_source
-            )
-            return FileResult(document, [], changes)
-        table = assemble(raw.blocks)
-        document, activities = build_records(
-            table, source, page_count, raw.warnings, raw.text_source
-        )
-        if document.status == "failed" and reading.warnings:  # an amending decree, unread
-            why = f"{document.error}; amending text: {'; '.join(reading.warnings)}"
-            document = document.model_copy(update={"error": why[:300]})
-    except ExtractError as exc:
-        reason = str(exc)
-    except MemoryError:  # at the worker's ceiling; what the reading held is freed on leaving
-        reason = out_of_memory(memory_limit_mb())
-    except Exception as exc:  # a bug or a library failure on odd input: keep the run going
-        reason = f"internal error while reading ({type(exc).__name__}: {exc})"
-    if reason is not None:
-        document, activities = failed_document(source, reason, page_count), []
-    return FileResult(document, activities)
 
 
 CACHE_FORMAT = 1  # bump when the layout of an entry changes
@@ -270,39 +235,45 @@ class ResultCache:
     than MAX_ENTRY_BYTES; a cache that cannot be written is no cache: neither stops a run.
     """
 
-    def __init__(self, directory: Path | None) -> None:
-        self.directory = directory
-        if directory:
+    def __init__(self, directory: Folder | Location | None) -> None:
+        self.folder = Folder(directory) if isinstance(directory, (Path, str)) else directory
+        if self.folder:
             try:
-                directory.mkdir(parents=True, exist_ok=True)
+                self.folder.make()
                 self.prune()
             except OSError:
-                self.directory = None
+                self.folder = None
 
     def prune(self) -> None:
         """Drop entries of other parser versions: no run of this code can use them, and
         without this the cache would grow with every parser change."""
-        assert self.directory is not None
+        assert self.folder is not None
         keep = f"-{parser_version()}.json"
-        for entry in self.directory.glob("*.json"):
-            if not entry.name.endswith(keep):
-                entry.unlink(missing_ok=True)
+        for name in self.folder.names():
+            if name.endswith(".json") and not name.endswith(keep):
+                self.folder.remove(name)
 
-    def _path(self, source: Source) -> Path | None:
-        if not self.directory or not source.sha256:
+    def _name(self, source: Source) -> str | None:
+        if not self.folder or not source.sha256:
             return None
-        return self.directory / f"{source.sha256}-{parser_version()}.json"
+        return f"{source.sha256}-{parser_version()}.json"
 
     def has(self, source: Source) -> bool:
-        path = self._path(source)
-        return bool(path and path.exists())
+        name = self._name(source)
+        try:
+            return bool(name and self.folder and self.folder.exists(name))
+        except OSError:
+            return False
 
     def get(self, source: Source) -> FileResult | None:
-        path = self._path(source)
-        if not path:
+        name = self._name(source)
+        if not name or not self.folder:
             return None
         try:
-            entry = read_regular(path, MAX_ENTRY_BYTES, follow=False)
+            if self.folder.path is not None:  # on disk: a regular file of a sane size only
+                entry = read_regular(self.folder.path / name, MAX_ENTRY_BYTES, follow=False)
+            else:
+                entry = self.folder.read(name)
             header, _, payload = entry.partition(b"\n")
             checksum = hashlib.sha256(payload).hexdigest()
             if json.loads(header) != {"format": CACHE_FORMAT, "sha256": checksum}:
@@ -317,8 +288,8 @@ class ResultCache:
         )
 
     def put(self, source: Source, result: FileResult) -> None:
-        path = self._path(source)
-        if not path or result.document.status == "failed":
+        name = self._name(source)
+        if not name or not self.folder or result.document.status == "failed":
             return
         payload = _Entry(
             document=result.document, activities=result.activities, amendments=result.amendments
@@ -327,7 +298,7 @@ class ResultCache:
         header = json.dumps({"format": CACHE_FORMAT, "sha256": hashlib.sha256(body).hexdigest()})
         # a full or read-only cache costs a re-parse next time, nothing more
         with suppress(OSError):
-            write_atomically(path, header.encode() + b"\n" + body)
+            self.folder.write(name, header.encode() + b"\n" + body)
 
 
 def _relocated(result: FileResult, source: Source) -> FileResult:
@@ -348,7 +319,7 @@ class _Item:
     """One file of the run: its identity, and a verdict already reached without parsing
     (duplicate, unreadable) or whether a cached result waits for it."""
 
-    path: Path
+    path: Location
     source: Source
     verdict: FileResult | None = None
     cached: bool = False
@@ -373,7 +344,7 @@ def copy_document(source: Source, original_doc_id: str) -> Document:
     )
 
 
-def _plan(files: list[Path], raw_dir: Path, cache: ResultCache) -> list[_Item]:
+def _plan(files: list[Location], raw_dir: Location, cache: ResultCache) -> list[_Item]:
     """Every file's identity and what to do with it. Cached results are not loaded here:
     they are read one at a time as they are written, so a warm run over a huge corpus holds
     one decree's records at a time."""
@@ -394,87 +365,38 @@ def _plan(files: list[Path], raw_dir: Path, cache: ResultCache) -> list[_Item]:
     return items
 
 
-def window_size(jobs: int) -> int:
-    """How many files may be scheduled ahead of the one being written: enough to keep every
-    worker busy while one slow file holds up the ordered output, few enough that finished
-    results waiting their turn stay a handful of decrees in memory."""
-    return 4 * jobs
-
-
-def _worker_started(max_memory_mb: int | None = None, parent: int | None = None) -> None:
-    """Put a fresh worker under its limits (`plan_etl.limits`: memory ceiling, death with
-    the run `parent`) and tune its collector. Everything it inherited from the parent (the
-    imported libraries, the catalogue) is frozen out of collections, so those pages are
-    neither scanned nor copied on write; and since parsing a page allocates hundreds of
-    thousands of short-lived objects, the youngest generation is collected every 10,000
-    allocations instead of 700 (measured on the bench corpus: ~10% less CPU a page)."""
-    if parent is not None:
-        protect_worker(max_memory_mb, parent)
-    gc.freeze()
-    gc.set_threshold(10_000, 10, 10)
-
-
-def _preload_extractors(paths: Iterable[Path]) -> None:
-    """Import the backends the files to parse need (pdfplumber, python-docx) and build what
-    every file's normalizing needs (the matcher's index with its dictionary, the metadata
-    reader's region patterns) once, in the parent, so the forked workers share them instead
-    of each building its own on its first file (≈ 0.5 s)."""
-    for suffix in {p.suffix.lower() for p in paths}:
-        with suppress(ExtractError):
-            extractor_for(Path(f"x{suffix}"))
-    warm_matcher()
-    warm_metadata()
-
-
 def _results(
-    files: list[Path],
-    raw_dir: Path,
+    files: list[Location],
+    raw_dir: Location,
     cache: ResultCache,
-    jobs: int,
+    executor: Executor,
     timeout: float,
-    max_memory_mb: int | None = DEFAULT_MAX_MEMORY_MB,
 ) -> Iterator[tuple[FileResult, Reading]]:
     """(result, how it was reached) per file, in the order of `files`.
 
-    Files to parse are scheduled in that same order, at most `window_size(jobs)` ahead of
-    the file being yielded, so memory does not grow with the corpus however the workers'
-    finishing order differs from the writing order.
+    Files to parse are handed to `executor` in that same order, at most `executor.window`
+    ahead of the file being yielded, so memory does not grow with the corpus however the
+    workers' finishing order differs from the writing order.
     """
     load_catalogue()  # warm the matcher's data once; forked workers share it
     items = _plan(files, raw_dir, cache)
     to_parse = [i for i, item in enumerate(items) if item.verdict is None and not item.cached]
-    with ExitStack() as stack:
-        pool: ProcessPool | None = None
+    with executor:
+        started = False
         futures: dict[int, object] = {}
-        allowed: dict[int, float] = {}  # seconds each scheduled file may take
-        pending = iter(to_parse)  # indices of files not yet scheduled, in order
+        pending = deque(to_parse)  # indices of files not yet scheduled, in order
 
         def schedule(index: int) -> None:
-            nonlocal pool
-            if pool is None:
-                from pebble import ProcessPool  # asyncio and all: only a run that parses pays
-
-                _preload_extractors(items[i].path for i in to_parse)
-                workers = max(1, min(jobs, len(to_parse) or 1))
-                pool = stack.enter_context(
-                    ProcessPool(
-                        max_workers=workers,
-                        initializer=_worker_started,
-                        initargs=(max_memory_mb, os.getpid()),
-                    )
-                )
+            nonlocal started
+            if not started:  # workers start only for a run that parses
+                executor.start([items[i].path for i in to_parse] or [items[index].path])
+                started = True
             item = items[index]
-            allowed[index] = time_allowed(item.path, timeout)
-            futures[index] = pool.schedule(
-                process_file, args=(item.path, item.source), timeout=allowed[index]
-            )
+            futures[index] = executor.submit(item.path, item.source, timeout)
 
         def top_up() -> None:
-            while len(futures) < window_size(jobs):
-                index = next(pending, None)
-                if index is None:
-                    return
-                schedule(index)
+            while pending and (not started or len(futures) < executor.window):
+                schedule(pending.popleft())
 
         for index, item in enumerate(items):
             if item.verdict is not None:
@@ -487,7 +409,7 @@ def _results(
                     continue
                 schedule(index)  # an unreadable cache entry: parse the file after all
             top_up()
-            result = _wait(futures.pop(index), item.source, allowed.pop(index), max_memory_mb)
+            result = executor.result(futures.pop(index), item.source)
             top_up()  # keep the workers busy while this result is written
             cache.put(item.source, result)
             yield result, "parsed"
@@ -506,51 +428,6 @@ def _write_in_force(
     summary.not_applied = built.not_applied
 
 
-def time_allowed(path: Path, timeout: float) -> float:
-    """Seconds a file may take: `timeout`, and for a PDF of more than TIMEOUT_PAGES pages
-    that much per TIMEOUT_PAGES pages, up to MAX_TIMEOUT_SCALE times `timeout` (its page
-    count is read in a millisecond; a PDF that cannot be opened gets `timeout`, and its
-    reader the error)."""
-    if source_format(path) != "pdf":
-        return timeout
-    import pypdfium2 as pdfium  # only a run with PDFs to parse pays its import
-
-    try:
-        pdf = pdfium.PdfDocument(path)
-    except (pdfium.PdfiumError, OSError):
-        return timeout
-    try:
-        return timeout * min(max(1.0, len(pdf) / TIMEOUT_PAGES), MAX_TIMEOUT_SCALE)
-    finally:
-        pdf.close()
-
-
-def _wait(
-    future: object, source: Source, timeout: float, max_memory_mb: int | None = None
-) -> FileResult:
-    from pebble import ProcessExpired
-
-    try:
-        return future.result()  # type: ignore[attr-defined]
-    except FutureTimeout:
-        reason = f"timed out after {timeout:g} s (file too large or pathological)"
-    except ProcessExpired as exc:
-        reason = f"reader process died (exit code {exc.exitcode})"
-        if max_memory_mb:  # a library that aborts when an allocation fails dies this way
-            reason += f", perhaps at its memory limit (--max-memory {max_memory_mb} MiB)"
-    except MemoryError:
-        reason = out_of_memory(max_memory_mb)
-    except Exception as exc:
-        reason = f"internal error ({type(exc).__name__}: {exc})"
-    return FileResult(failed_document(source, reason), [])
-
-
-def out_of_memory(max_memory_mb: int | None) -> str:
-    """The one line for a file whose reading ran out of memory."""
-    limit = f" (--max-memory {max_memory_mb} MiB)" if max_memory_mb else ""
-    return f"out of memory: reading the file needs more than its worker may use{limit}"
-
-
 def check_options(
     jobs: int | None, timeout: float, max_memory_mb: int = DEFAULT_MAX_MEMORY_MB
 ) -> None:
@@ -562,12 +439,12 @@ def check_options(
         raise ValueError(f"--timeout must be a positive number of seconds, not {timeout:g}")
 
 
-def check_paths(raw_dir: Path, out_dir: Path) -> None:
+def check_paths(raw_dir: Location, out_dir: Path) -> None:
     """Refuse an OUT that publishing would harm (`ValueError`): publishing replaces the whole
     folder, so OUT must be new, empty or a dataset (it has a datapackage.json), never a
     folder of other things (`--out .`, `--out ~`) nor one that holds the decrees."""
-    raw, out = raw_dir.resolve(), out_dir.resolve()
-    if raw.is_relative_to(out):
+    out = out_dir.resolve()
+    if not is_url(raw_dir) and Path(raw_dir).resolve().is_relative_to(out):
         raise ValueError(f"--out {out_dir} holds the decrees in {raw_dir}: choose another folder")
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out {out_dir} is a file, not a folder")
@@ -579,33 +456,37 @@ def check_paths(raw_dir: Path, out_dir: Path) -> None:
 
 
 def ingest(
-    raw_dir: Path,
+    raw_dir: Location,
     out_dir: Path,
     *,
     jobs: int | None = None,
+    executor: Executor | None = None,
     use_cache: bool = True,
-    cache_dir: Path | None = None,
+    cache_dir: Location | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     allow_empty: bool = False,
     on_file: Callable[[FileResult], None] | None = None,
     on_wait: Callable[[Path], object] | None = None,
     max_memory_mb: int = DEFAULT_MAX_MEMORY_MB,
 ) -> RunSummary:
-    """Build the dataset in `out_dir` from every decree below `raw_dir`.
+    """Build the dataset in `out_dir` from every decree below `raw_dir` (a folder, or an
+    fsspec URL such as `s3://bucket/raw`).
 
-    The run holds `out_dir`'s lock (another run into it waits; `on_wait` is told), writes
-    the new tables into a fresh folder and publishes it in one step; a run that read no
-    decree raises `NothingRead` and leaves the previous dataset as it was, unless
-    `allow_empty`. `cache_dir` is the cache root (default `plan_etl.paths.cache_root()`).
-    Reading a file may make its worker map `max_memory_mb` MiB more (`plan_etl.limits`).
-    Options and folders that make no sense raise `ValueError` before anything is read.
+    Files are parsed by `executor` (default: a pool of `jobs` local processes, each allowed
+    to map `max_memory_mb` MiB more, `plan_etl.limits`; see `cluster.DaskCluster` for a
+    cluster). The run holds `out_dir`'s lock (another run into it waits; `on_wait` is told),
+    writes the new tables into a fresh folder and publishes it in one step; a run that read
+    no decree raises `NothingRead` and leaves the previous dataset as it was, unless
+    `allow_empty`. `cache_dir` is the cache root, a folder or a URL (default
+    `plan_etl.paths.cache_root()`). Options and folders that make no sense raise
+    `ValueError` before anything is read.
     """
     check_options(jobs, timeout, max_memory_mb)
     check_paths(raw_dir, out_dir)
     started = time.perf_counter()
     out_dir = out_dir.resolve()  # a symlinked dataset folder: publish where it points
     inputs = discover(raw_dir)
-    cache = ResultCache((cache_dir or cache_root()) / RESULTS if use_cache else None)
+    cache = ResultCache(Folder(cache_dir or cache_root()).child(RESULTS) if use_cache else None)
     summary = RunSummary(skipped=len(inputs.skipped), unreadable_folders=len(inputs.unreadable))
     summary.failures += inputs.unreadable
     linker = Linker()
@@ -614,8 +495,8 @@ def ingest(
         remove_leftovers(out_dir)
         writer = DatasetWriter(out_dir)
         try:
-            workers = worker_count(jobs, max_memory_mb)
-            results = _results(inputs.decrees, raw_dir, cache, workers, timeout, max_memory_mb)
+            executor = executor or LocalPool(worker_count(jobs, max_memory_mb), max_memory_mb)
+            results = _results(inputs.decrees, raw_dir, cache, executor, timeout)
             for result, how in results:
                 document, activities = linker.add(result.document, result.activities)
                 amendments = [] if document.duplicate_of else result.amendments

@@ -1,0 +1,126 @@
+"""The work done for one file, wherever it runs: in a local worker process or on a cluster.
+
+`process_file` is pure (a file and its identity in, records out) and never raises for bad
+input; `settle` turns what a guarded run of it ended with (a result, a timeout, a dead reader
+process) into a `FileResult`, so every executor words a failure the same way and a run on a
+cluster writes the same tables as a local one.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from plan_etl.amend.apply import NotApplied
+from plan_etl.amend.read import read_amending
+from plan_etl.amend.records import amending_records
+from plan_etl.assemble import assemble
+from plan_etl.extract import ExtractError, extractor_for, source_format
+from plan_etl.limits import memory_limit_mb, renew_memory_limit
+from plan_etl.models import Activity, Document, PlanChange
+from plan_etl.records import Source, build_records, failed_document
+
+# A PDF may be a scan, which OCR reads at a few seconds a page (per core, and slower while
+# other files are read beside it): the timeout covers this many pages of a PDF, and a longer
+# PDF is allowed as much again for each further as many pages.
+TIMEOUT_PAGES = 20
+# ... but never more than this many times `timeout`: a PDF of 100,000 near-empty pages costs
+# a few bytes a page, and the page count is the file's own claim.
+MAX_TIMEOUT_SCALE = 10
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    """What one source file contributes to the dataset."""
+
+    document: Document
+    activities: list[Activity]
+    amendments: list[PlanChange] = field(default_factory=list)  # an amending decree's changes
+    not_applied: list[NotApplied] = field(default_factory=list)  # of them, known after the run
+
+
+def process_file(path: Path, source: Source) -> FileResult:
+    """Extract, assemble and normalize one file. Never raises for bad input: a file that
+    cannot be read becomes a `failed` document with a one-line reason."""
+    renew_memory_limit()
+    page_count, reason = None, None
+    try:
+        raw = extractor_for(path).read(path)
+        page_count = raw.page_count
+        reading = read_amending(raw.blocks)
+        if reading.changes_items:  # single items changed, no plan of its own
+            text = "\n".join(b.text or "\n".join(b.cells or ()) for b in raw.blocks)
+            document, changes = amending_records(
+                reading, text, source, page_count, raw.warnings, raw.text_source
+            )
+            return FileResult(document, [], changes)
+        table = assemble(raw.blocks)
+        document, activities = build_records(
+            table, source, page_count, raw.warnings, raw.text_source
+        )
+        if document.status == "failed" and reading.warnings:  # an amending decree, unread
+            why = f"{document.error}; amending text: {'; '.join(reading.warnings)}"
+            document = document.model_copy(update={"error": why[:300]})
+    except ExtractError as exc:
+        reason = str(exc)
+    except MemoryError:  # at the worker's ceiling; what the reading held is freed on leaving
+        reason = out_of_memory(memory_limit_mb())
+    except Exception as exc:  # a bug or a library failure on odd input: keep the run going
+        reason = f"internal error while reading ({type(exc).__name__}: {exc})"
+    if reason is not None:
+        document, activities = failed_document(source, reason, page_count), []
+    return FileResult(document, activities)
+
+
+def time_allowed(path: Path, timeout: float) -> float:
+    """Seconds a file may take: `timeout`, and for a PDF of more than TIMEOUT_PAGES pages
+    that much per TIMEOUT_PAGES pages, up to MAX_TIMEOUT_SCALE times `timeout` (its page
+    count is read in a millisecond; a PDF that cannot be opened gets `timeout`, and its
+    reader the error)."""
+    if source_format(path) != "pdf":
+        return timeout
+    import pypdfium2 as pdfium  # only a run with PDFs to parse pays its import
+
+    try:
+        pdf = pdfium.PdfDocument(path)
+    except (pdfium.PdfiumError, OSError):
+        return timeout
+    try:
+        return timeout * min(max(1.0, len(pdf) / TIMEOUT_PAGES), MAX_TIMEOUT_SCALE)
+    finally:
+        pdf.close()
+
+
+def settle(
+    future: object, source: Source, allowed: float, max_memory_mb: int | None = None
+) -> FileResult:
+    """The result of a pebble future that ran `process_file` with `allowed` seconds, in a
+    reader under a `max_memory_mb` ceiling: the file's records, or a `failed` document
+    saying why there are none."""
+    from pebble import ProcessExpired
+
+    try:
+        return future.result()  # type: ignore[attr-defined]
+    except FutureTimeout:
+        reason = f"timed out after {allowed:g} s (file too large or pathological)"
+    except ProcessExpired as exc:
+        reason = f"reader process died (exit code {exc.exitcode})"
+        if max_memory_mb:  # a library that aborts when an allocation fails dies this way
+            reason += f", perhaps at its memory limit (--max-memory {max_memory_mb} MiB)"
+    except MemoryError:
+        reason = out_of_memory(max_memory_mb)
+    except Exception as exc:
+        reason = f"internal error ({type(exc).__name__}: {exc})"
+    return failed(source, reason)
+
+
+def out_of_memory(max_memory_mb: int | None) -> str:
+    """The one line for a file whose reading ran out of memory."""
+    limit = f" (--max-memory {max_memory_mb} MiB)" if max_memory_mb else ""
+    return f"out of memory: reading the file needs more than its worker may use{limit}"
+
+
+def failed(source: Source, reason: str) -> FileResult:
+    """A file that gave no records, and why."""
+    return FileResult(failed_document(source, reason), [])
