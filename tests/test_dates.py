@@ -205,3 +205,10 @@ def test_text_ocr_did_not_touch_is_left_as_written() -> None:
         "Итог 2024",
     ):
         assert restore_dates(text) == text
+
+
+@pytest.mark.parametrize("raw", ["0000", "0001", "1990"])
+def test_a_bare_year_out_of_range_is_no_date(raw: str) -> None:
+    # hypothesis found «0000» raising and «0001» giving year 1
+    deadline = parse_deadline(raw)
+    assert deadline.date is None and deadline.warning == f"implausible year '{raw}'"

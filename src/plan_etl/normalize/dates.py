@@ -304,7 +304,10 @@ def _read_dates(text: str) -> tuple[list[tuple[dt.date, DeadlinePrecision]], lis
     elif orphans:  # the noun belongs to the quarter read; the years are years
         dates += [(d, "year") for m in orphans if (d := _period_end(m)[0])]
     if not dates and not problems and (bare := _BARE_YEAR.match(text)):
-        return [(dt.date(int(bare["year"]), 12, 31), "year")], []
+        year = int(bare["year"])
+        if year not in _YEARS:  # «0000», a misread: no date, and why
+            return [], [f"implausible year {bare['year']!r}"]
+        return [(dt.date(year, 12, 31), "year")], []
     return dates, problems
 
 
