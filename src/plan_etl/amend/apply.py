@@ -444,11 +444,12 @@ def _add(plan: _Plan, change: PlanChange, doc: Document) -> str | None:
 
 
 def _match(plan: _Plan, chains: _Chains) -> None:
-    """Match the rows whose words changed, in their sections, through the public matcher;
-    the changes that gave them write the same match into their `row`."""
-    changed = [r for r in plan.rows if id(r) in plan.rematch]
-    if not changed:
+    """Match the rows whose words changed through the public matcher, as rows of the whole
+    plan in force (its headings, its order, the items its other rows hold are the evidence
+    a row is matched by); the changes that gave them write the same match into their `row`."""
+    if not any(id(r) in plan.rematch for r in plan.rows):
         return
+    standing = [r for r in plan.rows if not r.get("repealed")]
     logical = [
         LogicalRow(
             item_number=r["item_number"],
@@ -458,10 +459,11 @@ def _match(plan: _Plan, chains: _Chains) -> None:
             subsection_number=r["subsection_number"],
             cells={"activity": [r["activity"]]},
         )
-        for r in changed
+        for r in standing
     ]
     found = match_document(logical, plan.doc.issuer, plan.doc.act_type)
-    for row, match in zip(changed, found.results, strict=True):
+    pairs = zip(standing, found.results, strict=True)
+    for row, match in ((r, m) for r, m in pairs if id(r) in plan.rematch):
         row.update(_match_fields(match))
         if SOURCE not in row:
             continue  # an edited activity: no change row holds it
