@@ -19,8 +19,8 @@ import pytest
 from browser import check, chromium
 
 import plan_etl
+from plan_etl.amend.apply import as_logical_row
 from plan_etl.amend.read import OWN_TEXT, expand, read_amending
-from plan_etl.assemble import LogicalRow
 from plan_etl.extract import extractor_for
 from plan_etl.extract.base import Block
 from plan_etl.extract.text import parse_text
@@ -383,17 +383,7 @@ def test_changed_rows_say_what_changed_them(chain: tuple[Path, Any]) -> None:
     reworded = {r["item_number"] for r in rows.values() if r["change"] in ("replace", "add")}
     reworded.add("5.4")
     standing = sorted((r for r in rows.values() if not r["repealed"]), key=lambda r: r["row_index"])
-    logical = [
-        LogicalRow(
-            item_number=r["item_number"],
-            section_number=r["section_number"],
-            section_title=r["section_title"],
-            subsection_title=r["subsection_title"],
-            subsection_number=r["subsection_number"],
-            cells={"activity": [r["activity"]]},
-        )
-        for r in standing
-    ]
+    logical = [as_logical_row(r) for r in standing]
     found = match_document(logical, repealed["issuer"], repealed["act_type"]).results
     got = [(r["catalogue_id"], r["match_status"]) for r in standing if r["item_number"] in reworded]
     want = [

@@ -443,6 +443,18 @@ def _add(plan: _Plan, change: PlanChange, doc: Document) -> str | None:
     return None
 
 
+def as_logical_row(row: dict[str, Any]) -> LogicalRow:
+    """A plan row as the matcher reads it: its place in the plan and its activity."""
+    return LogicalRow(
+        item_number=row["item_number"],
+        section_number=row["section_number"],
+        section_title=row["section_title"],
+        subsection_title=row["subsection_title"],
+        subsection_number=row["subsection_number"],
+        cells={"activity": [row["activity"]]},
+    )
+
+
 def _match(plan: _Plan, chains: _Chains) -> None:
     """Match the rows whose words changed through the public matcher, as rows of the whole
     plan in force (its headings, its order, the items its other rows hold are the evidence
@@ -450,17 +462,7 @@ def _match(plan: _Plan, chains: _Chains) -> None:
     if not any(id(r) in plan.rematch for r in plan.rows):
         return
     standing = [r for r in plan.rows if not r.get("repealed")]
-    logical = [
-        LogicalRow(
-            item_number=r["item_number"],
-            section_number=r["section_number"],
-            section_title=r["section_title"],
-            subsection_title=r["subsection_title"],
-            subsection_number=r["subsection_number"],
-            cells={"activity": [r["activity"]]},
-        )
-        for r in standing
-    ]
+    logical = [as_logical_row(r) for r in standing]
     found = match_document(logical, plan.doc.issuer, plan.doc.act_type)
     pairs = zip(standing, found.results, strict=True)
     for row, match in ((r, m) for r, m in pairs if id(r) in plan.rematch):

@@ -94,14 +94,15 @@ def _terms(phrasing: str) -> set[str]:
     return {*text.words, *map(_action_term, text.actions)}
 
 
-def _variants(cat: Catalogue, learned: Learned) -> tuple[list[tuple[int, set[str]]], int]:
-    """(item, step terms) of every phrasing, grouped by item: the catalogue's own first, then
-    the phrasings learned from labelled plans; and how many are the catalogue's."""
+Variant = tuple[int, set[str]]  # (item, step terms) of one phrasing
+
+
+def _variants(cat: Catalogue, learned: Learned) -> tuple[list[Variant], list[Variant]]:
+    """The catalogue's own phrasings, and those learned from labelled plans."""
     own = [(i, _terms(p)) for i, e in enumerate(cat.entries) for p in e.phrasings]
     where = {e.item.catalogue_id: i for i, e in enumerate(cat.entries)}
     extra = [(where[cid], _terms(p)) for cid, ps in learned.items() if cid in where for p in ps]
-    extra = [(i, terms) for i, terms in extra if terms]
-    return sorted(own + extra, key=lambda v: v[0]), len(own)
+    return own, [(i, terms) for i, terms in extra if terms]
 
 
 def _kin(a: Section, b: Section) -> bool:
@@ -118,17 +119,16 @@ def _build(cat: Catalogue, learned: Learned | None = None) -> _Index:
     section_ids = [s.id for s in cat.sections]
     where = {sid: i for i, sid in enumerate(section_ids)}
     item_section = np.array([where[e.section] for e in cat.entries])
-    variants, _ = _variants(cat, learned or {})
+    own, extra = _variants(cat, learned or {})
+    variants = sorted(own + extra, key=lambda v: v[0])  # grouped by item, for reduceat
     vocab = {t: n for n, t in enumerate(sorted(set().union(*(terms for _, terms in variants))))}
     variant_item = np.array([i for i, _ in variants])
     hits = np.zeros((len(variants), len(vocab)))
     for row, (_, terms) in enumerate(variants):
         hits[row, [vocab[t] for t in terms]] = 1.0
-    own = np.zeros((len(cat.entries), len(vocab)))
-    for i, e in enumerate(cat.entries):
-        for p in e.phrasings:
-            own[i, [vocab[t] for t in _terms(p)]] = 1.0
-    presence = own
+    presence = np.zeros((len(cat.entries), len(vocab)))  # of the catalogue's own phrasings
+    for i, terms in own:
+        presence[i, [vocab[t] for t in terms]] = 1.0
     weight2 = _section_weights(presence, item_section, len(section_ids)) ** 2
     vectors = hits * weight2[item_section[variant_item]]
     markers = [[frozenset(analyze(m).words) for m in s.markers] for s in cat.sections]
