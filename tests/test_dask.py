@@ -116,9 +116,10 @@ def test_a_file_that_hangs_is_cut_off_on_the_worker(cluster: LocalCluster, tmp_p
     """The reader is cut off at the file's time; the run goes on, and so do the workers."""
     raw = tmp_path / "raw"
     raw.mkdir()
-    long_pdf_without_plan_header(raw / "slow.pdf", pages=200)  # ≈ 2 s to parse
+    long_pdf_without_plan_header(raw / "slow.pdf", pages=600)  # ≈ 2 s to parse with PDFium
     (raw / "good.txt").write_bytes(SEEDS[2].read_bytes())
-    # a PDF is allowed the timeout per TIMEOUT_PAGES pages: 0.05 s × 200 / 20 = 0.5 s
+    # a PDF is allowed the timeout per TIMEOUT_PAGES pages, at most MAX_TIMEOUT_SCALE times:
+    # 0.05 s × min(600 / 20, 10) = 0.5 s
     executor = DaskCluster(cluster.scheduler_address)
     summary = ingest(
         raw, tmp_path / "out", executor=executor, use_cache=False, timeout=0.05, allow_empty=True
@@ -147,7 +148,7 @@ def test_a_file_that_kills_its_reader_is_failed_not_retried(
     raw = tmp_path / "raw"
     raw.mkdir()
     (raw / "a-good.txt").write_bytes(SEEDS[2].read_bytes())
-    long_pdf_without_plan_header(raw / "b-poison.pdf", pages=600)  # ≈ 5 s to parse
+    long_pdf_without_plan_header(raw / "b-poison.pdf", pages=1500)  # ≈ 5 s to parse
     (raw / "c-good.txt").write_bytes(SEEDS[1].read_bytes())
 
     poison = identify(raw / "b-poison.pdf", raw)[0].doc_id
@@ -162,7 +163,9 @@ def test_a_file_that_kills_its_reader_is_failed_not_retried(
         raw, tmp_path / "out", executor=executor, use_cache=False, on_file=kill_readers
     )
     docs = documents(tmp_path / "out")
-    assert docs["b-poison.pdf"]["error"] == "reader process died (exit code -9)"
+    assert docs["b-poison.pdf"]["error"] == (  # the local pool's words, its ceiling included
+        "reader process died (exit code -9), perhaps at its memory limit (--max-memory 640 MiB)"
+    )
     assert docs["a-good.txt"]["status"] == docs["c-good.txt"]["status"] == "ok"
     assert summary.statuses["failed"] == 1 and summary.parsed == 3
     with Client(cluster) as client:
@@ -193,6 +196,26 @@ def test_a_reader_killed_while_idle_does_not_spoil_its_worker(
         after = read().document
         assert after.status == "ok", after.error
         client.unregister_worker_plugin(Readers.name)
+
+
+def test_readers_on_the_workers_hold_to_max_memory(cluster: LocalCluster, tmp_path: Path) -> None:
+    """`--max-memory` reaches the readers a worker forks, as it reaches the local pool's: a
+    file needing more fails in the local pool's words, the file beside it is read, and the
+    worker lives on (Dask's own limit watches the worker, not its readers)."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "good.txt").write_bytes(SEEDS[0].read_bytes())
+    (raw / "huge.txt").write_bytes(b"1. \xd0\x9c\n" * (80 * 2**20 // 6))
+    executor = DaskCluster(cluster.scheduler_address, max_memory_mb=64)
+    summary = ingest(raw, tmp_path / "out", executor=executor, use_cache=False)
+    docs = documents(tmp_path / "out")
+    assert docs["huge.txt"]["error"] == (
+        "out of memory: reading the file needs more than its worker may use "
+        "(--max-memory 64 MiB)"
+    )
+    assert docs["good.txt"]["status"] == "ok" and summary.parsed == 2
+    with Client(cluster) as client:
+        assert len(client.nthreads()) == 2
 
 
 def test_sources_and_cache_on_s3(cluster: LocalCluster, s3: str, tmp_path: Path) -> None:

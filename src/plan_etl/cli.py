@@ -288,7 +288,7 @@ def _run(run: Run, quiet: bool, verbose: bool) -> RunSummary:
         if run.dask:
             from plan_etl.cluster import DaskCluster  # distributed loads for --dask only
 
-            executor = DaskCluster(run.dask, on_ready)
+            executor = DaskCluster(run.dask, on_ready, run.max_memory)
         try:
             return ingest(
                 run.raw_dir,

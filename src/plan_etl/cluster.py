@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import wait
@@ -38,6 +39,7 @@ from plan_etl.executors import (
     window_size,
     worker_started,
 )
+from plan_etl.limits import DEFAULT_MAX_MEMORY_MB
 from plan_etl.records import Source
 from plan_etl.sources import Location, on_disk, suffix
 from plan_etl.task import FileResult, failed, process_file, settle, time_allowed
@@ -54,7 +56,7 @@ LOCAL_CLUSTER_CONFIG = {
     "distributed.worker.profile.enabled": False,
 }
 _READERS: Any = None  # this worker's pebble pool, made by `Readers.setup`
-_SUFFIXES: list[str] = []  # the formats it was made for
+_PLUGIN: Any = None  # the `Readers` that made it (formats, memory ceiling), to make it again
 _LOCK = threading.Lock()  # a worker with several threads makes one pool
 POOL_TRIES = 3  # pools a file is handed to before it is `failed` (see `_read`)
 POOL_CHECK = 1.0  # seconds between looks at whether pebble gave up on the pool
@@ -64,15 +66,19 @@ class Readers(WorkerPlugin):
     """A pebble pool on each worker, one reader process per worker thread, made when the
     run registers this plugin (and on a worker that joins or is restarted later), with the
     readers of the run's formats and the catalogue loaded first, so the forked readers
-    share them; stopped with the worker, whose exit would otherwise wait on it."""
+    share them; stopped with the worker, whose exit would otherwise wait on it. Each reader
+    runs under the run's `--max-memory` ceiling and dies with its worker, as a local
+    reader does (`plan_etl.limits`): Dask's own memory limit watches the worker process,
+    not the readers it forks."""
 
     name = "plan-etl-readers"
 
-    def __init__(self, suffixes: Iterable[str]) -> None:
+    def __init__(self, suffixes: Iterable[str], max_memory_mb: int | None = None) -> None:
         self.suffixes = sorted(suffixes)
+        self.max_memory_mb = max_memory_mb
 
     def setup(self, worker: Any) -> None:
-        global _READERS, _SUFFIXES
+        global _READERS, _PLUGIN
         from pebble import ProcessPool
 
         from plan_etl.catalogue import load_catalogue
@@ -89,9 +95,10 @@ class Readers(WorkerPlugin):
         _READERS = ProcessPool(
             max_workers=worker.state.nthreads,
             initializer=worker_started,
+            initargs=(self.max_memory_mb, os.getpid()),
             context=multiprocessing.get_context("fork"),
         )
-        _SUFFIXES = self.suffixes
+        _PLUGIN = self
 
     def teardown(self, worker: Any) -> None:
         global _READERS
@@ -108,8 +115,8 @@ def _readers() -> Any:
     new pool, every file sent to this worker afterwards would fail."""
     with _LOCK:
         if _READERS is None or not _READERS.active:
-            Readers(_SUFFIXES).setup(get_worker())
-        return _READERS
+            (_PLUGIN or Readers([])).setup(get_worker())
+        return _READERS, _PLUGIN.max_memory_mb
 
 
 def _read(path: Path, source: Source, allowed: float) -> FileResult:
@@ -118,14 +125,14 @@ def _read(path: Path, source: Source, allowed: float) -> FileResult:
     the file then waits forever or ends with the pool's error (BrokenProcessPool), which
     is not the file's, so it is handed to a new pool, up to POOL_TRIES times."""
     for _ in range(POOL_TRIES):
-        pool = _readers()
+        pool, max_memory_mb = _readers()
         future = pool.schedule(process_file, args=(path, source), timeout=allowed)
         while not future.done() and (future.running() or pool.active):
             wait([future], timeout=POOL_CHECK)
         if future.done() and (
             future.cancelled() or not isinstance(future.exception(), BrokenProcessPool)
         ):
-            return settle(future, source, allowed)
+            return settle(future, source, allowed, max_memory_mb)
     return failed(source, f"the worker's reader pool broke {POOL_TRIES} times")
 
 
@@ -149,12 +156,19 @@ class DaskCluster(Executor):
     `local:N` for a LocalCluster of N single-threaded worker processes on this machine.
     Workers must have plan-etl of the same parser version installed (checked on start) and
     reach the source files: a shared path or a URL. `on_ready` is told the cluster's size
-    and dashboard address."""
+    and dashboard address. Readers on the workers map at most `max_memory_mb` MiB more than
+    they inherited (`--max-memory`; None: no ceiling)."""
 
-    def __init__(self, address: str, on_ready: Callable[[str], object] | None = None) -> None:
+    def __init__(
+        self,
+        address: str,
+        on_ready: Callable[[str], object] | None = None,
+        max_memory_mb: int | None = DEFAULT_MAX_MEMORY_MB,
+    ) -> None:
         check_address(address)
         self.address = address
         self.on_ready = on_ready
+        self.max_memory_mb = max_memory_mb
         self._stack = ExitStack()
         self._client: Any = None
 
@@ -169,7 +183,9 @@ class DaskCluster(Executor):
                 f"(parser {', '.join(sorted(versions))}, here {parser_version()}): "
                 "install the same version on them"
             )
-        self._client.register_plugin(Readers({suffix(f) for f in files}))
+        self._client.register_plugin(
+            Readers({suffix(f) for f in files}, self.max_memory_mb)
+        )
         threads = sum(self._client.nthreads().values())
         self.window = window_size(max(1, threads))
         if self.on_ready:
