@@ -210,8 +210,7 @@ def test_readers_on_the_workers_hold_to_max_memory(cluster: LocalCluster, tmp_pa
     summary = ingest(raw, tmp_path / "out", executor=executor, use_cache=False)
     docs = documents(tmp_path / "out")
     assert docs["huge.txt"]["error"] == (
-        "out of memory: reading the file needs more than its worker may use "
-        "(--max-memory 64 MiB)"
+        "out of memory: reading the file needs more than its worker may use (--max-memory 64 MiB)"
     )
     assert docs["good.txt"]["status"] == "ok" and summary.parsed == 2
     with Client(cluster) as client:

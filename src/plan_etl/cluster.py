@@ -183,9 +183,7 @@ class DaskCluster(Executor):
                 f"(parser {', '.join(sorted(versions))}, here {parser_version()}): "
                 "install the same version on them"
             )
-        self._client.register_plugin(
-            Readers({suffix(f) for f in files}, self.max_memory_mb)
-        )
+        self._client.register_plugin(Readers({suffix(f) for f in files}, self.max_memory_mb))
         threads = sum(self._client.nthreads().values())
         self.window = window_size(max(1, threads))
         if self.on_ready:
