@@ -14,9 +14,9 @@ import pytest
 from conftest import DATA, SEEDS, gold
 
 import plan_etl
-from plan_etl.models import SCHEMA_VERSION
+from plan_etl.models import SCHEMA_VERSION, Activity
 from plan_etl.pipeline import ingest
-from plan_etl.write import arrow_schema
+from plan_etl.write import TableWriter, arrow_schema
 
 
 def test_parquet_columns_are_typed(seed_dataset: Path) -> None:
@@ -272,6 +272,71 @@ def test_tables_are_written_in_row_groups_not_per_file(
     small = pq.ParquetFile(tmp_path / "out" / "activities.parquet")
     assert small.metadata.num_row_groups == 6  # 263 rows
     assert small.read().equals(pq.read_table(seed_dataset / "activities.parquet"))
+
+
+@pytest.mark.parametrize("drop", [False, True])
+def test_a_table_written_in_pieces_is_the_table_written_at_once(
+    seed_dataset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, drop: bool
+) -> None:
+    """Validated rows and Arrow tables, in any mix, in pieces that cross row groups, give
+    the bytes the same rows give written in one piece; a decree dropped on the way (some of
+    its rows written, some waiting) is left out and nothing else."""
+    monkeypatch.setattr("plan_etl.write.ROW_GROUP_ROWS", 50)
+    table = pq.read_table(seed_dataset / "activities.parquet")  # 263 rows, 5 decrees
+    models = [Activity.model_validate(r) for r in table.to_pylist()]
+    dropped = models[100].doc_id if drop else None
+    whole = _writer(tmp_path / "whole")
+    whole.write([m for m in models if m.doc_id != dropped])
+    whole.finish()
+    pieces = _writer(tmp_path / "pieces")
+    start = 0
+    for n, size in enumerate([7, 60, 1, 33, 90, 12, 60]):
+        chunk = models[start : start + size]
+        if n % 2:
+            pieces.write_arrow(table.slice(start, len(chunk)))
+        else:
+            pieces.write(chunk)
+        if dropped and start <= 100 < start + size:
+            pieces.drop(dropped)
+        start += size
+    pieces.finish()
+    got, want = (tmp_path / d / "activities.parquet" for d in ("pieces", "whole"))
+    if drop:  # the file was rewritten without the dropped rows, in other row groups
+        assert pq.read_table(got).equals(pq.read_table(want))
+        assert pq.read_table(got).num_rows < table.num_rows
+    else:
+        assert got.read_bytes() == want.read_bytes()
+
+
+def _writer(folder: Path) -> TableWriter:
+    folder.mkdir(exist_ok=True)
+    return TableWriter(folder, "activities")
+
+
+def test_a_warm_ingest_command_loads_neither_the_readers_nor_pandas(
+    seed_raw: Path, seed_dataset: Path, tmp_path: Path
+) -> None:
+    """`plan-etl ingest` as its console script runs it: the first run reads the files (the
+    matcher loads), the warm one is served from the cache and imports neither the matcher
+    nor pandas (pyarrow would); both write the tables the library writes."""
+    code = (
+        "import sys\n"
+        f"sys.argv = ['plan-etl', 'ingest', {str(seed_raw)!r}, '--out', {str(tmp_path / 'out')!r},"
+        f" '--cache-dir', {str(tmp_path / 'cache')!r}, '-q']\n"
+        "from plan_etl.cli import command\n"
+        "try:\n    command()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
+        "print(sorted(m for m in ('pandas', 'plan_etl.match', 'scipy') if m in sys.modules))\n"
+    )
+    loaded = [
+        subprocess.run(
+            [sys.executable, "-c", code], check=True, capture_output=True, text=True
+        ).stdout.strip()
+        for _ in range(2)
+    ]
+    assert loaded == ["['plan_etl.match', 'scipy']", "[]"]
+    for name in ("documents", "activities", "in_force"):
+        got = pq.read_table(tmp_path / "out" / f"{name}.parquet")
+        assert got.equals(pq.read_table(seed_dataset / f"{name}.parquet")), name
 
 
 def test_backends_load_on_first_use() -> None:

@@ -40,7 +40,7 @@ from plan_etl.executors import (
     worker_started,
 )
 from plan_etl.limits import DEFAULT_MAX_MEMORY_MB
-from plan_etl.records import Source
+from plan_etl.source import Source
 from plan_etl.sources import Location, on_disk, suffix
 from plan_etl.task import FileResult, failed, process_file, settle, time_allowed
 

@@ -17,14 +17,13 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
 from plan_etl.extract import ExtractError, extractor_for
 from plan_etl.limits import DEFAULT_MAX_MEMORY_MB, protect_worker
-from plan_etl.match import warm_matcher
-from plan_etl.normalize.metadata import warm_metadata
-from plan_etl.records import Source
+from plan_etl.source import Source
 from plan_etl.sources import Location, on_disk, suffix
 from plan_etl.task import FileResult, failed, process_file, settle, time_allowed
 
@@ -87,7 +86,13 @@ def preload_extractors(suffixes: Iterable[str]) -> None:
     """Import the backends the files to parse need (pdfplumber, python-docx) and build what
     every file's normalizing needs (the matcher's index with its dictionary, the metadata
     reader's region patterns) once, in the parent, so the forked workers share them instead
-    of each building its own on its first file (≈ 0.5 s)."""
+    of each building its own on its first file (≈ 0.5 s). Imported here, not with this
+    module: a run whose files all come from the cache never needs them."""
+    from plan_etl.match import warm_matcher
+    from plan_etl.normalize.metadata import warm_metadata
+
+    for module in ("plan_etl.records", "plan_etl.amend.records"):  # what `process_file` uses
+        import_module(module)
     for each in set(suffixes):
         with suppress(ExtractError):
             extractor_for(Path(f"x{each}"))

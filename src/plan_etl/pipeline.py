@@ -40,7 +40,7 @@ from plan_etl.limits import DEFAULT_MAX_MEMORY_MB, check_max_memory, worker_coun
 from plan_etl.links import Linker
 from plan_etl.models import Activity, Document, PlanChange
 from plan_etl.paths import cache_root
-from plan_etl.records import Source, failed_document
+from plan_etl.source import Source, failed_document
 from plan_etl.sources import Folder, Location, is_url, list_files, read_bytes, suffix, url_fs
 from plan_etl.task import MAX_TIMEOUT_SCALE as MAX_TIMEOUT_SCALE
 from plan_etl.task import TIMEOUT_PAGES as TIMEOUT_PAGES  # re-exported: their old home
@@ -423,8 +423,8 @@ def _write_in_force(
     activities = writer.finish_table("activities")
     built = build_in_force(activities, documents, changes)
     writer.write("amendments", built.amendments)
-    for rows in built.plans:
-        writer.write("in_force", rows)
+    for plan in built.plans:
+        writer.write_arrow("in_force", plan)
     summary.not_applied = built.not_applied
 
 

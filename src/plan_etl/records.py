@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from plan_etl.assemble import DOUBTFUL, LogicalRow, PlanTable
 from plan_etl.extract.base import LOW_CONFIDENCE_NOTE, OCR_NOTE, doubted_words
 from plan_etl.match import DocumentMatch, MatchResult, match_document
-from plan_etl.models import Activity, Document, SourceFormat
+from plan_etl.models import Activity, Document
 from plan_etl.normalize.dates import parse_deadline
 from plan_etl.normalize.metadata import read_metadata
 from plan_etl.normalize.responsible import (
@@ -23,36 +23,12 @@ from plan_etl.normalize.responsible import (
     find_abbreviations,
     split_responsible,
 )
+from plan_etl.source import Source as Source  # re-exported: its old home
+from plan_etl.source import failed_document
+from plan_etl.source import identity as _identity
 
 # A repealed item is no template item: no id, whatever its words score.
 _REPEALED = MatchResult(catalogue_id=None, score=0.0, status="unmatched")
-
-
-@dataclass(frozen=True, slots=True)
-class Source:
-    """Identity of one input file."""
-
-    doc_id: str
-    source_file: str
-    source_format: SourceFormat
-    sha256: str
-
-
-def failed_document(source: Source, error: str, page_count: int | None = None) -> Document:
-    """The `documents` row of a file from which nothing could be extracted."""
-    one_line = " ".join(error.split())[:300]
-    return Document(
-        **_identity(source), page_count=page_count, row_count=0, status="failed", error=one_line
-    )
-
-
-def _identity(source: Source) -> dict[str, str]:
-    return {
-        "doc_id": source.doc_id,
-        "source_file": source.source_file,
-        "source_format": source.source_format,
-        "sha256": source.sha256,
-    }
 
 
 def build_records(

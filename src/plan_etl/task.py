@@ -11,15 +11,15 @@ from __future__ import annotations
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from plan_etl.amend.apply import NotApplied
-from plan_etl.amend.read import read_amending
-from plan_etl.amend.records import amending_records
-from plan_etl.assemble import assemble
 from plan_etl.extract import ExtractError, extractor_for, source_format
 from plan_etl.limits import memory_limit_mb, renew_memory_limit
 from plan_etl.models import Activity, Document, PlanChange
-from plan_etl.records import Source, build_records, failed_document
+from plan_etl.source import Source, failed_document
+
+if TYPE_CHECKING:
+    from plan_etl.amend.apply import NotApplied
 
 # A PDF may be a scan, which OCR reads at a few seconds a page (per core, and slower while
 # other files are read beside it): the timeout covers this many pages of a PDF, and a longer
@@ -43,6 +43,13 @@ class FileResult:
 def process_file(path: Path, source: Source) -> FileResult:
     """Extract, assemble and normalize one file. Never raises for bad input: a file that
     cannot be read becomes a `failed` document with a one-line reason."""
+    # the readers, assembly, normalizers and matcher are imported by whoever reads a file
+    # (a worker, or the parent before it forks them), not by a run served from the cache
+    from plan_etl.amend.read import read_amending
+    from plan_etl.amend.records import amending_records
+    from plan_etl.assemble import assemble
+    from plan_etl.records import build_records
+
     renew_memory_limit()
     page_count, reason = None, None
     try:

@@ -21,17 +21,18 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 
-from plan_etl.assemble import LogicalRow
 from plan_etl.links import act_number_key
-from plan_etl.match import MatchResult, match_document
 from plan_etl.models import Amendment, ChangedRow, Document, InForceActivity, PlanChange
 from plan_etl.normalize.dates import parse_deadline
 from plan_etl.normalize.responsible import bodies_and_persons, split_responsible
 from plan_etl.normalize.text import paragraphs_of
+from plan_etl.write import arrow_schema, to_table
 
 REPEALED_TEXT = "Утратил силу"  # the activity of a repealed item, as consolidated texts print it
 ROW_CELLS = ("activity", "deadline_raw", "responsible_raw", "result_document")
@@ -54,6 +55,10 @@ _CLEARED: dict[str, Any] = {
 }
 _ROW_FIELDS = tuple(ChangedRow.model_fields)
 
+if TYPE_CHECKING:  # the matcher loads only for a run with rows to match (not a warm re-run)
+    from plan_etl.assemble import LogicalRow
+    from plan_etl.match import MatchResult
+
 ActKey = tuple[str | None, dt.date | None]
 SOURCE = "_source"  # in a row being applied: (doc_id, change_index) that gave its wording
 
@@ -74,7 +79,7 @@ class InForce:
     """What `build_in_force` gives the writer."""
 
     amendments: list[PlanChange]
-    plans: Iterator[list[InForceActivity]]
+    plans: Iterator[pa.Table]  # of the in_force schema, in the order of the activities
     not_applied: list[NotApplied] = field(default_factory=list)
 
 
@@ -178,16 +183,38 @@ def _in_order(
     held: set[str],
     applied: dict[str, list[InForceActivity]],
     first_with_rows: dict[str, str],
-) -> Iterator[list[InForceActivity]]:
-    """The plans in force in the order of the activities: a plan no one amends as it is, an
-    amended chain's plan where its first plan stands."""
-    for doc_id, rows in _plans(activities, None):
-        if doc_id in first_with_rows and applied[first_with_rows[doc_id]]:
-            yield applied[first_with_rows[doc_id]]
-        elif doc_id not in held:
-            yield [
-                InForceActivity(**r, base_doc_id=doc_id, changed_by=[], change=None) for r in rows
-            ]
+) -> Iterator[pa.Table]:
+    """The plans in force in the order of the activities: an amended chain's plan where its
+    first plan stands, and every plan no one amends as it is, passed through as Arrow
+    columns (with no base, no change) without becoming Python rows: those are nearly all
+    the rows of a run, and a warm re-run would spend most of its time on them."""
+    schema = arrow_schema(InForceActivity)
+    placed: set[str] = set()  # chains written (a plan's rows may straddle two batches)
+    for batch in pq.ParquetFile(activities).iter_batches():
+        ids = batch.column("doc_id").to_pylist()
+        kept_from = 0  # the start of the run of unamended rows not yet yielded
+        for i, doc_id in enumerate(ids):
+            if doc_id not in held:
+                continue
+            if i > kept_from:
+                yield _as_it_is(batch.slice(kept_from, i - kept_from), schema)
+            kept_from = i + 1
+            chain = first_with_rows.get(doc_id)
+            if chain is not None and applied[chain] and chain not in placed:
+                placed.add(chain)
+                yield to_table(applied[chain], InForceActivity)
+        if kept_from < len(ids):
+            yield _as_it_is(batch.slice(kept_from), schema)
+
+
+def _as_it_is(rows: pa.RecordBatch, schema: pa.Schema) -> pa.Table:
+    """Activities rows as rows of the plan in force no one amends: their own decree the
+    base, no amending decrees, no change."""
+    empty = pa.ListArray.from_arrays(
+        pa.array(np.zeros(rows.num_rows + 1, dtype=np.int32)), pa.nulls(0, pa.string())
+    )
+    columns = [*rows.columns, rows.column("doc_id"), empty, pa.nulls(rows.num_rows, pa.string())]
+    return pa.Table.from_arrays(columns, schema=schema)
 
 
 def _matched_alone(changes: list[PlanChange]) -> list[PlanChange]:
@@ -199,6 +226,11 @@ def _matched_alone(changes: list[PlanChange]) -> list[PlanChange]:
     for i, change in enumerate(changes):
         if change.row is not None:
             by_doc.setdefault(change.doc_id, []).append(i)
+    if not by_doc:
+        return out
+    from plan_etl.assemble import LogicalRow
+    from plan_etl.match import match_document
+
     for indices in by_doc.values():
         logical = [
             LogicalRow(
@@ -231,6 +263,8 @@ def _owner_id(chains: _Chains, target: Amendment) -> str | None:
 def _plans(path: Path, only: set[str] | None) -> Iterator[tuple[str, list[dict[str, Any]]]]:
     """Each decree's written activities as dicts (the writer keeps a decree's rows together),
     read a row group at a time; only the decrees in `only`, where given."""
+    if only is not None and not only:
+        return
     doc_id, rows = None, []
     for batch in pq.ParquetFile(path).iter_batches():
         ids = batch.column("doc_id").to_pylist()
@@ -445,6 +479,8 @@ def _add(plan: _Plan, change: PlanChange, doc: Document) -> str | None:
 
 def as_logical_row(row: dict[str, Any]) -> LogicalRow:
     """A plan row as the matcher reads it: its place in the plan and its activity."""
+    from plan_etl.assemble import LogicalRow
+
     return LogicalRow(
         item_number=row["item_number"],
         section_number=row["section_number"],
@@ -461,6 +497,8 @@ def _match(plan: _Plan, chains: _Chains) -> None:
     a row is matched by); the changes that gave them write the same match into their `row`."""
     if not any(id(r) in plan.rematch for r in plan.rows):
         return
+    from plan_etl.match import match_document
+
     standing = [r for r in plan.rows if not r.get("repealed")]
     logical = [as_logical_row(r) for r in standing]
     found = match_document(logical, plan.doc.issuer, plan.doc.act_type)

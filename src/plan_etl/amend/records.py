@@ -19,7 +19,7 @@ from plan_etl.normalize.responsible import (
     split_responsible,
 )
 from plan_etl.normalize.text import join_fragments
-from plan_etl.records import Source
+from plan_etl.source import Source
 
 
 def changed_row(cells: dict[str, str], abbreviations: dict[str, str]) -> ChangedRow:
