@@ -624,15 +624,97 @@ def rule_edge(rule: Rule) -> Obj:
     return line_to_edge(ruling_line(rule.x0, rule.x1, rule.top, rule.bottom))
 
 
+@dataclass(frozen=True)
+class PageRepairs:
+    """Thresholds of the repairs made to a page OCR read before the table code gets it."""
+
+    # A table's outer border: vertical rules within this many points of the outermost x, and
+    # horizontal rules ending as close to it.
+    frame_x: float = 2.0
+    # A border piece ends at a horizontal rule (the table's top or bottom edge) this close.
+    frame_y: float = 3.0
+    # A page number stands within this share of the page width from the page's middle ...
+    page_number_centre: float = 0.1
+    # ... and has at most this many glyphs (a decree's pages number in the tens).
+    page_number_glyphs: int = 3
+
+
+REPAIRS = PageRepairs()
+# Glyphs Tesseract's Russian model reads for a lone digit (a page number has no word beside
+# it to tell it by): their digits; which digit is immaterial, as a page number is dropped.
+DIGIT_LOOK_ALIKES = str.maketrans("оОбЗзlI|Ч", "006331114")
+
+
+def mended_frame(rules: list[Rule]) -> list[Rule]:
+    """The ruling with a table's outer border whole. Scan noise or a stamp breaks a border
+    rule for longer than the gap rule masks bridge, and the table finder then loses the
+    column beside it (its words end up outside the table, read as headings). A table's frame
+    is a rectangle: where one side border runs unbroken between two horizontal rules that
+    cross the whole table, the other side does too."""
+    verticals = [r for r in rules if r.x0 == r.x1]
+    if len(verticals) < 2:
+        return rules
+    xs = (min(r.x0 for r in verticals), max(r.x0 for r in verticals))
+    sides = [[r for r in verticals if abs(r.x0 - x) <= REPAIRS.frame_x] for x in xs]
+    if set(map(id, sides[0])) & set(map(id, sides[1])):
+        return rules
+    # the table's top and bottom edges, and the rules between its rows, end at its frame (a
+    # table without side borders has none: its outermost verticals are column rules)
+    across = [r for r in rules if r.top == r.bottom and abs(r.x0 - xs[0]) <= REPAIRS.frame_x]
+    across = [r.top for r in across if abs(r.x1 - xs[1]) <= REPAIRS.frame_x]
+
+    def closed(y: float) -> bool:
+        return any(abs(y - edge) <= REPAIRS.frame_y for edge in across)
+
+    framed = {id(r) for side in sides for r in side}
+    out = [r for r in rules if id(r) not in framed]
+    for x, side, other in ((xs[0], sides[0], sides[1]), (xs[1], sides[1], sides[0])):
+        spans = [(r.top, r.bottom) for r in side]
+        spans += [(r.top, r.bottom) for r in other if closed(r.top) and closed(r.bottom)]
+        out += [Rule(x, top, x, bottom) for top, bottom in joined(spans, REPAIRS.frame_y)]
+    return out
+
+
+def joined(spans: list[tuple[float, float]], slack: float) -> list[tuple[float, float]]:
+    """Intervals that overlap or lie within `slack` of each other joined into one."""
+    out: list[tuple[float, float]] = []
+    for top, bottom in sorted(spans):
+        if out and top <= out[-1][1] + slack:
+            out[-1] = (out[-1][0], max(out[-1][1], bottom))
+        else:
+            out.append((top, bottom))
+    return out
+
+
+def page_number_read(page: OcrPage) -> OcrPage:
+    """`page` with a page number OCR read as letters («б» for 6) in digits: a lone word of a
+    few glyphs, each a digit's look-alike, near the page's middle, above or below every other
+    word. Left as letters, it would read as a one-letter heading over the table's rows."""
+    words = list(page.words)
+    if len(words) < 2:
+        return page
+    first = min(range(len(words)), key=lambda i: words[i].top)
+    last = max(range(len(words)), key=lambda i: words[i].bottom)
+    for i in {first, last}:
+        word, others = words[i], words[:i] + words[i + 1 :]
+        alone = all(w.top > word.bottom for w in others) or all(w.bottom < word.top for w in others)
+        middle = abs(word.x0 + word.x1 - page.width) / 2 < REPAIRS.page_number_centre * page.width
+        digits = word.text.translate(DIGIT_LOOK_ALIKES)
+        if alone and middle and len(word.text) <= REPAIRS.page_number_glyphs and digits.isdigit():
+            words[i] = replace(word, text=digits)
+    return replace(page, words=words)
+
+
 def page_content(number: int, page: OcrPage) -> PageContent:
     """An OCR'd page as the text-PDF reader's parse of a page: its words, and the tables
-    its ruling draws, found by the same table finder."""
-    words = [o for word in cell_lines(page.words, page.rules) for o in word_objects(word)]
+    its ruling draws (its frame mended), found by the same table finder."""
+    rules = mended_frame(page.rules)
+    words = [o for word in cell_lines(page.words, rules) for o in word_objects(word)]
     words.sort(key=itemgetter("top", "x0"))
-    edges = [rule_edge(rule) for rule in page.rules]
+    edges = [rule_edge(rule) for rule in rules]
     drawn = DrawnPage(number, edges, (0.0, 0.0, page.width, page.height))
-    tables, rules = ruled_tables(drawn, edges) if words else ([], [])
-    return PageContent(number, words, tables, False, page.width, rules)
+    tables, found = ruled_tables(drawn, edges) if words else ([], [])
+    return PageContent(number, words, tables, False, page.width, found)
 
 
 def contents(pages: list[Page], read: dict[int, OcrPage]) -> Iterator[PageContent]:
@@ -672,6 +754,7 @@ def corrected_pages(
     lexicon = Lexicon(own)
     pages, originals = {}, {}
     for index, page in read.items():
+        page = page_number_read(page)
         words, originals[index + 1] = with_corrections(page.words, lexicon)
         pages[index] = replace(page, words=words)
     return pages, originals
