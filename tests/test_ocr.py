@@ -425,3 +425,20 @@ def test_a_page_number_misread_as_a_letter_is_no_heading() -> None:
     assert ocr.page_number_read(beside) == beside
     aside = ocr.OcrPage(595.0, 842.0, [word("б", 100, 30), word("отчет", 100, 80)], [])
     assert ocr.page_number_read(aside) == aside
+
+
+def test_a_subheading_whose_number_lost_its_dot_is_numbered_by_its_rows() -> None:
+    """«3.1. Оптимизация …» read as «31. Оптимизация …» is no section 31: the row under it is
+    «3.1.1.», so it is the sub-heading 3.1. A «12. …» heading over rows «12.1.» stays."""
+    rows = [
+        Block(cells=("31. Оптимизация государственных услуг",)),
+        Block(cells=("№ п/п", "Наименование мероприятия")),
+        Block(cells=("3.1.1.", "Сформированы планы оптимизации")),
+        Block(cells=("12. Кадровый блок",)),
+        Block(cells=("12.1.", "Назначен ответственный")),
+    ]
+    got = ocr.dotted_subheadings(rows)
+    assert got[0].cells == ("3.1. Оптимизация государственных услуг",)
+    assert got[1:] == rows[1:]
+    paragraph = [Block(text="31. Оптимизация услуг"), Block(cells=("4.1.", "Оценка"))]
+    assert ocr.dotted_subheadings(paragraph) == paragraph

@@ -482,6 +482,43 @@ def numbered_sections(blocks: list[Block]) -> list[Block]:
     return out
 
 
+# A heading opening with a number of two or three digits and a dot («31. Оптимизация …»)
+_UNDOTTED_HEADING = re.compile(r"^(\d{2,3})\.\s+(?=[А-ЯЁA-Z«])")
+_ITEM_NUMBER = re.compile(r"^(\d+(?:\.\d+)+)\.?$")
+# How many blocks after such a heading its first item row may stand (a repeated table
+# header and its column numbers between them on a new page)
+HEADING_LOOKAHEAD = 4
+
+
+def dotted_subheadings(blocks: list[Block]) -> list[Block]:
+    """Sub-headings whose number lost its inner dot to OCR («31. Оптимизация …» for «3.1.»)
+    numbered as printed: the item row under it is numbered «3.1.1.», so the heading is its
+    parent «3.1.», not a section 31. Without such an item row it stays as read."""
+    out = list(blocks)
+    for at, block in enumerate(blocks):
+        texts = block.cells if block.cells is not None else (block.text or "",)
+        filled = [i for i, t in enumerate(texts) if t.strip()]
+        m = _UNDOTTED_HEADING.match(texts[filled[0]]) if len(filled) == 1 else None
+        parent = _first_item_parent(blocks[at + 1 : at + 1 + HEADING_LOOKAHEAD]) if m else None
+        if m and parent and parent.replace(".", "") == m[1]:
+            text = f"{parent}. {texts[filled[0]][m.end() :]}"
+            if block.cells is None:
+                out[at] = replace(block, text=text)
+            else:
+                cells = tuple(text if i == filled[0] else t for i, t in enumerate(texts))
+                out[at] = replace(block, cells=cells)
+    return out
+
+
+def _first_item_parent(blocks: list[Block]) -> str | None:
+    """The number of the heading over the first item row of `blocks` («3.1» for «3.1.1.»)."""
+    for block in blocks:
+        first = (block.cells or ("",))[0].strip()
+        if m := _ITEM_NUMBER.match(first):
+            return m[1].rsplit(".", 1)[0]
+    return None
+
+
 def words_of(tsv: str, ink: np.ndarray) -> list[Word]:
     """Tesseract's TSV as words in points, each on its printed line's baseline."""
     lines: dict[tuple[str, str, str], list[list[str]]] = {}
@@ -807,6 +844,6 @@ def with_ocr(path: Path, raw: RawDocument, pages: list[Page]) -> RawDocument:
     blocks = [
         noted(b, doubted[b.page], originals[b.page]) if b.page in doubted else b for b in blocks
     ]
-    blocks = numbered_sections(blocks)
+    blocks = dotted_subheadings(numbered_sections(blocks))
     source = "mixed" if len(read) < len(pages) else "ocr"
     return RawDocument(blocks, page_count=len(pages), warnings=warnings, text_source=source)
