@@ -49,7 +49,13 @@ from plan_etl.extract.base import (
     doubted_note,
     one_line,
 )
-from plan_etl.extract.ocrtext import Lexicon, corrected_note, own_words, with_corrections
+from plan_etl.extract.ocrtext import (
+    Lexicon,
+    apart_regions,
+    corrected_note,
+    own_words,
+    with_corrections,
+)
 from plan_etl.extract.pdf import document_blocks
 from plan_etl.extract.pdf.lines import Obj
 from plan_etl.extract.pdf.page import DrawnPage, PageContent, parse_page, ruled_tables
@@ -788,7 +794,8 @@ def corrected_pages(
     texts = [t for b in raw.blocks for t in (b.cells or (b.text or "",))]
     own = own_words([*((w.text, w.confidence) for p in read.values() for w in p.words)])
     own |= own_words(((t, 100.0) for t in texts), times=1)
-    lexicon = Lexicon(own)
+    apart = apart_regions((w.text, w.confidence) for p in read.values() for w in p.words)
+    lexicon = Lexicon(own, apart)
     pages, originals = {}, {}
     for index, page in read.items():
         page = page_number_read(page)

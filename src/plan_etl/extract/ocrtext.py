@@ -84,12 +84,28 @@ def plan_forms() -> frozenset[str]:
     return frozenset(forms)
 
 
+@cache
+def region_abbreviations() -> frozenset[str]:
+    """Every region's initials as officialese abbreviates it («Республика Татарстан» → «РТ»,
+    «Самарская область» → «СО»), and its fixed short forms (ХМАО)."""
+    from plan_etl.data import load_toml
+
+    out = set()
+    for region in load_toml("regions.toml")["region"]:
+        words = [w for w in region["words"] if w[:1].isalpha()]
+        out.add("".join(w[0].upper() for w in words))
+        out.update(region.get("aliases", []))
+    return frozenset(a for a in out if len(a) >= MIN_ABBREVIATION)
+
+
 @dataclass(frozen=True)
 class Lexicon:
     """The words a decree's OCR'd text is checked against: pymorphy3's dictionary, the plan
-    vocabulary, and `own` (the decree's words read with confidence)."""
+    vocabulary, and `own` (the decree's words read with confidence); `apart`, the region
+    abbreviations the decree prints as words of their own («ОИВ РТ», «АГ СО»)."""
 
     own: frozenset[str] = frozenset()
+    apart: frozenset[str] = frozenset()
 
     def knows(self, word: str) -> bool:
         low = word.lower()
@@ -99,7 +115,11 @@ class Lexicon:
         """The one known spelling of `word` OCR misread, in its case: a look-alike letter
         swapped, a one-letter word split off, or (an abbreviation) two abbreviations split
         apart; None when `word` is known, too short, or none or several spellings are."""
-        if len(word) < MIN_LENGTH or not word.isalpha() or self.knows(word):
+        if len(word) < MIN_LENGTH or not word.isalpha():
+            return None
+        if word.isupper() and (split := self._region_apart(word)):
+            return split
+        if self.knows(word):
             return None
         if _is_abbreviation(word):
             found = self._two_abbreviations(word) if word.isupper() else set()
@@ -126,6 +146,23 @@ class Lexicon:
             for n in range(MIN_ABBREVIATION, len(word) - MIN_ABBREVIATION + 1)
             if word[:n].lower() in known and word[n:].lower() in known
         }
+
+    def _region_apart(self, word: str) -> str | None:
+        """An all-capital `word` that ends in a region abbreviation the decree prints on its
+        own, with an abbreviation of two letters or more before it («ОИВРТ» → «ОИВ РТ»):
+        officialese prints a body and its region apart, and OCR, seeing the same narrow space
+        each time, glues them each time (so the glued form may be among the decree's own
+        words). A word the dictionary or the plan data knows stays; so does one two region
+        abbreviations could end («ГКУНСО»: «НСО» or «СО»)."""
+        low = word.lower()
+        if low in plan_forms() or _known_to_dictionary(low):
+            return None
+        found = {
+            f"{word[: -len(region)]} {region}"
+            for region in self.apart
+            if word.endswith(region) and len(word) - len(region) >= MIN_ABBREVIATION
+        }
+        return found.pop() if len(found) == 1 else None
 
     def _unglued(self, low: str) -> set[str]:
         """`low` as a one-letter word and a known word OCR ran together («втечение» → «в
@@ -186,6 +223,20 @@ def own_words(words: Iterable[tuple[str, float]], times: int = OWN_TIMES) -> fro
         w.lower() for text, conf in words if conf >= OWN_CONFIDENCE for w in _WORD.findall(text)
     )
     return frozenset(w for w, n in counts.items() if n >= times)
+
+
+def apart_regions(words: Iterable[tuple[str, float]], times: int = OWN_TIMES) -> frozenset[str]:
+    """The region abbreviations (`region_abbreviations`) a decree prints as a word of their
+    own, read in capitals with at least OWN_CONFIDENCE, at least `times` times."""
+    counts = Counter(
+        core
+        for text, conf in words
+        if conf >= OWN_CONFIDENCE and (core := text.strip(_PUNCTUATION)) in region_abbreviations()
+    )
+    return frozenset(a for a, n in counts.items() if n >= times)
+
+
+_PUNCTUATION = ",.;:()«»\"'–-"
 
 
 def corrected(text: str, lexicon: Lexicon) -> str:
