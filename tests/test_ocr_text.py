@@ -18,6 +18,7 @@ from plan_etl.extract.ocrtext import (
     corrected,
     dashes,
     own_words,
+    rejoined,
     with_corrections,
 )
 from plan_etl.records import Source, build_records
@@ -89,6 +90,23 @@ def test_a_body_glued_to_its_region_is_split_where_the_decree_prints_the_region(
     assert lexicon.correction("ДИТО") is None
     assert lexicon.correction("НСО") is None
     assert Lexicon(apart=frozenset({"КО"})).correction("ОКНО") is None  # a word
+
+
+def test_a_word_split_in_two_is_joined_where_one_piece_is_no_word() -> None:
+    """OCR splits long words at a narrow glyph gap, at the same place each time (so the
+    pieces may be among the decree's own words): joined where together they are a known
+    word and apart not both words; two words that happen to make a third stay apart."""
+    lexicon = Lexicon(own_words([("удовлетворенност", 95.0)] * 2))
+    text = "отчет об уровне удовлетворенност и клиентов\nОИВ, предоставляю щие «Аналитически й»,"
+    joined, changes = rejoined(text, lexicon)
+    assert (
+        joined
+        == "отчет об уровне удовлетворенности клиентов\nОИВ, предоставляющие «Аналитический»,"
+    )
+    assert changes[0] == ("удовлетворенност и", "удовлетворенности")
+    assert rejoined("при том", lexicon)[0] == "при том"  # «притом» is a word, so are both
+    assert rejoined("удовлетворенност\nи", lexicon)[0] == "удовлетворенност\nи"  # two lines
+    assert rejoined("государственн ЫЕ", lexicon)[0] == "государственн ЫЕ"
 
 
 def test_a_line_end_fragment_and_punctuation() -> None:

@@ -54,6 +54,7 @@ from plan_etl.extract.ocrtext import (
     apart_regions,
     corrected_note,
     own_words,
+    rejoined,
     with_corrections,
 )
 from plan_etl.extract.pdf import document_blocks
@@ -767,15 +768,20 @@ def contents(pages: list[Page], read: dict[int, OcrPage]) -> Iterator[PageConten
         yield page_content(index + 1, ocr_page) if ocr_page else parse_page(CharPage.of(page))
 
 
-def noted(block: Block, doubted: set[str], originals: dict[str, str]) -> Block:
+def noted(
+    block: Block, doubted: set[str], originals: dict[str, str], lexicon: Lexicon | None = None
+) -> Block:
     """A block from an OCR'd page with the OCR notes added: that OCR read it, the words it
     read with low confidence, and the words set right (`originals`: as set right → as read).
-    Misreads inside dates are set right here too, each cell by the deadline grammar."""
+    Words OCR split in two within a cell's line are joined (`rejoined`, by `lexicon`), and
+    misreads inside dates are set right, each cell by the deadline grammar."""
     texts = block.cells if block.cells is not None else (block.text or "",)
     tokens = [t for text in texts for t in text.split()]
-    restored = tuple(restore_dates(text) for text in texts)
+    joined = [rejoined(text, lexicon) if lexicon else (text, []) for text in texts]
+    restored = tuple(restore_dates(text) for text, _ in joined)
     changes = [(originals[t], t) for t in dict.fromkeys(tokens) if t in originals]
-    changes += [(a, b) for a, b in zip(texts, restored, strict=True) if a != b]
+    changes += [change for _, found in joined for change in found]
+    changes += [(a, b) for (a, _), b in zip(joined, restored, strict=True) if a != b]
     doubts = [t for t in dict.fromkeys(tokens) if t in doubted]
     notes = [OCR_NOTE, *([doubted_note(doubts)] if doubts else [])]
     notes += [corrected_note(changes)] if changes else []
@@ -787,10 +793,11 @@ def noted(block: Block, doubted: set[str], originals: dict[str, str]) -> Block:
 
 def corrected_pages(
     read: dict[int, OcrPage], raw: RawDocument
-) -> tuple[dict[int, OcrPage], dict[int, dict[str, str]]]:
+) -> tuple[dict[int, OcrPage], dict[int, dict[str, str]], Lexicon]:
     """The OCR'd pages with misread words set right against the lexicon (pymorphy3's
     dictionary, the plan vocabulary, the decree's own words: those its text pages print and
-    those OCR read with confidence), and per page the words changed (new → as read)."""
+    those OCR read with confidence), per page the words changed (new → as read), and the
+    lexicon."""
     texts = [t for b in raw.blocks for t in (b.cells or (b.text or "",))]
     own = own_words([*((w.text, w.confidence) for p in read.values() for w in p.words)])
     own |= own_words(((t, 100.0) for t in texts), times=1)
@@ -801,7 +808,7 @@ def corrected_pages(
         page = page_number_read(page)
         words, originals[index + 1] = with_corrections(page.words, lexicon)
         pages[index] = replace(page, words=words)
-    return pages, originals
+    return pages, originals, lexicon
 
 
 def without_text(pdf: pdfium.PdfDocument) -> list[int]:
@@ -842,14 +849,15 @@ def with_ocr(path: Path, raw: RawDocument, pages: list[Page]) -> RawDocument:
         if not text_pages:
             raise ExtractError("no text layer, and OCR found no text in the page images")
         return raw
-    read, originals = corrected_pages(read, raw)
+    read, originals, lexicon = corrected_pages(read, raw)
     blocks, warnings, _ = document_blocks(contents(pages, read))
     doubted = {
         index + 1: {t for w in page.words if w.doubted for t in w.text.split()}
         for index, page in read.items()
     }
     blocks = [
-        noted(b, doubted[b.page], originals[b.page]) if b.page in doubted else b for b in blocks
+        noted(b, doubted[b.page], originals[b.page], lexicon) if b.page in doubted else b
+        for b in blocks
     ]
     blocks = dotted_subheadings(numbered_sections(blocks))
     source = "mixed" if len(read) < len(pages) else "ocr"

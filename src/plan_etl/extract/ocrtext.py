@@ -253,6 +253,49 @@ def corrected(text: str, lexicon: Lexicon) -> str:
     return _WORD.sub(one, text)
 
 
+# A word OCR split in two within one printed line of a cell: its head (after an opening
+# quote or bracket) and its tail (before closing punctuation), both letters; a head shorter
+# than this is more often a misread speck than half a word.
+_HEAD = re.compile(r"^([«\"(]?)([а-яё]{3,})$", re.IGNORECASE)
+_TAIL = re.compile(r"^([а-яё]+)([,.;:)»]*)$")
+
+
+def rejoined(text: str, lexicon: Lexicon) -> tuple[str, list[tuple[str, str]]]:
+    """`text` (a cell, lines apart by newlines) with each word OCR split in two joined
+    («удовлетворенност и», «предоставляю щие»): two neighbours on one line, the second in
+    lower case, that make a known word while one of them is none (a one-letter piece is a
+    word only if Russian has it: «и», not «х»). Also the changes, as read → as joined."""
+    changes: list[tuple[str, str]] = []
+    lines = []
+    for line in text.split("\n"):
+        tokens, out = line.split(" "), []
+        while tokens:
+            token = tokens.pop(0)
+            head = _HEAD.match(token)
+            tail = _TAIL.match(tokens[0]) if tokens and head else None
+            if head and tail and _split_word(head[2], tail[1], lexicon):
+                joined = head[1] + head[2] + tokens.pop(0)
+                changes.append((f"{token} {tail[0]}", joined))
+                token = joined
+            out.append(token)
+        lines.append(" ".join(out))
+    return "\n".join(lines), changes
+
+
+def _split_word(head: str, tail: str, lexicon: Lexicon) -> bool:
+    """Whether `head` and `tail` are one word OCR split: together known, apart not both
+    words of the dictionary or the plan data (the decree's own words do not count here: OCR
+    splits a long word at the same place each time, and reads the pieces with confidence)."""
+
+    def word(piece: str) -> bool:
+        low = piece.lower()
+        if len(low) == 1:
+            return low in ONE_LETTER_WORDS
+        return low in plan_forms() or _known_to_dictionary(low)
+
+    return lexicon.knows(head + tail) and not (word(head) and word(tail))
+
+
 def corrected_note(changes: list[tuple[str, str]]) -> str:
     """The row warning naming the words corrected, as read → as corrected."""
     return f"{CORRECTED_NOTE} " + ", ".join(f"{old} → {new}" for old, new in changes)
