@@ -373,3 +373,72 @@ def test_a_roman_section_number_garbled_past_reading_is_numbered_by_its_place() 
     assert got[:3] == rows[:3] and got[4] == rows[4]
     # no Roman section read before it: a plan numbered otherwise is left alone
     assert ocr.numbered_sections(rows[3:]) == rows[3:]
+
+
+def test_a_broken_side_border_is_mended_and_its_column_kept() -> None:
+    """Scan noise broke the table's right border for longer than the mask bridges: the
+    border is whole again where the left one runs between two rules crossing the table, so
+    the last column's words stay in their cells instead of falling out as headings."""
+    from plan_etl.extract.pdf import document_blocks
+
+    def word(text: str, x0: float, baseline: float) -> ocr.Word:
+        return ocr.Word(text, x0, baseline - 8, x0 + 7 * len(text), baseline, baseline, 10.0, 90.0)
+
+    rows, columns = (60.0, 90.0, 140.0, 190.0), (50.0, 90.0, 300.0, 420.0)
+    rules = [ocr.Rule(columns[0], y, columns[-1], y) for y in rows]
+    rules += [ocr.Rule(x, rows[0], x, rows[-1]) for x in columns[:-1]]
+    rules += [ocr.Rule(420.0, 64.0, 420.0, 110.0), ocr.Rule(420.0, 125.0, 420.0, 190.0)]
+    words = [word("№", 60, 80), word("Мероприятие", 100, 80), word("Срок", 310, 80)]
+    words += [word("1.1.", 60, 110), word("Оценка", 100, 110), word("2024", 310, 110)]
+    words += [word("1.2.", 60, 160), word("Отчет", 100, 160), word("2025", 310, 160)]
+    mended = ocr.mended_frame(rules)
+    assert ocr.Rule(420.0, 60.0, 420.0, 190.0) in mended
+    page = ocr.OcrPage(595.0, 842.0, words, rules)
+    blocks, _, _ = document_blocks([ocr.page_content(1, page)])
+    assert [b.cells for b in blocks if b.cells][1:] == [
+        ("1.1.", "Оценка", "2024"),
+        ("1.2.", "Отчет", "2025"),
+    ]
+    assert not [b.text for b in blocks if b.cells is None]
+
+
+def test_a_table_without_side_borders_keeps_its_column_rules() -> None:
+    """Rules crossing beyond the outermost verticals: those are column rules, not a frame,
+    and a break in one of them (a title row spanning the columns) stays."""
+    rules = [ocr.Rule(30.0, y, 500.0, y) for y in (60.0, 100.0, 120.0, 190.0)]
+    rules += [ocr.Rule(90.0, 60.0, 90.0, 100.0), ocr.Rule(90.0, 120.0, 90.0, 190.0)]
+    rules += [ocr.Rule(400.0, 60.0, 400.0, 190.0)]
+    assert sorted(ocr.mended_frame(rules), key=repr) == sorted(rules, key=repr)
+
+
+def test_a_page_number_misread_as_a_letter_is_no_heading() -> None:
+    """A page number OCR read as «б» (6), alone above the table in the page's middle, is a
+    page number as digits; a letter that is a word of the text (a line's «о») is not."""
+
+    def word(text: str, x0: float, top: float) -> ocr.Word:
+        return ocr.Word(text, x0, top, x0 + 6 * len(text), top + 9, top + 9, 10.0, 80.0)
+
+    page = ocr.OcrPage(595.0, 842.0, [word("б", 295, 30), word("отчет", 100, 80)], [])
+    page = ocr.page_number_read(page)
+    assert [w.text for w in page.words] == ["6", "отчет"]
+    beside = ocr.OcrPage(595.0, 842.0, [word("о", 295, 80), word("отчет", 100, 80)], [])
+    assert ocr.page_number_read(beside) == beside
+    aside = ocr.OcrPage(595.0, 842.0, [word("б", 100, 30), word("отчет", 100, 80)], [])
+    assert ocr.page_number_read(aside) == aside
+
+
+def test_a_subheading_whose_number_lost_its_dot_is_numbered_by_its_rows() -> None:
+    """«3.1. Оптимизация …» read as «31. Оптимизация …» is no section 31: the row under it is
+    «3.1.1.», so it is the sub-heading 3.1. A «12. …» heading over rows «12.1.» stays."""
+    rows = [
+        Block(cells=("31. Оптимизация государственных услуг",)),
+        Block(cells=("№ п/п", "Наименование мероприятия")),
+        Block(cells=("3.1.1.", "Сформированы планы оптимизации")),
+        Block(cells=("12. Кадровый блок",)),
+        Block(cells=("12.1.", "Назначен ответственный")),
+    ]
+    got = ocr.dotted_subheadings(rows)
+    assert got[0].cells == ("3.1. Оптимизация государственных услуг",)
+    assert got[1:] == rows[1:]
+    paragraph = [Block(text="31. Оптимизация услуг"), Block(cells=("4.1.", "Оценка"))]
+    assert ocr.dotted_subheadings(paragraph) == paragraph

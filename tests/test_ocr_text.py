@@ -12,7 +12,15 @@ from conftest import DATA
 from plan_etl.assemble import LogicalRow, PlanTable
 from plan_etl.extract.base import LOW_CONFIDENCE_NOTE, doubted_note, doubted_words
 from plan_etl.extract.ocr import Word
-from plan_etl.extract.ocrtext import Lexicon, corrected, dashes, own_words, with_corrections
+from plan_etl.extract.ocrtext import (
+    Lexicon,
+    apart_regions,
+    corrected,
+    dashes,
+    own_words,
+    rejoined,
+    with_corrections,
+)
 from plan_etl.records import Source, build_records
 
 LEXICON = Lexicon()
@@ -64,6 +72,41 @@ def test_two_abbreviations_run_together_are_split_by_the_decrees_own() -> None:
     lexicon = Lexicon(own_words([("ОИВ РХ", 95.0)] * 2))
     assert lexicon.correction("ОИВРХ") == "ОИВ РХ"
     assert Lexicon().correction("ОИВРХ") is None  # РХ unknown without the decree
+
+
+def test_a_body_glued_to_its_region_is_split_where_the_decree_prints_the_region() -> None:
+    """«АГСО», «ОИВРТ»: the decree prints «СО»/«РТ» as words of their own, and these are
+    region abbreviations; OCR glued the same narrow space each time, so the glued form may
+    even be among the decree's own words. «ДИТО» stays where «ТО» is never printed alone,
+    a word the dictionary knows stays, and so does a one-letter body («НСО»)."""
+    read = [("СО", 96.0), ("СО,", 95.0), ("РТ", 97.0), ("РТ", 93.0), ("ТО", 97.0)]
+    apart = apart_regions(read)
+    assert apart == frozenset({"СО", "РТ"})
+    lexicon = Lexicon(own_words([("ОИВРТ", 95.0)] * 2), apart)
+    assert lexicon.knows("ОИВРТ")
+    assert lexicon.correction("ОИВРТ") == "ОИВ РТ"
+    assert lexicon.correction("АГСО") == "АГ СО"
+    assert corrected("МИОСО,", lexicon) == "МИО СО,"
+    assert lexicon.correction("ДИТО") is None
+    assert lexicon.correction("НСО") is None
+    assert Lexicon(apart=frozenset({"КО"})).correction("ОКНО") is None  # a word
+
+
+def test_a_word_split_in_two_is_joined_where_one_piece_is_no_word() -> None:
+    """OCR splits long words at a narrow glyph gap, at the same place each time (so the
+    pieces may be among the decree's own words): joined where together they are a known
+    word and apart not both words; two words that happen to make a third stay apart."""
+    lexicon = Lexicon(own_words([("удовлетворенност", 95.0)] * 2))
+    text = "отчет об уровне удовлетворенност и клиентов\nОИВ, предоставляю щие «Аналитически й»,"
+    joined, changes = rejoined(text, lexicon)
+    assert (
+        joined
+        == "отчет об уровне удовлетворенности клиентов\nОИВ, предоставляющие «Аналитический»,"
+    )
+    assert changes[0] == ("удовлетворенност и", "удовлетворенности")
+    assert rejoined("при том", lexicon)[0] == "при том"  # «притом» is a word, so are both
+    assert rejoined("удовлетворенност\nи", lexicon)[0] == "удовлетворенност\nи"  # two lines
+    assert rejoined("государственн ЫЕ", lexicon)[0] == "государственн ЫЕ"
 
 
 def test_a_line_end_fragment_and_punctuation() -> None:

@@ -49,7 +49,14 @@ from plan_etl.extract.base import (
     doubted_note,
     one_line,
 )
-from plan_etl.extract.ocrtext import Lexicon, corrected_note, own_words, with_corrections
+from plan_etl.extract.ocrtext import (
+    Lexicon,
+    apart_regions,
+    corrected_note,
+    own_words,
+    rejoined,
+    with_corrections,
+)
 from plan_etl.extract.pdf import document_blocks
 from plan_etl.extract.pdf.lines import Obj
 from plan_etl.extract.pdf.page import DrawnPage, PageContent, parse_page, ruled_tables
@@ -482,6 +489,43 @@ def numbered_sections(blocks: list[Block]) -> list[Block]:
     return out
 
 
+# A heading opening with a number of two or three digits and a dot («31. Оптимизация …»)
+_UNDOTTED_HEADING = re.compile(r"^(\d{2,3})\.\s+(?=[А-ЯЁA-Z«])")
+_ITEM_NUMBER = re.compile(r"^(\d+(?:\.\d+)+)\.?$")
+# How many blocks after such a heading its first item row may stand (a repeated table
+# header and its column numbers between them on a new page)
+HEADING_LOOKAHEAD = 4
+
+
+def dotted_subheadings(blocks: list[Block]) -> list[Block]:
+    """Sub-headings whose number lost its inner dot to OCR («31. Оптимизация …» for «3.1.»)
+    numbered as printed: the item row under it is numbered «3.1.1.», so the heading is its
+    parent «3.1.», not a section 31. Without such an item row it stays as read."""
+    out = list(blocks)
+    for at, block in enumerate(blocks):
+        texts = block.cells if block.cells is not None else (block.text or "",)
+        filled = [i for i, t in enumerate(texts) if t.strip()]
+        m = _UNDOTTED_HEADING.match(texts[filled[0]]) if len(filled) == 1 else None
+        parent = _first_item_parent(blocks[at + 1 : at + 1 + HEADING_LOOKAHEAD]) if m else None
+        if m and parent and parent.replace(".", "") == m[1]:
+            text = f"{parent}. {texts[filled[0]][m.end() :]}"
+            if block.cells is None:
+                out[at] = replace(block, text=text)
+            else:
+                cells = tuple(text if i == filled[0] else t for i, t in enumerate(texts))
+                out[at] = replace(block, cells=cells)
+    return out
+
+
+def _first_item_parent(blocks: list[Block]) -> str | None:
+    """The number of the heading over the first item row of `blocks` («3.1» for «3.1.1.»)."""
+    for block in blocks:
+        first = (block.cells or ("",))[0].strip()
+        if m := _ITEM_NUMBER.match(first):
+            return m[1].rsplit(".", 1)[0]
+    return None
+
+
 def words_of(tsv: str, ink: np.ndarray) -> list[Word]:
     """Tesseract's TSV as words in points, each on its printed line's baseline."""
     lines: dict[tuple[str, str, str], list[list[str]]] = {}
@@ -624,15 +668,97 @@ def rule_edge(rule: Rule) -> Obj:
     return line_to_edge(ruling_line(rule.x0, rule.x1, rule.top, rule.bottom))
 
 
+@dataclass(frozen=True)
+class PageRepairs:
+    """Thresholds of the repairs made to a page OCR read before the table code gets it."""
+
+    # A table's outer border: vertical rules within this many points of the outermost x, and
+    # horizontal rules ending as close to it.
+    frame_x: float = 2.0
+    # A border piece ends at a horizontal rule (the table's top or bottom edge) this close.
+    frame_y: float = 3.0
+    # A page number stands within this share of the page width from the page's middle ...
+    page_number_centre: float = 0.1
+    # ... and has at most this many glyphs (a decree's pages number in the tens).
+    page_number_glyphs: int = 3
+
+
+REPAIRS = PageRepairs()
+# Glyphs Tesseract's Russian model reads for a lone digit (a page number has no word beside
+# it to tell it by): their digits; which digit is immaterial, as a page number is dropped.
+DIGIT_LOOK_ALIKES = str.maketrans("оОбЗзlI|Ч", "006331114")
+
+
+def mended_frame(rules: list[Rule]) -> list[Rule]:
+    """The ruling with a table's outer border whole. Scan noise or a stamp breaks a border
+    rule for longer than the gap rule masks bridge, and the table finder then loses the
+    column beside it (its words end up outside the table, read as headings). A table's frame
+    is a rectangle: where one side border runs unbroken between two horizontal rules that
+    cross the whole table, the other side does too."""
+    verticals = [r for r in rules if r.x0 == r.x1]
+    if len(verticals) < 2:
+        return rules
+    xs = (min(r.x0 for r in verticals), max(r.x0 for r in verticals))
+    sides = [[r for r in verticals if abs(r.x0 - x) <= REPAIRS.frame_x] for x in xs]
+    if set(map(id, sides[0])) & set(map(id, sides[1])):
+        return rules
+    # the table's top and bottom edges, and the rules between its rows, end at its frame (a
+    # table without side borders has none: its outermost verticals are column rules)
+    across = [r for r in rules if r.top == r.bottom and abs(r.x0 - xs[0]) <= REPAIRS.frame_x]
+    across = [r.top for r in across if abs(r.x1 - xs[1]) <= REPAIRS.frame_x]
+
+    def closed(y: float) -> bool:
+        return any(abs(y - edge) <= REPAIRS.frame_y for edge in across)
+
+    framed = {id(r) for side in sides for r in side}
+    out = [r for r in rules if id(r) not in framed]
+    for x, side, other in ((xs[0], sides[0], sides[1]), (xs[1], sides[1], sides[0])):
+        spans = [(r.top, r.bottom) for r in side]
+        spans += [(r.top, r.bottom) for r in other if closed(r.top) and closed(r.bottom)]
+        out += [Rule(x, top, x, bottom) for top, bottom in joined(spans, REPAIRS.frame_y)]
+    return out
+
+
+def joined(spans: list[tuple[float, float]], slack: float) -> list[tuple[float, float]]:
+    """Intervals that overlap or lie within `slack` of each other joined into one."""
+    out: list[tuple[float, float]] = []
+    for top, bottom in sorted(spans):
+        if out and top <= out[-1][1] + slack:
+            out[-1] = (out[-1][0], max(out[-1][1], bottom))
+        else:
+            out.append((top, bottom))
+    return out
+
+
+def page_number_read(page: OcrPage) -> OcrPage:
+    """`page` with a page number OCR read as letters («б» for 6) in digits: a lone word of a
+    few glyphs, each a digit's look-alike, near the page's middle, above or below every other
+    word. Left as letters, it would read as a one-letter heading over the table's rows."""
+    words = list(page.words)
+    if len(words) < 2:
+        return page
+    first = min(range(len(words)), key=lambda i: words[i].top)
+    last = max(range(len(words)), key=lambda i: words[i].bottom)
+    for i in {first, last}:
+        word, others = words[i], words[:i] + words[i + 1 :]
+        alone = all(w.top > word.bottom for w in others) or all(w.bottom < word.top for w in others)
+        middle = abs(word.x0 + word.x1 - page.width) / 2 < REPAIRS.page_number_centre * page.width
+        digits = word.text.translate(DIGIT_LOOK_ALIKES)
+        if alone and middle and len(word.text) <= REPAIRS.page_number_glyphs and digits.isdigit():
+            words[i] = replace(word, text=digits)
+    return replace(page, words=words)
+
+
 def page_content(number: int, page: OcrPage) -> PageContent:
     """An OCR'd page as the text-PDF reader's parse of a page: its words, and the tables
-    its ruling draws, found by the same table finder."""
-    words = [o for word in cell_lines(page.words, page.rules) for o in word_objects(word)]
+    its ruling draws (its frame mended), found by the same table finder."""
+    rules = mended_frame(page.rules)
+    words = [o for word in cell_lines(page.words, rules) for o in word_objects(word)]
     words.sort(key=itemgetter("top", "x0"))
-    edges = [rule_edge(rule) for rule in page.rules]
+    edges = [rule_edge(rule) for rule in rules]
     drawn = DrawnPage(number, edges, (0.0, 0.0, page.width, page.height))
-    tables, rules = ruled_tables(drawn, edges) if words else ([], [])
-    return PageContent(number, words, tables, False, page.width, rules)
+    tables, found = ruled_tables(drawn, edges) if words else ([], [])
+    return PageContent(number, words, tables, False, page.width, found)
 
 
 def contents(pages: list[Page], read: dict[int, OcrPage]) -> Iterator[PageContent]:
@@ -642,15 +768,20 @@ def contents(pages: list[Page], read: dict[int, OcrPage]) -> Iterator[PageConten
         yield page_content(index + 1, ocr_page) if ocr_page else parse_page(CharPage.of(page))
 
 
-def noted(block: Block, doubted: set[str], originals: dict[str, str]) -> Block:
+def noted(
+    block: Block, doubted: set[str], originals: dict[str, str], lexicon: Lexicon | None = None
+) -> Block:
     """A block from an OCR'd page with the OCR notes added: that OCR read it, the words it
     read with low confidence, and the words set right (`originals`: as set right → as read).
-    Misreads inside dates are set right here too, each cell by the deadline grammar."""
+    Words OCR split in two within a cell's line are joined (`rejoined`, by `lexicon`), and
+    misreads inside dates are set right, each cell by the deadline grammar."""
     texts = block.cells if block.cells is not None else (block.text or "",)
     tokens = [t for text in texts for t in text.split()]
-    restored = tuple(restore_dates(text) for text in texts)
+    joined = [rejoined(text, lexicon) if lexicon else (text, []) for text in texts]
+    restored = tuple(restore_dates(text) for text, _ in joined)
     changes = [(originals[t], t) for t in dict.fromkeys(tokens) if t in originals]
-    changes += [(a, b) for a, b in zip(texts, restored, strict=True) if a != b]
+    changes += [change for _, found in joined for change in found]
+    changes += [(a, b) for (a, _), b in zip(joined, restored, strict=True) if a != b]
     doubts = [t for t in dict.fromkeys(tokens) if t in doubted]
     notes = [OCR_NOTE, *([doubted_note(doubts)] if doubts else [])]
     notes += [corrected_note(changes)] if changes else []
@@ -662,19 +793,22 @@ def noted(block: Block, doubted: set[str], originals: dict[str, str]) -> Block:
 
 def corrected_pages(
     read: dict[int, OcrPage], raw: RawDocument
-) -> tuple[dict[int, OcrPage], dict[int, dict[str, str]]]:
+) -> tuple[dict[int, OcrPage], dict[int, dict[str, str]], Lexicon]:
     """The OCR'd pages with misread words set right against the lexicon (pymorphy3's
     dictionary, the plan vocabulary, the decree's own words: those its text pages print and
-    those OCR read with confidence), and per page the words changed (new → as read)."""
+    those OCR read with confidence), per page the words changed (new → as read), and the
+    lexicon."""
     texts = [t for b in raw.blocks for t in (b.cells or (b.text or "",))]
     own = own_words([*((w.text, w.confidence) for p in read.values() for w in p.words)])
     own |= own_words(((t, 100.0) for t in texts), times=1)
-    lexicon = Lexicon(own)
+    apart = apart_regions((w.text, w.confidence) for p in read.values() for w in p.words)
+    lexicon = Lexicon(own, apart)
     pages, originals = {}, {}
     for index, page in read.items():
+        page = page_number_read(page)
         words, originals[index + 1] = with_corrections(page.words, lexicon)
         pages[index] = replace(page, words=words)
-    return pages, originals
+    return pages, originals, lexicon
 
 
 def without_text(pdf: pdfium.PdfDocument) -> list[int]:
@@ -715,15 +849,16 @@ def with_ocr(path: Path, raw: RawDocument, pages: list[Page]) -> RawDocument:
         if not text_pages:
             raise ExtractError("no text layer, and OCR found no text in the page images")
         return raw
-    read, originals = corrected_pages(read, raw)
+    read, originals, lexicon = corrected_pages(read, raw)
     blocks, warnings, _ = document_blocks(contents(pages, read))
     doubted = {
         index + 1: {t for w in page.words if w.doubted for t in w.text.split()}
         for index, page in read.items()
     }
     blocks = [
-        noted(b, doubted[b.page], originals[b.page]) if b.page in doubted else b for b in blocks
+        noted(b, doubted[b.page], originals[b.page], lexicon) if b.page in doubted else b
+        for b in blocks
     ]
-    blocks = numbered_sections(blocks)
+    blocks = dotted_subheadings(numbered_sections(blocks))
     source = "mixed" if len(read) < len(pages) else "ocr"
     return RawDocument(blocks, page_count=len(pages), warnings=warnings, text_source=source)

@@ -84,12 +84,28 @@ def plan_forms() -> frozenset[str]:
     return frozenset(forms)
 
 
+@cache
+def region_abbreviations() -> frozenset[str]:
+    """Every region's initials as officialese abbreviates it («Республика Татарстан» → «РТ»,
+    «Самарская область» → «СО»), and its fixed short forms (ХМАО)."""
+    from plan_etl.data import load_toml
+
+    out = set()
+    for region in load_toml("regions.toml")["region"]:
+        words = [w for w in region["words"] if w[:1].isalpha()]
+        out.add("".join(w[0].upper() for w in words))
+        out.update(region.get("aliases", []))
+    return frozenset(a for a in out if len(a) >= MIN_ABBREVIATION)
+
+
 @dataclass(frozen=True)
 class Lexicon:
     """The words a decree's OCR'd text is checked against: pymorphy3's dictionary, the plan
-    vocabulary, and `own` (the decree's words read with confidence)."""
+    vocabulary, and `own` (the decree's words read with confidence); `apart`, the region
+    abbreviations the decree prints as words of their own («ОИВ РТ», «АГ СО»)."""
 
     own: frozenset[str] = frozenset()
+    apart: frozenset[str] = frozenset()
 
     def knows(self, word: str) -> bool:
         low = word.lower()
@@ -99,7 +115,11 @@ class Lexicon:
         """The one known spelling of `word` OCR misread, in its case: a look-alike letter
         swapped, a one-letter word split off, or (an abbreviation) two abbreviations split
         apart; None when `word` is known, too short, or none or several spellings are."""
-        if len(word) < MIN_LENGTH or not word.isalpha() or self.knows(word):
+        if len(word) < MIN_LENGTH or not word.isalpha():
+            return None
+        if word.isupper() and (split := self._region_apart(word)):
+            return split
+        if self.knows(word):
             return None
         if _is_abbreviation(word):
             found = self._two_abbreviations(word) if word.isupper() else set()
@@ -126,6 +146,23 @@ class Lexicon:
             for n in range(MIN_ABBREVIATION, len(word) - MIN_ABBREVIATION + 1)
             if word[:n].lower() in known and word[n:].lower() in known
         }
+
+    def _region_apart(self, word: str) -> str | None:
+        """An all-capital `word` that ends in a region abbreviation the decree prints on its
+        own, with an abbreviation of two letters or more before it («ОИВРТ» → «ОИВ РТ»):
+        officialese prints a body and its region apart, and OCR, seeing the same narrow space
+        each time, glues them each time (so the glued form may be among the decree's own
+        words). A word the dictionary or the plan data knows stays; so does one two region
+        abbreviations could end («ГКУНСО»: «НСО» or «СО»)."""
+        low = word.lower()
+        if low in plan_forms() or _known_to_dictionary(low):
+            return None
+        found = {
+            f"{word[: -len(region)]} {region}"
+            for region in self.apart
+            if word.endswith(region) and len(word) - len(region) >= MIN_ABBREVIATION
+        }
+        return found.pop() if len(found) == 1 else None
 
     def _unglued(self, low: str) -> set[str]:
         """`low` as a one-letter word and a known word OCR ran together («втечение» → «в
@@ -188,6 +225,20 @@ def own_words(words: Iterable[tuple[str, float]], times: int = OWN_TIMES) -> fro
     return frozenset(w for w, n in counts.items() if n >= times)
 
 
+def apart_regions(words: Iterable[tuple[str, float]], times: int = OWN_TIMES) -> frozenset[str]:
+    """The region abbreviations (`region_abbreviations`) a decree prints as a word of their
+    own, read in capitals with at least OWN_CONFIDENCE, at least `times` times."""
+    counts = Counter(
+        core
+        for text, conf in words
+        if conf >= OWN_CONFIDENCE and (core := text.strip(_PUNCTUATION)) in region_abbreviations()
+    )
+    return frozenset(a for a, n in counts.items() if n >= times)
+
+
+_PUNCTUATION = ",.;:()«»\"'–-"
+
+
 def corrected(text: str, lexicon: Lexicon) -> str:
     """`text` (one OCR word, perhaps with punctuation or a hyphen) with each of its letter
     runs set right where the lexicon knows what was printed. A run before a final hyphen
@@ -200,6 +251,49 @@ def corrected(text: str, lexicon: Lexicon) -> str:
         return lexicon.correction(m[0]) or m[0]
 
     return _WORD.sub(one, text)
+
+
+# A word OCR split in two within one printed line of a cell: its head (after an opening
+# quote or bracket) and its tail (before closing punctuation), both letters; a head shorter
+# than this is more often a misread speck than half a word.
+_HEAD = re.compile(r"^([«\"(]?)([а-яё]{3,})$", re.IGNORECASE)
+_TAIL = re.compile(r"^([а-яё]+)([,.;:)»]*)$")
+
+
+def rejoined(text: str, lexicon: Lexicon) -> tuple[str, list[tuple[str, str]]]:
+    """`text` (a cell, lines apart by newlines) with each word OCR split in two joined
+    («удовлетворенност и», «предоставляю щие»): two neighbours on one line, the second in
+    lower case, that make a known word while one of them is none (a one-letter piece is a
+    word only if Russian has it: «и», not «х»). Also the changes, as read → as joined."""
+    changes: list[tuple[str, str]] = []
+    lines = []
+    for line in text.split("\n"):
+        tokens, out = line.split(" "), []
+        while tokens:
+            token = tokens.pop(0)
+            head = _HEAD.match(token)
+            tail = _TAIL.match(tokens[0]) if tokens and head else None
+            if head and tail and _split_word(head[2], tail[1], lexicon):
+                joined = head[1] + head[2] + tokens.pop(0)
+                changes.append((f"{token} {tail[0]}", joined))
+                token = joined
+            out.append(token)
+        lines.append(" ".join(out))
+    return "\n".join(lines), changes
+
+
+def _split_word(head: str, tail: str, lexicon: Lexicon) -> bool:
+    """Whether `head` and `tail` are one word OCR split: together known, apart not both
+    words of the dictionary or the plan data (the decree's own words do not count here: OCR
+    splits a long word at the same place each time, and reads the pieces with confidence)."""
+
+    def word(piece: str) -> bool:
+        low = piece.lower()
+        if len(low) == 1:
+            return low in ONE_LETTER_WORDS
+        return low in plan_forms() or _known_to_dictionary(low)
+
+    return lexicon.knows(head + tail) and not (word(head) and word(tail))
 
 
 def corrected_note(changes: list[tuple[str, str]]) -> str:
