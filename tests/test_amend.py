@@ -615,3 +615,32 @@ def test_an_amending_decree_given_up_for_a_better_copy_leaves_no_changes(tmp_pat
     assert len(table) == len({r["change_index"] for r in table}) > 0
     in_force = _rows(tmp_path / "out" / "in_force.parquet")
     assert {c for r in in_force for c in r["changed_by"]} == {docs["amend-150rp.docx"]}
+
+
+def test_an_act_number_and_date_of_another_region_are_another_act(tmp_path: Path) -> None:
+    """Two regions number their acts apart: a Kursk plan printed with Tyumen's number and
+    date is no member of Tyumen's chain. The Tyumen restatement replaces Tyumen's plan
+    only; Kursk's stays in force as it is, superseded by nothing."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(PLAN, raw)
+    shutil.copy(AMEND / "restated-700rp.txt", raw)
+    text = PLAN.read_text(encoding="utf-8")
+    for tyumen, kursk in (("Тюменск", "Курск"), ("ТЮМЕНСК", "КУРСК"), ("Тюмень", "Курск")):
+        text = text.replace(tyumen, kursk)
+    (raw / "kursk.txt").write_text(text, encoding="utf-8")
+    ingest(raw, tmp_path / "out", jobs=1, use_cache=False)
+    docs = {d["source_file"]: d for d in _rows(tmp_path / "out" / "documents.parquet")}
+    kursk, tyumen = docs["kursk.txt"], docs["tyumen.txt"]
+    assert (kursk["region"], tyumen["region"]) == ("Курская область", "Тюменская область")
+    assert kursk["act_number"] == tyumen["act_number"] and kursk["act_date"] == tyumen["act_date"]
+    assert kursk["duplicate_of"] is None and kursk["in_force"] and not kursk["superseded_by"]
+    assert tyumen["superseded_by"] == docs["restated-700rp.txt"]["doc_id"]
+    in_force = _rows(tmp_path / "out" / "in_force.parquet")
+    plans = {r["base_doc_id"]: r["doc_id"] for r in in_force}
+    assert plans == {
+        kursk["doc_id"]: kursk["doc_id"],
+        tyumen["doc_id"]: docs["restated-700rp.txt"]["doc_id"],
+    }
+    kursk_rows = [r for r in in_force if r["doc_id"] == kursk["doc_id"]]
+    assert len(kursk_rows) == kursk["row_count"] and all(r["change"] is None for r in kursk_rows)

@@ -276,7 +276,8 @@ def _latest_amending(
 ) -> str | None:
     """The doc_id of the latest decree that amends `doc` (the one whose wording stands), by
     act date, then by order in the dataset: one whose `amends` names `doc`'s act number and
-    date (and act type, where both have one)."""
+    date (and act type, where both have one) and that is of `doc`'s region, where both
+    have one (an act number and date recur across regions)."""
     number = act_number_key(doc.act_number)
     if number is None or doc.act_date is None:
         return None
@@ -285,6 +286,7 @@ def _latest_amending(
         for amendment, other in amending.get((number, doc.act_date), [])
         if other.doc_id != doc.doc_id
         and (not amendment.act_type or not doc.act_type or amendment.act_type == doc.act_type)
+        and (not other.region or not doc.region or other.region == doc.region)
     ]
     if not later:
         return None

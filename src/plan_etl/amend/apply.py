@@ -59,7 +59,7 @@ if TYPE_CHECKING:  # the matcher loads only for a run with rows to match (not a 
     from plan_etl.assemble import LogicalRow
     from plan_etl.match import MatchResult
 
-ActKey = tuple[str | None, dt.date | None]
+ActKey = tuple[str | None, str, dt.date]  # region, act number, act date
 SOURCE = "_source"  # in a row being applied: (doc_id, change_index) that gave its wording
 
 
@@ -83,9 +83,13 @@ class InForce:
     not_applied: list[NotApplied] = field(default_factory=list)
 
 
-def act_key(act: Document | Amendment) -> ActKey | None:
+def act_key(act: Document | Amendment, region: str | None) -> ActKey | None:
+    """An act as chains know it: its number and date within its region. Each issuer
+    numbers its acts anew, so «№ 45-р» of one date in two regions are two acts (one
+    region's plan must not replace another's); an act a decree names is of that decree's
+    region."""
     number = act_number_key(act.act_number)
-    return (number, act.act_date) if number and act.act_date else None
+    return (region, number, act.act_date) if number and act.act_date else None
 
 
 @dataclass(slots=True)
@@ -101,7 +105,7 @@ class _Chains:
         kept = [d for d in documents if not d.duplicate_of and d.status != "failed"]
         owner: dict[ActKey, Document] = {}
         for doc in sorted(kept, key=lambda d: bool(d.consolidated_to)):  # the original first
-            if (key := act_key(doc)) is not None:
+            if (key := act_key(doc, doc.region)) is not None:
                 owner.setdefault(key, doc)
         by_doc: dict[str, list[PlanChange]] = {}
         for change in changes:
@@ -118,7 +122,7 @@ class _Chains:
         """The act a decree amends: the first its title names, else its changes' target."""
         if doc.amends:
             return doc.amends[0]
-        named = [c.target for c in self.changes.get(doc.doc_id, []) if act_key(c.target)]
+        named = [c.target for c in self.changes.get(doc.doc_id, []) if act_key(c.target, None)]
         return named[0] if named else None
 
     def root(self, doc: Document) -> object:
@@ -128,14 +132,22 @@ class _Chains:
         while doc.doc_id not in seen:
             seen.add(doc.doc_id)
             target = self.target(doc)
-            key = act_key(target) if target else None
+            key = act_key(target, doc.region) if target else None
             if key is None:
-                return act_key(doc) or doc.doc_id
-            upstream = self.owner.get(key)
+                return act_key(doc, doc.region) or doc.doc_id
+            upstream = self.find(key)
             if upstream is None or upstream.doc_id == doc.doc_id:
                 return key
             doc = upstream
-        return act_key(doc) or doc.doc_id
+        return act_key(doc, doc.region) or doc.doc_id
+
+    def find(self, key: ActKey) -> Document | None:
+        """The decree of an act in the dataset. An act named by a decree whose region was
+        not read is found by number and date where one decree alone has them."""
+        if key[0] is not None:
+            return self.owner.get(key)
+        alike = [doc for (_, *act), doc in self.owner.items() if tuple(act) == key[1:]]
+        return alike[0] if len(alike) == 1 else None
 
 
 def _in_effect(doc: Document) -> tuple[dt.date, int]:
@@ -158,8 +170,10 @@ def build_in_force(
     the amended plans, not the whole dataset."""
     chains = _Chains.of(documents, changes)
     chains.changes = {}
+    region_of = {d.doc_id: d.region for d in documents}  # an act named is of its namer's region
     for change in _matched_alone(changes):
-        resolved = change.model_copy(update={"target_doc_id": _owner_id(chains, change.target)})
+        owner = _owner_id(chains, change.target, region_of.get(change.doc_id))
+        resolved = change.model_copy(update={"target_doc_id": owner})
         chains.changes.setdefault(change.doc_id, []).append(resolved)
     chained = [members for members in chains.groups.values() if len(members) > 1]
     held = {d.doc_id for members in chained for d in members}
@@ -252,9 +266,9 @@ def _matched_alone(changes: list[PlanChange]) -> list[PlanChange]:
     return out
 
 
-def _owner_id(chains: _Chains, target: Amendment) -> str | None:
-    key = act_key(target)
-    doc = chains.owner.get(key) if key else None
+def _owner_id(chains: _Chains, target: Amendment, region: str | None) -> str | None:
+    key = act_key(target, region)
+    doc = chains.find(key) if key else None
     if doc is None or (target.act_type and doc.act_type and target.act_type != doc.act_type):
         return None
     return doc.doc_id
