@@ -21,7 +21,6 @@ from typing import Annotated, Any, NoReturn
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
 from plan_etl import __version__
@@ -250,6 +249,8 @@ class Run:
 
 def _run(run: Run, quiet: bool, verbose: bool) -> RunSummary:
     """The ingest with a progress bar on a terminal; user errors end it with one line."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     out = run.out
     with Progress(
         TextColumn("[progress.description]{task.description}"),

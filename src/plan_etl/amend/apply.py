@@ -29,9 +29,6 @@ import pyarrow.parquet as pq
 
 from plan_etl.links import act_number_key
 from plan_etl.models import Amendment, ChangedRow, Document, InForceActivity, PlanChange
-from plan_etl.normalize.dates import parse_deadline
-from plan_etl.normalize.responsible import bodies_and_persons, split_responsible
-from plan_etl.normalize.text import paragraphs_of
 from plan_etl.write import arrow_schema, to_table
 
 REPEALED_TEXT = "Утратил силу"  # the activity of a repealed item, as consolidated texts print it
@@ -400,6 +397,14 @@ def _apply(plan: _Plan, change: PlanChange, doc: Document) -> str | None:
 
 
 def _edit(plan: _Plan, row: dict[str, Any], change: PlanChange, doc: Document) -> str | None:
+    """Replace the words an edit names in the cells that hold them, and read a changed
+    deadline or responsible cell again; why not, where the words are not there."""
+    # the normalizers load for an edited cell only, not with the plan in force of a
+    # run that amends nothing
+    from plan_etl.normalize.dates import parse_deadline
+    from plan_etl.normalize.responsible import bodies_and_persons, split_responsible
+    from plan_etl.normalize.text import paragraphs_of
+
     old, new = change.old_text or "", change.new_text or ""
     if change.old_text is None:  # the whole cell restated («графу «Срок» … изложить …»)
         if not change.field or change.new_text is None:
@@ -436,6 +441,7 @@ def _edit(plan: _Plan, row: dict[str, Any], change: PlanChange, doc: Document) -
 def _position(plan: _Plan, change: PlanChange) -> tuple[int | None, str | None]:
     """Where an added item goes: after the item it follows (and the items numbered under
     it); with none said or implied, before the first item numbered after it."""
+
     if change.after_item:
         row, problem = plan.find(change.after_item)
         if row is None:
