@@ -141,6 +141,13 @@ def test_capitals_in_a_lower_case_sentence_are_a_case_slip() -> None:
         ("-", "–"),
         ("—МТЗМ", "МТЗМ"),
         ("—Во", "Во"),
+        ("—(ОЦС-1)", "(ОЦС-1)"),  # a rule's edge glued before a bracket
+        ("—_о", "о"),  # ... with the specks a blurred edge leaves
+        ("—°МУФ", "МУФ"),
+        ("-—", "–"),  # one dash read twice
+        ("—-", "–"),
+        ("—=—", ""),  # a rule's edge, no dash
+        ("орган;$", "орган;"),  # a speck after a word's punctuation
         ("2023-2024", "2023-2024"),
         ("5.1.«6.", "5.1.6."),  # a speck inside an item number
         ("3.‹6", "3.6"),
@@ -219,3 +226,27 @@ def test_a_match_that_depends_on_its_doubted_words_goes_to_review() -> None:
         assert b.match_status != "matched"
         assert b.catalogue_id == a.catalogue_id
         assert (LOW_CONFIDENCE_NOTE in b.warnings) == (a.match_status == "matched")
+
+
+def _on_line(*words: tuple[str, float, float]) -> list[Word]:
+    """Words of one Tesseract line at 10.6 pt, each (text, top, x0), standing on one
+    baseline (bottom 358.1), 5 pt a letter wide."""
+    return [Word(t, x0, top, x0 + 5 * len(t), 358.1, 358.1, 10.6, 95, 1) for t, top, x0 in words]
+
+
+def test_a_capital_no_taller_than_the_lowercase_beside_it_is_lower_case() -> None:
+    # «клиентами В» (the line's last word, so no sentence around it to tell by): the «В»
+    # stands as high as the x-height of «клиентами», so it is the preposition «в» OCR took
+    # for its capital (a capital stands ≈ 2.3 pt higher here)
+    low = _on_line(("клиентами", 352.1, 100), ("В", 352.3, 150))
+    assert [w.text for w in with_corrections(low, LEXICON)[0]][1] == "в"
+    capital = _on_line(("клиентами", 352.1, 100), ("В", 349.8, 150))
+    assert [w.text for w in with_corrections(capital, LEXICON)[0]][1] == "В"
+    # the lowercase word stands in another ruled cell: its line may be a little lower
+    assert [w.text for w in with_corrections(low, LEXICON, [0, 1])[0]][1] == "В"
+    # a lowercase word whose box noise made taller than the word is no measure
+    noisy = _on_line(("клиентами", 340.0, 100), ("В", 352.3, 150))
+    assert [w.text for w in with_corrections(noisy, LEXICON)[0]][1] == "В"
+    # an abbreviation whose lower case is no word stays
+    abbreviation = _on_line(("клиентами", 352.1, 100), ("ОИВ", 352.3, 150))
+    assert [w.text for w in with_corrections(abbreviation, LEXICON)[0]][1] == "ОИВ"

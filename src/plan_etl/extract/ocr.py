@@ -806,7 +806,10 @@ def corrected_pages(
     pages, originals = {}, {}
     for index, page in read.items():
         page = page_number_read(page)
-        words, originals[index + 1] = with_corrections(page.words, lexicon)
+        verticals = [r for r in page.rules if r.x0 == r.x1]
+        horizontals = [r for r in page.rules if r.top == r.bottom]
+        cells = [cell_of(w, verticals, horizontals) for w in page.words]
+        words, originals[index + 1] = with_corrections(page.words, lexicon, cells)
         pages[index] = replace(page, words=words)
     return pages, originals, lexicon
 

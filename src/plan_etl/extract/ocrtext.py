@@ -315,11 +315,80 @@ def lower_case_slip(text: str, before: str, after: str, lexicon: Lexicon) -> str
     return low if _plain_word(low) and low not in lexicon.own else text
 
 
+@dataclass(frozen=True)
+class CaseByHeight:
+    """Thresholds of reading a word's case from its height (`lower_by_height`)."""
+
+    # Words of the line read at least this surely are its lowercase reference ...
+    min_confidence: float = 80.0
+    # ... when their bottom is within this share of the font size of the word's (one
+    # baseline), or up to `descender` below it for a word with a letter hanging below the
+    # line (д, р, у); and a word whose top is as low as theirs within this share has no
+    # capital. Capitals stand ≈ 0.22 em above the lowercase (measured on the bench scans).
+    slack: float = 0.1
+    descender: float = 0.35
+    # A lowercase word's box is about as tall as its letters are wide (0.9–1.3 on the bench
+    # scans); one this much taller holds noise (a stamp, a rule's remnant) and is no measure.
+    max_aspect: float = 1.5
+
+
+CASE = CaseByHeight()
+MAX_SHORT_ABBREVIATION = 3
+# Lowercase letters with neither an ascender nor a descender: a word of these is x-height
+# tall, which makes it the reference a word's case is told by
+_X_HEIGHT = frozenset("авгежзиклмнопстхчшъыьэюя")
+_DESCENDERS = frozenset("друщц")
+_LOWERCASE = _X_HEIGHT | _DESCENDERS
+_CORE = re.compile(r"^([а-яё]+)([,.;:]?)$", re.IGNORECASE)
+
+
+def lower_by_height(word, words: list) -> str:
+    """`word.text` in lower case where OCR read a capital its box shows was not printed
+    («клиентоцентричности В регионе», «обратной СВЯЗИ»: Tesseract's Russian model takes в,
+    с, т … for their capitals, which differ only in size): its top is as low as that of
+    most lowercase words on its baseline (`words`, its Tesseract line). A capital stands ≈
+    a fifth of an em above them; a lowercase word standing above the word itself has noise
+    in its box and is no measure. Only a word with no letter below the line (its bottom is
+    then its baseline) whose lower case is a common word (or a one-letter preposition), and
+    not one of two or three capitals («СО» is an abbreviation more often than «со»)."""
+    m = _CORE.match(word.text)
+    if not m or m[1].islower():
+        return word.text
+    low = m[1].lower()
+    if _DESCENDERS & set(low) or not (
+        low in ONE_LETTER_WORDS if len(low) == 1 else _plain_word(low)
+    ):
+        return word.text
+    if m[1].isupper() and 1 < len(low) <= MAX_SHORT_ABBREVIATION:
+        return word.text  # «СО», «ВО»: a region's or a body's abbreviation, not «со», «во»
+    slack = CASE.slack * word.size
+    tops = [w.top for w in words if w is not word and _lowercase_on(w, word, slack)]
+    level = sum(top <= word.top + slack for top in tops)
+    return low + m[2] if tops and 2 * level > len(tops) else word.text
+
+
+def _lowercase_on(ref, word, slack: float) -> bool:
+    """Whether `ref` is a lowercase word read surely on the baseline of `word` (whose
+    bottom is its baseline), its top a measure of the x-height there: no capital, no
+    letter above the x-height, its top not above the word's, its box not noise-tall."""
+    if len(ref.text) < 2 or not set(ref.text) <= _LOWERCASE or ref.confidence < CASE.min_confidence:
+        return False
+    hangs = CASE.descender * word.size if _DESCENDERS & set(ref.text) else slack
+    x_height = word.bottom - ref.top
+    return (
+        word.bottom - slack <= ref.bottom <= word.bottom + hangs
+        and ref.top >= word.top - slack
+        and x_height * len(ref.text) <= CASE.max_aspect * (ref.x1 - ref.x0)
+    )
+
+
 # Dashes: OCR cannot tell a hyphen, an en and an em dash apart by length, and the dash that
-# stands between words in office print is Word's «–»; a dash glued to the front of a word is
-# the edge of a wiped rule («—МТЗМ»), as print never joins a dash to the word after it.
-_DASH_WORDS = frozenset({"-", "—", "―", "--", "–"})
-_GLUED_DASH = re.compile(r"^[-–—―](?=[^\W\d_]|«)")
+# stands between words in office print is Word's «–» (a run of two, «-—», is one dash read
+# twice); a dash glued to the front of a word or bracket is the edge of a wiped rule
+# («—МТЗМ», «—(ОЦС-1)»), as print never joins a dash to the word after it, and so is a dash
+# run with the specks a rule's blurred edge leaves («—_о», «—°МУФ»).
+_DASH_RUN = re.compile(r"^[-–—―]+$")
+_GLUED_DASH = re.compile(r"^[-–—―][-–—―_=°~]*(?=[^\W\d_]|[«(])")
 
 
 # A speck of noise read as a quote or a tick inside an item number («5.1.«6.», «3.‹6») or
@@ -331,28 +400,44 @@ _NUMBER_SPECK = re.compile(rf"(?<=\d\.)[{_SPECK}](?=\d)|^[{_SPECK}](?=(?:\d+\.)+
 
 # A «word» of nothing but these is a speck or a rule's edge: print attaches commas, stops
 # and colons to the word before them, and has no bars, underscores or ticks in a plan's text
-_SPECK_WORD = re.compile(r"^[|_=‘’'`~^*,.:;!•]+$")
+# (dashes count here when something else is among them: «—=—» is no dash, a rule's edge)
+_SPECK_WORD = re.compile(r"^[|_=‘’'`~^*,.:;!•°$—–-]+$")
+# Specks after a word's closing punctuation («орган;$»): print puts nothing after «;» in a
+# word, and a plan prints no «$»
+_TRAILING_SPECK = re.compile(r"(?<=[.,;:)»])[|_=`~^°$]+$")
 
 
 def dashes(text: str) -> str:
     """A word's dashes as printed (a dash alone is «–», a dash glued before a word is none),
     its item number without specks, and a word that is only a speck gone (empty)."""
-    if text in _DASH_WORDS:
+    if _DASH_RUN.match(text):
         return "–"
-    return "" if _SPECK_WORD.match(text) else _NUMBER_SPECK.sub("", _GLUED_DASH.sub("", text))
+    if _SPECK_WORD.match(text):
+        return ""
+    text = _TRAILING_SPECK.sub("", text)
+    return _NUMBER_SPECK.sub("", _GLUED_DASH.sub("", text))
 
 
-def with_corrections(words: list, lexicon: Lexicon) -> tuple[list, dict[str, str]]:
+def with_corrections(
+    words: list, lexicon: Lexicon, cells: list | None = None
+) -> tuple[list, dict[str, str]]:
     """OCR `words` (anything with a `text` and a `line`, in reading order) with their
     misread words corrected and case slips undone, and each changed word part (as split by
-    spaces) mapped to its part as read."""
+    spaces) mapped to its part as read. `cells`, the ruled cell each word stands in, keeps
+    the measure of a word's height to its own cell (Tesseract's lines cross the columns)."""
     out, originals = [], {}
+    keys = [(w.line, cells[i] if cells else None) for i, w in enumerate(words)]
+    lines: dict[tuple, list] = {}
+    for key, word in zip(keys, words, strict=True):
+        lines.setdefault(key, []).append(word)
     for i, word in enumerate(words):
         before, after = (words[j] if 0 <= j < len(words) else None for j in (i - 1, i + 1))
         text = dashes(word.text)
         if not text and after and names_month(after.text):
             text = word.text  # «до | июля»: a day the deadline grammar reads
         text = corrected(text, lexicon)
+        if word.line is not None:
+            text = lower_by_height(replace(word, text=text), lines[keys[i]])
         if before and after and word.line is not None and before.line == word.line == after.line:
             text = lower_case_slip(text, before.text, after.text, lexicon)
         if text != word.text:
