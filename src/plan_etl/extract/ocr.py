@@ -55,6 +55,7 @@ from plan_etl.extract.ocrtext import (
     corrected_note,
     own_words,
     rejoined,
+    split_by_government,
     with_corrections,
 )
 from plan_etl.extract.pdf import document_blocks
@@ -778,6 +779,7 @@ def noted(
     texts = block.cells if block.cells is not None else (block.text or "",)
     tokens = [t for text in texts for t in text.split()]
     joined = [rejoined(text, lexicon) if lexicon else (text, []) for text in texts]
+    joined = [_split(text, found, lexicon) for text, found in joined]
     restored = tuple(restore_dates(text) for text, _ in joined)
     changes = [(originals[t], t) for t in dict.fromkeys(tokens) if t in originals]
     changes += [change for _, found in joined for change in found]
@@ -789,6 +791,17 @@ def noted(
     if block.cells is not None:
         return replace(block, cells=restored, notes=tuple(notes))
     return replace(block, text=restored[0] if block.text is not None else None, notes=tuple(notes))
+
+
+def _split(
+    text: str, found: list[tuple[str, str]], lexicon: Lexicon | None
+) -> tuple[str, list[tuple[str, str]]]:
+    """A cell's text with its prepositions OCR glued split off (`split_by_government`),
+    and the changes so far with those added."""
+    if lexicon is None:
+        return text, found
+    text, split = split_by_government(text, lexicon)
+    return text, [*found, *split]
 
 
 def corrected_pages(

@@ -111,16 +111,18 @@ class Lexicon:
         low = word.lower()
         return low in self.own or low in plan_forms() or _known_to_dictionary(low)
 
-    def correction(self, word: str) -> str | None:
+    def correction(self, word: str, following: str = "") -> str | None:
         """The one known spelling of `word` OCR misread, in its case: a look-alike letter
         swapped, a one-letter word split off, or (an abbreviation) two abbreviations split
-        apart; None when `word` is known, too short, or none or several spellings are."""
+        apart; None when `word` is known, too short, or none or several spellings are.
+        `following`, the next word of its printed line, decides between spellings where
+        one splits off a preposition whose case it takes (`_governed`)."""
         if len(word) < MIN_LENGTH or not word.isalpha():
             return None
         if word.isupper() and (split := self._region_apart(word)):
             return split
         if self.knows(word):
-            return None
+            return self._own_glued(word, following)
         if _is_abbreviation(word):
             found = self._two_abbreviations(word) if word.isupper() else set()
         else:
@@ -133,9 +135,23 @@ class Lexicon:
                 and not _only_name(spelling)
             }
             found |= self._unglued(low)
+        if len(found) > 1:  # «отчето формировании»: «отчете» or «отчет о»
+            governed = {f for f in found if _governed(f, following)}
+            found = governed if len(governed) == 1 else found
         if len(found) != 1:
             return None
         return _in_case_of(found.pop(), word)
+
+    def _own_glued(self, word: str, following: str) -> str | None:
+        """`word`, known only as the decree's own (neither the dictionary nor the plan data
+        has it), as a preposition glued to a word which takes its case («свнутренним» → «с
+        внутренним», «отчето» before «формировании»): OCR glues the same narrow space each
+        time, so the glued form recurs with confidence."""
+        low = word.lower()
+        if _dictionary_word(low):
+            return None
+        found = {s for s in self._unglued(low, _dictionary_word) if _governed(s, following)}
+        return _in_case_of(found.pop(), word) if len(found) == 1 else None
 
     def _two_abbreviations(self, word: str) -> set[str]:
         """An all-capital `word` as two abbreviations the decree itself prints or the plan
@@ -164,15 +180,62 @@ class Lexicon:
         }
         return found.pop() if len(found) == 1 else None
 
-    def _unglued(self, low: str) -> set[str]:
+    def _unglued(self, low: str, known=None) -> set[str]:
         """`low` as a one-letter word and a known word OCR ran together («втечение» → «в
-        течение», «отчетв» → «отчет в»)."""
+        течение», «отчетв» → «отчет в»); `known` tells a known word (the lexicon's)."""
+        known = known or self.knows
         splits = set()
-        if low[0] in ONE_LETTER_WORDS and len(low) > MIN_LENGTH and self.knows(low[1:]):
+        if low[0] in ONE_LETTER_WORDS and len(low) > MIN_LENGTH and known(low[1:]):
             splits.add(f"{low[0]} {low[1:]}")
-        if low[-1] in ONE_LETTER_WORDS and len(low) > MIN_LENGTH and self.knows(low[:-1]):
+        if low[-1] in ONE_LETTER_WORDS and len(low) > MIN_LENGTH and known(low[:-1]):
             splits.add(f"{low[:-1]} {low[-1]}")
         return splits
+
+
+def _dictionary_word(low: str) -> bool:
+    return low in plan_forms() or _known_to_dictionary(low)
+
+
+# The cases a one-letter preposition governs in officialese (pymorphy3's tags): the word
+# after it takes one («о» with the accusative, «удариться о стену», is no plan's)
+PREPOSITION_CASES = {
+    "в": frozenset({"accs", "loct", "loc2", "acc2"}),
+    "о": frozenset({"loct"}),
+    "с": frozenset({"ablt", "gent", "gen2"}),
+    "к": frozenset({"datv"}),
+    "у": frozenset({"gent", "gen2"}),
+}
+# Parts of speech that stand after a preposition (a noun, an adjective, a participle, a
+# pronoun, a numeral)
+_GOVERNABLE = frozenset({"NOUN", "ADJF", "PRTF", "NPRO", "NUMR"})
+
+
+def _governed(spelling: str, following: str) -> bool:
+    """Whether `spelling` is a preposition split off a word with the word after it taking
+    the preposition's case: «с внутренним», or «отчет о» before «формировании»."""
+    parts = spelling.split(" ")
+    if len(parts) != 2:
+        return False
+    if parts[0] in PREPOSITION_CASES:
+        return _takes(parts[0], parts[1])
+    return parts[1] in PREPOSITION_CASES and _takes(parts[1], following)
+
+
+@lru_cache(maxsize=65536)
+def _takes(preposition: str, word: str) -> bool:
+    """Whether `word` (lower case, as read) has a reading in a case `preposition` governs:
+    a dictionary reading, or for a word of the plan data the dictionary lacks
+    («реинжиниринге»), pymorphy3's reading by analogy."""
+    core = word.rstrip(_PUNCTUATION)
+    if not core.isalpha() or not core.islower():
+        return False
+    guess = core in plan_forms()
+    return any(
+        (p.is_known or guess)
+        and p.tag.POS in _GOVERNABLE
+        and p.tag.case in PREPOSITION_CASES[preposition]
+        for p in _morph().parse(core)
+    )
 
 
 @lru_cache(maxsize=65536)
@@ -239,16 +302,18 @@ def apart_regions(words: Iterable[tuple[str, float]], times: int = OWN_TIMES) ->
 _PUNCTUATION = ",.;:()«»\"'–-"
 
 
-def corrected(text: str, lexicon: Lexicon) -> str:
+def corrected(text: str, lexicon: Lexicon, following: str = "") -> str:
     """`text` (one OCR word, perhaps with punctuation or a hyphen) with each of its letter
-    runs set right where the lexicon knows what was printed. A run before a final hyphen
-    is a line-end fragment of a longer word and is left as read."""
+    runs set right where the lexicon knows what was printed (`following`: the next word of
+    its printed line). A run before a final hyphen is a line-end fragment of a longer word
+    and is left as read."""
     hyphen_end = text.rstrip().endswith("-")
 
     def one(m: re.Match[str]) -> str:
         if hyphen_end and m.end() >= len(text.rstrip()) - 1:
             return m[0]
-        return lexicon.correction(m[0]) or m[0]
+        after = following if m.end() == len(text) else ""
+        return lexicon.correction(m[0], after) or m[0]
 
     return _WORD.sub(one, text)
 
@@ -294,6 +359,30 @@ def _split_word(head: str, tail: str, lexicon: Lexicon) -> bool:
         return low in plan_forms() or _known_to_dictionary(low)
 
     return lexicon.knows(head + tail) and not (word(head) and word(tail))
+
+
+def split_by_government(text: str, lexicon: Lexicon) -> tuple[str, list[tuple[str, str]]]:
+    """`text` (a cell, lines apart by newlines) with a word that is a known word and a
+    one-letter preposition OCR glued («отчето формировании», «отчетс приложением») split
+    where the word after it, on its line or the next, takes the preposition's case, and no
+    other spelling does (`Lexicon.correction` with the following word: a look-alike swap,
+    «отчете», stays a rival otherwise). Also the changes, as read → as split."""
+    lines = [line.split(" ") for line in text.split("\n")]
+    flat = [(i, j) for i, line in enumerate(lines) for j in range(len(line))]
+    changes = []
+    for (i, j), after in zip(flat, [*flat[1:], None], strict=True):
+        token = lines[i][j]
+        m = _GLUED_CORE.match(token)
+        if not m or after is None or _dictionary_word(m[2].lower()):
+            continue
+        split = lexicon.correction(m[2], lines[after[0]][after[1]])
+        if split and " " in split:
+            lines[i][j] = m[1] + split + m[3]
+            changes.append((token, lines[i][j]))
+    return "\n".join(" ".join(line) for line in lines), changes
+
+
+_GLUED_CORE = re.compile(r"^([«\"(]?)([а-яё]+)([,.;:)»]*)$", re.IGNORECASE)
 
 
 def corrected_note(changes: list[tuple[str, str]]) -> str:
@@ -435,7 +524,8 @@ def with_corrections(
         text = dashes(word.text)
         if not text and after and names_month(after.text):
             text = word.text  # «до | июля»: a day the deadline grammar reads
-        text = corrected(text, lexicon)
+        following = after.text if after and keys[i + 1] == keys[i] else ""
+        text = corrected(text, lexicon, following)
         if word.line is not None:
             text = lower_by_height(replace(word, text=text), lines[keys[i]])
         if before and after and word.line is not None and before.line == word.line == after.line:
