@@ -17,6 +17,7 @@ from plan_etl.extract.ocrtext import (
     apart_regions,
     corrected,
     dashes,
+    initials,
     own_words,
     rejoined,
     split_by_government,
@@ -269,3 +270,14 @@ def test_a_glued_preposition_is_split_where_the_next_word_takes_its_case() -> No
     assert split_by_government("отчето формировании", own)[0] == "отчет о формировании"
     assert own.correction("свнутренним") == "с внутренним"
     assert Lexicon(own=frozenset({"вход"})).correction("вход") is None  # a word of its own
+
+
+def test_initials_end_in_their_dot() -> None:
+    assert initials("Газимагомедов Р.К,")[0] == "Газимагомедов Р.К."
+    assert initials("Шагинова Л.Л. Чуменко А.Н, Волженина В.В.") == (
+        "Шагинова Л.Л. Чуменко А.Н. Волженина В.В.",
+        [("А.Н,", "А.Н.")],
+    )
+    # names separated by commas: the dot and the comma were printed, OCR read one mark
+    assert initials("Иванов И.И., Петров П.П, Сидоров")[0] == "Иванов И.И., Петров П.П., Сидоров"
+    assert initials("п.п, 2, А.Б,")[0] == "п.п, 2, А.Б,"  # no surname before: as read

@@ -53,6 +53,7 @@ from plan_etl.extract.ocrtext import (
     Lexicon,
     apart_regions,
     corrected_note,
+    initials,
     own_words,
     rejoined,
     split_by_government,
@@ -796,12 +797,14 @@ def noted(
 def _split(
     text: str, found: list[tuple[str, str]], lexicon: Lexicon | None
 ) -> tuple[str, list[tuple[str, str]]]:
-    """A cell's text with its prepositions OCR glued split off (`split_by_government`),
-    and the changes so far with those added."""
+    """A cell's text with its prepositions OCR glued split off (`split_by_government`) and
+    its initials' final dots put back (`initials`), and the changes so far with those
+    added."""
     if lexicon is None:
         return text, found
     text, split = split_by_government(text, lexicon)
-    return text, [*found, *split]
+    text, dotted = initials(text)
+    return text, [*found, *split, *dotted]
 
 
 def corrected_pages(

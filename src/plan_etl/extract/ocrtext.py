@@ -385,6 +385,28 @@ def split_by_government(text: str, lexicon: Lexicon) -> tuple[str, list[tuple[st
 _GLUED_CORE = re.compile(r"^([«\"(]?)([а-яё]+)([,.;:)»]*)$", re.IGNORECASE)
 
 
+# Initials after a surname: «Р.К.» ends in a dot; OCR reads that dot as a comma («Р.К,»)
+_CUT_INITIALS = re.compile(r"(?<![\w-])([А-ЯЁ][а-яё]+ )([А-ЯЁ]\.[А-ЯЁ]),(?=\s|$)")
+_LISTED_INITIALS = re.compile(r"[А-ЯЁ][а-яё]+ [А-ЯЁ]\.[А-ЯЁ]\.,")
+
+
+def initials(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """`text` (a cell) with initials whose final dot OCR read as a comma («Газимагомедов
+    Р.К,», «Чуменко А.Н, Волженина») ending in their dot: initials always end in one, and
+    a comma after it only where the cell separates its names by commas (another name's
+    initials read whole are followed by one: «Петров П.П., Сидоров»), where a dot and a
+    comma were printed and OCR read one mark. Also the changes, as read → as set right."""
+    listed = bool(_LISTED_INITIALS.search(text))
+    changes = []
+
+    def one(m: re.Match[str]) -> str:
+        mended = f"{m[2]}.," if listed else f"{m[2]}."
+        changes.append((f"{m[2]},", mended))
+        return m[1] + mended
+
+    return _CUT_INITIALS.sub(one, text), changes
+
+
 def corrected_note(changes: list[tuple[str, str]]) -> str:
     """The row warning naming the words corrected, as read → as corrected."""
     return f"{CORRECTED_NOTE} " + ", ".join(f"{old} → {new}" for old, new in changes)
