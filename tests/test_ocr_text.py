@@ -10,7 +10,7 @@ import pytest
 from conftest import DATA
 
 from plan_etl.assemble import LogicalRow, PlanTable
-from plan_etl.extract.base import LOW_CONFIDENCE_NOTE, doubted_note, doubted_words
+from plan_etl.extract.base import LOW_CONFIDENCE_NOTE, OCR_NOTE, doubted_note, doubted_words
 from plan_etl.extract.ocr import Word
 from plan_etl.extract.ocrtext import (
     Lexicon,
@@ -21,9 +21,10 @@ from plan_etl.extract.ocrtext import (
     own_words,
     rejoined,
     split_by_government,
+    unread_words,
     with_corrections,
 )
-from plan_etl.records import Source, build_records
+from plan_etl.records import UNREAD_HEADING_NOTE, Source, build_records
 
 LEXICON = Lexicon()
 
@@ -281,3 +282,53 @@ def test_initials_end_in_their_dot() -> None:
     # names separated by commas: the dot and the comma were printed, OCR read one mark
     assert initials("Иванов И.И., Петров П.П, Сидоров")[0] == "Иванов И.И., Петров П.П., Сидоров"
     assert initials("п.п, 2, А.Б,")[0] == "п.п, 2, А.Б,"  # no surname before: as read
+
+
+def test_a_row_under_a_heading_ocr_garbled_is_matched_only_by_its_own_words() -> None:
+    rows, data = decree("tatarstan")
+    plain = records(rows, data)
+    # the title of the HR section garbled past reading («Кадровый бпок»): its rows were
+    # matched by the domain the title names, and most of them give no match without it
+    garbled = [
+        replace(
+            row,
+            section_title=row.section_title.replace("блок", "бпок")
+            if row.section_number == "4"
+            else row.section_title,
+            warnings=[OCR_NOTE],
+        )
+        for row in rows
+    ]
+    got = records(garbled, data)
+    first = {
+        i
+        for i, row in enumerate(rows)
+        if row.section_number == "4" and plain[i].match_status == "matched"
+    }
+    # the same rows with no heading at all: what their own words give
+    bare = records(
+        [
+            replace(r, section_title=None, subsection_title=None) if i in first else r
+            for i, r in enumerate(rows)
+        ],
+        data,
+    )
+    depends = {
+        i
+        for i in first
+        if (bare[i].match_status, bare[i].catalogue_id) != ("matched", plain[i].catalogue_id)
+    }
+    assert depends and len(depends) < len(first)
+    for i, (a, b) in enumerate(zip(plain, got, strict=True)):
+        assert b.catalogue_id == a.catalogue_id
+        assert any(w.startswith(UNREAD_HEADING_NOTE) for w in b.warnings) == (i in depends)
+        assert b.match_status == ("review" if i in depends else a.match_status)
+    # read from a text layer, the same heading is as printed: nothing lowered
+    text = records([replace(row, warnings=[]) for row in garbled], data)
+    assert [a.match_status for a in text] == [a.match_status for a in plain]
+
+
+def test_unread_words_are_lower_case_words_no_lexicon_knows() -> None:
+    title = "Процессы обеспечения доетупа к информацин о деятельности ОИВ РТ ›ганизационные"
+    assert unread_words(title) == ["доетупа", "информацин", "ганизационные"]
+    assert unread_words("Внедрение клиентоцентричности в Республике Татарстан") == []

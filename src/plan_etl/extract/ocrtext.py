@@ -407,6 +407,20 @@ def initials(text: str) -> tuple[str, list[tuple[str, str]]]:
     return _CUT_INITIALS.sub(one, text), changes
 
 
+def unread_words(text: str) -> list[str]:
+    """The words of `text` (a heading read by OCR) neither pymorphy3's dictionary nor the
+    plan data knows: lower-case words of MIN_LENGTH letters or more (names and
+    abbreviations are capitalised), which OCR garbled past setting right («доетупа»,
+    «информацин»). The decree's own words do not vouch here: a misreading that recurs
+    with confidence is still no word."""
+    cores = (w.strip(_PUNCTUATION + _SPECK) for w in text.split())
+    return [
+        w
+        for w in dict.fromkeys(cores)
+        if len(w) >= MIN_LENGTH and w.isalpha() and w.islower() and not _dictionary_word(w)
+    ]
+
+
 def corrected_note(changes: list[tuple[str, str]]) -> str:
     """The row warning naming the words corrected, as read → as corrected."""
     return f"{CORRECTED_NOTE} " + ", ".join(f"{old} → {new}" for old, new in changes)
