@@ -18,6 +18,7 @@ from plan_etl.extract.ocrtext import (
     corrected,
     dashes,
     initials,
+    numerals_by_width,
     own_words,
     rejoined,
     split_by_government,
@@ -332,3 +333,32 @@ def test_unread_words_are_lower_case_words_no_lexicon_knows() -> None:
     title = "Процессы обеспечения доетупа к информацин о деятельности ОИВ РТ ›ганизационные"
     assert unread_words(title) == ["доетупа", "информацин", "ганизационные"]
     assert unread_words("Внедрение клиентоцентричности в Республике Татарстан") == []
+
+
+def _deadlines(*numerals: tuple[str, float]) -> list[Word]:
+    """Deadline cells «<numeral> квартал», one a line: each numeral (text, its width over
+    its height of 10 pt) and the period noun after it."""
+    words = []
+    for line, (text, aspect) in enumerate(numerals):
+        top = 100.0 + 20 * line
+        words.append(Word(text, 50, top, 50 + 10 * aspect, top + 10, top + 10, 12, 90, line))
+        words.append(Word("квартал", 70, top + 3, 110, top + 10, top + 10, 12, 90, line))
+    return words
+
+
+def test_a_numeral_whose_glyphs_read_as_none_is_read_by_its_width() -> None:
+    # the decree's numerals read as I, II, III and IV tell how wide each is printed
+    read = [("Г", 0.37), ("П", 0.83), ("Ш", 1.3), ("ГУ", 1.4), ("П", 0.8)]
+    garbled = [("ШП", 1.25), ("ПШ", 0.55), ("у", 1.45), ("ЧН", 0.85), ("П", 0.37)]
+    page = _deadlines(*read, *garbled)
+    # «ШП» is as wide as III, «ЧН» as II, «у» (a V: only IV) as IV; «ПШ» at 0.55 is no
+    # value's width, left as read; «П» reads as a numeral, never changed by its width
+    assert numerals_by_width([page]) == [{10: "III", 14: "IV", 16: "II"}]
+    # widths that do not grow with the strokes: a reading measured is a misread, none used
+    contradicted = _deadlines(("Г", 0.8), ("П", 0.83), ("ШП", 0.82))
+    assert numerals_by_width([contradicted]) == [{}]
+
+
+def test_a_numeral_in_capitals_is_no_case_slip() -> None:
+    line = [Word(t, 0, 0, 1, 1, 1, 10, 90, 3) for t in ("план", "ШУ", "квартал")]
+    assert [w.text for w in with_corrections(line, LEXICON)[0]] == ["план", "ШУ", "квартал"]

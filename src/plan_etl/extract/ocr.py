@@ -54,6 +54,7 @@ from plan_etl.extract.ocrtext import (
     apart_regions,
     corrected_note,
     initials,
+    numerals_by_width,
     own_words,
     rejoined,
     split_by_government,
@@ -812,20 +813,29 @@ def corrected_pages(
 ) -> tuple[dict[int, OcrPage], dict[int, dict[str, str]], Lexicon]:
     """The OCR'd pages with misread words set right against the lexicon (pymorphy3's
     dictionary, the plan vocabulary, the decree's own words: those its text pages print and
-    those OCR read with confidence), per page the words changed (new → as read), and the
-    lexicon."""
+    those OCR read with confidence) and garbled Roman numerals read by their width
+    (`numerals_by_width`), per page the words changed (new → as read), and the lexicon."""
     texts = [t for b in raw.blocks for t in (b.cells or (b.text or "",))]
     own = own_words([*((w.text, w.confidence) for p in read.values() for w in p.words)])
     own |= own_words(((t, 100.0) for t in texts), times=1)
     apart = apart_regions((w.text, w.confidence) for p in read.values() for w in p.words)
     lexicon = Lexicon(own, apart)
+    read = {index: page_number_read(page) for index, page in read.items()}
+    numerals = numerals_by_width([page.words for page in read.values()])
     pages, originals = {}, {}
-    for index, page in read.items():
-        page = page_number_read(page)
+    for (index, page), numeral in zip(read.items(), numerals, strict=True):
+        as_read = {numeral[i]: w.text for i, w in enumerate(page.words) if i in numeral}
+        page = replace(
+            page,
+            words=[
+                replace(w, text=numeral[i]) if i in numeral else w for i, w in enumerate(page.words)
+            ],
+        )
         verticals = [r for r in page.rules if r.x0 == r.x1]
         horizontals = [r for r in page.rules if r.top == r.bottom]
         cells = [cell_of(w, verticals, horizontals) for w in page.words]
         words, originals[index + 1] = with_corrections(page.words, lexicon, cells)
+        originals[index + 1] |= as_read
         pages[index] = replace(page, words=words)
     return pages, originals, lexicon
 

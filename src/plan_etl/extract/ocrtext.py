@@ -26,8 +26,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from importlib import resources
+from itertools import pairwise
 
-from plan_etl.normalize.dates import names_month
+from plan_etl.normalize.dates import names_month, roman_numeral
 
 # Letters Tesseract's Russian model takes for one another (each way): shapes a stroke or a
 # serif apart. Generic print confusions, not words of any decree.
@@ -421,6 +422,97 @@ def unread_words(text: str) -> list[str]:
     ]
 
 
+@dataclass(frozen=True)
+class NumeralWidths:
+    """Thresholds of reading a Roman numeral OCR garbled by its width (`numerals_by_width`)."""
+
+    # A numeral's width over its height, for each value, is the median over the numerals of
+    # the decree OCR read as that value (I ≈ 0.37, II ≈ 0.83, III ≈ 1.3 on the bench
+    # scans), from at least this many readings (one the grammar reads is evidence) ...
+    min_samples: int = 1
+    # ... and a numeral whose glyphs read as none is the one value whose width it has
+    # within this share (the values stand 40 % and more apart)
+    tolerance: float = 0.15
+    # Each value is at least this much wider than the one before it (a stroke more: II is
+    # over twice I, III half again II), else one of the readings measured is a misread
+    step: float = 1.3
+
+
+NUMERAL_WIDTHS = NumeralWidths()
+# The glyphs OCR reads for a numeral's strokes: those the deadline grammar reads
+# (`roman_numeral`), and strokes with bars it miscounts («Ч», «Е», «ш», «п», «г»)
+_STROKES = frozenset("IΙlі|[]\\1ТГПНИЙЦШЩVУЧЕтушпг")
+_PERIOD_WORD = re.compile(r"^(?:кв|квартал|полугод)", re.IGNORECASE)
+_V = frozenset("VУу")
+
+
+def numerals_by_width(pages: list[list]) -> list[dict[int, str]]:
+    """For each page's words (anything with a `text`, a box and a `line`, in reading
+    order), the Roman numerals before a period noun («ПШ квартал», «ШП квартал») whose
+    glyphs read as no numeral, read by their width instead: index → the numeral. The
+    decree's own numerals OCR did read (`roman_numeral`) tell how wide each value is
+    printed, as strokes do not blur into a different width the way they blur into a
+    different letter; a numeral with a V-like glyph can only be IV. None is guessed: a
+    width that is no value's, or two values', leaves the word as read."""
+    slots = [[(i, w) for i, w in enumerate(words) if _numeral_slot(words, i)] for words in pages]
+    widths: dict[str, list[float]] = {}
+    for page in slots:
+        for _, w in page:
+            if value := roman_numeral(w.text):
+                widths.setdefault(value, []).append(_aspect(w))
+    medians = {
+        value: sorted(found)[len(found) // 2]
+        for value, found in widths.items()
+        if len(found) >= NUMERAL_WIDTHS.min_samples
+    }
+    if not _widening(medians):
+        return [{} for _ in pages]  # a reading the widths contradict: none is a measure
+    out = []
+    for page in slots:
+        read = {}
+        for i, w in page:
+            if roman_numeral(w.text):
+                continue
+            values = ("IV",) if _V & set(w.text) else ("I", "II", "III")
+            near = [
+                v
+                for v in values
+                if v in medians
+                and abs(_aspect(w) - medians[v]) <= NUMERAL_WIDTHS.tolerance * medians[v]
+            ]
+            if len(near) == 1:
+                read[i] = near[0]
+        out.append(read)
+    return out
+
+
+def _widening(medians: dict[str, float]) -> bool:
+    """Whether the widths measured grow with the strokes, each value at least
+    `NUMERAL_WIDTHS.step` times as wide as the one before it (I, II, III; IV beside II)."""
+    order = [v for v in ("I", "II", "III") if v in medians]
+    pairs = list(pairwise(order))
+    pairs += [("II", "IV")] if "II" in medians and "IV" in medians else []
+    return all(medians[b] >= NUMERAL_WIDTHS.step * medians[a] for a, b in pairs)
+
+
+def _numeral_slot(words: list, i: int) -> bool:
+    """Whether `words[i]` is numeral glyphs standing before a period noun on its line."""
+    word = words[i]
+    after = words[i + 1] if i + 1 < len(words) else None
+    return (
+        after is not None
+        and after.line == word.line
+        and after.x0 > word.x1
+        and bool(_PERIOD_WORD.match(after.text))
+        and 0 < len(word.text) <= 4
+        and set(word.text) <= _STROKES
+    )
+
+
+def _aspect(word) -> float:
+    return (word.x1 - word.x0) / max(word.bottom - word.top, 1e-6)
+
+
 def corrected_note(changes: list[tuple[str, str]]) -> str:
     """The row warning naming the words corrected, as read → as corrected."""
     return f"{CORRECTED_NOTE} " + ", ".join(f"{old} → {new}" for old, new in changes)
@@ -432,6 +524,8 @@ def lower_case_slip(text: str, before: str, after: str, lexicon: Lexicon) -> str
     word too long for an abbreviation. `before` and `after` are its neighbours on its line."""
     if not (before[-1:].islower() and after[:1].islower() and text.isalpha() and text.isupper()):
         return text
+    if roman_numeral(text) and _PERIOD_WORD.match(after):
+        return text  # «план ШУ квартал»: a numeral's strokes, which the dates grammar reads
     low = text.lower()
     if len(text) == 1:
         return low if low in ONE_LETTER_WORDS else text

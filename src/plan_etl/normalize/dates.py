@@ -216,6 +216,16 @@ _NOMINATIVE = {
 }
 
 
+def roman_numeral(glyphs: str) -> str | None:
+    """I–IV from glyphs OCR read for a Roman numeral («П» → II, «ГУ» → IV), or None when
+    they are no numeral's strokes (five of them, a letter that is none)."""
+    if not glyphs or not all(g in _NUMERAL_GLYPHS or g in _LOWER_BEFORE_V for g in glyphs):
+        return None
+    if any(g in _LOWER_BEFORE_V for g in glyphs) and not glyphs.endswith(("у", "У", "V")):
+        return None
+    return _roman(glyphs)
+
+
 def _roman(glyphs: str) -> str | None:
     """I–IV from glyphs that look like one («П» → II, «ГУ» → IV), or None."""
     strokes = "".join(_NUMERAL_GLYPHS.get(g) or _LOWER_BEFORE_V[g] for g in glyphs)
