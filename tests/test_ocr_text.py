@@ -362,3 +362,16 @@ def test_a_numeral_whose_glyphs_read_as_none_is_read_by_its_width() -> None:
 def test_a_numeral_in_capitals_is_no_case_slip() -> None:
     line = [Word(t, 0, 0, 1, 1, 1, 10, 90, 3) for t in ("план", "ШУ", "квартал")]
     assert [w.text for w in with_corrections(line, LEXICON)[0]] == ["план", "ШУ", "квартал"]
+
+
+def test_a_deadline_in_pieces_is_read_by_the_grammar_whole() -> None:
+    rows, data = decree("tatarstan")
+    # the cell continued across a page break: «П» on one page, the rest on the next
+    pieces = {**rows[0].cells, "deadline": ["П", "квартал 2024 года"]}
+    ocr_row = replace(rows[0], cells=pieces, warnings=[OCR_NOTE])
+    got = records([ocr_row, *rows[1:]], data)[0]
+    assert got.deadline_raw == "II квартал 2024 года"
+    assert any(w.startswith("OCR words corrected: П квартал") for w in got.warnings)
+    # a text layer's cell is as printed
+    text = records([replace(ocr_row, warnings=[]), *rows[1:]], data)[0]
+    assert text.deadline_raw == "П квартал 2024 года"

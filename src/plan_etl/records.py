@@ -14,16 +14,17 @@ from typing import Any
 
 from plan_etl.assemble import DOUBTFUL, LogicalRow, PlanTable
 from plan_etl.extract.base import LOW_CONFIDENCE_NOTE, OCR_NOTE, doubted_words
-from plan_etl.extract.ocrtext import unread_words
+from plan_etl.extract.ocrtext import corrected_note, unread_words
 from plan_etl.match import DocumentMatch, MatchResult, match_document
 from plan_etl.models import Activity, Document
-from plan_etl.normalize.dates import parse_deadline
+from plan_etl.normalize.dates import parse_deadline, restore_dates
 from plan_etl.normalize.metadata import read_metadata
 from plan_etl.normalize.responsible import (
     bodies_and_persons,
     find_abbreviations,
     split_responsible,
 )
+from plan_etl.normalize.text import join_fragments
 from plan_etl.source import Source as Source  # re-exported: its old home
 from plan_etl.source import failed_document
 from plan_etl.source import identity as _identity
@@ -49,6 +50,7 @@ def build_records(
     heading = (meta.issuer, meta.act_type, table.abbreviations)
     matched = match_document(table.rows, *heading[:2], abbreviations=heading[2])
     rows, matched = _sure_of_ocr(table.rows, matched, *heading)
+    rows = [_deadline_read_whole(row) for row in rows]
     decree = {
         "doc_id": source.doc_id,
         "source_file": source.source_file,
@@ -155,6 +157,21 @@ def _sure_of_headings(
         out_rows.append(row)
         results.append(match)
     return out_rows, replace(matched, results=results)
+
+
+def _deadline_read_whole(row: LogicalRow) -> LogicalRow:
+    """An OCR'd row with its deadline cell read by the deadline grammar as assembled: a
+    cell that continued across a page break («П» | «квартал 2024 года») was read in pieces,
+    and one copied from a vertically merged cell above was not read in this row."""
+    pieces = row.cells.get("deadline", [])
+    if not pieces or OCR_NOTE not in row.warnings:
+        return row
+    joined = join_fragments(pieces)
+    restored = restore_dates(joined)
+    if restored == joined:
+        return row
+    cells = {**row.cells, "deadline": [restored]}
+    return replace(row, cells=cells, warnings=[*row.warnings, corrected_note([(joined, restored)])])
 
 
 def _placed_from_ocr(row: LogicalRow) -> bool:
