@@ -196,6 +196,15 @@ def test_ocr_spacing_and_dashes_of_dates_are_put_back() -> None:
     assert restore_dates("2023-2024 годы") == "2023–2024 годы"
 
 
+def test_a_period_opening_a_deadline_is_in_the_nominative() -> None:
+    # no word governs the genitive here: the case ending is OCR's, the period named
+    assert restore_dates("III квартала 2024 года") == "III квартал 2024 года"
+    assert restore_dates("ежегодно, II полугодия 2024 г.") == "ежегодно, II полугодие 2024 г."
+    # «до», «в течение» govern it: as printed
+    assert restore_dates("до III квартала 2024 года") == "до III квартала 2024 года"
+    assert restore_dates("в течение I полугодия 2024 г.") == "в течение I полугодия 2024 г."
+
+
 def test_text_ocr_did_not_touch_is_left_as_written() -> None:
     for text in (
         "Г. Шилов",

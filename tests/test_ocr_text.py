@@ -10,18 +10,22 @@ import pytest
 from conftest import DATA
 
 from plan_etl.assemble import LogicalRow, PlanTable
-from plan_etl.extract.base import LOW_CONFIDENCE_NOTE, doubted_note, doubted_words
+from plan_etl.extract.base import LOW_CONFIDENCE_NOTE, OCR_NOTE, doubted_note, doubted_words
 from plan_etl.extract.ocr import Word
 from plan_etl.extract.ocrtext import (
     Lexicon,
     apart_regions,
     corrected,
     dashes,
+    initials,
+    numerals_by_width,
     own_words,
     rejoined,
+    split_by_government,
+    unread_words,
     with_corrections,
 )
-from plan_etl.records import Source, build_records
+from plan_etl.records import UNREAD_HEADING_NOTE, Source, build_records
 
 LEXICON = Lexicon()
 
@@ -141,6 +145,13 @@ def test_capitals_in_a_lower_case_sentence_are_a_case_slip() -> None:
         ("-", "–"),
         ("—МТЗМ", "МТЗМ"),
         ("—Во", "Во"),
+        ("—(ОЦС-1)", "(ОЦС-1)"),  # a rule's edge glued before a bracket
+        ("—_о", "о"),  # ... with the specks a blurred edge leaves
+        ("—°МУФ", "МУФ"),
+        ("-—", "–"),  # one dash read twice
+        ("—-", "–"),
+        ("—=—", ""),  # a rule's edge, no dash
+        ("орган;$", "орган;"),  # a speck after a word's punctuation
         ("2023-2024", "2023-2024"),
         ("5.1.«6.", "5.1.6."),  # a speck inside an item number
         ("3.‹6", "3.6"),
@@ -219,3 +230,148 @@ def test_a_match_that_depends_on_its_doubted_words_goes_to_review() -> None:
         assert b.match_status != "matched"
         assert b.catalogue_id == a.catalogue_id
         assert (LOW_CONFIDENCE_NOTE in b.warnings) == (a.match_status == "matched")
+
+
+def _on_line(*words: tuple[str, float, float]) -> list[Word]:
+    """Words of one Tesseract line at 10.6 pt, each (text, top, x0), standing on one
+    baseline (bottom 358.1), 5 pt a letter wide."""
+    return [Word(t, x0, top, x0 + 5 * len(t), 358.1, 358.1, 10.6, 95, 1) for t, top, x0 in words]
+
+
+def test_a_capital_no_taller_than_the_lowercase_beside_it_is_lower_case() -> None:
+    # «клиентами В» (the line's last word, so no sentence around it to tell by): the «В»
+    # stands as high as the x-height of «клиентами», so it is the preposition «в» OCR took
+    # for its capital (a capital stands ≈ 2.3 pt higher here)
+    low = _on_line(("клиентами", 352.1, 100), ("В", 352.3, 150))
+    assert [w.text for w in with_corrections(low, LEXICON)[0]][1] == "в"
+    capital = _on_line(("клиентами", 352.1, 100), ("В", 349.8, 150))
+    assert [w.text for w in with_corrections(capital, LEXICON)[0]][1] == "В"
+    # the lowercase word stands in another ruled cell: its line may be a little lower
+    assert [w.text for w in with_corrections(low, LEXICON, [0, 1])[0]][1] == "В"
+    # a lowercase word whose box noise made taller than the word is no measure
+    noisy = _on_line(("клиентами", 340.0, 100), ("В", 352.3, 150))
+    assert [w.text for w in with_corrections(noisy, LEXICON)[0]][1] == "В"
+    # an abbreviation whose lower case is no word stays
+    abbreviation = _on_line(("клиентами", 352.1, 100), ("ОИВ", 352.3, 150))
+    assert [w.text for w in with_corrections(abbreviation, LEXICON)[0]][1] == "ОИВ"
+
+
+def test_a_glued_preposition_is_split_where_the_next_word_takes_its_case() -> None:
+    # «отчето»: «отчете» (о read for е) or «отчет о»; the word after it, on the next line,
+    # is in the prepositional case «о» governs, so the preposition was printed
+    assert split_by_government("отчето\nформировании перечня", LEXICON) == (
+        "отчет о\nформировании перечня",
+        [("отчето", "отчет о")],
+    )
+    assert split_by_government("Отчетс приложением", LEXICON)[0] == "Отчет с приложением"
+    # the genitive after it is no case of «о»: both spellings stay rivals, the word as read
+    assert split_by_government("отчето формирования", LEXICON)[0] == "отчето формирования"
+    # the glued form recurs with confidence, so it is among the decree's own words; the
+    # dictionary does not know it, and the word after the preposition takes its case
+    own = Lexicon(own=frozenset({"отчето", "свнутренним"}))
+    assert split_by_government("отчето формировании", own)[0] == "отчет о формировании"
+    assert own.correction("свнутренним") == "с внутренним"
+    assert Lexicon(own=frozenset({"вход"})).correction("вход") is None  # a word of its own
+
+
+def test_initials_end_in_their_dot() -> None:
+    assert initials("Газимагомедов Р.К,")[0] == "Газимагомедов Р.К."
+    assert initials("Шагинова Л.Л. Чуменко А.Н, Волженина В.В.") == (
+        "Шагинова Л.Л. Чуменко А.Н. Волженина В.В.",
+        [("А.Н,", "А.Н.")],
+    )
+    # names separated by commas: the dot and the comma were printed, OCR read one mark
+    assert initials("Иванов И.И., Петров П.П, Сидоров")[0] == "Иванов И.И., Петров П.П., Сидоров"
+    assert initials("п.п, 2, А.Б,")[0] == "п.п, 2, А.Б,"  # no surname before: as read
+
+
+def test_a_row_under_a_heading_ocr_garbled_is_matched_only_by_its_own_words() -> None:
+    rows, data = decree("tatarstan")
+    plain = records(rows, data)
+    # the title of the HR section garbled past reading («Кадровый бпок»): its rows were
+    # matched by the domain the title names, and most of them give no match without it
+    garbled = [
+        replace(
+            row,
+            section_title=row.section_title.replace("блок", "бпок")
+            if row.section_number == "4"
+            else row.section_title,
+            warnings=[OCR_NOTE],
+        )
+        for row in rows
+    ]
+    got = records(garbled, data)
+    first = {
+        i
+        for i, row in enumerate(rows)
+        if row.section_number == "4" and plain[i].match_status == "matched"
+    }
+    # the same rows with no heading at all: what their own words give
+    bare = records(
+        [
+            replace(r, section_title=None, subsection_title=None) if i in first else r
+            for i, r in enumerate(rows)
+        ],
+        data,
+    )
+    depends = {
+        i
+        for i in first
+        if (bare[i].match_status, bare[i].catalogue_id) != ("matched", plain[i].catalogue_id)
+    }
+    assert depends and len(depends) < len(first)
+    for i, (a, b) in enumerate(zip(plain, got, strict=True)):
+        assert b.catalogue_id == a.catalogue_id
+        assert any(w.startswith(UNREAD_HEADING_NOTE) for w in b.warnings) == (i in depends)
+        assert b.match_status == ("review" if i in depends else a.match_status)
+    # read from a text layer, the same heading is as printed: nothing lowered
+    text = records([replace(row, warnings=[]) for row in garbled], data)
+    assert [a.match_status for a in text] == [a.match_status for a in plain]
+
+
+def test_unread_words_are_lower_case_words_no_lexicon_knows() -> None:
+    title = "Процессы обеспечения доетупа к информацин о деятельности ОИВ РТ ›ганизационные"
+    assert unread_words(title) == ["доетупа", "информацин", "ганизационные"]
+    assert unread_words("Внедрение клиентоцентричности в Республике Татарстан") == []
+
+
+def _deadlines(*numerals: tuple[str, float]) -> list[Word]:
+    """Deadline cells «<numeral> квартал», one a line: each numeral (text, its width over
+    its height of 10 pt) and the period noun after it."""
+    words = []
+    for line, (text, aspect) in enumerate(numerals):
+        top = 100.0 + 20 * line
+        words.append(Word(text, 50, top, 50 + 10 * aspect, top + 10, top + 10, 12, 90, line))
+        words.append(Word("квартал", 70, top + 3, 110, top + 10, top + 10, 12, 90, line))
+    return words
+
+
+def test_a_numeral_whose_glyphs_read_as_none_is_read_by_its_width() -> None:
+    # the decree's numerals read as I, II, III and IV tell how wide each is printed
+    read = [("Г", 0.37), ("П", 0.83), ("Ш", 1.3), ("ГУ", 1.4), ("П", 0.8)]
+    garbled = [("ШП", 1.25), ("ПШ", 0.55), ("у", 1.45), ("ЧН", 0.85), ("П", 0.37)]
+    page = _deadlines(*read, *garbled)
+    # «ШП» is as wide as III, «ЧН» as II, «у» (a V: only IV) as IV; «ПШ» at 0.55 is no
+    # value's width, left as read; «П» reads as a numeral, never changed by its width
+    assert numerals_by_width([page]) == [{10: "III", 14: "IV", 16: "II"}]
+    # widths that do not grow with the strokes: a reading measured is a misread, none used
+    contradicted = _deadlines(("Г", 0.8), ("П", 0.83), ("ШП", 0.82))
+    assert numerals_by_width([contradicted]) == [{}]
+
+
+def test_a_numeral_in_capitals_is_no_case_slip() -> None:
+    line = [Word(t, 0, 0, 1, 1, 1, 10, 90, 3) for t in ("план", "ШУ", "квартал")]
+    assert [w.text for w in with_corrections(line, LEXICON)[0]] == ["план", "ШУ", "квартал"]
+
+
+def test_a_deadline_in_pieces_is_read_by_the_grammar_whole() -> None:
+    rows, data = decree("tatarstan")
+    # the cell continued across a page break: «П» on one page, the rest on the next
+    pieces = {**rows[0].cells, "deadline": ["П", "квартал 2024 года"]}
+    ocr_row = replace(rows[0], cells=pieces, warnings=[OCR_NOTE])
+    got = records([ocr_row, *rows[1:]], data)[0]
+    assert got.deadline_raw == "II квартал 2024 года"
+    assert any(w.startswith("OCR words corrected: П квартал") for w in got.warnings)
+    # a text layer's cell is as printed
+    text = records([replace(ocr_row, warnings=[]), *rows[1:]], data)[0]
+    assert text.deadline_raw == "П квартал 2024 года"

@@ -14,19 +14,23 @@ from typing import Any
 
 from plan_etl.assemble import DOUBTFUL, LogicalRow, PlanTable
 from plan_etl.extract.base import LOW_CONFIDENCE_NOTE, OCR_NOTE, doubted_words
+from plan_etl.extract.ocrtext import corrected_note, unread_words
 from plan_etl.match import DocumentMatch, MatchResult, match_document
 from plan_etl.models import Activity, Document
-from plan_etl.normalize.dates import parse_deadline
+from plan_etl.normalize.dates import parse_deadline, restore_dates
 from plan_etl.normalize.metadata import read_metadata
 from plan_etl.normalize.responsible import (
     bodies_and_persons,
     find_abbreviations,
     split_responsible,
 )
+from plan_etl.normalize.text import join_fragments
 from plan_etl.source import Source as Source  # re-exported: its old home
 from plan_etl.source import failed_document
 from plan_etl.source import identity as _identity
 
+# A row whose heading OCR garbled, matched by its own words to another item than with it
+UNREAD_HEADING_NOTE = "heading read by OCR has words no lexicon knows:"
 # A repealed item is no template item: no id, whatever its words score.
 _REPEALED = MatchResult(catalogue_id=None, score=0.0, status="unmatched")
 
@@ -46,6 +50,7 @@ def build_records(
     heading = (meta.issuer, meta.act_type, table.abbreviations)
     matched = match_document(table.rows, *heading[:2], abbreviations=heading[2])
     rows, matched = _sure_of_ocr(table.rows, matched, *heading)
+    rows = [_deadline_read_whole(row) for row in rows]
     decree = {
         "doc_id": source.doc_id,
         "source_file": source.source_file,
@@ -81,10 +86,11 @@ def _sure_of_ocr(
     abbreviations: Mapping[str, str] | None = None,
 ) -> tuple[list[LogicalRow], DocumentMatch]:
     """The rows and their matches, where a row read by OCR and placed with doubt is not
-    `matched`, and a row holding words OCR read with low confidence is lowered only if its
-    match depends on them: the document is matched again with those
-    words masked (left out of every row's text the matcher reads), and a `matched` row that
-    is then not `matched` to the same item — the words decided its id, or its lead over the
+    `matched`, nor one under a heading OCR garbled whose own words give another item
+    (`_sure_of_headings`), and a row holding words OCR read with low confidence is lowered
+    only if its match depends on them: the document is matched again with those words
+    masked (left out of every row's text the matcher reads), and a `matched` row that is
+    then not `matched` to the same item — the words decided its id, or its lead over the
     runner-up — becomes `review` with the low-confidence warning. A match that survives
     the masking stands on the words OCR was sure of."""
     matched = replace(
@@ -94,6 +100,7 @@ def _sure_of_ocr(
             for r, m in zip(rows, matched.results, strict=True)
         ],
     )
+    rows, matched = _sure_of_headings(rows, matched, issuer, act_type, abbreviations)
     doubted = [doubted_words(row.warnings) for row in rows]
     if not any(doubted):
         return rows, matched
@@ -108,6 +115,63 @@ def _sure_of_ocr(
         out_rows.append(row)
         results.append(match)
     return out_rows, replace(matched, results=results)
+
+
+def _sure_of_headings(
+    rows: list[LogicalRow],
+    matched: DocumentMatch,
+    issuer: str | None,
+    act_type: str | None,
+    abbreviations: Mapping[str, str] | None,
+) -> tuple[list[LogicalRow], DocumentMatch]:
+    """The rows and their matches, where a `matched` row read by OCR under a section or
+    sub-heading with words no lexicon knows (`unread_words`: OCR garbled the heading that
+    names the row's domain, «Процессы обеспечения доетупа к информацин …») is `matched` only
+    if its own words give the same item: the document is matched again with those headings
+    left out of their rows, and a row that is then not `matched` to the same item becomes
+    `review` with the warning naming the words."""
+    unread = [
+        unread_words(" ".join(filter(None, (r.section_title, r.subsection_title))))
+        if OCR_NOTE in r.warnings
+        else []
+        for r in rows
+    ]
+    suspect = [
+        bool(words) and m.status == "matched"
+        for words, m in zip(unread, matched.results, strict=True)
+    ]
+    if not any(suspect):
+        return rows, matched
+    bare = [
+        replace(r, section_title=None, subsection_title=None) if doubt else r
+        for r, doubt in zip(rows, suspect, strict=True)
+    ]
+    again = match_document(bare, issuer, act_type, abbreviations=abbreviations).results
+    out_rows, results = [], []
+    for row, words, doubt, match, check in zip(
+        rows, unread, suspect, matched.results, again, strict=True
+    ):
+        if doubt and not (check.status == "matched" and check.catalogue_id == match.catalogue_id):
+            row = replace(row, warnings=[*row.warnings, f"{UNREAD_HEADING_NOTE} {' '.join(words)}"])
+            match = replace(match, status="review")
+        out_rows.append(row)
+        results.append(match)
+    return out_rows, replace(matched, results=results)
+
+
+def _deadline_read_whole(row: LogicalRow) -> LogicalRow:
+    """An OCR'd row with its deadline cell read by the deadline grammar as assembled: a
+    cell that continued across a page break («П» | «квартал 2024 года») was read in pieces,
+    and one copied from a vertically merged cell above was not read in this row."""
+    pieces = row.cells.get("deadline", [])
+    if not pieces or OCR_NOTE not in row.warnings:
+        return row
+    joined = join_fragments(pieces)
+    restored = restore_dates(joined)
+    if restored == joined:
+        return row
+    cells = {**row.cells, "deadline": [restored]}
+    return replace(row, cells=cells, warnings=[*row.warnings, corrected_note([(joined, restored)])])
 
 
 def _placed_from_ocr(row: LogicalRow) -> bool:

@@ -53,8 +53,11 @@ from plan_etl.extract.ocrtext import (
     Lexicon,
     apart_regions,
     corrected_note,
+    initials,
+    numerals_by_width,
     own_words,
     rejoined,
+    split_by_government,
     with_corrections,
 )
 from plan_etl.extract.pdf import document_blocks
@@ -778,6 +781,7 @@ def noted(
     texts = block.cells if block.cells is not None else (block.text or "",)
     tokens = [t for text in texts for t in text.split()]
     joined = [rejoined(text, lexicon) if lexicon else (text, []) for text in texts]
+    joined = [_split(text, found, lexicon) for text, found in joined]
     restored = tuple(restore_dates(text) for text, _ in joined)
     changes = [(originals[t], t) for t in dict.fromkeys(tokens) if t in originals]
     changes += [change for _, found in joined for change in found]
@@ -791,22 +795,47 @@ def noted(
     return replace(block, text=restored[0] if block.text is not None else None, notes=tuple(notes))
 
 
+def _split(
+    text: str, found: list[tuple[str, str]], lexicon: Lexicon | None
+) -> tuple[str, list[tuple[str, str]]]:
+    """A cell's text with its prepositions OCR glued split off (`split_by_government`) and
+    its initials' final dots put back (`initials`), and the changes so far with those
+    added."""
+    if lexicon is None:
+        return text, found
+    text, split = split_by_government(text, lexicon)
+    text, dotted = initials(text)
+    return text, [*found, *split, *dotted]
+
+
 def corrected_pages(
     read: dict[int, OcrPage], raw: RawDocument
 ) -> tuple[dict[int, OcrPage], dict[int, dict[str, str]], Lexicon]:
     """The OCR'd pages with misread words set right against the lexicon (pymorphy3's
     dictionary, the plan vocabulary, the decree's own words: those its text pages print and
-    those OCR read with confidence), per page the words changed (new → as read), and the
-    lexicon."""
+    those OCR read with confidence) and garbled Roman numerals read by their width
+    (`numerals_by_width`), per page the words changed (new → as read), and the lexicon."""
     texts = [t for b in raw.blocks for t in (b.cells or (b.text or "",))]
     own = own_words([*((w.text, w.confidence) for p in read.values() for w in p.words)])
     own |= own_words(((t, 100.0) for t in texts), times=1)
     apart = apart_regions((w.text, w.confidence) for p in read.values() for w in p.words)
     lexicon = Lexicon(own, apart)
+    read = {index: page_number_read(page) for index, page in read.items()}
+    numerals = numerals_by_width([page.words for page in read.values()])
     pages, originals = {}, {}
-    for index, page in read.items():
-        page = page_number_read(page)
-        words, originals[index + 1] = with_corrections(page.words, lexicon)
+    for (index, page), numeral in zip(read.items(), numerals, strict=True):
+        as_read = {numeral[i]: w.text for i, w in enumerate(page.words) if i in numeral}
+        page = replace(
+            page,
+            words=[
+                replace(w, text=numeral[i]) if i in numeral else w for i, w in enumerate(page.words)
+            ],
+        )
+        verticals = [r for r in page.rules if r.x0 == r.x1]
+        horizontals = [r for r in page.rules if r.top == r.bottom]
+        cells = [cell_of(w, verticals, horizontals) for w in page.words]
+        words, originals[index + 1] = with_corrections(page.words, lexicon, cells)
+        originals[index + 1] |= as_read
         pages[index] = replace(page, words=words)
     return pages, originals, lexicon
 

@@ -26,8 +26,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from importlib import resources
+from itertools import pairwise
 
-from plan_etl.normalize.dates import names_month
+from plan_etl.normalize.dates import names_month, roman_numeral
 
 # Letters Tesseract's Russian model takes for one another (each way): shapes a stroke or a
 # serif apart. Generic print confusions, not words of any decree.
@@ -111,16 +112,18 @@ class Lexicon:
         low = word.lower()
         return low in self.own or low in plan_forms() or _known_to_dictionary(low)
 
-    def correction(self, word: str) -> str | None:
+    def correction(self, word: str, following: str = "") -> str | None:
         """The one known spelling of `word` OCR misread, in its case: a look-alike letter
         swapped, a one-letter word split off, or (an abbreviation) two abbreviations split
-        apart; None when `word` is known, too short, or none or several spellings are."""
+        apart; None when `word` is known, too short, or none or several spellings are.
+        `following`, the next word of its printed line, decides between spellings where
+        one splits off a preposition whose case it takes (`_governed`)."""
         if len(word) < MIN_LENGTH or not word.isalpha():
             return None
         if word.isupper() and (split := self._region_apart(word)):
             return split
         if self.knows(word):
-            return None
+            return self._own_glued(word, following)
         if _is_abbreviation(word):
             found = self._two_abbreviations(word) if word.isupper() else set()
         else:
@@ -133,9 +136,23 @@ class Lexicon:
                 and not _only_name(spelling)
             }
             found |= self._unglued(low)
+        if len(found) > 1:  # «отчето формировании»: «отчете» or «отчет о»
+            governed = {f for f in found if _governed(f, following)}
+            found = governed if len(governed) == 1 else found
         if len(found) != 1:
             return None
         return _in_case_of(found.pop(), word)
+
+    def _own_glued(self, word: str, following: str) -> str | None:
+        """`word`, known only as the decree's own (neither the dictionary nor the plan data
+        has it), as a preposition glued to a word which takes its case («свнутренним» → «с
+        внутренним», «отчето» before «формировании»): OCR glues the same narrow space each
+        time, so the glued form recurs with confidence."""
+        low = word.lower()
+        if _dictionary_word(low):
+            return None
+        found = {s for s in self._unglued(low, _dictionary_word) if _governed(s, following)}
+        return _in_case_of(found.pop(), word) if len(found) == 1 else None
 
     def _two_abbreviations(self, word: str) -> set[str]:
         """An all-capital `word` as two abbreviations the decree itself prints or the plan
@@ -164,15 +181,62 @@ class Lexicon:
         }
         return found.pop() if len(found) == 1 else None
 
-    def _unglued(self, low: str) -> set[str]:
+    def _unglued(self, low: str, known=None) -> set[str]:
         """`low` as a one-letter word and a known word OCR ran together («втечение» → «в
-        течение», «отчетв» → «отчет в»)."""
+        течение», «отчетв» → «отчет в»); `known` tells a known word (the lexicon's)."""
+        known = known or self.knows
         splits = set()
-        if low[0] in ONE_LETTER_WORDS and len(low) > MIN_LENGTH and self.knows(low[1:]):
+        if low[0] in ONE_LETTER_WORDS and len(low) > MIN_LENGTH and known(low[1:]):
             splits.add(f"{low[0]} {low[1:]}")
-        if low[-1] in ONE_LETTER_WORDS and len(low) > MIN_LENGTH and self.knows(low[:-1]):
+        if low[-1] in ONE_LETTER_WORDS and len(low) > MIN_LENGTH and known(low[:-1]):
             splits.add(f"{low[:-1]} {low[-1]}")
         return splits
+
+
+def _dictionary_word(low: str) -> bool:
+    return low in plan_forms() or _known_to_dictionary(low)
+
+
+# The cases a one-letter preposition governs in officialese (pymorphy3's tags): the word
+# after it takes one («о» with the accusative, «удариться о стену», is no plan's)
+PREPOSITION_CASES = {
+    "в": frozenset({"accs", "loct", "loc2", "acc2"}),
+    "о": frozenset({"loct"}),
+    "с": frozenset({"ablt", "gent", "gen2"}),
+    "к": frozenset({"datv"}),
+    "у": frozenset({"gent", "gen2"}),
+}
+# Parts of speech that stand after a preposition (a noun, an adjective, a participle, a
+# pronoun, a numeral)
+_GOVERNABLE = frozenset({"NOUN", "ADJF", "PRTF", "NPRO", "NUMR"})
+
+
+def _governed(spelling: str, following: str) -> bool:
+    """Whether `spelling` is a preposition split off a word with the word after it taking
+    the preposition's case: «с внутренним», or «отчет о» before «формировании»."""
+    parts = spelling.split(" ")
+    if len(parts) != 2:
+        return False
+    if parts[0] in PREPOSITION_CASES:
+        return _takes(parts[0], parts[1])
+    return parts[1] in PREPOSITION_CASES and _takes(parts[1], following)
+
+
+@lru_cache(maxsize=65536)
+def _takes(preposition: str, word: str) -> bool:
+    """Whether `word` (lower case, as read) has a reading in a case `preposition` governs:
+    a dictionary reading, or for a word of the plan data the dictionary lacks
+    («реинжиниринге»), pymorphy3's reading by analogy."""
+    core = word.rstrip(_PUNCTUATION)
+    if not core.isalpha() or not core.islower():
+        return False
+    guess = core in plan_forms()
+    return any(
+        (p.is_known or guess)
+        and p.tag.POS in _GOVERNABLE
+        and p.tag.case in PREPOSITION_CASES[preposition]
+        for p in _morph().parse(core)
+    )
 
 
 @lru_cache(maxsize=65536)
@@ -239,16 +303,18 @@ def apart_regions(words: Iterable[tuple[str, float]], times: int = OWN_TIMES) ->
 _PUNCTUATION = ",.;:()«»\"'–-"
 
 
-def corrected(text: str, lexicon: Lexicon) -> str:
+def corrected(text: str, lexicon: Lexicon, following: str = "") -> str:
     """`text` (one OCR word, perhaps with punctuation or a hyphen) with each of its letter
-    runs set right where the lexicon knows what was printed. A run before a final hyphen
-    is a line-end fragment of a longer word and is left as read."""
+    runs set right where the lexicon knows what was printed (`following`: the next word of
+    its printed line). A run before a final hyphen is a line-end fragment of a longer word
+    and is left as read."""
     hyphen_end = text.rstrip().endswith("-")
 
     def one(m: re.Match[str]) -> str:
         if hyphen_end and m.end() >= len(text.rstrip()) - 1:
             return m[0]
-        return lexicon.correction(m[0]) or m[0]
+        after = following if m.end() == len(text) else ""
+        return lexicon.correction(m[0], after) or m[0]
 
     return _WORD.sub(one, text)
 
@@ -296,6 +362,157 @@ def _split_word(head: str, tail: str, lexicon: Lexicon) -> bool:
     return lexicon.knows(head + tail) and not (word(head) and word(tail))
 
 
+def split_by_government(text: str, lexicon: Lexicon) -> tuple[str, list[tuple[str, str]]]:
+    """`text` (a cell, lines apart by newlines) with a word that is a known word and a
+    one-letter preposition OCR glued («отчето формировании», «отчетс приложением») split
+    where the word after it, on its line or the next, takes the preposition's case, and no
+    other spelling does (`Lexicon.correction` with the following word: a look-alike swap,
+    «отчете», stays a rival otherwise). Also the changes, as read → as split."""
+    lines = [line.split(" ") for line in text.split("\n")]
+    flat = [(i, j) for i, line in enumerate(lines) for j in range(len(line))]
+    changes = []
+    for (i, j), after in zip(flat, [*flat[1:], None], strict=True):
+        token = lines[i][j]
+        m = _GLUED_CORE.match(token)
+        if not m or after is None or _dictionary_word(m[2].lower()):
+            continue
+        split = lexicon.correction(m[2], lines[after[0]][after[1]])
+        if split and " " in split:
+            lines[i][j] = m[1] + split + m[3]
+            changes.append((token, lines[i][j]))
+    return "\n".join(" ".join(line) for line in lines), changes
+
+
+_GLUED_CORE = re.compile(r"^([«\"(]?)([а-яё]+)([,.;:)»]*)$", re.IGNORECASE)
+
+
+# Initials after a surname: «Р.К.» ends in a dot; OCR reads that dot as a comma («Р.К,»)
+_CUT_INITIALS = re.compile(r"(?<![\w-])([А-ЯЁ][а-яё]+ )([А-ЯЁ]\.[А-ЯЁ]),(?=\s|$)")
+_LISTED_INITIALS = re.compile(r"[А-ЯЁ][а-яё]+ [А-ЯЁ]\.[А-ЯЁ]\.,")
+
+
+def initials(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """`text` (a cell) with initials whose final dot OCR read as a comma («Газимагомедов
+    Р.К,», «Чуменко А.Н, Волженина») ending in their dot: initials always end in one, and
+    a comma after it only where the cell separates its names by commas (another name's
+    initials read whole are followed by one: «Петров П.П., Сидоров»), where a dot and a
+    comma were printed and OCR read one mark. Also the changes, as read → as set right."""
+    listed = bool(_LISTED_INITIALS.search(text))
+    changes = []
+
+    def one(m: re.Match[str]) -> str:
+        mended = f"{m[2]}.," if listed else f"{m[2]}."
+        changes.append((f"{m[2]},", mended))
+        return m[1] + mended
+
+    return _CUT_INITIALS.sub(one, text), changes
+
+
+def unread_words(text: str) -> list[str]:
+    """The words of `text` (a heading read by OCR) neither pymorphy3's dictionary nor the
+    plan data knows: lower-case words of MIN_LENGTH letters or more (names and
+    abbreviations are capitalised), which OCR garbled past setting right («доетупа»,
+    «информацин»). The decree's own words do not vouch here: a misreading that recurs
+    with confidence is still no word."""
+    cores = (w.strip(_PUNCTUATION + _SPECK) for w in text.split())
+    return [
+        w
+        for w in dict.fromkeys(cores)
+        if len(w) >= MIN_LENGTH and w.isalpha() and w.islower() and not _dictionary_word(w)
+    ]
+
+
+@dataclass(frozen=True)
+class NumeralWidths:
+    """Thresholds of reading a Roman numeral OCR garbled by its width (`numerals_by_width`)."""
+
+    # A numeral's width over its height, for each value, is the median over the numerals of
+    # the decree OCR read as that value (I ≈ 0.37, II ≈ 0.83, III ≈ 1.3 on the bench
+    # scans), from at least this many readings (one the grammar reads is evidence) ...
+    min_samples: int = 1
+    # ... and a numeral whose glyphs read as none is the one value whose width it has
+    # within this share (the values stand 40 % and more apart)
+    tolerance: float = 0.15
+    # Each value is at least this much wider than the one before it (a stroke more: II is
+    # over twice I, III half again II), else one of the readings measured is a misread
+    step: float = 1.3
+
+
+NUMERAL_WIDTHS = NumeralWidths()
+# The glyphs OCR reads for a numeral's strokes: those the deadline grammar reads
+# (`roman_numeral`), and strokes with bars it miscounts («Ч», «Е», «ш», «п», «г»)
+_STROKES = frozenset("IΙlі|[]\\1ТГПНИЙЦШЩVУЧЕтушпг")
+_PERIOD_WORD = re.compile(r"^(?:кв|квартал|полугод)", re.IGNORECASE)
+_V = frozenset("VУу")
+
+
+def numerals_by_width(pages: list[list]) -> list[dict[int, str]]:
+    """For each page's words (anything with a `text`, a box and a `line`, in reading
+    order), the Roman numerals before a period noun («ПШ квартал», «ШП квартал») whose
+    glyphs read as no numeral, read by their width instead: index → the numeral. The
+    decree's own numerals OCR did read (`roman_numeral`) tell how wide each value is
+    printed, as strokes do not blur into a different width the way they blur into a
+    different letter; a numeral with a V-like glyph can only be IV. None is guessed: a
+    width that is no value's, or two values', leaves the word as read."""
+    slots = [[(i, w) for i, w in enumerate(words) if _numeral_slot(words, i)] for words in pages]
+    widths: dict[str, list[float]] = {}
+    for page in slots:
+        for _, w in page:
+            if value := roman_numeral(w.text):
+                widths.setdefault(value, []).append(_aspect(w))
+    medians = {
+        value: sorted(found)[len(found) // 2]
+        for value, found in widths.items()
+        if len(found) >= NUMERAL_WIDTHS.min_samples
+    }
+    if not _widening(medians):
+        return [{} for _ in pages]  # a reading the widths contradict: none is a measure
+    out = []
+    for page in slots:
+        read = {}
+        for i, w in page:
+            if roman_numeral(w.text):
+                continue
+            values = ("IV",) if _V & set(w.text) else ("I", "II", "III")
+            near = [
+                v
+                for v in values
+                if v in medians
+                and abs(_aspect(w) - medians[v]) <= NUMERAL_WIDTHS.tolerance * medians[v]
+            ]
+            if len(near) == 1:
+                read[i] = near[0]
+        out.append(read)
+    return out
+
+
+def _widening(medians: dict[str, float]) -> bool:
+    """Whether the widths measured grow with the strokes, each value at least
+    `NUMERAL_WIDTHS.step` times as wide as the one before it (I, II, III; IV beside II)."""
+    order = [v for v in ("I", "II", "III") if v in medians]
+    pairs = list(pairwise(order))
+    pairs += [("II", "IV")] if "II" in medians and "IV" in medians else []
+    return all(medians[b] >= NUMERAL_WIDTHS.step * medians[a] for a, b in pairs)
+
+
+def _numeral_slot(words: list, i: int) -> bool:
+    """Whether `words[i]` is numeral glyphs standing before a period noun on its line."""
+    word = words[i]
+    after = words[i + 1] if i + 1 < len(words) else None
+    return (
+        after is not None
+        and after.line == word.line
+        and after.x0 > word.x1
+        and bool(_PERIOD_WORD.match(after.text))
+        and 0 < len(word.text) <= 4
+        and set(word.text) <= _STROKES
+    )
+
+
+def _aspect(word) -> float:
+    return (word.x1 - word.x0) / max(word.bottom - word.top, 1e-6)
+
+
 def corrected_note(changes: list[tuple[str, str]]) -> str:
     """The row warning naming the words corrected, as read → as corrected."""
     return f"{CORRECTED_NOTE} " + ", ".join(f"{old} → {new}" for old, new in changes)
@@ -307,6 +524,8 @@ def lower_case_slip(text: str, before: str, after: str, lexicon: Lexicon) -> str
     word too long for an abbreviation. `before` and `after` are its neighbours on its line."""
     if not (before[-1:].islower() and after[:1].islower() and text.isalpha() and text.isupper()):
         return text
+    if roman_numeral(text) and _PERIOD_WORD.match(after):
+        return text  # «план ШУ квартал»: a numeral's strokes, which the dates grammar reads
     low = text.lower()
     if len(text) == 1:
         return low if low in ONE_LETTER_WORDS else text
@@ -315,11 +534,80 @@ def lower_case_slip(text: str, before: str, after: str, lexicon: Lexicon) -> str
     return low if _plain_word(low) and low not in lexicon.own else text
 
 
+@dataclass(frozen=True)
+class CaseByHeight:
+    """Thresholds of reading a word's case from its height (`lower_by_height`)."""
+
+    # Words of the line read at least this surely are its lowercase reference ...
+    min_confidence: float = 80.0
+    # ... when their bottom is within this share of the font size of the word's (one
+    # baseline), or up to `descender` below it for a word with a letter hanging below the
+    # line (д, р, у); and a word whose top is as low as theirs within this share has no
+    # capital. Capitals stand ≈ 0.22 em above the lowercase (measured on the bench scans).
+    slack: float = 0.1
+    descender: float = 0.35
+    # A lowercase word's box is about as tall as its letters are wide (0.9–1.3 on the bench
+    # scans); one this much taller holds noise (a stamp, a rule's remnant) and is no measure.
+    max_aspect: float = 1.5
+
+
+CASE = CaseByHeight()
+MAX_SHORT_ABBREVIATION = 3
+# Lowercase letters with neither an ascender nor a descender: a word of these is x-height
+# tall, which makes it the reference a word's case is told by
+_X_HEIGHT = frozenset("авгежзиклмнопстхчшъыьэюя")
+_DESCENDERS = frozenset("друщц")
+_LOWERCASE = _X_HEIGHT | _DESCENDERS
+_CORE = re.compile(r"^([а-яё]+)([,.;:]?)$", re.IGNORECASE)
+
+
+def lower_by_height(word, words: list) -> str:
+    """`word.text` in lower case where OCR read a capital its box shows was not printed
+    («клиентоцентричности В регионе», «обратной СВЯЗИ»: Tesseract's Russian model takes в,
+    с, т … for their capitals, which differ only in size): its top is as low as that of
+    most lowercase words on its baseline (`words`, its Tesseract line). A capital stands ≈
+    a fifth of an em above them; a lowercase word standing above the word itself has noise
+    in its box and is no measure. Only a word with no letter below the line (its bottom is
+    then its baseline) whose lower case is a common word (or a one-letter preposition), and
+    not one of two or three capitals («СО» is an abbreviation more often than «со»)."""
+    m = _CORE.match(word.text)
+    if not m or m[1].islower():
+        return word.text
+    low = m[1].lower()
+    if _DESCENDERS & set(low) or not (
+        low in ONE_LETTER_WORDS if len(low) == 1 else _plain_word(low)
+    ):
+        return word.text
+    if m[1].isupper() and 1 < len(low) <= MAX_SHORT_ABBREVIATION:
+        return word.text  # «СО», «ВО»: a region's or a body's abbreviation, not «со», «во»
+    slack = CASE.slack * word.size
+    tops = [w.top for w in words if w is not word and _lowercase_on(w, word, slack)]
+    level = sum(top <= word.top + slack for top in tops)
+    return low + m[2] if tops and 2 * level > len(tops) else word.text
+
+
+def _lowercase_on(ref, word, slack: float) -> bool:
+    """Whether `ref` is a lowercase word read surely on the baseline of `word` (whose
+    bottom is its baseline), its top a measure of the x-height there: no capital, no
+    letter above the x-height, its top not above the word's, its box not noise-tall."""
+    if len(ref.text) < 2 or not set(ref.text) <= _LOWERCASE or ref.confidence < CASE.min_confidence:
+        return False
+    hangs = CASE.descender * word.size if _DESCENDERS & set(ref.text) else slack
+    x_height = word.bottom - ref.top
+    return (
+        word.bottom - slack <= ref.bottom <= word.bottom + hangs
+        and ref.top >= word.top - slack
+        and x_height * len(ref.text) <= CASE.max_aspect * (ref.x1 - ref.x0)
+    )
+
+
 # Dashes: OCR cannot tell a hyphen, an en and an em dash apart by length, and the dash that
-# stands between words in office print is Word's «–»; a dash glued to the front of a word is
-# the edge of a wiped rule («—МТЗМ»), as print never joins a dash to the word after it.
-_DASH_WORDS = frozenset({"-", "—", "―", "--", "–"})
-_GLUED_DASH = re.compile(r"^[-–—―](?=[^\W\d_]|«)")
+# stands between words in office print is Word's «–» (a run of two, «-—», is one dash read
+# twice); a dash glued to the front of a word or bracket is the edge of a wiped rule
+# («—МТЗМ», «—(ОЦС-1)»), as print never joins a dash to the word after it, and so is a dash
+# run with the specks a rule's blurred edge leaves («—_о», «—°МУФ»).
+_DASH_RUN = re.compile(r"^[-–—―]+$")
+_GLUED_DASH = re.compile(r"^[-–—―][-–—―_=°~]*(?=[^\W\d_]|[«(])")
 
 
 # A speck of noise read as a quote or a tick inside an item number («5.1.«6.», «3.‹6») or
@@ -331,28 +619,45 @@ _NUMBER_SPECK = re.compile(rf"(?<=\d\.)[{_SPECK}](?=\d)|^[{_SPECK}](?=(?:\d+\.)+
 
 # A «word» of nothing but these is a speck or a rule's edge: print attaches commas, stops
 # and colons to the word before them, and has no bars, underscores or ticks in a plan's text
-_SPECK_WORD = re.compile(r"^[|_=‘’'`~^*,.:;!•]+$")
+# (dashes count here when something else is among them: «—=—» is no dash, a rule's edge)
+_SPECK_WORD = re.compile(r"^[|_=‘’'`~^*,.:;!•°$—–-]+$")
+# Specks after a word's closing punctuation («орган;$»): print puts nothing after «;» in a
+# word, and a plan prints no «$»
+_TRAILING_SPECK = re.compile(r"(?<=[.,;:)»])[|_=`~^°$]+$")
 
 
 def dashes(text: str) -> str:
     """A word's dashes as printed (a dash alone is «–», a dash glued before a word is none),
     its item number without specks, and a word that is only a speck gone (empty)."""
-    if text in _DASH_WORDS:
+    if _DASH_RUN.match(text):
         return "–"
-    return "" if _SPECK_WORD.match(text) else _NUMBER_SPECK.sub("", _GLUED_DASH.sub("", text))
+    if _SPECK_WORD.match(text):
+        return ""
+    text = _TRAILING_SPECK.sub("", text)
+    return _NUMBER_SPECK.sub("", _GLUED_DASH.sub("", text))
 
 
-def with_corrections(words: list, lexicon: Lexicon) -> tuple[list, dict[str, str]]:
+def with_corrections(
+    words: list, lexicon: Lexicon, cells: list | None = None
+) -> tuple[list, dict[str, str]]:
     """OCR `words` (anything with a `text` and a `line`, in reading order) with their
     misread words corrected and case slips undone, and each changed word part (as split by
-    spaces) mapped to its part as read."""
+    spaces) mapped to its part as read. `cells`, the ruled cell each word stands in, keeps
+    the measure of a word's height to its own cell (Tesseract's lines cross the columns)."""
     out, originals = [], {}
+    keys = [(w.line, cells[i] if cells else None) for i, w in enumerate(words)]
+    lines: dict[tuple, list] = {}
+    for key, word in zip(keys, words, strict=True):
+        lines.setdefault(key, []).append(word)
     for i, word in enumerate(words):
         before, after = (words[j] if 0 <= j < len(words) else None for j in (i - 1, i + 1))
         text = dashes(word.text)
         if not text and after and names_month(after.text):
             text = word.text  # «до | июля»: a day the deadline grammar reads
-        text = corrected(text, lexicon)
+        following = after.text if after and keys[i + 1] == keys[i] else ""
+        text = corrected(text, lexicon, following)
+        if word.line is not None:
+            text = lower_by_height(replace(word, text=text), lines[keys[i]])
         if before and after and word.line is not None and before.line == word.line == after.line:
             text = lower_case_slip(text, before.text, after.text, lexicon)
         if text != word.text:

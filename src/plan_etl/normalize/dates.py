@@ -198,7 +198,32 @@ def _period(m: re.Match[str]) -> str:
     noun = _period_noun(m["w"])
     if number is None or noun is None:
         return m[0]
+    before = m.string[: m.start()].rstrip()
+    if not before or before[-1] in ",;:":
+        noun = _NOMINATIVE.get(noun.lower(), noun)
     return f"{number}{m['end'] or ''} {noun}"
+
+
+# A period noun in another case than the nominative needs a word to govern it («до III
+# квартала», «в течение I полугодия», «в IV квартале»); opening a deadline cell or an item
+# of its list («ежегодно, IV квартал 2024 года») it names the period, in the nominative, and
+# a case ending there is OCR's (a speck after «квартал» read as «а»)
+_NOMINATIVE = {
+    "квартала": "квартал",
+    "квартале": "квартал",
+    "полугодия": "полугодие",
+    "полугодии": "полугодие",
+}
+
+
+def roman_numeral(glyphs: str) -> str | None:
+    """I–IV from glyphs OCR read for a Roman numeral («П» → II, «ГУ» → IV), or None when
+    they are no numeral's strokes (five of them, a letter that is none)."""
+    if not glyphs or not all(g in _NUMERAL_GLYPHS or g in _LOWER_BEFORE_V for g in glyphs):
+        return None
+    if any(g in _LOWER_BEFORE_V for g in glyphs) and not glyphs.endswith(("у", "У", "V")):
+        return None
+    return _roman(glyphs)
 
 
 def _roman(glyphs: str) -> str | None:
