@@ -125,6 +125,19 @@ def test_corrections_keep_what_was_read() -> None:
     assert originals == {"документа": "докумснта"}
 
 
+def test_a_dash_after_a_verb_is_a_speck() -> None:
+    """Print sets a dash between a subject and its predicate noun or in a range, never
+    between a verb and its object: there it is a speck read as a dash, and goes."""
+    line = ("Утвердить", "–", "планы", "Минэкономразвития", "–", "ответственный", "I", "–", "II")
+    words = [Word(t, 0, 0, 1, 1, 1, 10, 90, 3) for t in line]
+    fixed, _ = with_corrections(words, LEXICON)
+    assert [w.text for w in fixed] == [
+        "Утвердить", "планы", "Минэкономразвития", "–", "ответственный", "I", "–", "II",
+    ]  # fmt: skip
+    apart = [replace(w, line=n) for n, w in enumerate(words)]  # the verb on another line
+    assert [w.text for w in with_corrections(apart, LEXICON)[0]][:3] == ["Утвердить", "–", "планы"]
+
+
 def test_capitals_in_a_lower_case_sentence_are_a_case_slip() -> None:
     line = ("Назначение", "В", "органах", "целевого", "СОСТОЯНИЯ", "выбранных", "ОИВ", "и")
     line += ("обратной", "СВЯЗИ", "портала")
@@ -162,6 +175,10 @@ def test_capitals_in_a_lower_case_sentence_are_a_case_slip() -> None:
         (",", ""),  # a speck standing alone: a comma is printed on the word before it
         ("|", ""),
         ("№", "№"),
+        ("‘в", "в"),  # a tick glued to a Cyrillic word's edge
+        ("и’", "и"),
+        ("О’Нил", "О’Нил"),  # inside a word it stays
+        ("'2024'", "'2024'"),
     ],
 )
 def test_dashes_and_specks_as_printed(read: str, printed: str) -> None:

@@ -626,15 +626,33 @@ _SPECK_WORD = re.compile(r"^[|_=‘’'`~^*,.:;!•°$—–-]+$")
 _TRAILING_SPECK = re.compile(r"(?<=[.,;:)»])[|_=`~^°$]+$")
 
 
+# A single quote or tick glued to the edge of a Cyrillic word («‘в», «и’»): Russian print
+# quotes with «» or „“ and has no apostrophe at a Cyrillic word's edge, so it is a speck
+_GLUED_TICK = re.compile(r"^[‘’‚‛`](?=[а-яё])|(?<=[а-яё])[‘’‚‛`]$", re.IGNORECASE)
+
+
 def dashes(text: str) -> str:
     """A word's dashes as printed (a dash alone is «–», a dash glued before a word is none),
-    its item number without specks, and a word that is only a speck gone (empty)."""
+    its item number without specks, a tick glued to its edge gone, and a word that is only
+    a speck gone (empty)."""
     if _DASH_RUN.match(text):
         return "–"
     if _SPECK_WORD.match(text):
         return ""
-    text = _TRAILING_SPECK.sub("", text)
+    text = _TRAILING_SPECK.sub("", _GLUED_TICK.sub("", text))
     return _NUMBER_SPECK.sub("", _GLUED_DASH.sub("", text))
+
+
+def after_verb(before: str) -> bool:
+    """Whether `before`, the word before a lone dash, is a verb's form (an infinitive, an
+    imperative, a finite verb): print sets a dash between a subject and its predicate noun,
+    or in a range, never between a verb and its object («Утвердить – планы», «Провести –
+    самооценку» are a speck between two words read as a dash)."""
+    core = before.strip(_PUNCTUATION).lower()
+    if not core.isalpha():
+        return False
+    parses = [p for p in _morph().parse(core) if p.is_known]
+    return bool(parses) and all(p.tag.POS in ("INFN", "VERB") for p in parses)
 
 
 def with_corrections(
@@ -654,6 +672,8 @@ def with_corrections(
         text = dashes(word.text)
         if not text and after and names_month(after.text):
             text = word.text  # «до | июля»: a day the deadline grammar reads
+        if text == "–" and before and keys[i - 1] == keys[i] and after_verb(before.text):
+            text = ""
         following = after.text if after and keys[i + 1] == keys[i] else ""
         text = corrected(text, lexicon, following)
         if word.line is not None:
