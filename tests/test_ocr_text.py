@@ -138,6 +138,23 @@ def test_a_dash_after_a_verb_is_a_speck() -> None:
     assert [w.text for w in with_corrections(apart, LEXICON)[0]][:3] == ["Утвердить", "–", "планы"]
 
 
+def test_a_stop_before_a_lower_case_word_is_a_speck_after_a_whole_word() -> None:
+    """After a stop a sentence starts with a capital: before a lower-case word only an
+    abbreviation's stop stands («г. Калуга» has a capital anyway, «обл. центр» keeps its)."""
+    line = ("власти.", "области,", "обл.", "центр", "реинжинирингу.", "процессов", "Отчет.")
+    line += ("Приказ",)
+    words = [Word(t, 0, 0, 1, 1, 1, 10, 90, 3) for t in line]
+    fixed, originals = with_corrections(words, LEXICON)
+    assert [w.text for w in fixed] == [
+        "власти", "области,", "обл.", "центр", "реинжинирингу", "процессов", "Отчет.", "Приказ",
+    ]  # fmt: skip
+    assert originals["власти"] == "власти."
+    apart = [replace(w, line=n) for n, w in enumerate(words)]  # each on a line of its own
+    assert [w.text for w in with_corrections(apart, LEXICON)[0]] == list(line)
+    other_cell = with_corrections(words, LEXICON, [1, 2, 1, 1, 1, 1, 1, 1])[0]
+    assert other_cell[0].text == "власти."  # «области» stands in another cell
+
+
 def test_capitals_in_a_lower_case_sentence_are_a_case_slip() -> None:
     line = ("Назначение", "В", "органах", "целевого", "СОСТОЯНИЯ", "выбранных", "ОИВ", "и")
     line += ("обратной", "СВЯЗИ", "портала")

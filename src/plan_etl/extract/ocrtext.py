@@ -553,6 +553,12 @@ class CaseByHeight:
 
 CASE = CaseByHeight()
 MAX_SHORT_ABBREVIATION = 3
+# A word this long followed by a stop may be a whole word whose stop is a speck (shorter
+# ones are too often abbreviations: «гос.», «тыс.», «обл.»)
+MIN_WHOLE_WORD = 4
+# Words of one sentence on a line stand at most this many font sizes apart (a space is a
+# quarter to a half of one; a column gap is several)
+MAX_WORD_GAP = 1.5
 # Lowercase letters with neither an ascender nor a descender: a word of these is x-height
 # tall, which makes it the reference a word's case is told by
 _X_HEIGHT = frozenset("авгежзиклмнопстхчшъыьэюя")
@@ -655,6 +661,36 @@ def after_verb(before: str) -> bool:
     return bool(parses) and all(p.tag.POS in ("INFN", "VERB") for p in parses)
 
 
+def beside(words: list, cells: list | None, i: int, j: int) -> bool:
+    """Whether word `j` is surely word `i`'s neighbour in its sentence: on its Tesseract
+    line, in its ruled cell and a space away (a Tesseract line crosses the columns, so the
+    next word on it may be another column's, far to the right)."""
+    if not 0 <= j < len(words) or words[i].line is None:
+        return False
+    a, b = (words[i], words[j]) if i < j else (words[j], words[i])
+    gap = b.x0 - a.x1
+    return (
+        b.line == a.line
+        and (not cells or cells[j] == cells[i])
+        and -a.size <= gap <= MAX_WORD_GAP * a.size
+    )
+
+
+def without_stray_stop(text: str, lexicon: Lexicon) -> str:
+    """A word followed by a full stop, then (in its sentence) by a lower-case word, without
+    that stop where the word is a whole word the lexicon knows and no abbreviation
+    («власти. области», «реинжинирингу. процессов»): after a stop a sentence starts with a
+    capital, so only an abbreviation's stop («г. Калуга», «обл. центр», «т. е.») stands
+    before a lower-case word, and a stop after a whole word is a speck OCR read as one."""
+    core = text[:-1]
+    if not (text.endswith(".") and len(core) >= MIN_WHOLE_WORD and core.isalpha()):
+        return text
+    low = core.lower()
+    if not lexicon.knows(low) or any("Abbr" in p.tag for p in _morph().parse(low)):
+        return text
+    return core
+
+
 def with_corrections(
     words: list, lexicon: Lexicon, cells: list | None = None
 ) -> tuple[list, dict[str, str]]:
@@ -680,6 +716,8 @@ def with_corrections(
             text = lower_by_height(replace(word, text=text), lines[keys[i]])
         if before and after and word.line is not None and before.line == word.line == after.line:
             text = lower_case_slip(text, before.text, after.text, lexicon)
+        if after and beside(words, cells, i, i + 1) and after.text[:1].islower():
+            text = without_stray_stop(text, lexicon)
         if text != word.text:
             for new, old in zip(text.split(), word.text.split(), strict=False):
                 if new != old:
