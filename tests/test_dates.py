@@ -205,6 +205,17 @@ def test_a_period_opening_a_deadline_is_in_the_nominative() -> None:
     assert restore_dates("в течение I полугодия 2024 г.") == "в течение I полугодия 2024 г."
 
 
+def test_a_recurring_period_without_a_year_is_read_too() -> None:
+    """A recurring deadline names its period without a year; its numeral's strokes are
+    read as in a dated one, at the cell's end only."""
+    assert restore_dates("ежегодно, ГУ квартал") == "ежегодно, IV квартал"
+    assert restore_dates("ежеквартально, в течение П полугодия") == (
+        "ежеквартально, в течение II полугодия"
+    )
+    assert restore_dates("ГУ квартал, далее ежегодно") == "ГУ квартал, далее ежегодно"
+    assert parse_deadline("ежегодно, ГУ квартал").recurring
+
+
 def test_text_ocr_did_not_touch_is_left_as_written() -> None:
     for text in (
         "Г. Шилов",

@@ -101,10 +101,11 @@ _NUMERAL_GLYPHS = {
 _LOWER_BEFORE_V = {"т": "i", "у": "v"}
 _GLYPH_CLASS = "".join(re.escape(g) for g in _NUMERAL_GLYPHS)
 # A period slot: a numeral (Arabic 1–4 or a run of numeral glyphs, glued to its word or
-# not), its ordinal ending, a word of up to 12 letters, then a year.
+# not), its ordinal ending, a word of up to 12 letters, then a year or the cell's end (a
+# recurring deadline names a period without a year: «ежегодно, IV квартал»).
 _PERIOD_SLOT = re.compile(
     rf"(?<![\w.])(?P<n>[1-4]|[{_GLYPH_CLASS}]{{1,4}}|[{_GLYPH_CLASS}т]{{1,3}}у)(?P<end>\s*-?(?:й|го|ый|ое|м|ом)(?!\w))?"
-    rf"\s*(?P<w>[а-яёА-ЯЁ]{{1,12}}[.,]?)(?=\s*\d{{4}})"
+    rf"\s*(?P<w>[а-яёА-ЯЁ]{{1,12}}[.,]?)(?=\s*\d{{4}}|\s*$)"
 )
 # A month slot: a day number, a word, a year («1 марга 2024»); or a word after «до»/«в»
 # or at the cell's start, then a year («декабоь 2024 года»).
