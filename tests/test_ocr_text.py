@@ -151,8 +151,21 @@ def test_a_stop_before_a_lower_case_word_is_a_speck_after_a_whole_word() -> None
     assert originals["власти"] == "власти."
     apart = [replace(w, line=n) for n, w in enumerate(words)]  # each on a line of its own
     assert [w.text for w in with_corrections(apart, LEXICON)[0]] == list(line)
-    other_cell = with_corrections(words, LEXICON, [1, 2, 1, 1, 1, 1, 1, 1])[0]
+    other_cell = with_corrections(words, LEXICON, [1, 2, 2, 2, 2, 2, 2, 2])[0]
     assert other_cell[0].text == "власти."  # «области» stands in another cell
+
+
+def test_a_sentence_goes_on_to_its_cells_next_line() -> None:
+    """In a ruled cell a word's neighbours are the cell's words in reading order, across
+    its lines; Tesseract's order, whose lines cross the columns, is not the sentence's."""
+    read = [  # (text, line, x0, cell): a line of two cells, then the first cell's next line
+        ("достижение", 1, 10, "a"), ("целевого", 1, 60, "a"), ("Департамент", 1, 300, "b"),
+        ("СОСТОЯНИЯ", 2, 10, "a"), ("Отчет", 2, 300, "b"), ("жизненной", 2, 70, "a"),
+    ]  # fmt: skip
+    words = [Word(t, x, 12 * n, x + 40, 12 * n + 9, 12 * n + 9, 10, 90, n) for t, n, x, _ in read]
+    fixed = [w.text for w in with_corrections(words, LEXICON, [c for *_, c in read])[0]]
+    assert fixed[3] == "состояния"
+    assert [w.text for w in with_corrections(words, LEXICON)[0]][3] == "СОСТОЯНИЯ"  # no cells
 
 
 def test_capitals_in_a_lower_case_sentence_are_a_case_slip() -> None:

@@ -691,6 +691,33 @@ def without_stray_stop(text: str, lexicon: Lexicon) -> str:
     return core
 
 
+def sentence_neighbours(words: list, cells: list | None) -> list[tuple[int | None, int | None]]:
+    """Each word's previous and next word in its sentence: in a ruled cell, the cell's
+    words in reading order (by line, top down, then x: a sentence goes on to the cell's next line,
+    while the next word in Tesseract's order may be another column's); elsewhere, the
+    word beside it on its line (`beside`)."""
+    out: list[tuple[int | None, int | None]] = [
+        (i - 1 if beside(words, cells, i, i - 1) else None,
+         i + 1 if beside(words, cells, i, i + 1) else None)
+        for i in range(len(words))
+    ]  # fmt: skip
+    by_cell: dict[object, list[int]] = {}
+    for i, cell in enumerate(cells or ()):
+        if cell is not None and words[i].line is not None:
+            by_cell.setdefault(cell, []).append(i)
+    for members in by_cell.values():
+        # Tesseract numbers its lines block by block, not top to bottom: a cell's lines go
+        # in the order of their baselines
+        level: dict[object, float] = {}
+        for i in members:
+            level[words[i].line] = max(level.get(words[i].line, 0.0), words[i].baseline)
+        members.sort(key=lambda i: (level[words[i].line], words[i].line, words[i].x0))
+        for k, i in enumerate(members):
+            before = members[k - 1] if k else None
+            out[i] = (before, members[k + 1] if k + 1 < len(members) else None)
+    return out
+
+
 def with_corrections(
     words: list, lexicon: Lexicon, cells: list | None = None
 ) -> tuple[list, dict[str, str]]:
@@ -703,6 +730,7 @@ def with_corrections(
     lines: dict[tuple, list] = {}
     for key, word in zip(keys, words, strict=True):
         lines.setdefault(key, []).append(word)
+    sentence = sentence_neighbours(words, cells)
     for i, word in enumerate(words):
         before, after = (words[j] if 0 <= j < len(words) else None for j in (i - 1, i + 1))
         text = dashes(word.text)
@@ -714,10 +742,11 @@ def with_corrections(
         text = corrected(text, lexicon, following)
         if word.line is not None:
             text = lower_by_height(replace(word, text=text), lines[keys[i]])
-        if before and after and word.line is not None and before.line == word.line == after.line:
-            text = lower_case_slip(text, before.text, after.text, lexicon)
+        prev, nxt = (words[j] if j is not None else None for j in sentence[i])
+        if prev and nxt and word.line is not None:
+            text = lower_case_slip(text, prev.text, nxt.text, lexicon)
         if after and beside(words, cells, i, i + 1) and after.text[:1].islower():
-            text = without_stray_stop(text, lexicon)
+            text = without_stray_stop(text, lexicon)  # a stop ends a line: its line only
         if text != word.text:
             for new, old in zip(text.split(), word.text.split(), strict=False):
                 if new != old:
