@@ -14,6 +14,7 @@ from plan_etl.extract.base import LOW_CONFIDENCE_NOTE, OCR_NOTE, doubted_note, d
 from plan_etl.extract.ocr import Word
 from plan_etl.extract.ocrtext import (
     Lexicon,
+    abbreviation_read_low,
     apart_regions,
     corrected,
     dashes,
@@ -166,6 +167,17 @@ def test_a_sentence_goes_on_to_its_cells_next_line() -> None:
     fixed = [w.text for w in with_corrections(words, LEXICON, [c for *_, c in read])[0]]
     assert fixed[3] == "состояния"
     assert [w.text for w in with_corrections(words, LEXICON)[0]][3] == "СОСТОЯНИЯ"  # no cells
+
+
+def test_a_region_abbreviation_read_in_lower_case() -> None:
+    """«КО», printed apart in the decree, read «ко» by OCR: the abbreviation where nothing
+    the preposition «ко» governs follows; «ко всем» stays a preposition."""
+    lexicon = Lexicon(apart=frozenset({"КО", "СО"}))
+    assert abbreviation_read_low("ко", "", lexicon) == "КО"
+    assert abbreviation_read_low("ко;", "Министерство", lexicon) == "КО;"
+    assert abbreviation_read_low("ко", "всем", lexicon) == "ко"
+    assert abbreviation_read_low("со", "дня", lexicon) == "со"
+    assert abbreviation_read_low("ко", "", LEXICON) == "ко"  # a decree that prints no «КО»
 
 
 def test_capitals_in_a_lower_case_sentence_are_a_case_slip() -> None:

@@ -691,6 +691,24 @@ def without_stray_stop(text: str, lexicon: Lexicon) -> str:
     return core
 
 
+# The vowel-ended forms of one-letter prepositions («ко всем», «во время», «со дня»)
+_PREPOSITION_OF = {"ко": "к", "во": "в", "со": "с", "обо": "о"}
+
+
+def abbreviation_read_low(text: str, following: str, lexicon: Lexicon) -> str:
+    """A region abbreviation the decree prints apart in capitals («КО», `Lexicon.apart`)
+    that OCR read in lower case, as the preposition it spells («Минэкономразвития ко»):
+    the abbreviation, unless the word after it (`following`, in its sentence) is one the
+    preposition governs («ко всем органам» stays)."""
+    core = text.rstrip(",.;:)")
+    if not core.isalpha() or not core.islower() or core.upper() not in lexicon.apart:
+        return text
+    preposition = _PREPOSITION_OF.get(core)
+    if preposition and following and _takes(preposition, following.lower()):
+        return text
+    return core.upper() + text[len(core) :]
+
+
 def sentence_neighbours(words: list, cells: list | None) -> list[tuple[int | None, int | None]]:
     """Each word's previous and next word in its sentence: in a ruled cell, the cell's
     words in reading order (by line, top down, then x: a sentence goes on to the cell's next line,
@@ -745,6 +763,7 @@ def with_corrections(
         prev, nxt = (words[j] if j is not None else None for j in sentence[i])
         if prev and nxt and word.line is not None:
             text = lower_case_slip(text, prev.text, nxt.text, lexicon)
+        text = abbreviation_read_low(text, nxt.text if nxt else "", lexicon)
         if after and beside(words, cells, i, i + 1) and after.text[:1].islower():
             text = without_stray_stop(text, lexicon)  # a stop ends a line: its line only
         if text != word.text:
