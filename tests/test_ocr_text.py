@@ -130,13 +130,22 @@ def test_a_dash_after_a_verb_is_a_speck() -> None:
     """Print sets a dash between a subject and its predicate noun or in a range, never
     between a verb and its object: there it is a speck read as a dash, and goes."""
     line = ("Утвердить", "–", "планы", "Минэкономразвития", "–", "ответственный", "I", "–", "II")
-    words = [Word(t, 0, 0, 1, 1, 1, 10, 90, 3) for t in line]
+    words = [Word(t, 0, 0, 6, 1, 1, 10, 90, 3) for t in line]  # a dash 0.6 em wide
     fixed, _ = with_corrections(words, LEXICON)
     assert [w.text for w in fixed] == [
         "Утвердить", "планы", "Минэкономразвития", "–", "ответственный", "I", "–", "II",
     ]  # fmt: skip
     apart = [replace(w, line=n) for n, w in enumerate(words)]  # the verb on another line
     assert [w.text for w in with_corrections(apart, LEXICON)[0]][:3] == ["Утвердить", "–", "планы"]
+
+
+def test_a_dash_too_narrow_for_one_is_a_speck() -> None:
+    """An en dash is half a font size wide: a «dash» a point wide is a speck."""
+    read = [("предоставления", 100, 180), ("–", 182, 183), ("мер", 186, 204)]
+    read += [("2023", 210, 236), ("–", 238, 244), ("2024", 246, 272)]
+    words = [Word(t, x0, 0, x1, 9, 9, 12, 90, 1) for t, x0, x1 in read]
+    fixed = [w.text for w in with_corrections(words, LEXICON)[0]]
+    assert fixed == ["предоставления", "мер", "2023", "–", "2024"]
 
 
 def test_a_stop_before_a_lower_case_word_is_a_speck_after_a_whole_word() -> None:

@@ -559,6 +559,9 @@ MIN_WHOLE_WORD = 4
 # Words of one sentence on a line stand at most this many font sizes apart (a space is a
 # quarter to a half of one; a column gap is several)
 MAX_WORD_GAP = 1.5
+# A dash standing alone is printed at least this many font sizes wide (an en dash is half
+# of one, a hyphen a third); a narrower one is a speck or a rule's end OCR read as a dash
+MIN_DASH_WIDTH = 0.2
 # Lowercase letters with neither an ascender nor a descender: a word of these is x-height
 # tall, which makes it the reference a word's case is told by
 _X_HEIGHT = frozenset("авгежзиклмнопстхчшъыьэюя")
@@ -754,8 +757,11 @@ def with_corrections(
         text = dashes(word.text)
         if not text and after and names_month(after.text):
             text = word.text  # «до | июля»: a day the deadline grammar reads
-        if text == "–" and before and keys[i - 1] == keys[i] and after_verb(before.text):
-            text = ""
+        if text == "–" and (
+            word.x1 - word.x0 < MIN_DASH_WIDTH * word.size
+            or (before and keys[i - 1] == keys[i] and after_verb(before.text))
+        ):
+            text = ""  # a speck OCR read as a dash
         following = after.text if after and keys[i + 1] == keys[i] else ""
         text = corrected(text, lexicon, following)
         if word.line is not None:
