@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pypdfium2 as pdfium
 import pytest
-from conftest import DATA, SEEDS
+from conftest import DATA, SEEDS, bench_module
 from typer.testing import CliRunner
 
 import plan_etl
@@ -63,32 +63,11 @@ runner = CliRunner()
 # --- generators ----------------------------------------------------------------------------------
 
 
-def make_pdf(pages: list[tuple[float, float, bytes]]) -> bytes:
-    """A PDF written by hand: one page per (width pt, height pt, content stream)."""
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>"]
-    kids = " ".join(f"{3 + 2 * i} 0 R" for i in range(len(pages)))
-    objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {len(pages)} >>".encode())
-    for i, (width, height, content) in enumerate(pages):
-        objects.append(
-            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {width} {height}] "
-            f"/Contents {4 + 2 * i} 0 R /Resources << >> >>".encode()
-        )
-        objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content))
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
+# the hand-written PDFs the bench's hostile set is made of (bench/hostile.py)
+make_pdf = bench_module("hostile").make_pdf
 
 
-LINE = b"0 0 m 20 20 l S"  # something drawn, no text: a page OCR would read
+LINE = bench_module("hostile").LINE  # something drawn, no text: a page OCR would read
 
 
 def docx_with(path: Path, name: str, data: bytes) -> Path:
@@ -490,6 +469,19 @@ def test_a_swapped_conversion_cache_entry_is_a_miss_not_another_decrees_rows(
 # --- 8. silent omissions under raw/ --------------------------------------------------------------
 
 
+def deny_listing(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """Folders called `name` cannot be listed (a stand-in for os.scandir: tests run as
+    root, whom permissions do not stop)."""
+    real_scandir = os.scandir
+
+    def scandir(path: object) -> object:
+        if Path(str(path)).name == name:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "scandir", scandir)
+
+
 def test_every_entry_under_raw_is_read_skipped_or_failed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -503,14 +495,7 @@ def test_every_entry_under_raw_is_read_skipped_or_failed(
     os.mkfifo(raw / "pipe")
     (raw / "zero.txt").symlink_to("/dev/zero")
     (raw / "loop.pdf").symlink_to(raw / "loop.pdf")
-    real_scandir = os.scandir
-
-    def scandir(path: object) -> object:
-        if Path(str(path)).name == "locked":
-            raise PermissionError(13, "Permission denied", str(path))
-        return real_scandir(path)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(os, "scandir", scandir)
+    deny_listing(monkeypatch, "locked")
     summary = in_thread(lambda: ingest(raw, tmp_path / "out", jobs=1, use_cache=False), 120)
     assert isinstance(summary, RunSummary)
     assert failures(summary) == {
@@ -529,14 +514,7 @@ def test_an_unreadable_folder_is_a_failure_of_the_summary_and_of_strict(
     raw = tmp_path / "raw"
     (raw / "locked").mkdir(parents=True)
     shutil.copy(SEED, raw / SEED.name)
-    real_scandir = os.scandir
-
-    def scandir(path: object) -> object:
-        if Path(str(path)).name == "locked":
-            raise PermissionError(13, "Permission denied", str(path))
-        return real_scandir(path)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(os, "scandir", scandir)
+    deny_listing(monkeypatch, "locked")
     res = runner.invoke(app, ["ingest", str(raw), "--out", str(tmp_path / "o"), "--strict"])
     assert res.exit_code == 1
     assert "failed locked/: cannot read folder: Permission denied" in res.stderr

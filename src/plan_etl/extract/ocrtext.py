@@ -110,7 +110,7 @@ class Lexicon:
 
     def knows(self, word: str) -> bool:
         low = word.lower()
-        return low in self.own or low in plan_forms() or _known_to_dictionary(low)
+        return low in self.own or _dictionary_word(low)
 
     def correction(self, word: str, following: str = "") -> str | None:
         """The one known spelling of `word` OCR misread, in its case: a look-alike letter
@@ -172,7 +172,7 @@ class Lexicon:
         words). A word the dictionary or the plan data knows stays; so does one two region
         abbreviations could end («ГКУНСО»: «НСО» or «СО»)."""
         low = word.lower()
-        if low in plan_forms() or _known_to_dictionary(low):
+        if _dictionary_word(low):
             return None
         found = {
             f"{word[: -len(region)]} {region}"
@@ -194,6 +194,8 @@ class Lexicon:
 
 
 def _dictionary_word(low: str) -> bool:
+    """Whether `low` is a word of pymorphy3's dictionary or of the plan data (a lexicon
+    without the decree's own words)."""
     return low in plan_forms() or _known_to_dictionary(low)
 
 
@@ -357,7 +359,7 @@ def _split_word(head: str, tail: str, lexicon: Lexicon) -> bool:
         low = piece.lower()
         if len(low) == 1:
             return low in ONE_LETTER_WORDS
-        return low in plan_forms() or _known_to_dictionary(low)
+        return _dictionary_word(low)
 
     return lexicon.knows(head + tail) and not (word(head) and word(tail))
 
