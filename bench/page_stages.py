@@ -15,7 +15,7 @@ file (`task.process_file`), which `plan-etl ingest --jobs 1` adds the parent's w
   words                     pdfplumber's word rules on them (`pdfium.chars.words_of`)
   edges + ruled tables      pdfplumber's table finder on the edges (`page.ruled_tables`)
   read_page (all above)     the page's content as the PDF reader gets it
-  ctypes floor              only the two PDFium calls made for every character (its text
+  PDFium calls floor        only the two PDFium calls made for every character (its text
                             object and origin): what any Python reader of PDFium pays
   blocks                    page contents → blocks (`extract.pdf.document_blocks`)
   extract (whole files)     the PDF extractor, pdfplumber's page tree included
@@ -26,7 +26,6 @@ file (`task.process_file`), which `plan-etl ingest --jobs 1` adds the parent's w
 from __future__ import annotations
 
 import argparse
-import ctypes
 import sys
 import time
 from collections.abc import Callable
@@ -46,17 +45,14 @@ def fastest(work: Callable[[], object], pages: int, repeats: int) -> float:
     return 1000 * min(times) / pages
 
 
-def ctypes_floor(textpages: list[Any]) -> None:
-    """The two calls a character the reader makes, and nothing else."""
-    from plan_etl.extract.pdf.pdfium.chars import _api, page_codes
+def calls_floor(textpages: list[Any]) -> None:
+    """The PDFium calls a character the reader makes (its text object and origin, through
+    cffi into arrays), and nothing else."""
+    from plan_etl.extract.pdf.pdfium.calls import objects_and_origins
+    from plan_etl.extract.pdf.pdfium.chars import page_codes
 
-    x, y = ctypes.c_double(), ctypes.c_double()
-    px, py = ctypes.byref(x), ctypes.byref(y)
     for textpage in textpages:
-        handle = ctypes.cast(textpage.raw, ctypes.c_void_p).value
-        for i in range(len(page_codes(textpage.raw))):
-            _api.text_object(handle, i)
-            _api.char_origin(handle, i, px, py)
+        objects_and_origins(textpage.raw, len(page_codes(textpage.raw)))
 
 
 def main() -> None:
@@ -145,7 +141,7 @@ def main() -> None:
             "read_page (all above)",
             lambda: [read_page(p["document"], p["page"], p["fonts"]) for p in pages],
         ),
-        ("ctypes floor", lambda: ctypes_floor([p["textpage"] for p in pages])),
+        ("PDFium calls floor", lambda: calls_floor([p["textpage"] for p in pages])),
         ("blocks", lambda: document_blocks(iter(contents))),
         ("extract (whole files)", lambda: [extractor.read(path) for path in files]),
         ("assemble", lambda: [assemble(r.blocks) for r in raws]),

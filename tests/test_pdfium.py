@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import DATA
 from typer.testing import CliRunner
@@ -144,3 +145,31 @@ def test_cli_pdf_engine_option(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     result = runner.invoke(app, ["ingest", str(tmp_path), "--out", str(tmp_path / "out")])
     assert result.exit_code == 2
     assert ENGINE_ENV in result.output
+
+
+def test_blanks_take_their_text_objects_place_in_content_order() -> None:
+    """Space objects PDFium's text page leaves out go back between the characters of the
+    text objects drawn before and after them; a text object's characters keep their order."""
+    from plan_etl.extract.pdf.pdfium.chars import in_content_order
+
+    chars = [(t, 0.0, 1.0, 0.0, 1.0, True, 9.0) for t in "abcd"]
+    blank = (" ", 1.0, 1.0, 0.0, 1.0, True, 9.0)
+    placed = in_content_order(chars, np.array([0.0, 0.0, 2.0, 2.0]), [(1, blank)])
+    assert "".join(char[0] for char in placed) == "ab cd"
+    turned = in_content_order(chars, np.array([3.0, 3.0, 1.0, 1.0]), [])
+    assert "".join(char[0] for char in turned) == "cdab"
+    assert in_content_order([], np.array([]), []) == []
+
+
+def test_a_page_without_text_reads_no_characters(tmp_path: Path) -> None:
+    """The arrays of an empty text page are empty, not an error."""
+    from reportlab.pdfgen import canvas
+
+    pdf = tmp_path / "blank.pdf"
+    page = canvas.Canvas(str(pdf))
+    page.line(50, 50, 300, 50)
+    page.showPage()
+    page.save()
+    plumber, pdfium, warnings = both_ways(pdf)
+    assert warnings == []
+    assert pdfium[0].words == plumber[0].words == []

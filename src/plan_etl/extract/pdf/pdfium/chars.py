@@ -4,11 +4,13 @@ pdfplumber builds of them."""
 from __future__ import annotations
 
 import ctypes
-from collections.abc import Iterator
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from operator import itemgetter
 from typing import Any
 
+import numpy as np
 import pypdfium2.raw as raw
 from pdfminer.pdffont import PDFFont
 from pdfplumber.page import Page
@@ -16,6 +18,7 @@ from pdfplumber.utils.clustering import make_cluster_dict
 from pdfplumber.utils.text import LIGATURES, WordExtractor
 
 from plan_etl.extract.pdf.lines import Obj
+from plan_etl.extract.pdf.pdfium import calls
 from plan_etl.extract.pdf.pdfium.drawing import Drawing
 from plan_etl.extract.pdf.pdfium.fonts import Fonts, Glyph, Unreadable, subset_free
 from plan_etl.extract.pdf.pdfium.space import IDENTITY, Frame, Matrix, multiply
@@ -23,35 +26,13 @@ from plan_etl.extract.pdf.pdfium.space import IDENTITY, Frame, Matrix, multiply
 # A character for the word builder: text, x0, x1, top, bottom, upright, size
 Char = tuple[str, float, float, float, float, bool, float]
 
-_MAYBE_GENERATED = frozenset({0x20, 0x0D, 0x0A})  # what PDFium generates: spaces, line breaks
+_MAYBE_GENERATED = (0x20, 0x0D, 0x0A)  # what PDFium generates: spaces, line breaks
 _HYPHEN_MARK = "\x02"
-_NO_UNICODE = frozenset({0, 0xFFFE, 0xFFFF})
+_NO_UNICODE = (0, 0xFFFE, 0xFFFF)
 _LINE_END_HYPHEN = 0x02  # how PDFium reports a hyphen that ends a line
 _WORDS = WordExtractor()  # pdfplumber's defaults, as `Page.extract_words()` uses them
 _X_TOLERANCE, _Y_TOLERANCE = _WORDS.x_tolerance, _WORDS.y_tolerance
 _EXPAND_LIGATURES = str.maketrans(LIGATURES)
-
-
-class _Api:
-    """The PDFium functions called once a character, with plain C types: checking the
-    bindings' typed pointers costs more than some of the calls themselves."""
-
-    def __init__(self) -> None:
-        page, index = ctypes.c_void_p, ctypes.c_int
-        double = ctypes.POINTER(ctypes.c_double)
-        self.is_generated = self._plain(raw.FPDFText_IsGenerated, ctypes.c_int, page, index)
-        self.text_object = self._plain(raw.FPDFText_GetTextObject, ctypes.c_void_p, page, index)
-        self.char_origin = self._plain(
-            raw.FPDFText_GetCharOrigin, ctypes.c_int, page, index, double, double
-        )
-
-    @staticmethod
-    def _plain(function: Any, restype: Any, *argtypes: Any) -> Any:
-        address = ctypes.cast(function, ctypes.c_void_p).value
-        return ctypes.CFUNCTYPE(restype, *argtypes)(address)
-
-
-_api = _Api()
 
 
 @dataclass(slots=True)
@@ -71,40 +52,55 @@ class TextObject:
     order: int  # the object's place among the page's text objects, in content order
 
 
+@dataclass(frozen=True, slots=True)
+class Face:
+    """What a character's box needs of its font, as pdfminer reads the font: the descent
+    and the widths (`Fonts.widths`)."""
+
+    descent: float
+    widths: dict[str, Glyph | None]
+
+
+def face_of(
+    font: int, fonts: Fonts, named: dict[str, PDFFont | None], faces: dict[int, Face]
+) -> Face:
+    """pdfminer's reading of the PDFium font at address `font`, found by its name; looked
+    up once a font of the page (`faces`), as a page's many text objects share a few fonts."""
+    face = faces.get(font)
+    if face is None:
+        buf = ctypes.create_string_buffer(256)
+        raw.FPDFFont_GetBaseFontName(ctypes.cast(font, raw.FPDF_FONT), buf, 256)
+        name = subset_free(buf.value.decode("latin-1"))
+        known = named.get(name)
+        if known is None:
+            raise Unreadable(f"font {name or '(unnamed)'} not known to pdfminer")
+        if known.is_vertical():
+            raise Unreadable(f"font {name} writes vertically")
+        face = faces[font] = Face(known.get_descent(), fonts.widths(known))
+    return face
+
+
 def text_object(
-    obj: Any,
-    user: tuple[float, float, float, float],
-    fonts: Fonts,
-    named: dict[str, PDFFont | None],
-    ctm: Matrix,
-    order: int,
+    obj: int, user: tuple[float, float, float, float], face: Face, ctm: Matrix, order: int
 ) -> TextObject:
-    """The shared state of a text object whose characters' matrix in user space is `user`."""
-    font = raw.FPDFTextObj_GetFont(obj)
-    buf = ctypes.create_string_buffer(256)
-    raw.FPDFFont_GetBaseFontName(font, buf, 256)
-    name = subset_free(buf.value.decode("latin-1"))
-    known = named.get(name)
-    if known is None:
-        raise Unreadable(f"font {name or '(unnamed)'} not known to pdfminer")
-    if known.is_vertical():
-        raise Unreadable(f"font {name} writes vertically")
-    size = ctypes.c_float()
-    raw.FPDFTextObj_GetFontSize(obj, ctypes.byref(size))
+    """The shared state of the text object at address `obj`, whose characters' matrix in
+    user space is `user`."""
+    size = calls.ffi.new("float *")
+    calls.font_size(obj, size)
     matrix = multiply((*user, 0.0, 0.0), ctm)
     a, b, c, d = matrix[:4]
     upright = a * d > 0 and b * c <= 0
-    low = known.get_descent() * size.value
+    low = face.descent * size[0]
     aligned = b == 0 and c == 0 and a > 0 and d > 0
     return TextObject(
         matrix,
         user[:2],
-        size.value,
-        known.get_descent(),
+        size[0],
+        face.descent,
         upright,
-        fonts.widths(known),
+        face.widths,
         d * low,
-        d * (low + size.value),
+        d * (low + size[0]),
         aligned,
         order,
     )
@@ -161,100 +157,215 @@ def page_chars(
     space objects put back, so words split where pdfplumber splits them. A ligature glyph
     PDFium splits into its letters («ﬁ» into «f», «i», at one origin) is one character
     again, as pdfminer gives it.
+
+    The arithmetic runs on arrays of the page's glyphs, in the order and with the
+    operations of pdfminer's per-character code, so every box is the same to the last bit;
+    what is per text object (its font, matrix, size) is looked up once a run of glyphs.
     """
-    named = fonts.of_page(page)
-    states: dict[int, TextObject] = {}
+    glyphs = Glyphs.of(textpage)
+    states, failure = run_states(glyphs, textpage, fonts, page, frame, drawing)
+    if failure is not None:  # what a glyph before that text object lacks is said first
+        glyph_widths(glyphs, states, textpage, int(glyphs.run_first[len(states)]))
+        raise failure
+    widths, shorts = glyph_widths(glyphs, states, textpage)
+    each = floats(
+        [(s.size, s.matrix[0], s.high, s.low, s.axis_aligned, s.upright, s.order) for s in states],
+        7,
+    )[glyphs.run]  # each glyph's text object's state
+    size = each[:, 0]
+    ux, uy = drifted(glyphs, states, shorts * size)
     a, b, c, d, e, f = frame.ctm
+    ex, ey = a * ux + c * uy + e, b * ux + d * uy + f
+    adv = widths * size
     shift, base = frame.x0, frame.top + frame.height
-    found: list[tuple[int, Char]] = []
-    key, state, drift = 0, None, 0.0
-    for glyph_key, index, text, (ux, uy) in glyphs(textpage):
-        if glyph_key != key:
-            key, drift = glyph_key, 0.0
-            state = states.get(key)
-            if state is None:
-                state = states[key] = text_object(
-                    ctypes.cast(key, raw.FPDF_PAGEOBJECT),
-                    char_matrix(textpage, index),
-                    fonts,
-                    named,
-                    frame.ctm,
-                    drawing.text_order.get(key, -1),
-                )
-        assert state is not None
-        if text == _HYPHEN_MARK:
-            text = hyphen(state)
-        glyph = state.widths.get(text)
+    x0, x1 = ex + shift, ex + each[:, 1] * adv + shift
+    top, bottom = base - ey - each[:, 2], base - ey - each[:, 3]
+    columns = [x0.tolist(), x1.tolist(), top.tolist(), bottom.tolist()]
+    for j in np.flatnonzero(each[:, 4] == 0).tolist():  # turned or mirrored: the general box
+        state = states[int(glyphs.run[j])]
+        box = char_box(state, (float(ex[j]), float(ey[j])), float(adv[j]), frame)
+        for column, value in zip(columns, box, strict=True):
+            column[j] = value
+    upright = (each[:, 5] != 0).tolist()
+    chars = list(zip(glyphs.texts, *columns, upright, size.tolist(), strict=True))
+    return in_content_order(chars, each[:, 6], blank_chars(fonts, page, frame, drawing))
+
+
+def floats(rows: Iterable[Sequence[float]], width: int) -> np.ndarray:
+    """Rows of `width` numbers as a 2-D array (quicker than `np.array`, which inspects
+    every tuple)."""
+    rows = list(rows)
+    return np.fromiter(chain.from_iterable(rows), np.float64, width * len(rows)).reshape(-1, width)
+
+
+def in_content_order(
+    chars: list[Char], orders: np.ndarray, blanks: list[tuple[int, Char]]
+) -> list[Char]:
+    """The text page's characters with the blanks put in their places, by their text
+    objects' order in the content (a stable sort: a text object's characters keep theirs)."""
+    if blanks:
+        orders = np.concatenate([orders, np.array([order for order, _ in blanks], dtype=float)])
+        chars = chars + [char for _, char in blanks]
+    if len(orders) < 2 or not (orders[1:] < orders[:-1]).any():
+        return chars
+    return list(map(chars.__getitem__, np.argsort(orders, kind="stable").tolist()))
+
+
+@dataclass(slots=True)
+class Glyphs:
+    """The glyphs of PDFium's text page, as arrays: the index of each one's first character,
+    its text object (address), text and origin (user space), and the run of consecutive
+    glyphs of one text object it belongs to. Generated characters are left out; characters
+    PDFium split one glyph into (same object, same origin) are one glyph."""
+
+    first: np.ndarray
+    key: np.ndarray
+    texts: list[str]
+    ux: np.ndarray
+    uy: np.ndarray
+    run: np.ndarray  # each glyph's run number
+    run_first: np.ndarray  # each run's first glyph
+
+    @classmethod
+    def of(cls, textpage: Any) -> Glyphs:
+        codes = page_codes(textpage)
+        keys, xs, ys = calls.objects_and_origins(textpage, len(codes))
+        kept = kept_chars(textpage, codes)
+        key, x, y, code = keys[kept], xs[kept], ys[kept], codes[kept]
+        same = np.zeros(len(kept), dtype=bool)
+        same[1:] = (key[1:] == key[:-1]) & (x[1:] == x[:-1]) & (y[1:] == y[:-1])
+        same &= code != _LINE_END_HYPHEN
+        starts = np.flatnonzero(~same)
+        texts = list(map(chr, code.tolist()))  # a line-end hyphen: chr(2), its mark
+        if len(starts) < len(kept):  # a glyph split into characters: its texts joined
+            ends = [*starts[1:].tolist(), len(kept)]
+            texts = ["".join(texts[s:t]) for s, t in zip(starts.tolist(), ends, strict=True)]
+        key = key[starts]
+        new_run = np.ones(len(starts), dtype=bool)
+        new_run[1:] = key[1:] != key[:-1]
+        return cls(
+            kept[starts],
+            key,
+            texts,
+            x[starts],
+            y[starts],
+            np.cumsum(new_run) - 1,
+            np.flatnonzero(new_run),
+        )
+
+
+def kept_chars(textpage: Any, codes: np.ndarray) -> np.ndarray:
+    """The indexes of the characters the page draws: all but those PDFium generated."""
+    keep = ~np.isin(codes, _MAYBE_GENERATED)
+    page = calls.address(textpage)
+    for i in np.flatnonzero(~keep).tolist():
+        keep[i] = not calls.is_generated(page, i)
+    return np.flatnonzero(keep)
+
+
+def run_states(
+    glyphs: Glyphs, textpage: Any, fonts: Fonts, page: Page, frame: Frame, drawing: Drawing
+) -> tuple[list[TextObject], Unreadable | None]:
+    """Each run's text object state, made once a text object; up to the first run whose
+    text object is `Unreadable`, and that failure."""
+    named, faces = fonts.of_page(page), {}
+    made: dict[int, TextObject] = {}
+    states = []
+    for key, first in zip(
+        glyphs.key[glyphs.run_first].tolist(),
+        glyphs.first[glyphs.run_first].tolist(),
+        strict=True,
+    ):
+        state = made.get(key)
+        if state is None:
+            try:
+                face = face_of(calls.text_font(key), fonts, named, faces)
+                user, order = char_matrix(textpage, first), drawing.text_order.get(key, -1)
+                state = made[key] = text_object(key, user, face, frame.ctm, order)
+            except Unreadable as exc:
+                return states, exc
+        states.append(state)
+    return states, None
+
+
+def glyph_widths(
+    glyphs: Glyphs, states: list[TextObject], textpage: Any, count: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each glyph's width and PDFium's shortfall from it (text space per unit of size), as
+    pdfminer's font gives it; a line-end hyphen's mark read as the hyphen its font has; a
+    text the font maps no code to measured by PDFium's loose box, and a character without
+    Unicode `Unreadable`. Only the first `count` glyphs, if given."""
+    runs = glyphs.run[:count].tolist()
+    texts = glyphs.texts if count is None else glyphs.texts[:count]
+    tables = [state.widths for state in states]
+    found = list(map(dict.get, map(tables.__getitem__, runs), texts))
+    for j, glyph in enumerate(found):
+        if glyph is not None and texts[j] != _HYPHEN_MARK:
+            continue
+        state, index = states[runs[j]], int(glyphs.first[j])
+        if texts[j] == _HYPHEN_MARK:
+            texts[j] = hyphen(state)
+            glyph = found[j] = state.widths.get(texts[j])
         if glyph is None:
-            if unmapped(textpage, index, text):
+            if unmapped(textpage, index, texts[j]):
                 raise Unreadable("a character without Unicode (a broken font map)")
-            glyph = Glyph(loose_advance(state, textpage, index) / state.size, 0.0)
-        if drift:
-            ux, uy = ux + state.user[0] * drift, uy + state.user[1] * drift
-        drift += glyph.short * state.size
-        ex, ey = a * ux + c * uy + e, b * ux + d * uy + f
-        adv = glyph.width * state.size
-        if state.axis_aligned:  # the common case, without the general box's min and max
-            x0, x1 = ex + shift, ex + state.matrix[0] * adv + shift
-            top, bottom = base - ey - state.high, base - ey - state.low
-        else:
-            x0, x1, top, bottom = char_box(state, (ex, ey), adv, frame)
-        found.append((state.order, (text, x0, x1, top, bottom, state.upright, state.size)))
+            found[j] = Glyph(loose_advance(state, textpage, index) / state.size, 0.0)
+    pairs = floats(found, 2)
+    return pairs[:, 0], pairs[:, 1]
+
+
+def drifted(
+    glyphs: Glyphs, states: list[TextObject], shortfall: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The glyphs' origins moved back by what PDFium's cut widths took off the glyphs
+    before them in their run (a sum, in order, as the per-character code adds it)."""
+    if not shortfall.any():
+        return glyphs.ux, glyphs.uy
+    drift = np.zeros(len(shortfall))
+    ends = np.append(glyphs.run_first[1:], len(shortfall))
+    for start, end in zip(glyphs.run_first.tolist(), ends.tolist(), strict=True):
+        if end - start > 1:  # np.cumsum adds in order, as the per-character code did
+            drift[start + 1 : end] = np.cumsum(shortfall[start : end - 1])
+    user = floats((state.user for state in states), 2)[glyphs.run]
+    moved = drift != 0
+    ux = np.where(moved, glyphs.ux + user[:, 0] * drift, glyphs.ux)
+    return ux, np.where(moved, glyphs.uy + user[:, 1] * drift, glyphs.uy)
+
+
+def blank_chars(fonts: Fonts, page: Page, frame: Frame, drawing: Drawing) -> list[tuple[int, Char]]:
+    """The space glyphs of the text objects PDFium's text page leaves out, with their
+    place in content order."""
+    named, faces = fonts.of_page(page), {}
+    found = []
     for order, obj, own in drawing.blanks:
-        blank = text_object(obj, own[:4], fonts, named, IDENTITY, order)
+        key = ctypes.cast(obj, ctypes.c_void_p).value or 0
+        face = face_of(calls.text_font(key), fonts, named, faces)
+        blank = text_object(key, own[:4], face, IDENTITY, order)
         if " " in blank.widths:
             box = char_box(blank, own[4:], 0.0, frame)
             found.append((order, (" ", *box, blank.upright, blank.size)))
-    found.sort(key=itemgetter(0))  # content order: the blanks in their places
-    return [char for _, char in found]
+    return found
 
 
-def glyphs(textpage: Any) -> Iterator[tuple[int, int, str, tuple[float, float]]]:
-    """The glyphs of PDFium's text page: their text object (its address), the index of
-    their first character, their text and origin (user space). Generated characters are
-    left out; characters PDFium split one glyph into (same object, same origin) are one."""
-    handle = ctypes.cast(textpage, ctypes.c_void_p).value
-    x, y = ctypes.c_double(), ctypes.c_double()
-    px, py = ctypes.byref(x), ctypes.byref(y)
-    is_generated, text_object_of, origin_of = _api.is_generated, _api.text_object, _api.char_origin
-    last: list[Any] | None = None
-    for i, code in enumerate(page_codes(textpage)):
-        if code in _MAYBE_GENERATED and is_generated(handle, i):
-            continue
-        key = text_object_of(handle, i) or 0
-        origin_of(handle, i, px, py)
-        origin = (x.value, y.value)
-        text = _HYPHEN_MARK if code == _LINE_END_HYPHEN else chr(code)
-        if last is not None and last[0] == key and last[3] == origin and code != _LINE_END_HYPHEN:
-            last[2] += text
-            continue
-        if last is not None:
-            yield last[0], last[1], last[2], last[3]
-        last = [key, i, text, origin]
-    if last is not None:
-        yield last[0], last[1], last[2], last[3]
-
-
-def page_codes(textpage: Any) -> list[int]:
+def page_codes(textpage: Any) -> np.ndarray:
     """The Unicode code of every character of the text page, read in one call; each is
     asked for where that call's text differs (a code beyond 16 bits takes two units of
     UTF-16; a line-end hyphen's mark and a code without Unicode both read 0xFFFE)."""
     count = raw.FPDFText_CountChars(textpage)
     buffer = (ctypes.c_ushort * (count + 1))()
     if raw.FPDFText_GetText(textpage, 0, count, buffer) != count + 1:
-        return [raw.FPDFText_GetUnicode(textpage, i) for i in range(count)]
-    codes = list(buffer[:count])
-    for i, code in enumerate(codes):
-        if code in _NO_UNICODE:
-            codes[i] = raw.FPDFText_GetUnicode(textpage, i)
+        return np.array([raw.FPDFText_GetUnicode(textpage, i) for i in range(count)], np.int64)
+    codes = np.frombuffer(buffer, np.uint16, count).astype(np.int64)
+    for i in np.flatnonzero(np.isin(codes, _NO_UNICODE)).tolist():
+        codes[i] = raw.FPDFText_GetUnicode(textpage, i)
     return codes
 
 
 def char_matrix(textpage: Any, index: int) -> tuple[float, float, float, float]:
     """The matrix (user space, no translation) of character `index`'s text object."""
-    m = raw.FS_MATRIX()
-    raw.FPDFText_GetMatrix(textpage, index, ctypes.byref(m))
-    return (m.a, m.b, m.c, m.d)
+    m = calls.ffi.new("float[6]")
+    calls.char_matrix(calls.address(textpage), index, m)
+    return (m[0], m[1], m[2], m[3])
 
 
 def unmapped(textpage: Any, index: int, text: str) -> bool:
