@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import DATA
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from plan_etl.cli import app
@@ -150,15 +152,18 @@ def test_cli_pdf_engine_option(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 def test_blanks_take_their_text_objects_place_in_content_order() -> None:
     """Space objects PDFium's text page leaves out go back between the characters of the
     text objects drawn before and after them; a text object's characters keep their order."""
-    from plan_etl.extract.pdf.pdfium.chars import in_content_order
+    from plan_etl.extract.pdf.pdfium.chars import PageChars, in_content_order
 
-    chars = [(t, 0.0, 1.0, 0.0, 1.0, True, 9.0) for t in "abcd"]
+    chars = PageChars.of(
+        [(t, float(i), i + 1.0, 0.0, 1.0, True, 9.0) for i, t in enumerate("abcd")]
+    )
     blank = (" ", 1.0, 1.0, 0.0, 1.0, True, 9.0)
     placed = in_content_order(chars, np.array([0.0, 0.0, 2.0, 2.0]), [(1, blank)])
-    assert "".join(char[0] for char in placed) == "ab cd"
+    assert "".join(placed.texts) == "ab cd"
+    assert placed.rows()[2] == blank and placed.rows()[3][1] == 2.0
     turned = in_content_order(chars, np.array([3.0, 3.0, 1.0, 1.0]), [])
-    assert "".join(char[0] for char in turned) == "cdab"
-    assert in_content_order([], np.array([]), []) == []
+    assert "".join(turned.texts) == "cdab" and turned.box[0, 0] == 2.0
+    assert in_content_order(PageChars.of([]), np.array([]), []).rows() == []
 
 
 def test_a_page_without_text_reads_no_characters(tmp_path: Path) -> None:
@@ -173,3 +178,36 @@ def test_a_page_without_text_reads_no_characters(tmp_path: Path) -> None:
     plumber, pdfium, warnings = both_ways(pdf)
     assert warnings == []
     assert pdfium[0].words == plumber[0].words == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["а", "б", " ", "ﬁ", "-", "1", "\xa0"]),
+            st.sampled_from([-20.0, -1.0, 0.0, 1.0, 2.5, 3.0, 3.5, 8.0]),  # gap to the last
+            st.sampled_from([0.0, 2.0, 4.5]),  # width
+            st.sampled_from([100.0, 100.5, 103.0, 103.5, 106.0, 110.0]),  # tops 3 pt apart
+            st.booleans(),
+        ),
+        max_size=40,
+    ),
+    st.booleans(),
+)
+def test_words_are_pdfplumbers_words_of_the_same_characters(drawn: list, upright: bool) -> None:
+    """The array word rules give what pdfplumber's `WordExtractor` gives, on characters
+    that step back, overlap, sit exactly a tolerance apart in x or y, and hold blanks and
+    ligatures; all upright (the array rules) or not."""
+    from pdfplumber.utils.text import WordExtractor
+
+    from plan_etl.extract.pdf.pdfium.chars import PageChars, words_of
+
+    rows, x1 = [], 0.0
+    for text, gap, width, top, own in drawn:
+        x0 = x1 + gap
+        x1 = x0 + width
+        rows.append((text, x0, x1, top, top + 9.0, upright or own, 9.0))
+    keys = ("text", "x0", "x1", "top", "bottom", "upright", "size")
+    dicts = [dict(zip(keys, row, strict=True), doctop=row[3] + 50.0) for row in rows]
+    expected = [word for word, _ in WordExtractor().iter_extract_tuples(dicts)] if dicts else []
+    assert words_of(PageChars.of(rows), 50.0) == expected

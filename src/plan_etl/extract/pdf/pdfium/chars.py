@@ -4,17 +4,16 @@ pdfplumber builds of them."""
 from __future__ import annotations
 
 import ctypes
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain
-from operator import itemgetter
 from typing import Any
 
 import numpy as np
 import pypdfium2.raw as raw
 from pdfminer.pdffont import PDFFont
 from pdfplumber.page import Page
-from pdfplumber.utils.clustering import make_cluster_dict
 from pdfplumber.utils.text import LIGATURES, WordExtractor
 
 from plan_etl.extract.pdf.lines import Obj
@@ -33,6 +32,7 @@ _LINE_END_HYPHEN = 0x02  # how PDFium reports a hyphen that ends a line
 _WORDS = WordExtractor()  # pdfplumber's defaults, as `Page.extract_words()` uses them
 _X_TOLERANCE, _Y_TOLERANCE = _WORDS.x_tolerance, _WORDS.y_tolerance
 _EXPAND_LIGATURES = str.maketrans(LIGATURES)
+_LIGATURE_CHARS = frozenset(LIGATURES)
 
 
 @dataclass(slots=True)
@@ -180,15 +180,55 @@ def page_chars(
     shift, base = frame.x0, frame.top + frame.height
     x0, x1 = ex + shift, ex + each[:, 1] * adv + shift
     top, bottom = base - ey - each[:, 2], base - ey - each[:, 3]
-    columns = [x0.tolist(), x1.tolist(), top.tolist(), bottom.tolist()]
+    box = np.stack([x0, x1, top, bottom], axis=1)
     for j in np.flatnonzero(each[:, 4] == 0).tolist():  # turned or mirrored: the general box
         state = states[int(glyphs.run[j])]
-        box = char_box(state, (float(ex[j]), float(ey[j])), float(adv[j]), frame)
-        for column, value in zip(columns, box, strict=True):
-            column[j] = value
-    upright = (each[:, 5] != 0).tolist()
-    chars = list(zip(glyphs.texts, *columns, upright, size.tolist(), strict=True))
+        box[j] = char_box(state, (float(ex[j]), float(ey[j])), float(adv[j]), frame)
+    chars = PageChars(glyphs.texts, box, each[:, 5] != 0, size)
     return in_content_order(chars, each[:, 6], blank_chars(fonts, page, frame, drawing))
+
+
+@dataclass(slots=True)
+class PageChars:
+    """A page's characters as columns (what the word rules read as arrays): each one's
+    text, box (x0, x1, top, bottom: pdfplumber's coordinates), whether upright, font size."""
+
+    texts: list[str]
+    box: np.ndarray  # (n, 4)
+    upright: np.ndarray  # bool
+    size: np.ndarray
+
+    @classmethod
+    def of(cls, rows: list[Char]) -> PageChars:
+        """Characters given as rows (`Char` tuples)."""
+        box = floats([row[1:5] for row in rows], 4)
+        upright = np.array([row[5] for row in rows], dtype=bool)
+        return cls(
+            [row[0] for row in rows], box, upright, floats([row[6:] for row in rows], 1)[:, 0]
+        )
+
+    def rows(self) -> list[Char]:
+        """The characters as `Char` tuples."""
+        columns = self.box.T.tolist() if len(self.texts) else [[], [], [], []]
+        return list(
+            zip(self.texts, *columns, self.upright.tolist(), self.size.tolist(), strict=True)
+        )
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def __add__(self, other: PageChars) -> PageChars:
+        return PageChars(
+            self.texts + other.texts,
+            np.concatenate([self.box, other.box]),
+            np.concatenate([self.upright, other.upright]),
+            np.concatenate([self.size, other.size]),
+        )
+
+    def take(self, order: np.ndarray) -> PageChars:
+        """The characters in `order` (indexes)."""
+        texts = list(map(self.texts.__getitem__, order.tolist()))
+        return PageChars(texts, self.box[order], self.upright[order], self.size[order])
 
 
 def floats(rows: Iterable[Sequence[float]], width: int) -> np.ndarray:
@@ -199,16 +239,16 @@ def floats(rows: Iterable[Sequence[float]], width: int) -> np.ndarray:
 
 
 def in_content_order(
-    chars: list[Char], orders: np.ndarray, blanks: list[tuple[int, Char]]
-) -> list[Char]:
+    chars: PageChars, orders: np.ndarray, blanks: list[tuple[int, Char]]
+) -> PageChars:
     """The text page's characters with the blanks put in their places, by their text
     objects' order in the content (a stable sort: a text object's characters keep theirs)."""
     if blanks:
         orders = np.concatenate([orders, np.array([order for order, _ in blanks], dtype=float)])
-        chars = chars + [char for _, char in blanks]
+        chars = chars + PageChars.of([char for _, char in blanks])
     if len(orders) < 2 or not (orders[1:] < orders[:-1]).any():
         return chars
-    return list(map(chars.__getitem__, np.argsort(orders, kind="stable").tolist()))
+    return chars.take(np.argsort(orders, kind="stable"))
 
 
 @dataclass(slots=True)
@@ -375,66 +415,66 @@ def unmapped(textpage: Any, index: int, text: str) -> bool:
     )
 
 
-def words_of(chars: list[Char], doctop: float) -> list[Obj]:
+def words_of(chars: PageChars, doctop: float) -> list[Obj]:
     """pdfplumber's words of the characters (`Page.extract_words()` with its defaults);
     `doctop` is the page's top in the document."""
-    if all(char[5] for char in chars):
+    if chars.upright.all():
         return upright_words(chars, doctop)
     keys = ("text", "x0", "x1", "top", "bottom", "upright", "size")
-    dicts = [dict(zip(keys, char, strict=True)) for char in chars]
+    dicts = [dict(zip(keys, char, strict=True)) for char in chars.rows()]
     for char in dicts:
         char["doctop"] = char["top"] + doctop
     return [word for word, _ in _WORDS.iter_extract_tuples(dicts)] if dicts else []
 
 
-def upright_words(chars: list[Char], doctop: float) -> list[Obj]:
-    """What pdfplumber's `WordExtractor` makes of upright characters, built from tuples:
-    lines by `cluster_objects` on the tops, each line's characters by x0, a word ended by
-    a blank character, a step back, a gap wider than x_tolerance or a top that moves more
-    than y_tolerance (the default 3 pt each)."""
-    cluster = make_cluster_dict([char[3] for char in chars], _Y_TOLERANCE)
-    lines: dict[int, list[Char]] = {}
-    for char in chars:  # in content order within a line, as pdfplumber's stable sort keeps it
-        lines.setdefault(cluster[char[3]], []).append(char)
-    words: list[Obj] = []
-    for number in sorted(lines):
-        word: list[Char] = []
-        for char in sorted(lines[number], key=itemgetter(1)):
-            if char[0].isspace():
-                if word:
-                    words.append(merged(word, doctop))
-                    word = []
-                continue
-            if word:
-                last = word[-1]
-                if (
-                    char[1] < last[1]
-                    or char[1] > last[2] + _X_TOLERANCE
-                    or abs(char[3] - last[3]) > _Y_TOLERANCE
-                ):
-                    words.append(merged(word, doctop))
-                    word = []
-            word.append(char)
-        if word:
-            words.append(merged(word, doctop))
-    return words
-
-
-def merged(word: list[Char], doctop: float) -> Obj:
-    """`WordExtractor.merge_chars` of an upright word: its text, ligatures expanded, and box
-    (its characters are in x0 order, so the first one's x0 is the word's)."""
-    x1 = max([char[2] for char in word])
-    top = min([char[3] for char in word])
-    bottom = max([char[4] for char in word])
-    return {
-        "text": "".join([char[0] for char in word]).translate(_EXPAND_LIGATURES),
-        "x0": word[0][1],
-        "x1": x1,
-        "top": top,
-        "doctop": top + doctop,
-        "bottom": bottom,
-        "upright": True,
-        "height": bottom - top,
-        "width": x1 - word[0][1],
-        "direction": "ltr",
-    }
+def upright_words(chars: PageChars, doctop: float) -> list[Obj]:
+    """What pdfplumber's `WordExtractor` makes of upright characters, on arrays: lines by
+    `cluster_objects` on the tops (a line goes on while each next top, in order, is within
+    y_tolerance of the one before), each line's characters by x0 (stable: content order
+    among equals), a word ended by a blank character, a step back, a gap wider than
+    x_tolerance or a top that moves more than y_tolerance (the default 3 pt each)."""
+    if not len(chars):
+        return []
+    x0, x1, top, bottom = chars.box.T
+    tops = np.unique(top)  # the sorted distinct tops, as `make_cluster_dict` clusters them
+    line_of_top = np.concatenate([[0], np.cumsum(tops[1:] > tops[:-1] + _Y_TOLERANCE)])
+    line = line_of_top[np.searchsorted(tops, top)]
+    order = np.lexsort((x0, line))  # by line, then x0; content order among equals
+    texts = list(map(chars.texts.__getitem__, order.tolist()))
+    line, x0, x1, top, bottom = line[order], x0[order], x1[order], top[order], bottom[order]
+    blank = np.fromiter(map(str.isspace, texts), bool, len(texts))
+    new = np.ones(len(texts), dtype=bool)
+    new[1:] = (
+        (line[1:] != line[:-1])
+        | blank[:-1]
+        | (x0[1:] < x0[:-1])
+        | (x0[1:] > x1[:-1] + _X_TOLERANCE)
+        | (np.abs(top[1:] - top[:-1]) > _Y_TOLERANCE)
+    )
+    kept = np.flatnonzero(~blank)
+    if not len(kept):
+        return []
+    first = np.flatnonzero(new[kept])  # each word's first character, among the kept ones
+    kept_texts = list(map(texts.__getitem__, kept.tolist()))
+    bounds = [*first.tolist(), len(kept)]
+    words = ["".join(kept_texts[a:b]) for a, b in itertools.pairwise(bounds)]
+    if not _LIGATURE_CHARS.isdisjoint("".join(texts)):
+        words = [word.translate(_EXPAND_LIGATURES) for word in words]
+    x0, x1 = x0[kept][first].tolist(), np.maximum.reduceat(x1[kept], first).tolist()
+    top = np.minimum.reduceat(top[kept], first).tolist()
+    bottom = np.maximum.reduceat(bottom[kept], first).tolist()
+    return [
+        {
+            "text": text,
+            "x0": left,
+            "x1": right,
+            "top": high,
+            "doctop": high + doctop,
+            "bottom": low,
+            "upright": True,
+            "height": low - high,
+            "width": right - left,
+            "direction": "ltr",
+        }
+        for text, left, right, high, low in zip(words, x0, x1, top, bottom, strict=True)
+    ]
