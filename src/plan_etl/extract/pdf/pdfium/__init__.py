@@ -35,27 +35,20 @@ hyphen in a font that has both a hyphen and a soft hyphen — raises `Unreadable
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pypdfium2 as pdfium
-import pypdfium2.raw as raw
 from pdfplumber.page import Page
 
 from plan_etl.extract.base import one_line
 from plan_etl.extract.pdf.page import DrawnPage, PageContent, parse_page, ruled_tables
 from plan_etl.extract.pdf.pdfium.chars import page_chars, words_of
-from plan_etl.extract.pdf.pdfium.drawing import Drawing, draw
+from plan_etl.extract.pdf.pdfium.drawing import Drawing, draw, page_objects
 from plan_etl.extract.pdf.pdfium.fonts import Fonts, Unreadable
 from plan_etl.extract.pdf.pdfium.space import Frame
 from plan_etl.extract.pdfchars import CharPage
 
-__all__ = ["Fonts", "PdfiumPages", "Unreadable", "read_page"]
-
-
-def page_objects(page: Any) -> Iterator[Any]:
-    return (raw.FPDFPage_GetObject(page, i) for i in range(raw.FPDFPage_CountObjects(page)))
+__all__ = ["Fonts", "PdfiumPages", "Unreadable", "page_objects", "read_page"]
 
 
 def read_page(document: pdfium.PdfDocument, page: Page, fonts: Fonts) -> PageContent:

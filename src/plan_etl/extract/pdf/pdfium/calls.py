@@ -34,6 +34,22 @@ is_generated = _c_function("int(*)(uintptr_t, int)", raw.FPDFText_IsGenerated)
 char_matrix = _c_function("int(*)(uintptr_t, int, float *)", raw.FPDFText_GetMatrix)  # FS_MATRIX
 text_font = _c_function("uintptr_t(*)(uintptr_t)", raw.FPDFTextObj_GetFont)
 font_size = _c_function("int(*)(uintptr_t, float *)", raw.FPDFTextObj_GetFontSize)
+# page objects and path segments (`drawing.draw`)
+count_objects = _c_function("int(*)(uintptr_t)", raw.FPDFPage_CountObjects)
+page_object = _c_function("uintptr_t(*)(uintptr_t, int)", raw.FPDFPage_GetObject)
+count_form_objects = _c_function("int(*)(uintptr_t)", raw.FPDFFormObj_CountObjects)
+form_object = _c_function("uintptr_t(*)(uintptr_t, unsigned long)", raw.FPDFFormObj_GetObject)
+object_type = _c_function("int(*)(uintptr_t)", raw.FPDFPageObj_GetType)
+object_matrix = _c_function("int(*)(uintptr_t, float *)", raw.FPDFPageObj_GetMatrix)
+object_text = _c_function(
+    "unsigned long(*)(uintptr_t, uintptr_t, void *, unsigned long)", raw.FPDFTextObj_GetText
+)
+draw_mode = _c_function("int(*)(uintptr_t, int *, int *)", raw.FPDFPath_GetDrawMode)
+count_segments = _c_function("int(*)(uintptr_t)", raw.FPDFPath_CountSegments)
+path_segment = _c_function("uintptr_t(*)(uintptr_t, int)", raw.FPDFPath_GetPathSegment)
+segment_type = _c_function("int(*)(uintptr_t)", raw.FPDFPathSegment_GetType)
+segment_point = _c_function("int(*)(uintptr_t, float *, float *)", raw.FPDFPathSegment_GetPoint)
+segment_closes = _c_function("int(*)(uintptr_t)", raw.FPDFPathSegment_GetClose)
 
 
 def address(pointer: Any) -> int:

@@ -378,9 +378,8 @@ def blank_chars(fonts: Fonts, page: Page, frame: Frame, drawing: Drawing) -> lis
     named, faces = fonts.of_page(page), {}
     found = []
     for order, obj, own in drawing.blanks:
-        key = ctypes.cast(obj, ctypes.c_void_p).value or 0
-        face = face_of(calls.text_font(key), fonts, named, faces)
-        blank = text_object(key, own[:4], face, IDENTITY, order)
+        face = face_of(calls.text_font(obj), fonts, named, faces)
+        blank = text_object(obj, own[:4], face, IDENTITY, order)
         if " " in blank.widths:
             box = char_box(blank, own[4:], 0.0, frame)
             found.append((order, (" ", *box, blank.upright, blank.size)))

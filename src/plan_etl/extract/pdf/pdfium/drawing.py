@@ -3,15 +3,16 @@ the edges pdfplumber makes of them; images; the text objects PDFium's text page 
 
 from __future__ import annotations
 
-import ctypes
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 import pypdfium2.raw as raw
 
 from plan_etl.extract.pdf.lines import Obj
+from plan_etl.extract.pdf.pdfium import calls
 from plan_etl.extract.pdf.pdfium.space import Frame, Matrix, apply, multiply
 
 _EMPTY_TEXT = 2  # the bytes `FPDFTextObj_GetText` needs for no text (its terminator)
@@ -32,7 +33,7 @@ class Drawing:
     # text objects: each one's place in content order (by handle), and those PDFium's text
     # page leaves out (no text: a space glyph alone), with their matrix in device space
     text_order: dict[int, int] = field(default_factory=dict)
-    blanks: list[tuple[int, Any, Matrix]] = field(default_factory=list)
+    blanks: list[tuple[int, int, Matrix]] = field(default_factory=list)  # order, address
 
     def edges(self) -> list[Obj]:
         """`Page.edges`: lines, then four edges a rectangle, then a curve's segments."""
@@ -95,17 +96,17 @@ def curve_edges(pts: list[Point]) -> list[Obj]:
     return found
 
 
-def subpaths(obj: Any, matrix: Matrix) -> Iterator[tuple[str, list[Point]]]:
+def subpaths(obj: int, matrix: Matrix) -> Iterator[tuple[str, list[Point]]]:
     """A path object's subpaths as pdfminer's operator shape («mlllh») and end points in
     device space; a Bézier segment is one «c» with its end point."""
     shape, pts = "", []
-    x, y = ctypes.c_float(), ctypes.c_float()
-    n = raw.FPDFPath_CountSegments(obj)
+    xy = calls.ffi.new("float[2]")
+    x, y = xy, xy + 1
     bezier = 0
-    for i in range(n):
-        segment = raw.FPDFPath_GetPathSegment(obj, i)
-        kind = raw.FPDFPathSegment_GetType(segment)
-        raw.FPDFPathSegment_GetPoint(segment, ctypes.byref(x), ctypes.byref(y))
+    for i in range(calls.count_segments(obj)):
+        segment = calls.path_segment(obj, i)
+        kind = calls.segment_type(segment)
+        calls.segment_point(segment, x, y)
         if kind == raw.FPDF_SEGMENT_MOVETO and shape:
             yield shape, pts
             shape, pts = "", []
@@ -117,8 +118,8 @@ def subpaths(obj: Any, matrix: Matrix) -> Iterator[tuple[str, list[Point]]]:
         else:
             bezier = 0
             shape += _SEGMENT_OP.get(kind, "l")
-        pts.append(apply(matrix, x.value, y.value))
-        if raw.FPDFPathSegment_GetClose(segment):
+        pts.append(apply(matrix, xy[0], xy[1]))
+        if calls.segment_closes(segment):
             shape += "h"
             pts.append(pts[0])
     if shape:
@@ -146,37 +147,45 @@ def paint(drawing: Drawing, shape: str, pts: list[Point], frame: Frame) -> None:
     drawing.curves.append(coords)
 
 
+def page_objects(page: Any) -> Iterator[int]:
+    """The addresses of a PDFium page's objects, in content order."""
+    handle = calls.address(page)
+    return map(calls.page_object, repeat(handle), range(calls.count_objects(handle)))
+
+
+def form_objects(form: int) -> Iterator[int]:
+    """The addresses of a form object's objects, in content order."""
+    return map(calls.form_object, repeat(form), range(calls.count_form_objects(form)))
+
+
 def draw(
-    objects: Iterator[Any], matrix: Matrix, textpage: Any, drawing: Drawing, frame: Frame
+    objects: Iterable[int], matrix: Matrix, textpage: Any, drawing: Drawing, frame: Frame
 ) -> None:
     """Walk page objects (into forms) in content order for paths, images and text objects;
     `matrix` takes the objects' space to pdfminer's device space."""
-    m = raw.FS_MATRIX()
-    mode, stroke = ctypes.c_int(), ctypes.c_int()
+    m = calls.ffi.new("float[6]")  # an FS_MATRIX
+    modes = calls.ffi.new("int[2]")
+    text_page = calls.address(textpage)
     for obj in objects:
-        kind = raw.FPDFPageObj_GetType(obj)
+        kind = calls.object_type(obj)
         if kind == raw.FPDF_PAGEOBJ_IMAGE:
             drawing.has_images = True
             continue
         if kind == raw.FPDF_PAGEOBJ_TEXT:
-            key = ctypes.cast(obj, ctypes.c_void_p).value or 0
-            order = drawing.text_order[key] = len(drawing.text_order)
-            if raw.FPDFTextObj_GetText(obj, textpage, None, 0) <= _EMPTY_TEXT:
-                raw.FPDFPageObj_GetMatrix(obj, ctypes.byref(m))
-                own = multiply((m.a, m.b, m.c, m.d, m.e, m.f), matrix)
+            order = drawing.text_order[obj] = len(drawing.text_order)
+            if calls.object_text(obj, text_page, calls.ffi.NULL, 0) <= _EMPTY_TEXT:
+                calls.object_matrix(obj, m)
+                own = multiply(tuple(m), matrix)
                 drawing.blanks.append((order, obj, own))
             continue
         if kind not in (raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_FORM):
             continue
-        raw.FPDFPageObj_GetMatrix(obj, ctypes.byref(m))
-        own = multiply((m.a, m.b, m.c, m.d, m.e, m.f), matrix)
+        calls.object_matrix(obj, m)
+        own = multiply(tuple(m), matrix)
         if kind == raw.FPDF_PAGEOBJ_FORM:
-            children = (
-                raw.FPDFFormObj_GetObject(obj, i) for i in range(raw.FPDFFormObj_CountObjects(obj))
-            )
-            draw(children, own, textpage, drawing, frame)
+            draw(form_objects(obj), own, textpage, drawing, frame)
             continue
-        raw.FPDFPath_GetDrawMode(obj, ctypes.byref(mode), ctypes.byref(stroke))
-        if mode.value or stroke.value:
+        calls.draw_mode(obj, modes, modes + 1)
+        if modes[0] or modes[1]:
             for shape, pts in subpaths(obj, own):
                 paint(drawing, shape, pts, frame)
