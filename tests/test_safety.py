@@ -14,6 +14,8 @@ import pickle
 import re
 import shlex
 import shutil
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -440,6 +442,35 @@ def test_a_second_ingest_into_the_same_folder_waits_for_the_first(two_runs: tupl
         assert view(out) == old
     thread.join(timeout=60)
     assert not errors and view(out) == new
+
+
+def test_a_held_lock_times_out_and_a_killed_holder_frees_it(tmp_path: Path) -> None:
+    """A run that cannot have the folder in time says so (`DatasetBusy`); a run killed while
+    holding it leaves no lock behind (the kernel drops a dead process's lock)."""
+    out = (tmp_path / "out").resolve()
+    busy = pytest.raises(write.DatasetBusy, match="another plan-etl run is writing")
+    with write.dataset_lock(out), busy, write.dataset_lock(out, timeout=0.1):
+        pass
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\nfrom pathlib import Path\n"
+            "from plan_etl.write import dataset_lock\n"
+            "with dataset_lock(Path(sys.argv[1])):\n    print('held', flush=True)\n"
+            "    time.sleep(60)\n",
+            str(out),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    with pytest.raises(write.DatasetBusy), write.dataset_lock(out, timeout=0.1):
+        pass
+    holder.kill()
+    holder.wait()
+    with write.dataset_lock(out, timeout=5):
+        pass
 
 
 # --- 5. file names with Rich markup ------------------------------------------------------------

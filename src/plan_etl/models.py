@@ -24,7 +24,7 @@ Template = Literal["region", "agency"]
 
 
 class _Row(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Amendment(_Row):

@@ -12,12 +12,14 @@ from __future__ import annotations
 import ctypes
 import datetime as dt
 import errno
+import fcntl
 import importlib.abc
 import os
 import re
 import secrets
 import shutil
 import sys
+import time
 import types
 import typing
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -277,29 +279,40 @@ def lock_path(out_dir: Path) -> Path:
     return out_dir.parent / f".{out_dir.name}.lock"
 
 
+LOCK_POLL = 0.05  # seconds between tries for a dataset lock another run holds
+
+
 @contextmanager
 def dataset_lock(
     out_dir: Path, on_wait: Callable[[Path], object] | None = None, timeout: float = -1
 ) -> Iterator[None]:
     """Hold the dataset's lock; if another run holds it, call `on_wait` once and wait
-    (`timeout` seconds, -1 for as long as it takes, then `DatasetBusy`)."""
-    from filelock import FileLock, Timeout
+    (`timeout` seconds, -1 for as long as it takes, then `DatasetBusy`).
 
+    An advisory `flock` on a file beside OUT: the kernel lets it go when the holder exits
+    or is killed, so a crashed run never leaves the folder locked."""
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(lock_path(out_dir))
+    fd = os.open(lock_path(out_dir), os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        if on_wait:
-            on_wait(lock_path(out_dir))
-        try:
-            lock.acquire(timeout=timeout)
-        except Timeout:
-            raise DatasetBusy(f"another plan-etl run is writing {out_dir}") from None
-    try:
+        if not _try_lock(fd):
+            if on_wait:
+                on_wait(lock_path(out_dir))
+            deadline = None if timeout < 0 else time.monotonic() + timeout
+            while not _try_lock(fd):
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise DatasetBusy(f"another plan-etl run is writing {out_dir}")
+                time.sleep(LOCK_POLL)
         yield
     finally:
-        lock.release()
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
 
 
 def remove_leftovers(out_dir: Path) -> list[Path]:
