@@ -7,6 +7,9 @@ are boxes as pdfplumber gives them (10 pt font, letters 5 pt wide, 5 pt cell pad
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from plan_etl.extract.pdf.lines import cell_text
 
 CHAR = 5.0  # width of a letter
@@ -55,3 +58,31 @@ def test_a_long_word_that_does_not_fit_joins_and_a_hyphen_joins_without_space() 
         cell_text(words, 100.0, 300.0) == "Министерство информационно-коммуникационных технологий"
     )
     assert cell_text([], 100.0, 300.0) == ""
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([100.0, 101.0, 102.0, 103.5, 105.0, 106.0, 110.0, 111.5]),
+            st.sampled_from([10.0, 20.0, 20.0, 35.5, 50.0]),
+        ),
+        max_size=30,
+    )
+)
+def test_word_lines_are_pdfplumbers_clusters_of_the_tops(drawn: list) -> None:
+    """Words into lines as pdfplumber's `cluster_objects` groups them on their tops (a
+    chain of tops each within the tolerance of the one before), each line by x0, words of
+    one x0 in their order."""
+    from operator import itemgetter
+
+    from pdfplumber.utils import cluster_objects
+
+    from plan_etl.extract.pdf.lines import word_lines
+    from plan_etl.extract.pdf.settings import SETTINGS
+
+    words = [{"text": str(i), "top": top, "x0": x0} for i, (top, x0) in enumerate(drawn)]
+    expected = cluster_objects(words, itemgetter("top"), SETTINGS.tolerance)
+    for group in expected:
+        group.sort(key=itemgetter("x0"))
+    assert word_lines(words) == expected

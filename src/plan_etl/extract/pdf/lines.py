@@ -8,8 +8,6 @@ from collections.abc import Iterable
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from pdfplumber.utils import cluster_objects
-
 from plan_etl.extract.base import Block
 from plan_etl.extract.pdf.settings import SETTINGS
 from plan_etl.normalize.text import join_hyphenated
@@ -30,8 +28,20 @@ class Line(NamedTuple):
 
 
 def word_lines(words: list[Obj]) -> list[list[Obj]]:
-    """Words grouped into printed lines, top to bottom, each line's words left to right."""
-    groups = cluster_objects(words, itemgetter("top"), SETTINGS.tolerance)
+    """Words grouped into printed lines, top to bottom, each line's words left to right:
+    pdfplumber's `cluster_objects` on the tops (a line goes on while each next distinct
+    top is within the tolerance of the one before), written out for words, as it runs for
+    every cell of every table and its general form cost more than the rest of a cell."""
+    line_of_top: dict[float, int] = {}
+    line, last = -1, None
+    for top in sorted({w["top"] for w in words}):
+        if last is None or top > last + SETTINGS.tolerance:
+            line += 1
+        line_of_top[top] = line
+        last = top
+    groups: list[list[Obj]] = [[] for _ in range(line + 1)]
+    for word in words:  # in their order within a line, then by x0 (a stable sort)
+        groups[line_of_top[word["top"]]].append(word)
     for group in groups:
         group.sort(key=itemgetter("x0"))
     return groups
