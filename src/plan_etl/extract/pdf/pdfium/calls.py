@@ -10,6 +10,7 @@ arrays numpy reads without a copy; the per-character loops run in `map`, not in 
 from __future__ import annotations
 
 import ctypes
+import threading
 from collections import deque
 from itertools import repeat
 from operator import add
@@ -50,6 +51,30 @@ path_segment = _c_function("uintptr_t(*)(uintptr_t, int)", raw.FPDFPath_GetPathS
 segment_type = _c_function("int(*)(uintptr_t)", raw.FPDFPathSegment_GetType)
 segment_point = _c_function("int(*)(uintptr_t, float *, float *)", raw.FPDFPathSegment_GetPoint)
 segment_closes = _c_function("int(*)(uintptr_t)", raw.FPDFPathSegment_GetClose)
+
+
+_scratch = threading.local()  # a buffer for the out-parameters of one call at a time
+
+
+def _floats() -> Any:
+    floats = getattr(_scratch, "floats", None)
+    if floats is None:
+        floats = _scratch.floats = ffi.new("float[6]")
+    return floats
+
+
+def text_font_size(obj: int) -> float:
+    """The font size of the text object at address `obj`."""
+    out = _floats()
+    font_size(obj, out)
+    return out[0]
+
+
+def char_user_matrix(textpage: int, index: int) -> tuple[float, float, float, float]:
+    """The matrix (user space, no translation) of character `index`'s text object."""
+    out = _floats()
+    char_matrix(textpage, index, out)
+    return out[0], out[1], out[2], out[3]
 
 
 def address(pointer: Any) -> int:

@@ -85,22 +85,21 @@ def text_object(
 ) -> TextObject:
     """The shared state of the text object at address `obj`, whose characters' matrix in
     user space is `user`."""
-    size = calls.ffi.new("float *")
-    calls.font_size(obj, size)
+    size = calls.text_font_size(obj)
     matrix = multiply((*user, 0.0, 0.0), ctm)
     a, b, c, d = matrix[:4]
     upright = a * d > 0 and b * c <= 0
-    low = face.descent * size[0]
+    low = face.descent * size
     aligned = b == 0 and c == 0 and a > 0 and d > 0
     return TextObject(
         matrix,
         user[:2],
-        size[0],
+        size,
         face.descent,
         upright,
         face.widths,
         d * low,
-        d * (low + size[0]),
+        d * (low + size),
         aligned,
         order,
     )
@@ -309,6 +308,7 @@ def run_states(
     """Each run's text object state, made once a text object; up to the first run whose
     text object is `Unreadable`, and that failure."""
     named, faces = fonts.of_page(page), {}
+    text_page = calls.address(textpage)
     made: dict[int, TextObject] = {}
     states = []
     for key, first in zip(
@@ -320,7 +320,8 @@ def run_states(
         if state is None:
             try:
                 face = face_of(calls.text_font(key), fonts, named, faces)
-                user, order = char_matrix(textpage, first), drawing.text_order.get(key, -1)
+                user = calls.char_user_matrix(text_page, first)
+                order = drawing.text_order.get(key, -1)
                 state = made[key] = text_object(key, user, face, frame.ctm, order)
             except Unreadable as exc:
                 return states, exc
@@ -398,13 +399,6 @@ def page_codes(textpage: Any) -> np.ndarray:
     for i in np.flatnonzero(np.isin(codes, _NO_UNICODE)).tolist():
         codes[i] = raw.FPDFText_GetUnicode(textpage, i)
     return codes
-
-
-def char_matrix(textpage: Any, index: int) -> tuple[float, float, float, float]:
-    """The matrix (user space, no translation) of character `index`'s text object."""
-    m = calls.ffi.new("float[6]")
-    calls.char_matrix(calls.address(textpage), index, m)
-    return (m[0], m[1], m[2], m[3])
 
 
 def unmapped(textpage: Any, index: int, text: str) -> bool:
