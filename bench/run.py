@@ -9,12 +9,15 @@ Runs, each as its own subprocess on the corpus that bench/make_corpus.py built:
   (b)  ingest --jobs 1 --no-cache
   (c)  ingest --jobs 2 into an empty cache: parses every file (as --no-cache does) and
        also writes the cache
-  (d)  ingest --jobs 2 again: the warm re-run, everything from (c)'s cache
+  (d)  ingest --jobs 2 again into a new folder: the dataset rebuilt from (c)'s cache
+  (d2) ingest --jobs 2 once more into (d)'s folder: the warm re-run a user makes, which
+       finds the folder already built from these very files and leaves it (plan_etl/runs.py)
 
-in the order a a2 b c d c b a2 a: every run but (d) twice, mirrored around (d). On a shared
-virtual machine the same work costs 15-40 % more from one minute to the next; in a mirrored
-order a drift that is steady over the bench falls on both sides of every ratio alike, which
-running each once, minutes apart, does not give. Ratios are of the summed wall times.
+in the order a a2 b c d d2 e c b a2 a: every run but the warm ones twice, mirrored around
+them. On a shared virtual machine the same work costs 15-40 % more from one minute to the
+next; in a mirrored order a drift that is steady over the bench falls on both sides of every
+ratio alike, which running each once, minutes apart, does not give. Ratios are of the summed
+wall times.
 
 How it measures: wall time around the subprocess; CPU time (user + sys) and the largest
 resident set of any one process from os.wait4, whose rusage covers the process and every
@@ -276,7 +279,7 @@ def with_one_added(raw: Path, folder: Path) -> Path:
 
 
 def sequence(raw: Path, plus: Path, work: Path, floor2: bool) -> list[Step]:
-    """a a2 b c d e c b a2 a: each run but the warm ones twice, mirrored around them. The two
+    """a a2 b c d d2 e c b a2 a: each run but the warm ones twice, mirrored around them. The two
     (c) runs each start from an empty cache of their own; (d) and (e) read the first one's,
     (e) on `plus`, the corpus with one decree added."""
     floor = [sys.executable, str(BENCH / "floor.py"), str(raw)]
@@ -310,6 +313,12 @@ def sequence(raw: Path, plus: Path, work: Path, floor2: bool) -> list[Step]:
         [*ingest, "--out", str(work / "d"), "--jobs", "2", *warm_cache],
         work / "d",
     )
+    rerun = Step(
+        "d2",
+        "(d2) plan-etl ingest --jobs 2 into (d)'s folder again",
+        [*ingest, "--out", str(work / "d"), "--jobs", "2", *warm_cache],
+        work / "d",
+    )
     added = Step(
         "e",
         "(e) plan-etl ingest --jobs 2, warm cache, one decree added",
@@ -317,7 +326,7 @@ def sequence(raw: Path, plus: Path, work: Path, floor2: bool) -> list[Step]:
     )
     first = floors + cold(1)
     second = floors + cold(2)
-    return [*first, warm, added, *second[::-1]]
+    return [*first, warm, rerun, added, *second[::-1]]
 
 
 def run_all(corpus: Path, floor2: bool) -> dict:
@@ -401,6 +410,7 @@ def summarise(results: dict) -> dict:
             round(x["wall_s"] / y["wall_s"], 3) for x, y in zip(b, c, strict=True)
         ],
         "warm_s": runs["d"][0]["wall_s"],
+        "rerun_s": runs["d2"][0]["wall_s"],
         "added_one_s": runs["e"][0]["wall_s"],
         "peak_memory_mb": peak_mb,
     }
@@ -410,7 +420,8 @@ def summarise(results: dict) -> dict:
     figures["targets"] = {
         "(b)/(a) <= 1.3": figures["ratio_b_over_a_wall"] <= 1.3,
         "(c) >= 1.8x faster than (b)": figures["speedup_c_vs_b"] >= 1.8,
-        "warm re-run < 2 s": figures["warm_s"] < 2.0,
+        "rebuild from a warm cache < 2 s": figures["warm_s"] < 2.0,
+        "warm re-run of the same folder < 1 s": figures["rerun_s"] < 1.0,
         "adding one decree parses only it": tuple(checks["added_one_parsed_cached"])
         == (1, results["corpus"]["decrees"]),
         "peak memory < 1 GB": peak_mb < 1024,
@@ -452,7 +463,9 @@ def table(results: dict) -> str:
             if "speedup_floor2_vs_floor" in fig
             else ""
         ),
-        f"- warm re-run (d): **{fig['warm_s']:.2f} s** for {results['corpus']['decrees']} decrees;"
+        f"- warm re-run of the same folder (d2): **{fig['rerun_s']:.2f} s**; the dataset rebuilt "
+        f"from the warm cache into a new folder (d): **{fig['warm_s']:.2f} s** for "
+        f"{results['corpus']['decrees']} decrees;"
         f" with one decree added (e): {fig['added_one_s']:.2f} s, "
         "{} parsed, {} from cache".format(*results["checks"]["added_one_parsed_cached"]),
         f"- peak memory of an ingest: **{fig['peak_memory_mb']:.0f} MB** (summed RSS, an upper "

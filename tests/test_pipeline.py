@@ -257,7 +257,8 @@ def test_warm_run_reads_one_cached_result_at_a_time(
         ResultCache, "get", lambda self, s: loads.append(s.source_file) or get(self, s)
     )
     seen: list[int] = []
-    summary = ingest(raw, tmp_path / "out", jobs=1, on_file=lambda _: seen.append(len(loads)))
+    # into another folder: the first one is already built from these files (`runs`)
+    summary = ingest(raw, tmp_path / "out2", jobs=1, on_file=lambda _: seen.append(len(loads)))
     assert summary.cached == 5
     assert seen == [1, 2, 3, 4, 5]  # each written before the next is loaded
 
@@ -318,25 +319,31 @@ def test_a_warm_ingest_command_loads_neither_the_readers_nor_pandas(
 ) -> None:
     """`plan-etl ingest` as its console script runs it: the first run reads the files (the
     matcher loads), the warm one is served from the cache and imports neither the matcher
-    nor pandas (pyarrow would); both write the tables the library writes."""
-    code = (
-        "import sys\n"
-        f"sys.argv = ['plan-etl', 'ingest', {str(seed_raw)!r}, '--out', {str(tmp_path / 'out')!r},"
-        f" '--cache-dir', {str(tmp_path / 'cache')!r}, '-q']\n"
-        "from plan_etl.cli import command\n"
-        "try:\n    command()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
-        "print(sorted(m for m in ('pandas', 'plan_etl.match', 'scipy') if m in sys.modules))\n"
-    )
+    nor pandas (pyarrow would); both write the tables the library writes. (The second goes
+    to a new folder: into the first one's it would find the dataset built, and write none.)"""
+
+    def code(out: Path) -> str:
+        return (
+            "import sys\n"
+            f"sys.argv = ['plan-etl', 'ingest', {str(seed_raw)!r}, '--out', {str(out)!r},"
+            f" '--cache-dir', {str(tmp_path / 'cache')!r}, '-q']\n"
+            "from plan_etl.cli import command\n"
+            "try:\n    command()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
+            "print(sorted(m for m in ('pandas', 'plan_etl.match', 'scipy') if m in sys.modules))\n"
+        )
+
+    outs = [tmp_path / "out", tmp_path / "warm"]
     loaded = [
         subprocess.run(
-            [sys.executable, "-c", code], check=True, capture_output=True, text=True
+            [sys.executable, "-c", code(out)], check=True, capture_output=True, text=True
         ).stdout.strip()
-        for _ in range(2)
+        for out in outs
     ]
     assert loaded == ["['plan_etl.match', 'scipy']", "[]"]
-    for name in ("documents", "activities", "in_force"):
-        got = pq.read_table(tmp_path / "out" / f"{name}.parquet")
-        assert got.equals(pq.read_table(seed_dataset / f"{name}.parquet")), name
+    for out in outs:
+        for name in ("documents", "activities", "in_force"):
+            got = pq.read_table(out / f"{name}.parquet")
+            assert got.equals(pq.read_table(seed_dataset / f"{name}.parquet")), name
 
 
 def test_backends_load_on_first_use() -> None:
@@ -371,3 +378,68 @@ def test_cache_entries_of_other_parser_versions_are_pruned(tmp_path: Path) -> No
     summary = ingest(raw, tmp_path / "out", jobs=1, cache_dir=cache)
     assert summary.parsed == 1
     assert not stale.exists() and len(list((cache / "results").glob("*.json"))) == 1
+
+
+def _files(folder: Path) -> dict[str, tuple[int, bytes]]:
+    """Each file of a folder: its inode and bytes (a rewrite changes the inode)."""
+    return {p.name: (p.stat().st_ino, p.read_bytes()) for p in folder.iterdir() if p.is_file()}
+
+
+def test_a_re_run_over_the_same_files_leaves_the_built_dataset(tmp_path: Path) -> None:
+    """Re-running into a folder already built from these very files writes nothing and says
+    so; a changed decree, a changed published file or --no-cache builds it again, and the
+    result is what a rebuild gives."""
+    raw, out, cache = tmp_path / "raw", tmp_path / "out", tmp_path / "cache"
+    raw.mkdir()
+    for seed in SEEDS[:3]:
+        shutil.copy(seed, raw / seed.name)
+    first = ingest(raw, out, jobs=1, cache_dir=cache)
+    built = _files(out)
+    again = ingest(raw, out, jobs=1, cache_dir=cache)
+    assert again.unchanged and again.published and not first.unchanged
+    assert (again.statuses, again.rows, again.parsed, again.cached) == (
+        first.statuses,
+        first.rows,
+        0,
+        3,
+    )
+    assert _files(out) == built  # not a byte nor an inode changed
+
+    (out / "activities.parquet").write_bytes(b"damaged")  # the folder is not as published
+    repaired = ingest(raw, out, jobs=1, cache_dir=cache)
+    assert not repaired.unchanged and repaired.cached == 3
+    assert {n: b for n, (_, b) in _files(out).items()} == {n: b for n, (_, b) in built.items()}
+
+    assert not ingest(raw, out, jobs=1, use_cache=False, cache_dir=cache).unchanged
+    with (raw / SEEDS[0].name).open("a") as fh:
+        fh.write("\n")
+    changed = ingest(raw, out, jobs=1, cache_dir=cache)
+    assert not changed.unchanged and (changed.parsed, changed.cached) == (1, 2)
+
+
+def test_a_run_with_messages_of_its_own_is_built_every_time(tmp_path: Path) -> None:
+    """A run with a failed file (which may read next time) or a duplicate is not recorded:
+    each re-run reads again and says again what it said."""
+    raw, out, cache = tmp_path / "raw", tmp_path / "out", tmp_path / "cache"
+    raw.mkdir()
+    shutil.copy(SEEDS[0], raw / "a.txt")
+    (raw / "broken.pdf").write_bytes(b"not a pdf")
+    ingest(raw, out, jobs=1, cache_dir=cache)
+    again = ingest(raw, out, jobs=1, cache_dir=cache)
+    assert not again.unchanged and again.failures
+
+
+def test_other_code_builds_the_dataset_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The record's key holds the package's code: a new version never reuses an old
+    dataset, even where the parsing (and so the cache) is unchanged."""
+    import plan_etl.pipeline as pipeline
+
+    raw, out, cache = tmp_path / "raw", tmp_path / "out", tmp_path / "cache"
+    raw.mkdir()
+    shutil.copy(SEEDS[0], raw / SEEDS[0].name)
+    ingest(raw, out, jobs=1, cache_dir=cache)
+    monkeypatch.setattr(pipeline, "dataset_code_version", lambda: "another writer")
+    again = ingest(raw, out, jobs=1, cache_dir=cache)
+    assert not again.unchanged and (again.parsed, again.cached) == (0, 1)

@@ -89,7 +89,8 @@ def test_a_planted_cache_entry_never_runs_code(tmp_path: Path) -> None:
     for folder, suffix in ((out / ".cache", ".pkl"), (cache_root() / "results", ".json")):
         folder.mkdir(parents=True, exist_ok=True)
         (folder / entry_name(KURSK, suffix)).write_bytes(bomb)
-    summary = ingest(raw, out, jobs=1)
+    # into another folder: `out` is already built from this file and its cache is not read
+    summary = ingest(raw, tmp_path / "out2", jobs=1)
     assert not marker.exists()
     assert summary.parsed == 1 and summary.rows == 41  # the planted entry was a miss
 
@@ -536,7 +537,8 @@ def test_a_dataset_that_cannot_be_written_is_one_line_and_exit_1(
 
     target = write if owner == "write" else write.TableWriter
     monkeypatch.setattr(target, name, fails)
-    code, _, err = invoke("ingest", tmp_path / "good", "--out", dataset, "-q")
+    # --no-cache: the same files into the same folder would find it built and write nothing
+    code, _, err = invoke("ingest", tmp_path / "good", "--out", dataset, "--no-cache", "-q")
     assert code == 1
     assert err == f"error: cannot write the dataset to {dataset}: {cause.strerror}\n"
     assert view(dataset) == before

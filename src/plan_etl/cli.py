@@ -114,6 +114,7 @@ def summary_json(summary: RunSummary, out: Path, code: int) -> str:
         "exit_code": code,
         "out": str(out),
         "published": summary.published,
+        "unchanged": summary.unchanged,
         "files": summary.files,
         "ok": s["ok"],
         "partial": s["partial"],
@@ -147,6 +148,7 @@ def summary_line(summary: RunSummary, out: Path) -> str:
         f"{summary.duplicates} duplicate; {summary.skipped} skipped (not a decree format); "
         f"{unreadable(summary)}"
         f"{summary.rows} rows; {summary.parsed} parsed, {summary.cached} from cache; "
+        f"{'dataset already built from these files, left as it was; ' if summary.unchanged else ''}"
         f"{summary.seconds:.2f} s → {shown(out)}/"
     )
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path, PurePosixPath
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -38,8 +38,9 @@ from plan_etl.files import Inputs, fingerprint, read_regular, why_unreadable
 from plan_etl.files import discover as discover_entries
 from plan_etl.limits import DEFAULT_MAX_MEMORY_MB, check_max_memory, worker_count
 from plan_etl.links import Linker
-from plan_etl.models import Activity, Document, PlanChange
+from plan_etl.models import SCHEMA_VERSION, Activity, Document, PlanChange
 from plan_etl.paths import cache_root
+from plan_etl.runs import RUNS, Runs, run_key
 from plan_etl.source import Source, failed_document
 from plan_etl.sources import Folder, Location, is_url, list_files, read_bytes, suffix, url_fs
 from plan_etl.task import MAX_TIMEOUT_SCALE as MAX_TIMEOUT_SCALE
@@ -74,6 +75,7 @@ class RunSummary:
     duplicate_files: list[tuple[str, str, str]] = field(default_factory=list)
     published: bool = False
     not_applied: list[NotApplied] = field(default_factory=list)  # amendments kept unapplied
+    unchanged: bool = False  # the dataset was already built from these very inputs (`Runs`)
 
     @property
     def files(self) -> int:
@@ -151,6 +153,19 @@ def parser_version() -> str:
     if engine == DEFAULT_ENGINE:
         return code_version()
     return hashlib.sha256(f"{code_version()}:{engine}".encode()).hexdigest()[:16]
+
+
+@cache
+def dataset_code_version() -> str:
+    """A fingerprint of all the code and data of the package: what a dataset depends on,
+    the writing, linking and amending included."""
+    digest = hashlib.sha256(__version__.encode())
+    package = Path(str(resources.files("plan_etl")))
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".toml", ".json") and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(package).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 @cache
@@ -366,11 +381,7 @@ def _plan(files: list[Location], raw_dir: Location, cache: ResultCache) -> list[
 
 
 def _results(
-    files: list[Location],
-    raw_dir: Location,
-    cache: ResultCache,
-    executor: Executor,
-    timeout: float,
+    items: list[_Item], cache: ResultCache, executor: Executor, timeout: float
 ) -> Iterator[tuple[FileResult, Reading]]:
     """(result, how it was reached) per file, in the order of `files`.
 
@@ -379,7 +390,6 @@ def _results(
     workers' finishing order differs from the writing order.
     """
     load_catalogue()  # warm the matcher's data once; forked workers share it
-    items = _plan(files, raw_dir, cache)
     to_parse = [i for i, item in enumerate(items) if item.verdict is None and not item.cached]
     with executor:
         started = False
@@ -426,6 +436,31 @@ def _write_in_force(
     for plan in built.plans:
         writer.write_arrow("in_force", plan)
     summary.not_applied = built.not_applied
+
+
+def _inputs_key(items: list[_Item], skipped: int) -> str:
+    """What this run's dataset depends on (`runs.run_key`)."""
+    versions = f"{SCHEMA_VERSION}:{dataset_code_version()}:{parser_version()}"
+    return run_key(
+        versions, ((i.source.source_file, i.source.sha256 or "") for i in items), skipped
+    )
+
+
+def _counts(summary: RunSummary) -> dict[str, object] | None:
+    """A clean run's summary counts, for `Runs.record`; None for a run with messages of its
+    own (a failure, a duplicate, an amendment not applied), which is always built again."""
+    if summary.failures or summary.duplicate_files or summary.not_applied or summary.duplicates:
+        return None
+    return {"statuses": dict(summary.statuses), "rows": summary.rows}
+
+
+def _recorded(summary: RunSummary, counts: dict[str, Any]) -> None:
+    """The summary of a run that found its dataset built: the recorded counts, every file
+    counted as read from the cache."""
+    summary.statuses = Counter({k: int(v) for k, v in counts["statuses"].items()})
+    summary.rows = int(counts["rows"])
+    summary.cached = sum(summary.statuses.values())
+    summary.unchanged = summary.published = True
 
 
 def check_options(
@@ -486,17 +521,26 @@ def ingest(
     started = time.perf_counter()
     out_dir = out_dir.resolve()  # a symlinked dataset folder: publish where it points
     inputs = discover(raw_dir)
-    cache = ResultCache(Folder(cache_dir or cache_root()).child(RESULTS) if use_cache else None)
+    root = Folder(cache_dir or cache_root())
+    cache = ResultCache(root.child(RESULTS) if use_cache else None)
+    runs = Runs(root.child(RUNS) if use_cache and cache.folder else None)
     summary = RunSummary(skipped=len(inputs.skipped), unreadable_folders=len(inputs.unreadable))
     summary.failures += inputs.unreadable
     linker = Linker()
     changes: list[PlanChange] = []  # every amending decree's, small: applied at the end
     with dataset_lock(out_dir, on_wait):
         remove_leftovers(out_dir)
+        items = _plan(inputs.decrees, raw_dir, cache)
+        key = _inputs_key(items, summary.skipped)
+        counts = runs.built(out_dir, key)
+        if counts is not None:  # the folder holds what this run would write: leave it
+            _recorded(summary, counts)
+            summary.seconds = time.perf_counter() - started
+            return summary
         writer = DatasetWriter(out_dir)
         try:
             executor = executor or LocalPool(worker_count(jobs, max_memory_mb), max_memory_mb)
-            results = _results(inputs.decrees, raw_dir, cache, executor, timeout)
+            results = _results(items, cache, executor, timeout)
             for result, how in results:
                 document, activities = linker.add(result.document, result.activities)
                 amendments = [] if document.duplicate_of else result.amendments
@@ -521,6 +565,7 @@ def ingest(
             writer.abort()
             raise
         writer.commit()  # tables, datapackage.json, one swap
+        runs.record(out_dir, key, _counts(summary))
     summary.published = True
     summary.seconds = time.perf_counter() - started
     return summary
