@@ -433,3 +433,39 @@ def test_objects_of_labelled_pdfs_read_fast_are_pdfminers(pdf: Path) -> None:
                 fast += 1
                 assert canon(got) == canon((obj, theirs.doc._cached_objs[objid][1])), objid
     assert fast > 0
+
+
+def _page_tree(pdf: Path, fast: bool) -> list[tuple[Any, ...]]:
+    """Each page as pdfplumber opens it: number, boxes, turn, place, and its dictionary
+    with every reference resolved (but the parent's)."""
+
+    def plain(obj: Any, depth: int = 0) -> Any:
+        obj = resolve1(obj)
+        if depth > 3:
+            return type(obj).__name__
+        if isinstance(obj, dict):
+            return {k: plain(v, depth + 1) for k, v in obj.items() if k != "Parent"}
+        if isinstance(obj, list):
+            return [plain(v, depth + 1) for v in obj]
+        return ("stream", len(obj.get_data())) if isinstance(obj, PDFStream) else repr(obj)
+
+    with pdfplumber.open(pdf) as opened:
+        if fast:
+            objects.prefetch_pages(opened.doc, opened.stream)
+        return [
+            (
+                p.page_number,
+                p.bbox,
+                p.mediabox,
+                p.rotation,
+                p.initial_doctop,
+                plain(p.page_obj.attrs),
+            )
+            for p in opened.pages
+        ]
+
+
+@pytest.mark.parametrize("pdf", PDFS[::3], ids=lambda p: p.name)
+def test_the_page_tree_read_fast_is_pdfminers(pdf: Path) -> None:
+    """Pages opened after `prefetch_pages` are the pages pdfminer reads by itself."""
+    assert _page_tree(pdf, fast=True) == _page_tree(pdf, fast=False)

@@ -38,6 +38,7 @@ from plan_etl.extract.pdf.borderless import Columns, borderless_blocks
 from plan_etl.extract.pdf.lines import join_lines
 from plan_etl.extract.pdf.page import PageContent, parse_page, pdfminer_errors
 from plan_etl.extract.pdf.pdfium import PdfiumPages
+from plan_etl.extract.pdf.pdfium.objects import prefetch_pages
 from plan_etl.extract.pdf.ruled import VERTICALLY_MERGED, TableEnd, is_ruled_plan, page_blocks
 from plan_etl.extract.pdf_engine import PDFIUM, pdf_engine
 from plan_etl.extract.pdfchars import CharPage
@@ -153,6 +154,8 @@ class PdfExtractor(Extractor):
         reader = PdfiumPages(path) if engine == PDFIUM else None
         try:
             with pdfminer_errors("page tree"):
+                if reader is not None:  # the page tree read fast, as the fonts are
+                    prefetch_pages(pdf.doc, pdf.stream)
                 pages = pdf.pages
             # pages are parsed one at a time as they are read, so memory stays bounded
             read = reader.content if reader is not None else plumber_content

@@ -65,6 +65,35 @@ def prefetch(doc: PDFDocument, fp: BinaryIO, obj: Any, depth: int = DEPTH) -> No
                 prefetch(doc, fp, value, depth)
 
 
+def prefetch_pages(doc: PDFDocument, fp: BinaryIO) -> None:
+    """The page tree's nodes, each with the objects it names directly (its resources, its
+    boxes), read fast before pdfminer walks the tree (`PDFPage.create_pages`, which
+    pdfplumber's `pages` runs and which parsed every node token by token). A node is read
+    once, whatever refers to it again (every page names its parent)."""
+    if not readable(doc):
+        return
+    todo, seen = [doc.catalog.get("Pages")], set()
+    while todo:
+        ref = todo.pop()
+        if not isinstance(ref, PDFObjRef) or ref.objid in seen:
+            continue
+        seen.add(ref.objid)
+        prefetch(doc, fp, ref, 0)
+        cached = doc._cached_objs.get(ref.objid)
+        if cached is None or not isinstance(cached[0], dict):
+            continue  # not plain: pdfminer reads it, and what is below it, itself
+        node = cached[0]
+        for key, value in node.items():
+            if key not in ("Parent", "Kids"):
+                prefetch(doc, fp, value, 0)
+        kids = node.get("Kids")
+        if isinstance(kids, PDFObjRef):
+            prefetch(doc, fp, kids, 0)
+            kids = doc._cached_objs.get(kids.objid, (None,))[0]
+        if isinstance(kids, list):
+            todo.extend(reversed(kids))
+
+
 def readable(doc: PDFDocument) -> bool:
     """Whether `getobj` keeps what it parses, without deciphering it, in `doc`."""
     return doc.caching and not doc.decipher and not settings.STRICT
