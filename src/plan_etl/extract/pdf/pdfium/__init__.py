@@ -27,9 +27,13 @@ map), a vertical font, a font pdfminer does not know by the name PDFium gives, a
 hyphen in a font that has both a hyphen and a soft hyphen — raises `Unreadable`, and
 `PdfiumPages` reads that page with pdfplumber instead, with a warning.
 
-- `fonts`: pdfminer's fonts, matched to PDFium's by name (descent, widths);
+- `fonts`: pdfminer's fonts, matched to PDFium's by name (descent, widths), built fast:
+  `tounicode` reads a plain ToUnicode map, `objects` a plain object (and the page tree) as
+  pdfminer would, both over `pstokens`, pdfminer's tokens for the plain syntax;
 - `space`: pdfminer's device space (the /Rotate turn) and pdfplumber's coordinates;
-- `chars`: characters from PDFium's text page, and pdfplumber's words of them;
+- `calls`: the PDFium functions called once a character or path segment, through cffi;
+- `chars`: characters from PDFium's text page as arrays (`PageChars`), and pdfplumber's
+  words of them, by the same float operations in the same order as pdfminer's loop;
 - `drawing`: path objects as pdfminer paints them and the edges pdfplumber makes of them.
 """
 
