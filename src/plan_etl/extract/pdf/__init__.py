@@ -9,6 +9,7 @@ repeats and joins the broken rows.
 
 - `page`: one parse of a page gives its words and ruled tables;
 - `ruled`: the ruling's grid, merged cells, merges that cross a page break;
+- `cells`: pdfplumber's table finder, its steps done on numbers (the same cells, cheaper);
 - `borderless`: on a page whose ruling gives no table of `min_columns`, the columns from
   where the header's words stand and rows from item numbers;
 - `lines`: words into lines and paragraphs; `settings`: every geometric threshold;

@@ -1,8 +1,9 @@
 """Ruled tables: pdfplumber's ruling grid, rebuilt so that merged cells keep their spans.
 
-pdfplumber finds the cells between the rules (`Page.find_tables`); we rebuild the grid of
-rows and columns from them (`grid_of`), put each word into the cell its centre falls in
-(`place_words`), and read each grid row as a block (`row_blocks`). A cell merged down
+pdfplumber's table finder finds the cells between the rules (`Page.find_tables`, done
+cheaper by `cells.find_tables`); we rebuild the grid of rows and columns from them
+(`grid_of`), put each word into the cell its centre falls in (`place_words`), and read
+each grid row as a block (`row_blocks`). A cell merged down
 several rows — there is no rule between them in its column — gives its text to every row
 it covers; where such a merge crosses a page break, the blank cell at the top of the next
 page continues it (`continue_merges`). Tables drawn without their outer borders get them
@@ -17,10 +18,10 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import TYPE_CHECKING
 
-from pdfplumber.table import Table, merge_edges
-from pdfplumber.utils import cluster_objects
+from pdfplumber.table import Table
 
 from plan_etl.extract.base import Block
+from plan_etl.extract.pdf.cells import cluster_objects, merge_edges
 from plan_etl.extract.pdf.lines import Obj, cell_text, lines_of, paragraph_blocks
 from plan_etl.extract.pdf.settings import SETTINGS
 
@@ -32,7 +33,7 @@ VERTICALLY_MERGED = "vertically merged cell"
 
 
 def _clusters(edges: list[Obj], key: str) -> list[list[Obj]]:
-    return cluster_objects(edges, itemgetter(key), TOLERANCE)
+    return cluster_objects(edges, key, TOLERANCE)
 
 
 def ruling_line(x0: float, x1: float, top: float, bottom: float) -> Obj:
