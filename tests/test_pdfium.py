@@ -211,3 +211,30 @@ def test_words_are_pdfplumbers_words_of_the_same_characters(drawn: list, upright
     dicts = [dict(zip(keys, row, strict=True), doctop=row[3] + 50.0) for row in rows]
     expected = [word for word, _ in WordExtractor().iter_extract_tuples(dicts)] if dicts else []
     assert words_of(PageChars.of(rows), 50.0) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.floats(-1e-3, 1e-3, allow_nan=False), min_size=1, max_size=12),
+        max_size=20,
+    ),
+    st.integers(0, 400),
+)
+def test_drift_is_summed_in_order_within_each_run(runs: list, long_run: int) -> None:
+    """A glyph's drift is the shortfalls before it in its run added one by one, bit for bit
+    as the per-character loop adds them, through the matrix or (one long run among short
+    ones) run by run."""
+    from plan_etl.extract.pdf.pdfium.chars import drift_in_runs
+
+    runs = [*runs, [1e-4 / 3] * long_run] if long_run else runs
+    expected = []
+    for values in runs:
+        total = 0.0
+        for value in values:
+            expected.append(total)
+            total += value
+    shortfall = np.array([v for values in runs for v in values])
+    run = np.repeat(np.arange(len(runs)), [len(values) for values in runs])
+    first = np.cumsum([0, *[len(values) for values in runs]])[:-1]
+    assert drift_in_runs(shortfall, run, first).tolist() == expected

@@ -362,15 +362,33 @@ def drifted(
     before them in their run (a sum, in order, as the per-character code adds it)."""
     if not shortfall.any():
         return glyphs.ux, glyphs.uy
-    drift = np.zeros(len(shortfall))
-    ends = np.append(glyphs.run_first[1:], len(shortfall))
-    for start, end in zip(glyphs.run_first.tolist(), ends.tolist(), strict=True):
-        if end - start > 1:  # np.cumsum adds in order, as the per-character code did
-            drift[start + 1 : end] = np.cumsum(shortfall[start : end - 1])
+    drift = drift_in_runs(shortfall, glyphs.run, glyphs.run_first)
     user = floats((state.user for state in states), 2)[glyphs.run]
     moved = drift != 0
     ux = np.where(moved, glyphs.ux + user[:, 0] * drift, glyphs.ux)
     return ux, np.where(moved, glyphs.uy + user[:, 1] * drift, glyphs.uy)
+
+
+def drift_in_runs(shortfall: np.ndarray, run: np.ndarray, run_first: np.ndarray) -> np.ndarray:
+    """Each glyph's sum of the shortfalls before it in its run, added one by one in order
+    (as the per-character code added them): the runs laid out as the rows of a matrix,
+    padded with zeros, and summed along the rows, which `np.add.accumulate` does in order
+    within each row; a run in one matrix row and its end in the next would not be. Where
+    one long run among short ones would make that matrix large, run by run."""
+    n = len(shortfall)
+    position = np.arange(n) - run_first[run]  # each glyph's place in its run
+    width = int(position.max()) + 1 if n else 0
+    drift = np.zeros(n)
+    if len(run_first) * width <= 4 * n + 1024:
+        rows = np.zeros((len(run_first), width + 1))
+        rows[run, position + 1] = shortfall  # a glyph's own shortfall counts from the next
+        drift = np.add.accumulate(rows, axis=1)[run, position]
+        return drift
+    ends = np.append(run_first[1:], n)
+    for start, end in zip(run_first.tolist(), ends.tolist(), strict=True):
+        if end - start > 1:
+            drift[start + 1 : end] = np.cumsum(shortfall[start : end - 1])
+    return drift
 
 
 def blank_chars(fonts: Fonts, page: Page, frame: Frame, drawing: Drawing) -> list[tuple[int, Char]]:
