@@ -26,6 +26,7 @@ from plan_etl.extract.pdf import cells, open_pdf, plumber_content
 from plan_etl.extract.pdf import page as page_module
 from plan_etl.extract.pdf.page import DrawnPage, ruled_tables
 from plan_etl.extract.pdf.pdfium import PdfiumPages
+from plan_etl.extract.pdf.pdfium.drawing import edge as drawn_edge
 from plan_etl.extract.pdf.ruled import closing_rules, joined_rules, outer_borders
 
 Obj = dict[str, Any]
@@ -44,16 +45,7 @@ LABELLED = [
 def edge(x0: float, x1: float, top: float, bottom: float, kind: str = "line") -> Obj:
     """An edge as a page gives it (orientation None for a slanted curve segment)."""
     orientation = "h" if top == bottom else "v" if x0 == x1 else None
-    return {
-        "object_type": kind,
-        "x0": x0,
-        "x1": x1,
-        "top": top,
-        "bottom": bottom,
-        "width": x1 - x0,
-        "height": bottom - top,
-        "orientation": orientation,
-    }
+    return drawn_edge(x0, x1, top, bottom, orientation, kind)
 
 
 def with_pdf_space(edges: list[Obj], height: float = 842.0, above: float = 842.0) -> list[Obj]:
