@@ -50,11 +50,11 @@ def word_lines(words: list[Obj]) -> list[list[Obj]]:
 def line_of(group: list[Obj]) -> Line:
     """The text and box of one printed line's words (left to right)."""
     return Line(
-        " ".join(w["text"] for w in group),
+        " ".join([w["text"] for w in group]),
         group[0]["x0"],
-        max(w["x1"] for w in group),
-        min(w["top"] for w in group),
-        max(w["bottom"] for w in group),
+        max([w["x1"] for w in group]),
+        min([w["top"] for w in group]),
+        max([w["bottom"] for w in group]),
     )
 
 

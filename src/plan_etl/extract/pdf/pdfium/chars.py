@@ -32,6 +32,7 @@ _LINE_END_HYPHEN = 0x02  # how PDFium reports a hyphen that ends a line
 _WORDS = WordExtractor()  # pdfplumber's defaults, as `Page.extract_words()` uses them
 _X_TOLERANCE, _Y_TOLERANCE = _WORDS.x_tolerance, _WORDS.y_tolerance
 _EXPAND_LIGATURES = str.maketrans(LIGATURES)
+_DRIFT_MATRIX = 1 << 20  # numbers the drift's matrix may hold (8 MB); beyond, run by run
 _LIGATURE_CHARS = frozenset(LIGATURES)
 
 
@@ -295,7 +296,7 @@ class Glyphs:
 
 def kept_chars(textpage: Any, codes: np.ndarray) -> np.ndarray:
     """The indexes of the characters the page draws: all but those PDFium generated."""
-    keep = ~np.isin(codes, _MAYBE_GENERATED)
+    keep = ~any_of(codes, _MAYBE_GENERATED)
     page = calls.address(textpage)
     for i in np.flatnonzero(~keep).tolist():
         keep[i] = not calls.is_generated(page, i)
@@ -369,17 +370,19 @@ def drifted(
     return ux, np.where(moved, glyphs.uy + user[:, 1] * drift, glyphs.uy)
 
 
-def drift_in_runs(shortfall: np.ndarray, run: np.ndarray, run_first: np.ndarray) -> np.ndarray:
+def drift_in_runs(
+    shortfall: np.ndarray, run: np.ndarray, run_first: np.ndarray, limit: int = _DRIFT_MATRIX
+) -> np.ndarray:
     """Each glyph's sum of the shortfalls before it in its run, added one by one in order
     (as the per-character code added them): the runs laid out as the rows of a matrix,
     padded with zeros, and summed along the rows, which `np.add.accumulate` does in order
     within each row; a run in one matrix row and its end in the next would not be. Where
-    one long run among short ones would make that matrix large, run by run."""
+    one long run among short ones would make that matrix larger than `limit`, run by run."""
     n = len(shortfall)
     position = np.arange(n) - run_first[run]  # each glyph's place in its run
     width = int(position.max()) + 1 if n else 0
     drift = np.zeros(n)
-    if len(run_first) * width <= 4 * n + 1024:
+    if len(run_first) * width <= limit:
         rows = np.zeros((len(run_first), width + 1))
         rows[run, position + 1] = shortfall  # a glyph's own shortfall counts from the next
         drift = np.add.accumulate(rows, axis=1)[run, position]
@@ -405,6 +408,14 @@ def blank_chars(fonts: Fonts, page: Page, frame: Frame, drawing: Drawing) -> lis
     return found
 
 
+def any_of(codes: np.ndarray, values: tuple[int, ...]) -> np.ndarray:
+    """Where `codes` is one of a few `values` (`np.isin` sorts, and cost more a page)."""
+    found = np.zeros(len(codes), dtype=bool)
+    for value in values:
+        found |= codes == value
+    return found
+
+
 def page_codes(textpage: Any) -> np.ndarray:
     """The Unicode code of every character of the text page, read in one call; each is
     asked for where that call's text differs (a code beyond 16 bits takes two units of
@@ -414,7 +425,7 @@ def page_codes(textpage: Any) -> np.ndarray:
     if raw.FPDFText_GetText(textpage, 0, count, buffer) != count + 1:
         return np.array([raw.FPDFText_GetUnicode(textpage, i) for i in range(count)], np.int64)
     codes = np.frombuffer(buffer, np.uint16, count).astype(np.int64)
-    for i in np.flatnonzero(np.isin(codes, _NO_UNICODE)).tolist():
+    for i in np.flatnonzero(any_of(codes, _NO_UNICODE)).tolist():
         codes[i] = raw.FPDFText_GetUnicode(textpage, i)
     return codes
 
