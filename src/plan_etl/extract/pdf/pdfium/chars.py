@@ -147,7 +147,7 @@ def hyphen(state: TextObject) -> str:
 
 def page_chars(
     textpage: Any, fonts: Fonts, page: Page, frame: Frame, drawing: Drawing
-) -> list[Char]:
+) -> PageChars:
     """The page's characters as pdfplumber's word builder reads them, in content order:
     PDFium's characters with pdfminer's boxes, and the space glyphs PDFium leaves out.
 
