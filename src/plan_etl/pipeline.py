@@ -156,32 +156,32 @@ def parser_version() -> str:
 
 
 @cache
+def _fingerprints() -> tuple[str, str]:
+    """The fingerprints of the package's code and data files (.py, .toml, .json), read in
+    one pass: of the files that turn a file into records (all but `_NOT_PARSING`), and of
+    them all."""
+    parsing, everything = hashlib.sha256(__version__.encode()), hashlib.sha256(__version__.encode())
+    package = Path(str(resources.files("plan_etl")))
+    for path in sorted(package.rglob("*")):
+        if path.suffix not in (".py", ".toml", ".json") or "__pycache__" in path.parts:
+            continue
+        rel, data = path.relative_to(package).as_posix().encode(), path.read_bytes()
+        for digest in (everything,) if rel.decode() in _NOT_PARSING else (parsing, everything):
+            digest.update(rel)
+            digest.update(data)
+    return parsing.hexdigest()[:16], everything.hexdigest()[:16]
+
+
 def dataset_code_version() -> str:
     """A fingerprint of all the code and data of the package: what a dataset depends on,
     the writing, linking and amending included."""
-    digest = hashlib.sha256(__version__.encode())
-    package = Path(str(resources.files("plan_etl")))
-    for path in sorted(package.rglob("*")):
-        if path.suffix in (".py", ".toml", ".json") and "__pycache__" not in path.parts:
-            digest.update(path.relative_to(package).as_posix().encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+    return _fingerprints()[1]
 
 
-@cache
 def code_version() -> str:
     """A fingerprint of the code and data that turn a file into records: any change to
     them invalidates the cache (a new module counts until it is listed in `_NOT_PARSING`)."""
-    digest = hashlib.sha256(__version__.encode())
-    package = resources.files("plan_etl")
-    for path in sorted(Path(str(package)).rglob("*")):
-        rel = path.relative_to(str(package)).as_posix()
-        if rel in _NOT_PARSING or "__pycache__" in path.parts:
-            continue
-        if path.suffix in (".py", ".toml", ".json"):
-            digest.update(rel.encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+    return _fingerprints()[0]
 
 
 def discover(raw_dir: Location) -> Inputs:
@@ -449,7 +449,7 @@ def _inputs_key(items: list[_Item], skipped: int) -> str:
 def _counts(summary: RunSummary) -> dict[str, object] | None:
     """A clean run's summary counts, for `Runs.record`; None for a run with messages of its
     own (a failure, a duplicate, an amendment not applied), which is always built again."""
-    if summary.failures or summary.duplicate_files or summary.not_applied or summary.duplicates:
+    if summary.failures or summary.duplicates or summary.not_applied:
         return None
     return {"statuses": dict(summary.statuses), "rows": summary.rows}
 
@@ -523,7 +523,7 @@ def ingest(
     inputs = discover(raw_dir)
     root = Folder(cache_dir or cache_root())
     cache = ResultCache(root.child(RESULTS) if use_cache else None)
-    runs = Runs(root.child(RUNS) if use_cache and cache.folder else None)
+    runs = Runs(root.child(RUNS) if cache.folder else None)
     summary = RunSummary(skipped=len(inputs.skipped), unreadable_folders=len(inputs.unreadable))
     summary.failures += inputs.unreadable
     linker = Linker()

@@ -203,9 +203,8 @@ class PageChars:
         """Characters given as rows (`Char` tuples)."""
         box = floats([row[1:5] for row in rows], 4)
         upright = np.array([row[5] for row in rows], dtype=bool)
-        return cls(
-            [row[0] for row in rows], box, upright, floats([row[6:] for row in rows], 1)[:, 0]
-        )
+        size = np.array([row[6] for row in rows], dtype=np.float64)
+        return cls([row[0] for row in rows], box, upright, size)
 
     def rows(self) -> list[Char]:
         """The characters as `Char` tuples."""
