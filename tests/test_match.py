@@ -8,8 +8,11 @@ from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import gold
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from plan_etl.assemble import LogicalRow, assemble
 from plan_etl.catalogue import catalogue, load_catalogue
@@ -343,3 +346,42 @@ def test_explain_says_when_the_action_differs() -> None:
     reasons = {catalogue_id: reason for catalogue_id, _, reason in found}
     assert reasons["agency.registry"].endswith("action утверждение differs")
     assert reasons["agency.registry_procedure"].endswith("action утверждение fits")
+
+
+# --- the step feature's sums -----------------------------------------------------------------
+
+
+def _hits_of(rows: list[list[int]]):
+    from plan_etl.match.scoring import _Hits
+
+    pointers = np.cumsum([0, *map(len, rows)])
+    columns = np.array([c for r in rows for c in sorted(r)], dtype=np.intp)
+    return _Hits(columns, pointers, np.zeros(len(rows)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_term_sums_equal_a_sparse_product_to_the_bit(data) -> None:
+    """The rows' sums of term weights are what scipy's sparse product gave (the matcher's
+    scores before it went without scipy): the same additions in the same order. Rows of
+    many terms too, where an order that pairs the additions would differ in the last bits;
+    rows without a known term sum to 0."""
+    sparse = pytest.importorskip("scipy.sparse")
+    from plan_etl.match.scoring import _term_sums
+
+    terms, width = data.draw(st.integers(1, 300)), data.draw(st.integers(1, 40))
+    seed = data.draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    table = rng.random((terms, width)) ** 2 * rng.choice([1e-3, 1.0, 7.0], size=(terms, width))
+    sizes = data.draw(st.lists(st.integers(0, min(terms, 120)), min_size=1, max_size=30))
+    rows = [rng.choice(terms, size=n, replace=False).tolist() for n in sizes]
+    hits = _hits_of(rows)
+    presence = sparse.csr_matrix(
+        (np.ones(len(hits.columns)), hits.columns, hits.pointers), shape=(len(rows), terms)
+    )
+    expected = presence @ table
+    start = data.draw(st.integers(0, len(rows) - 1))
+    part = range(start, data.draw(st.integers(start + 1, len(rows))))
+    got = _term_sums(table, hits, part)
+    assert np.array_equal(got, expected[part.start : part.stop])
+    assert got.tobytes() == np.ascontiguousarray(expected[part.start : part.stop]).tobytes()

@@ -115,6 +115,40 @@ def test_missing_tesseract_names_what_to_install(no_tesseract) -> None:
     assert "Tesseract is not installed" in ocr.with_ocr(scan, text, []).warnings[-1]
 
 
+def test_a_blank_page_of_a_text_pdf_is_not_given_to_ocr(tmp_path: Path, monkeypatch) -> None:
+    """A text decree with a page that draws nothing (a back side) is read from its text
+    layer alone: OCR is not loaded for it, so a missing Tesseract says nothing. A page
+    without text that draws something (here a rule) still goes to OCR, and so does a file
+    with no text at all (OCR says what it found, or why it could not read)."""
+    from reportlab.pdfgen import canvas
+
+    from plan_etl.extract import extractor_for
+
+    def decree(name: str, second_page_rule: bool, text: bool = True) -> Path:
+        path = tmp_path / name
+        pdf = canvas.Canvas(str(path))
+        if text:
+            pdf.drawString(72, 700, "Plan of measures")
+        pdf.showPage()
+        if second_page_rule:
+            pdf.line(50, 50, 300, 50)
+        pdf.showPage()
+        pdf.save()
+        return path
+
+    calls: list[Path] = []
+    monkeypatch.setattr(ocr, "with_ocr", lambda path, raw, pages: calls.append(path) or raw)
+    blank = decree("blank.pdf", second_page_rule=False)
+    read = extractor_for(blank).read(blank)
+    assert calls == [] and read.page_count == 2 and read.blocks
+    ruled = decree("ruled.pdf", second_page_rule=True)
+    extractor_for(ruled).read(ruled)
+    assert calls == [ruled]
+    empty = decree("empty.pdf", second_page_rule=False, text=False)
+    extractor_for(empty).read(empty)
+    assert calls == [ruled, empty]
+
+
 def test_skew_is_measured_to_a_hundredth_of_a_degree() -> None:
     scan = FIXTURES["samara-scan"]  # the generator turned its pages by a known angle
     rng = np.random.default_rng(zlib.crc32(scan.name.encode()))

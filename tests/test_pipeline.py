@@ -339,7 +339,7 @@ def test_a_warm_ingest_command_loads_neither_the_readers_nor_pandas(
         ).stdout.strip()
         for out in outs
     ]
-    assert loaded == ["['plan_etl.match', 'scipy']", "[]"]
+    assert loaded == ["['plan_etl.match']", "[]"]  # the matcher sums without scipy
     for out in outs:
         for name in ("documents", "activities", "in_force"):
             got = pq.read_table(out / f"{name}.parquet")

@@ -67,9 +67,11 @@ class _Index:
     kin: np.ndarray  # section × section: one may refine the other (same, parent, same family)
     vocab: dict[str, int]  # step term -> column
     words: Lexicon  # the vocabulary's words (no action terms), for snapping a row's words
-    section_weight2: np.ndarray  # section × term: squared term weights
+    # term × section: squared term weights; term × variant: the squared weights of each
+    # variant's terms. Term-major, so a row's terms pick whole rows (`scoring._term_sums`).
+    term_weight2: np.ndarray
     variant_section: np.ndarray  # variant -> section index
-    variant_vectors: np.ndarray  # variant × term: squared weights of its terms
+    term_vectors: np.ndarray
     variant_norm2: np.ndarray
 
 
@@ -148,9 +150,9 @@ def _build(cat: Catalogue, learned: Learned | None = None) -> _Index:
         kin=np.array([[_kin(a, b) for b in cat.sections] for a in cat.sections]),
         vocab=vocab,
         words=Lexicon.of(t for t in vocab if not t.startswith("@")),
-        section_weight2=weight2,
+        term_weight2=np.ascontiguousarray(weight2.T),
         variant_section=item_section[variant_item],
-        variant_vectors=vectors,
+        term_vectors=np.ascontiguousarray(vectors.T),
         variant_norm2=vectors.sum(axis=1),
     )
 

@@ -31,6 +31,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pdfplumber
+import pypdfium2
 from pdfminer.pdfdocument import PDFEncryptionError
 from pdfplumber.utils.exceptions import PdfminerException
 
@@ -111,24 +112,24 @@ def join_split_heading(before: list[Block], page: list[Block], number: int) -> N
         del page[first]
 
 
-def document_blocks(contents: Iterable[PageContent]) -> tuple[list[Block], list[str], int]:
+def document_blocks(contents: Iterable[PageContent]) -> tuple[list[Block], list[str], list[int]]:
     """The blocks of a document's parsed pages in reading order, the warnings about its
-    pages, and how many pages have text.
+    pages, and the numbers of its pages without text.
 
     Only a page where the ruling gave no table of `min_columns` or more is read as a table
     without ruling (when it holds one), so ruled pages cost nothing more.
     """
     blocks: list[Block] = []
     warnings: list[str] = []
-    text_pages = 0
+    textless: list[int] = []
     columns: Columns | None = None  # of a table without ruling, for the next page
     end: TableEnd | None = None  # of the last ruled table, for the next page
     for content in contents:
         if not content.words:
             if content.has_images:
                 warnings.append(f"page {content.number} has no text layer (scanned image?)")
+            textless.append(content.number)
             continue
-        text_pages += 1
         ruled = any(is_ruled_plan(t) for t in content.tables)
         borderless = None if ruled else borderless_blocks(content, columns)
         if borderless is None:
@@ -137,7 +138,7 @@ def document_blocks(contents: Iterable[PageContent]) -> tuple[list[Block], list[
             (found, columns), end = borderless, None
         join_split_heading(blocks, found, content.number)
         blocks += found
-    return blocks, warnings, text_pages
+    return blocks, warnings, textless
 
 
 class PdfExtractor(Extractor):
@@ -160,11 +161,11 @@ class PdfExtractor(Extractor):
                 pages = pdf.pages
             # pages are parsed one at a time as they are read, so memory stays bounded
             read = reader.content if reader is not None else plumber_content
-            blocks, warnings, text_pages = document_blocks(read(page) for page in pages)
+            blocks, warnings, textless = document_blocks(read(page) for page in pages)
             if reader is not None:
                 warnings = [*reader.warnings, *warnings]
             raw = RawDocument(blocks=blocks, page_count=len(pages), warnings=warnings)
-            if text_pages < len(pages):  # pages without a text layer: read them by OCR
+            if textless and (not blocks or draws_on(path, textless)):  # read them by OCR
                 from plan_etl.extract.ocr import with_ocr  # its libraries load for scans only
 
                 return with_ocr(path, raw, pages)
@@ -173,6 +174,21 @@ class PdfExtractor(Extractor):
             if reader is not None:
                 reader.close()
             close_quietly(pdf)
+
+
+def draws_on(path: Path, numbers: list[int]) -> bool:
+    """Whether any of the pages `numbers` (pages without text) draws anything: an image, text
+    drawn as outlines, a stray line, what OCR may read. A text decree's blank page (a back
+    side, a page left for signatures) draws nothing, and is not worth loading OCR for (its
+    libraries, a Tesseract probe and a second pass over every page cost a worker ≈ 0.2 s)."""
+    try:
+        pdf = pypdfium2.PdfDocument(path)
+    except pypdfium2.PdfiumError:
+        return True  # OCR opens it again and says what is wrong
+    try:
+        return any(next(pdf[n - 1].get_objects(max_depth=1), None) is not None for n in numbers)
+    finally:
+        pdf.close()
 
 
 def plumber_content(page: pdfplumber.page.Page) -> PageContent:

@@ -132,6 +132,9 @@ class Cell:
     words: list[Obj] = field(default_factory=list)
     # the text of the cell this one continues across a page break (a vertical merge)
     carried: str = ""
+    # its words' text, made once: every row the cell spans and the header comparisons read
+    # it, and all words are placed (`place_words`) before the first read
+    printed: str | None = None
 
     def contains(self, x: float, y: float) -> bool:
         x0, top, x1, bottom = self.bbox
@@ -140,7 +143,9 @@ class Cell:
     def text(self) -> str:
         """The cell's paragraphs, one per `\\n`-separated part (`cell_text`); a blank cell
         that continues a merged cell from the page before has that cell's text."""
-        return cell_text(self.words, self.bbox[0], self.bbox[2]) or self.carried
+        if self.printed is None:
+            self.printed = cell_text(self.words, self.bbox[0], self.bbox[2])
+        return self.printed or self.carried
 
 
 @dataclass(slots=True)
