@@ -90,7 +90,7 @@ def main() -> None:
         for page in plumber.pages:
             frame, handle = Frame.of(page), document[page.page_number - 1]
             textpage, drawing = handle.get_textpage(), Drawing()
-            draw(page_objects(handle.raw), frame.ctm, textpage.raw, drawing, frame)
+            draw(page_objects(handle.raw), frame.ctm, drawing, frame)
             chars = page_chars(textpage.raw, fonts, page, frame, drawing)
             pages.append(
                 {
@@ -117,9 +117,7 @@ def main() -> None:
         handle.close()
 
     def drawn(p: dict[str, Any]) -> None:
-        draw(
-            page_objects(p["handle"].raw), p["frame"].ctm, p["textpage"].raw, Drawing(), p["frame"]
-        )
+        draw(page_objects(p["handle"].raw), p["frame"].ctm, Drawing(), p["frame"])
 
     def ruled(p: dict[str, Any]) -> None:
         edges = p["drawing"].edges()

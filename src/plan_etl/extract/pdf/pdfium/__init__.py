@@ -64,7 +64,7 @@ def read_page(document: pdfium.PdfDocument, page: Page, fonts: Fonts) -> PageCon
         textpage = handle.get_textpage()
         try:
             drawing = Drawing()
-            draw(page_objects(handle.raw), frame.ctm, textpage.raw, drawing, frame)
+            draw(page_objects(handle.raw), frame.ctm, drawing, frame)
             chars = page_chars(textpage.raw, fonts, page, frame, drawing)
             words = words_of(chars, float(page.initial_doctop))
         finally:

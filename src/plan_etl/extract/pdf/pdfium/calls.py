@@ -42,9 +42,6 @@ count_form_objects = _c_function("int(*)(uintptr_t)", raw.FPDFFormObj_CountObjec
 form_object = _c_function("uintptr_t(*)(uintptr_t, unsigned long)", raw.FPDFFormObj_GetObject)
 object_type = _c_function("int(*)(uintptr_t)", raw.FPDFPageObj_GetType)
 object_matrix = _c_function("int(*)(uintptr_t, float *)", raw.FPDFPageObj_GetMatrix)
-object_text = _c_function(
-    "unsigned long(*)(uintptr_t, uintptr_t, void *, unsigned long)", raw.FPDFTextObj_GetText
-)
 draw_mode = _c_function("int(*)(uintptr_t, int *, int *)", raw.FPDFPath_GetDrawMode)
 count_segments = _c_function("int(*)(uintptr_t)", raw.FPDFPath_CountSegments)
 path_segment = _c_function("uintptr_t(*)(uintptr_t, int)", raw.FPDFPath_GetPathSegment)
@@ -70,11 +67,19 @@ def text_font_size(obj: int) -> float:
     return out[0]
 
 
-def char_user_matrix(textpage: int, index: int) -> tuple[float, float, float, float]:
-    """The matrix (user space, no translation) of character `index`'s text object."""
+def char_user_matrix(textpage: int, index: int) -> tuple[tuple[float, float, float, float], bytes]:
+    """The matrix (user space, no translation) of character `index`'s text object, and its
+    bits (which tell 0.0 from -0.0, as products of the matrix do)."""
     out = _floats()
     char_matrix(textpage, index, out)
-    return out[0], out[1], out[2], out[3]
+    return (out[0], out[1], out[2], out[3]), ffi.buffer(out, 16)[:]
+
+
+def object_user_matrix(obj: int) -> tuple[float, float, float, float, float, float]:
+    """The matrix of the page object at address `obj` (to the space holding it)."""
+    out = _floats()
+    object_matrix(obj, out)
+    return out[0], out[1], out[2], out[3], out[4], out[5]
 
 
 def address(pointer: Any) -> int:

@@ -36,10 +36,11 @@ _DRIFT_MATRIX = 1 << 20  # numbers the drift's matrix may hold (8 MB); beyond, r
 _LIGATURE_CHARS = frozenset(LIGATURES)
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class TextObject:
     """What every character of one PDFium text object shares: the matrix (the page turn
-    included), the font size and pdfminer's descent of the font, upright or not."""
+    included), the font size and pdfminer's descent of the font, upright or not. Text
+    objects of one font, size and matrix share one (a page's ≈ 80 objects have a few)."""
 
     matrix: Matrix
     user: tuple[float, float]  # the advance direction in user space (the loose box's)
@@ -50,7 +51,6 @@ class TextObject:
     low: float  # the bottom and top of its glyphs' box (text space, times the matrix's d)
     high: float
     axis_aligned: bool  # upright and neither turned nor mirrored: the box is the quick one
-    order: int  # the object's place among the page's text objects, in content order
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,11 +82,10 @@ def face_of(
 
 
 def text_object(
-    obj: int, user: tuple[float, float, float, float], face: Face, ctm: Matrix, order: int
+    size: float, user: tuple[float, float, float, float], face: Face, ctm: Matrix
 ) -> TextObject:
-    """The shared state of the text object at address `obj`, whose characters' matrix in
+    """The shared state of a text object of font size `size` whose characters' matrix in
     user space is `user`."""
-    size = calls.text_font_size(obj)
     matrix = multiply((*user, 0.0, 0.0), ctm)
     a, b, c, d = matrix[:4]
     upright = a * d > 0 and b * c <= 0
@@ -102,7 +101,6 @@ def text_object(
         d * low,
         d * (low + size),
         aligned,
-        order,
     )
 
 
@@ -163,13 +161,16 @@ def page_chars(
     what is per text object (its font, matrix, size) is looked up once a run of glyphs.
     """
     glyphs = Glyphs.of(textpage)
-    states, failure = run_states(glyphs, textpage, fonts, page, frame, drawing)
+    states, orders, failure = run_states(glyphs, textpage, fonts, page, frame, drawing)
     if failure is not None:  # what a glyph before that text object lacks is said first
         glyph_widths(glyphs, states, textpage, int(glyphs.run_first[len(states)]))
         raise failure
     widths, shorts = glyph_widths(glyphs, states, textpage)
     each = floats(
-        [(s.size, s.matrix[0], s.high, s.low, s.axis_aligned, s.upright, s.order) for s in states],
+        [
+            (s.size, s.matrix[0], s.high, s.low, s.axis_aligned, s.upright, order)
+            for s, order in zip(states, orders, strict=True)
+        ],
         7,
     )[glyphs.run]  # each glyph's text object's state
     size = each[:, 0]
@@ -185,7 +186,8 @@ def page_chars(
         state = states[int(glyphs.run[j])]
         box[j] = char_box(state, (float(ex[j]), float(ey[j])), float(adv[j]), frame)
     chars = PageChars(glyphs.texts, box, each[:, 5] != 0, size)
-    return in_content_order(chars, each[:, 6], blank_chars(fonts, page, frame, drawing))
+    read = set(glyphs.key[glyphs.run_first].tolist())
+    return in_content_order(chars, each[:, 6], blank_chars(fonts, page, frame, drawing, read))
 
 
 @dataclass(slots=True)
@@ -304,13 +306,15 @@ def kept_chars(textpage: Any, codes: np.ndarray) -> np.ndarray:
 
 def run_states(
     glyphs: Glyphs, textpage: Any, fonts: Fonts, page: Page, frame: Frame, drawing: Drawing
-) -> tuple[list[TextObject], Unreadable | None]:
-    """Each run's text object state, made once a text object; up to the first run whose
-    text object is `Unreadable`, and that failure."""
+) -> tuple[list[TextObject], list[int], Unreadable | None]:
+    """Each run's text object state and the object's place in content order; up to the
+    first run whose text object is `Unreadable`, and that failure. A state is made once a
+    font, size and matrix, and looked up once a text object."""
     named, faces = fonts.of_page(page), {}
     text_page = calls.address(textpage)
-    made: dict[int, TextObject] = {}
-    states = []
+    made: dict[int, TextObject] = {}  # by text object
+    alike: dict[tuple[int, str, bytes], TextObject] = {}  # by font, size, matrix (their bits)
+    states, orders = [], []
     for key, first in zip(
         glyphs.key[glyphs.run_first].tolist(),
         glyphs.first[glyphs.run_first].tolist(),
@@ -318,15 +322,20 @@ def run_states(
     ):
         state = made.get(key)
         if state is None:
-            try:
-                face = face_of(calls.text_font(key), fonts, named, faces)
-                user = calls.char_user_matrix(text_page, first)
-                order = drawing.text_order.get(key, -1)
-                state = made[key] = text_object(key, user, face, frame.ctm, order)
-            except Unreadable as exc:
-                return states, exc
+            font, size = calls.text_font(key), calls.text_font_size(key)
+            user, bits = calls.char_user_matrix(text_page, first)
+            state = alike.get((font, size.hex(), bits))
+            if state is None:
+                try:
+                    face = face_of(font, fonts, named, faces)
+                except Unreadable as exc:
+                    return states, orders, exc
+                state = text_object(size, user, face, frame.ctm)
+                alike[font, size.hex(), bits] = state
+            made[key] = state
         states.append(state)
-    return states, None
+        orders.append(drawing.text_order.get(key, -1))
+    return states, orders, None
 
 
 def glyph_widths(
@@ -393,14 +402,22 @@ def drift_in_runs(
     return drift
 
 
-def blank_chars(fonts: Fonts, page: Page, frame: Frame, drawing: Drawing) -> list[tuple[int, Char]]:
-    """The space glyphs of the text objects PDFium's text page leaves out, with their
-    place in content order."""
+def blank_chars(
+    fonts: Fonts, page: Page, frame: Frame, drawing: Drawing, read: set[int]
+) -> list[tuple[int, Char]]:
+    """The space glyphs of the text objects PDFium's text page leaves out (none of its
+    characters is among those `read`: it draws a space alone), with their place in content
+    order. Told by the text page's characters already read rather than by asking PDFium for
+    each object's text, which scans the whole text page an object (a third of a
+    millisecond a page)."""
     named, faces = fonts.of_page(page), {}
     found = []
-    for order, obj, own in drawing.blanks:
+    for order, obj, space in drawing.texts:
+        if obj in read:
+            continue
+        own = multiply(calls.object_user_matrix(obj), space)
         face = face_of(calls.text_font(obj), fonts, named, faces)
-        blank = text_object(obj, own[:4], face, IDENTITY, order)
+        blank = text_object(calls.text_font_size(obj), own[:4], face, IDENTITY)
         if " " in blank.widths:
             box = char_box(blank, own[4:], 0.0, frame)
             found.append((order, (" ", *box, blank.upright, blank.size)))

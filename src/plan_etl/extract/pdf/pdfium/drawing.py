@@ -13,12 +13,11 @@ import pypdfium2.raw as raw
 
 from plan_etl.extract.pdf.lines import Obj
 from plan_etl.extract.pdf.pdfium import calls
-from plan_etl.extract.pdf.pdfium.space import Frame, Matrix, apply, multiply
-
-_EMPTY_TEXT = 2  # the bytes `FPDFTextObj_GetText` needs for no text (its terminator)
+from plan_etl.extract.pdf.pdfium.space import Frame, Matrix, multiply
 
 Point = tuple[float, float]
-_SEGMENT_OP = {raw.FPDF_SEGMENT_MOVETO: "m", raw.FPDF_SEGMENT_LINETO: "l"}
+_MOVETO, _BEZIERTO = raw.FPDF_SEGMENT_MOVETO, raw.FPDF_SEGMENT_BEZIERTO
+_SEGMENT_OP = {_MOVETO: "m", raw.FPDF_SEGMENT_LINETO: "l"}
 
 
 @dataclass(slots=True)
@@ -30,10 +29,11 @@ class Drawing:
     rects: list[tuple[Point, Point]] = field(default_factory=list)
     curves: list[list[Point]] = field(default_factory=list)
     has_images: bool = False
-    # text objects: each one's place in content order (by handle), and those PDFium's text
-    # page leaves out (no text: a space glyph alone), with their matrix in device space
+    # text objects: each one's place in content order (by handle); and each one's order,
+    # address and the matrix from the space holding it (page or form) to device space, for
+    # those PDFium's text page leaves out (`chars.blank_chars`)
     text_order: dict[int, int] = field(default_factory=dict)
-    blanks: list[tuple[int, int, Matrix]] = field(default_factory=list)  # order, address
+    texts: list[tuple[int, int, Matrix]] = field(default_factory=list)
 
     def edges(self) -> list[Obj]:
         """`Page.edges`: lines, then four edges a rectangle, then a curve's segments."""
@@ -96,21 +96,26 @@ def curve_edges(pts: list[Point]) -> list[Obj]:
     return found
 
 
-def subpaths(obj: int, matrix: Matrix) -> Iterator[tuple[str, list[Point]]]:
+def subpaths(obj: int, matrix: Matrix) -> list[tuple[str, list[Point]]]:
     """A path object's subpaths as pdfminer's operator shape («mlllh») and end points in
-    device space; a Bézier segment is one «c» with its end point."""
+    device space; a Bézier segment is one «c» with its end point. (PDFium's functions bound
+    to names here: a page's paths make thousands of segment calls.)"""
+    segment_at, kind_of = calls.path_segment, calls.segment_type
+    point_of, closes = calls.segment_point, calls.segment_closes
+    a, b, c, d, e, f = matrix
+    found: list[tuple[str, list[Point]]] = []
     shape, pts = "", []
     xy = calls.ffi.new("float[2]")
     x, y = xy, xy + 1
     bezier = 0
     for i in range(calls.count_segments(obj)):
-        segment = calls.path_segment(obj, i)
-        kind = calls.segment_type(segment)
-        calls.segment_point(segment, x, y)
-        if kind == raw.FPDF_SEGMENT_MOVETO and shape:
-            yield shape, pts
+        segment = segment_at(obj, i)
+        kind = kind_of(segment)
+        point_of(segment, x, y)
+        if kind == _MOVETO and shape:
+            found.append((shape, pts))
             shape, pts = "", []
-        if kind == raw.FPDF_SEGMENT_BEZIERTO:
+        if kind == _BEZIERTO:
             bezier += 1
             if bezier % 3:
                 continue  # a control point
@@ -118,12 +123,14 @@ def subpaths(obj: int, matrix: Matrix) -> Iterator[tuple[str, list[Point]]]:
         else:
             bezier = 0
             shape += _SEGMENT_OP.get(kind, "l")
-        pts.append(apply(matrix, xy[0], xy[1]))
-        if calls.segment_closes(segment):
+        px, py = xy[0], xy[1]
+        pts.append((a * px + c * py + e, b * px + d * py + f))  # `space.apply`
+        if closes(segment):
             shape += "h"
             pts.append(pts[0])
     if shape:
-        yield shape, pts
+        found.append((shape, pts))
+    return found
 
 
 def paint(drawing: Drawing, shape: str, pts: list[Point], frame: Frame) -> None:
@@ -132,7 +139,8 @@ def paint(drawing: Drawing, shape: str, pts: list[Point], frame: Frame) -> None:
         return
     if len(shape) > 3 and shape[-2:] == "lh" and pts[-2] == pts[0]:
         shape, pts = shape[:-2] + "h", pts[:-1]
-    coords = [frame.device_point(px, py) for px, py in pts]
+    shift, base = frame.x0, frame.top + frame.height  # `Frame.device_point`, for each point
+    coords = [(shift + px, base - py) for px, py in pts]
     if shape in ("mlh", "ml"):
         drawing.lines.append((coords[0], coords[1]))
         return
@@ -158,14 +166,11 @@ def form_objects(form: int) -> Iterator[int]:
     return map(calls.form_object, repeat(form), range(calls.count_form_objects(form)))
 
 
-def draw(
-    objects: Iterable[int], matrix: Matrix, textpage: Any, drawing: Drawing, frame: Frame
-) -> None:
+def draw(objects: Iterable[int], matrix: Matrix, drawing: Drawing, frame: Frame) -> None:
     """Walk page objects (into forms) in content order for paths, images and text objects;
     `matrix` takes the objects' space to pdfminer's device space."""
     m = calls.ffi.new("float[6]")  # an FS_MATRIX
     modes = calls.ffi.new("int[2]")
-    text_page = calls.address(textpage)
     for obj in objects:
         kind = calls.object_type(obj)
         if kind == raw.FPDF_PAGEOBJ_IMAGE:
@@ -173,17 +178,14 @@ def draw(
             continue
         if kind == raw.FPDF_PAGEOBJ_TEXT:
             order = drawing.text_order[obj] = len(drawing.text_order)
-            if calls.object_text(obj, text_page, calls.ffi.NULL, 0) <= _EMPTY_TEXT:
-                calls.object_matrix(obj, m)
-                own = multiply(tuple(m), matrix)
-                drawing.blanks.append((order, obj, own))
+            drawing.texts.append((order, obj, matrix))
             continue
         if kind not in (raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_FORM):
             continue
         calls.object_matrix(obj, m)
         own = multiply(tuple(m), matrix)
         if kind == raw.FPDF_PAGEOBJ_FORM:
-            draw(form_objects(obj), own, textpage, drawing, frame)
+            draw(form_objects(obj), own, drawing, frame)
             continue
         calls.draw_mode(obj, modes, modes + 1)
         if modes[0] or modes[1]:
