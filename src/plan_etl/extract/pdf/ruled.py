@@ -193,11 +193,13 @@ def place_words(grids: list[Grid], words: list[Obj]) -> list[Obj]:
     free = []
     for word in words:
         x, y = (word["x0"] + word["x1"]) / 2, (word["top"] + word["bottom"]) / 2
-        cell = next((c for g in grids if (c := g.cell_at(x, y)) is not None), None)
-        if cell is None:
-            free.append(word)
+        for grid in grids:
+            cell = grid.cell_at(x, y)
+            if cell is not None:
+                cell.words.append(word)
+                break
         else:
-            cell.words.append(word)
+            free.append(word)
     return free
 
 
