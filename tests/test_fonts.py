@@ -469,3 +469,63 @@ def _page_tree(pdf: Path, fast: bool) -> list[tuple[Any, ...]]:
 def test_the_page_tree_read_fast_is_pdfminers(pdf: Path) -> None:
     """Pages opened after `prefetch_pages` are the pages pdfminer reads by itself."""
     assert _page_tree(pdf, fast=True) == _page_tree(pdf, fast=False)
+
+
+# Streams the fast reading reads as pdfminer's `PDFParser` does, when asked to (a page's
+# content streams): the data is /Length bytes after the line of `stream`, however the line
+# ends, wherever `endstream` really is, /Length direct, indirect or absent.
+STREAM_OBJECTS = {
+    "a newline": b"<< /Length 3 >>\nstream\nabc\nendstream",
+    "a carriage return and newline": b"<< /Length 3 >>\nstream\r\nabc\r\nendstream",
+    "a carriage return": b"<< /Length 3 >>\nstream\rabc\rendstream",
+    "blanks after the keyword": b"<< /Length 3 >> stream  \nabc\nendstream",
+    "a length too short": b"<< /Length 2 >>\nstream\nabcdef\nendstream",
+    "an indirect length": b"<< /Length 3 0 R >>\nstream\nabc\nendstream",
+    "no length": b"<< /Filter /FlateDecode >>\nstream\nabc\nendstream",
+    "a length that is no number": b"<< /Length /A >>\nstream\nabc\nendstream",
+    "binary data with the keywords": b"<< /Length 18 >>\nstream\n"
+    b"endobj stream \x00\xff\r\nendstream",
+    "a length into the keyword, another endstream close": b"<< /Length 5 >>\nstream\n"
+    b"abcdendstream endstream",
+}
+# Streams pdfminer is left to read: no `endstream` close after the data (pdfminer reads to
+# the end of the file looking for it, and fails).
+STREAMS_LEFT = {
+    "a length too long": b"<< /Length 40 >>\nstream\nab\nendstream",
+    "a length into the keyword": b"<< /Length 5 >>\nstream\nabcdendstream",
+}
+
+
+def stream_key(obj: Any) -> Any:
+    assert isinstance(obj, PDFStream)
+    return (canon(obj.attrs), obj.rawdata, obj.objid, obj.genno, obj.decipher, obj.data)
+
+
+@pytest.mark.parametrize("name", STREAM_OBJECTS)
+def test_streams_are_read_as_pdfminer_reads_them(name: str) -> None:
+    data = tiny_pdf({2: STREAM_OBJECTS[name], 3: b"3"})
+    doc, fp = opened(data)
+    assert objects.read(doc, fp, 2) is None  # only when asked for
+    fast = objects.read(doc, fp, 2, streams=True)
+    theirs, _ = opened(data)
+    assert fast is not None, "read by pdfminer"
+    assert fast[1] == 0 and stream_key(fast[0]) == stream_key(theirs.getobj(2))
+
+
+@pytest.mark.parametrize("name", STREAMS_LEFT)
+def test_streams_pdfminer_may_fail_on_are_left_to_it(name: str) -> None:
+    assert objects.read(*opened(tiny_pdf({2: STREAMS_LEFT[name]})), 2, streams=True) is None
+
+
+@pytest.mark.parametrize("pdf", PDFS, ids=IDS)
+def test_content_streams_read_fast_are_pdfminers(pdf: Path) -> None:
+    """Every page's content streams, read by `prefetch_pages`, are the streams pdfminer
+    reads: dictionary, raw data, number and generation."""
+
+    def contents(fast: bool) -> list[Any]:
+        with pdfplumber.open(pdf) as opened:
+            if fast:
+                objects.prefetch_pages(opened.doc, opened.stream)
+            return [[stream_key(c) for c in p.page_obj.contents] for p in opened.pages]
+
+    assert contents(fast=True) == contents(fast=False)

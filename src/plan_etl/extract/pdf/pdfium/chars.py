@@ -352,6 +352,8 @@ def glyph_widths(
     texts = glyphs.texts if count is None else glyphs.texts[:count]
     tables = [state.widths for state in states]
     found = list(map(dict.get, map(tables.__getitem__, runs), texts))
+    if None not in found and _HYPHEN_MARK not in texts:  # the common page: all found
+        return widths_and_shortfalls(found)
     for j, glyph in enumerate(found):
         if glyph is not None and texts[j] != _HYPHEN_MARK:
             continue
@@ -363,7 +365,12 @@ def glyph_widths(
             if unmapped(textpage, index, texts[j]):
                 raise Unreadable("a character without Unicode (a broken font map)")
             found[j] = Glyph(loose_advance(state, textpage, index) / state.size, 0.0)
-    pairs = floats(found, 2)
+    return widths_and_shortfalls(found)
+
+
+def widths_and_shortfalls(glyphs: list[Glyph]) -> tuple[np.ndarray, np.ndarray]:
+    """The glyphs' widths and shortfalls as two arrays."""
+    pairs = floats(glyphs, 2)
     return pairs[:, 0], pairs[:, 1]
 
 

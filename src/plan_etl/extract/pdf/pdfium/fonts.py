@@ -91,6 +91,8 @@ class Fonts:
         if font is None:
             if self._file is not None:
                 prefetch(*self._file, spec)
+                unicode = dict_value(spec).get("ToUnicode")  # a stream: read when asked to
+                prefetch(*self._file, unicode, 0, streams=True)
             font = make_font(self.manager, dict_value(spec))
             if objid:
                 self._fonts[objid] = font
