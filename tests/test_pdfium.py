@@ -265,3 +265,28 @@ def test_a_character_without_a_text_object_is_one_pdfium_generated() -> None:
             checked += count
         pdf.close()
     assert checked > 100_000
+
+
+def test_origins_are_pdfiums_whatever_the_slots_held_before() -> None:
+    """The origins written into the thread's reused slots are PDFium's own, on a page with
+    more characters than the slots held (they grow) and after it on a smaller one."""
+    import ctypes
+
+    import pypdfium2
+    import pypdfium2.raw as raw
+
+    from plan_etl.extract.pdf.pdfium import calls
+
+    pdf = pypdfium2.PdfDocument(PDFS[0])
+    calls._scratch.slots = calls._Slots(4)
+    for index in (0, len(pdf) - 1, 0):
+        textpage = pdf[index].get_textpage()
+        count = textpage.count_chars()
+        keys, xs, ys = calls.objects_and_origins(textpage.raw, count)
+        x, y = ctypes.c_double(), ctypes.c_double()
+        for i in range(count):
+            raw.FPDFText_GetCharOrigin(textpage.raw, i, x, y)
+            assert (xs[i], ys[i]) == (x.value, y.value)
+        assert len(keys) == len(xs) == len(ys) == count > 4
+    assert calls._scratch.slots.capacity >= count
+    pdf.close()

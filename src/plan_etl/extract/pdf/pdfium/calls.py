@@ -13,7 +13,6 @@ import ctypes
 import threading
 from collections import deque
 from itertools import repeat
-from operator import add
 from typing import Any
 
 import numpy as np
@@ -87,12 +86,31 @@ def address(pointer: Any) -> int:
     return ctypes.cast(pointer, ctypes.c_void_p).value or 0
 
 
+class _Slots:
+    """Two arrays of doubles and a pointer to each of their slots, made once for a thread
+    and grown when a page has more characters: the origins' out-parameters, which would
+    otherwise cost two new pointers a character."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.xs, self.ys = ffi.new("double[]", capacity), ffi.new("double[]", capacity)
+        self.x_at = [self.xs + i for i in range(capacity)]
+        self.y_at = [self.ys + i for i in range(capacity)]
+
+
+def _slots(count: int) -> _Slots:
+    slots = getattr(_scratch, "slots", None)
+    if slots is None or slots.capacity < count:
+        slots = _scratch.slots = _Slots(max(count, 2 * (slots.capacity if slots else 2048)))
+    return slots
+
+
 def objects_and_origins(textpage: Any, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every character's text object (its address, 0 for none) and origin (user space)."""
     page, indexes = address(textpage), range(count)
     keys = np.fromiter(map(text_object, repeat(page, count), indexes), np.uint64, count)
-    xs, ys = ffi.new("double[]", count), ffi.new("double[]", count)
-    each_x, each_y = map(add, repeat(xs, count), indexes), map(add, repeat(ys, count), indexes)
-    deque(map(char_origin, repeat(page, count), indexes, each_x, each_y), maxlen=0)
-    as_array = np.frombuffer
-    return keys, as_array(ffi.buffer(xs), np.float64), as_array(ffi.buffer(ys), np.float64)
+    slots = _slots(count)
+    deque(map(char_origin, repeat(page, count), indexes, slots.x_at, slots.y_at), maxlen=0)
+    size = 8 * count
+    xs = np.frombuffer(ffi.buffer(slots.xs, size), np.float64).copy()
+    return keys, xs, np.frombuffer(ffi.buffer(slots.ys, size), np.float64).copy()
