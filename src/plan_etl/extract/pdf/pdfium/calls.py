@@ -66,14 +66,6 @@ def text_font_size(obj: int) -> float:
     return out[0]
 
 
-def char_user_matrix(textpage: int, index: int) -> tuple[tuple[float, float, float, float], bytes]:
-    """The matrix (user space, no translation) of character `index`'s text object, and its
-    bits (which tell 0.0 from -0.0, as products of the matrix do)."""
-    out = _floats()
-    char_matrix(textpage, index, out)
-    return (out[0], out[1], out[2], out[3]), ffi.buffer(out, 16)[:]
-
-
 def object_user_matrix(obj: int) -> tuple[float, float, float, float, float, float]:
     """The matrix of the page object at address `obj` (to the space holding it)."""
     out = _floats()

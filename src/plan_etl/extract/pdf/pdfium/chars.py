@@ -316,8 +316,12 @@ def run_states(
     named, faces = fonts.of_page(page), {}
     text_page = calls.address(textpage)
     made: dict[int, TextObject] = {}  # by text object
-    alike: dict[tuple[int, str, bytes], TextObject] = {}  # by font, size, matrix (their bits)
+    alike: dict[tuple[int, bytes], TextObject] = {}  # by font, matrix and size (their bits)
     states, orders = [], []
+    # the matrix's a b c d, then the size (written over the matrix's e), and their bits
+    out = calls.ffi.new("float[6]")
+    bits = calls.ffi.buffer(out, 20)
+    text_font, char_matrix, font_size = calls.text_font, calls.char_matrix, calls.font_size
     for key, first in zip(
         glyphs.key[glyphs.run_first].tolist(),
         glyphs.first[glyphs.run_first].tolist(),
@@ -325,16 +329,18 @@ def run_states(
     ):
         state = made.get(key)
         if state is None:
-            font, size = calls.text_font(key), calls.text_font_size(key)
-            user, bits = calls.char_user_matrix(text_page, first)
-            state = alike.get((font, size.hex(), bits))
+            font = text_font(key)
+            char_matrix(text_page, first, out)
+            font_size(key, out + 4)
+            seen = (font, bits[:])
+            state = alike.get(seen)
             if state is None:
                 try:
                     face = face_of(font, fonts, named, faces)
                 except Unreadable as exc:
                     return states, orders, exc
-                state = text_object(size, user, face, frame.ctm)
-                alike[font, size.hex(), bits] = state
+                user = (out[0], out[1], out[2], out[3])
+                state = alike[seen] = text_object(out[4], user, face, frame.ctm)
             made[key] = state
         states.append(state)
         orders.append(drawing.text_order.get(key, -1))
