@@ -17,6 +17,8 @@ from plan_etl.extract.pdf.pdfium.space import Frame, Matrix, multiply
 
 Point = tuple[float, float]
 _MOVETO, _BEZIERTO = raw.FPDF_SEGMENT_MOVETO, raw.FPDF_SEGMENT_BEZIERTO
+_TEXT, _IMAGE = raw.FPDF_PAGEOBJ_TEXT, raw.FPDF_PAGEOBJ_IMAGE
+_PATH, _FORM = raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_FORM
 _SEGMENT_OP = {_MOVETO: "m", raw.FPDF_SEGMENT_LINETO: "l"}
 
 
@@ -96,16 +98,16 @@ def curve_edges(pts: list[Point]) -> list[Obj]:
     return found
 
 
-def subpaths(obj: int, matrix: Matrix) -> list[tuple[str, list[Point]]]:
+def subpaths(obj: int, matrix: Matrix, xy: Any) -> list[tuple[str, list[Point]]]:
     """A path object's subpaths as pdfminer's operator shape («mlllh») and end points in
-    device space; a Bézier segment is one «c» with its end point. (PDFium's functions bound
-    to names here: a page's paths make thousands of segment calls.)"""
+    device space; a Bézier segment is one «c» with its end point. `xy` takes each point
+    (two floats, made once a page). PDFium's functions are bound to names here: a page's
+    paths make thousands of segment calls."""
     segment_at, kind_of = calls.path_segment, calls.segment_type
     point_of, closes = calls.segment_point, calls.segment_closes
     a, b, c, d, e, f = matrix
     found: list[tuple[str, list[Point]]] = []
     shape, pts = "", []
-    xy = calls.ffi.new("float[2]")
     x, y = xy, xy + 1
     bezier = 0
     for i in range(calls.count_segments(obj)):
@@ -171,23 +173,25 @@ def draw(objects: Iterable[int], matrix: Matrix, drawing: Drawing, frame: Frame)
     `matrix` takes the objects' space to pdfminer's device space."""
     m = calls.ffi.new("float[6]")  # an FS_MATRIX
     modes = calls.ffi.new("int[2]")
+    xy = calls.ffi.new("float[2]")  # a segment's point
+    object_type, text_order, texts = calls.object_type, drawing.text_order, drawing.texts
     for obj in objects:
-        kind = calls.object_type(obj)
-        if kind == raw.FPDF_PAGEOBJ_IMAGE:
+        kind = object_type(obj)
+        if kind == _TEXT:
+            order = text_order[obj] = len(text_order)
+            texts.append((order, obj, matrix))
+            continue
+        if kind == _IMAGE:
             drawing.has_images = True
             continue
-        if kind == raw.FPDF_PAGEOBJ_TEXT:
-            order = drawing.text_order[obj] = len(drawing.text_order)
-            drawing.texts.append((order, obj, matrix))
-            continue
-        if kind not in (raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_FORM):
+        if kind != _PATH and kind != _FORM:
             continue
         calls.object_matrix(obj, m)
         own = multiply(tuple(m), matrix)
-        if kind == raw.FPDF_PAGEOBJ_FORM:
+        if kind == _FORM:
             draw(form_objects(obj), own, drawing, frame)
             continue
         calls.draw_mode(obj, modes, modes + 1)
         if modes[0] or modes[1]:
-            for shape, pts in subpaths(obj, own):
+            for shape, pts in subpaths(obj, own, xy):
                 paint(drawing, shape, pts, frame)
