@@ -3,7 +3,6 @@ and the document's template when its heading does not name one."""
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -74,15 +73,16 @@ def _step_feature(idx: _Index, texts: Sequence[_Text]) -> np.ndarray:
 def _term_sums(table: np.ndarray, hits: _Hits, rows: range) -> np.ndarray:
     """Per row of `rows`, the sum of `table`'s rows (one a term) at the row's terms: the
     product of the rows' presence with `table`. Added one term after another in column
-    order, as a sparse matrix product adds them, so every score is the same to the last
-    bit as it was with one; `np.add.accumulate` adds in order by definition (a reduction
-    may pair its additions). No sparse library is imported for it (scipy.sparse took 0.2 s
-    of every run's start)."""
+    order, as a sparse matrix product adds them (0 + first + second …), so every score is
+    the same to the last bit as it was with one: the j-th terms of all rows that have one
+    are added at once, for j = 0, 1, … No sparse library is imported for it (scipy.sparse
+    took 0.2 s of every run's start)."""
+    bounds = hits.pointers[rows.start : rows.stop + 1]
+    starts, counts = bounds[:-1], np.diff(bounds)
     out = np.zeros((len(rows), table.shape[1]))
-    bounds = hits.pointers[rows.start : rows.stop + 1].tolist()
-    for n, (start, end) in enumerate(itertools.pairwise(bounds)):
-        if end > start:
-            out[n] = np.add.accumulate(table[hits.columns[start:end]], axis=0)[-1]
+    for j in range(int(counts.max(initial=0))):
+        have = np.flatnonzero(counts > j)
+        out[have] += table[hits.columns[starts[have] + j]]
     return out
 
 
