@@ -47,6 +47,7 @@ _PERSON = re.compile(
     r"|(?P<j1>[А-ЯЁ])\.\s?(?P<j2>[А-ЯЁ])\.\s?(?P<surname2>[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?)"
 )
 _OPENERS, _CLOSERS = "(«", ")»"
+_OPENING = frozenset(_OPENERS)
 _BY_AGREEMENT = re.compile(r"\s*\(?\s*по\s+согласованию\s*\)?", re.IGNORECASE)
 
 
@@ -87,7 +88,10 @@ def find_abbreviations(text: str) -> dict[str, str]:
     """
     found: dict[str, str] = {}
     for line in text.split("\n"):
-        line = _without_open_quote(clean_text(line))
+        line = clean_text(line)
+        if "(" not in line:  # no definition can stand in it
+            continue
+        line = _without_open_quote(line)
         for m in _DEFINITION.finditer(line):
             term = m["term"].strip("«»\"' ")
             name = _defined_name(line[: m.start()], term) if term else None
@@ -409,6 +413,8 @@ def _stemmer() -> snowballstemmer.stemmer:
 
 def _top_level(text: str) -> list[bool]:
     """For each character, whether it stands outside every (…) and «…» (brackets included)."""
+    if _OPENING.isdisjoint(text):  # the common text: no bracket or quote opens
+        return [True] * len(text)
     depth, out = 0, []
     for ch in text:
         if ch in _OPENERS:
@@ -420,6 +426,8 @@ def _top_level(text: str) -> list[bool]:
 
 
 def _split_top(text: str, separator: str) -> list[str]:
+    if separator not in text:
+        return [text]
     top = _top_level(text)
     parts, start = [], 0
     for i, ch in enumerate(text):
