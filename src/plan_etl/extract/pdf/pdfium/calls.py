@@ -4,7 +4,7 @@ pypdfium2's bindings are ctypes functions that check and convert every argument;
 of 1,400 characters makes 2,800 such calls, and ctypes' cost per call was more than PDFium's
 work in them. cffi calls the same C functions (by the addresses pypdfium2 loaded) for about
 half of that, with handles passed as plain addresses, and writes their results straight into
-arrays numpy reads without a copy; the per-character loops run in `map`, not in bytecode.
+C arrays numpy copies at once; the per-character loops run in `map`, not in bytecode.
 """
 
 from __future__ import annotations

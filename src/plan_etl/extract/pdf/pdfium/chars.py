@@ -4,10 +4,9 @@ pdfplumber builds of them."""
 from __future__ import annotations
 
 import ctypes
-import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, pairwise
 from typing import Any
 
 import numpy as np
@@ -343,7 +342,8 @@ def run_states(
                 state = alike[seen] = text_object(out[4], user, face, frame.ctm)
             made[key] = state
         states.append(state)
-        orders.append(drawing.text_order.get(key, -1))
+        place = drawing.texts.get(key)
+        orders.append(place[0] if place else -1)
     return states, orders, None
 
 
@@ -405,12 +405,11 @@ def drift_in_runs(
     n = len(shortfall)
     position = np.arange(n) - run_first[run]  # each glyph's place in its run
     width = int(position.max()) + 1 if n else 0
-    drift = np.zeros(n)
     if len(run_first) * width <= limit:
         rows = np.zeros((len(run_first), width + 1))
         rows[run, position + 1] = shortfall  # a glyph's own shortfall counts from the next
-        drift = np.add.accumulate(rows, axis=1)[run, position]
-        return drift
+        return np.add.accumulate(rows, axis=1)[run, position]
+    drift = np.zeros(n)
     ends = np.append(run_first[1:], n)
     for start, end in zip(run_first.tolist(), ends.tolist(), strict=True):
         if end - start > 1:
@@ -428,7 +427,7 @@ def blank_chars(
     millisecond a page)."""
     named, faces = fonts.of_page(page), {}
     found = []
-    for order, obj, space in drawing.texts:
+    for obj, (order, space) in drawing.texts.items():
         if obj in read:
             continue
         own = multiply(calls.object_user_matrix(obj), space)
@@ -511,7 +510,7 @@ def upright_words(chars: PageChars, doctop: float) -> list[Obj]:
     first = np.flatnonzero(new[kept])  # each word's first character, among the kept ones
     kept_texts = list(map(texts.__getitem__, kept.tolist()))
     bounds = [*first.tolist(), len(kept)]
-    words = ["".join(kept_texts[a:b]) for a, b in itertools.pairwise(bounds)]
+    words = ["".join(kept_texts[a:b]) for a, b in pairwise(bounds)]
     if not _LIGATURE_CHARS.isdisjoint("".join(texts)):
         words = [word.translate(_EXPAND_LIGATURES) for word in words]
     x0, x1 = x0[kept][first].tolist(), np.maximum.reduceat(x1[kept], first).tolist()

@@ -31,11 +31,10 @@ class Drawing:
     rects: list[tuple[Point, Point]] = field(default_factory=list)
     curves: list[list[Point]] = field(default_factory=list)
     has_images: bool = False
-    # text objects: each one's place in content order (by handle); and each one's order,
-    # address and the matrix from the space holding it (page or form) to device space, for
-    # those PDFium's text page leaves out (`chars.blank_chars`)
-    text_order: dict[int, int] = field(default_factory=dict)
-    texts: list[tuple[int, int, Matrix]] = field(default_factory=list)
+    # text objects by address, in content order: each one's place in that order and the
+    # matrix from the space holding it (page or form) to device space, for those PDFium's
+    # text page leaves out (`chars.blank_chars`)
+    texts: dict[int, tuple[int, Matrix]] = field(default_factory=dict)
 
     def edges(self) -> list[Obj]:
         """`Page.edges`: lines, then four edges a rectangle, then a curve's segments."""
@@ -171,23 +170,20 @@ def form_objects(form: int) -> Iterator[int]:
 def draw(objects: Iterable[int], matrix: Matrix, drawing: Drawing, frame: Frame) -> None:
     """Walk page objects (into forms) in content order for paths, images and text objects;
     `matrix` takes the objects' space to pdfminer's device space."""
-    m = calls.ffi.new("float[6]")  # an FS_MATRIX
     modes = calls.ffi.new("int[2]")
     xy = calls.ffi.new("float[2]")  # a segment's point
-    object_type, text_order, texts = calls.object_type, drawing.text_order, drawing.texts
+    object_type, texts = calls.object_type, drawing.texts
     for obj in objects:
         kind = object_type(obj)
         if kind == _TEXT:
-            order = text_order[obj] = len(text_order)
-            texts.append((order, obj, matrix))
+            texts[obj] = (len(texts), matrix)
             continue
         if kind == _IMAGE:
             drawing.has_images = True
             continue
         if kind != _PATH and kind != _FORM:
             continue
-        calls.object_matrix(obj, m)
-        own = multiply(tuple(m), matrix)
+        own = multiply(calls.object_user_matrix(obj), matrix)
         if kind == _FORM:
             draw(form_objects(obj), own, drawing, frame)
             continue

@@ -137,7 +137,7 @@ def read(
             if stream_at is not None:
                 if not streams:
                     return None
-                value = stream(doc, fp, value, pos + stream_at, data, stream_at)
+                value = stream(doc, fp, value, pos, data, stream_at)
                 value.set_objid(objid, genno)
         except NotPlain:
             return None
@@ -201,13 +201,14 @@ def parse_object(data: bytes, objid: int, doc: PDFDocument) -> tuple[Any, int | 
 
 
 def stream(
-    doc: PDFDocument, fp: BinaryIO, attrs: dict[str, Any], at: int, data: bytes, start: int
+    doc: PDFDocument, fp: BinaryIO, attrs: dict[str, Any], pos: int, data: bytes, start: int
 ) -> PDFStream:
-    """The stream whose dictionary is `attrs` and whose keyword stands at `at` in the file
-    (at `start` in `data`), as `PDFParser.do_keyword` reads it: /Length bytes (resolved as
-    it resolves them, 0 if absent) after the keyword's line. pdfminer then looks for the
-    line of `endstream` (which only moves its parser on, unless there is none and it
-    fails): a stream whose `endstream` does not follow its data closely is left to it."""
+    """The stream whose dictionary is `attrs` and whose keyword stands at `start` in `data`
+    (the object's bytes, from `pos` in the file), as `PDFParser.do_keyword` reads it:
+    /Length bytes (resolved as it resolves them, 0 if absent) after the keyword's line.
+    pdfminer then looks for the line of `endstream` (which only moves its parser on, unless
+    there is none and it fails): a stream whose `endstream` does not follow its data
+    closely is left to it."""
     try:
         length = int_value(attrs["Length"])
     except KeyError:
@@ -219,7 +220,7 @@ def stream(
         raise NotPlain("no line after stream")
     saved = fp.tell()
     try:
-        fp.seek(at + line.end() - start)
+        fp.seek(pos + line.end())
         raw = fp.read(length)
         after = fp.read(ENDSTREAM_SEEN)
     finally:
