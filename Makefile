@@ -12,11 +12,13 @@ STAMP  := $(VENV)/.installed
 
 # System packages the product needs: LibreOffice reads .doc/.rtf/.odt, Tesseract (with
 # Russian) reads scanned PDFs; the tests also need Chromium (the report's browser test) and
-# DejaVu (Cyrillic for the PDFs they build); python3-venv is what Debian leaves out of Python. Installed with apt-get when missing and we are root (once,
-# non-interactively); otherwise the exact command to run is printed and make stops. When
-# everything is present this costs a few milliseconds.
+# DejaVu (Cyrillic for the PDFs they build); python3-venv is what Debian leaves out of Python;
+# gcc builds the optional C helper for PDF pages (setup.py: ≈ 1 ms a page; without a compiler
+# the install goes on and the same calls are made from Python). Installed with apt-get when
+# missing and we are root (once, non-interactively); otherwise the exact command to run is
+# printed and make stops. When everything is present this costs a few milliseconds.
 SYSTEM_PACKAGES := python3-venv libreoffice-writer-nogui tesseract-ocr tesseract-ocr-rus \
-                   fonts-dejavu-core chromium
+                   fonts-dejavu-core chromium gcc libc6-dev
 APT_INSTALL     := apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y \
                    --no-install-recommends $(SYSTEM_PACKAGES)
 
@@ -24,7 +26,8 @@ system:
 	@if command -v soffice >/dev/null && command -v tesseract >/dev/null \
 	    && command -v chromium >/dev/null && $(PYTHON) -c "import ensurepip" 2>/dev/null \
 	    && tesseract --list-langs 2>/dev/null | grep -qx rus \
-	    && [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then \
+	    && [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] \
+	    && command -v gcc >/dev/null && [ -f /usr/include/stdint.h ]; then \
 	  :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "installing system packages: $(SYSTEM_PACKAGES)"; \
@@ -35,7 +38,7 @@ system:
 	  exit 1; \
 	fi
 
-$(STAMP): pyproject.toml | system
+$(STAMP): pyproject.toml setup.py src/plan_etl/extract/pdf/pdfium/_loops.c | system
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[dev]"

@@ -267,6 +267,52 @@ def test_a_character_without_a_text_object_is_one_pdfium_generated() -> None:
     assert checked > 100_000
 
 
+def test_the_c_loop_reads_what_the_python_loop_reads() -> None:
+    """The C helper (built by `pip install`, setup.py) gives the text objects and origins the
+    Python loop gives, to the bit, on every page of every PDF here."""
+    import pypdfium2
+
+    from plan_etl.extract.pdf.pdfium import calls
+
+    assert calls._C_LOOP is not None, "the C helper was not built (no C compiler?)"
+    checked = 0
+    for path in PDFS:
+        try:
+            pdf = pypdfium2.PdfDocument(path)
+        except pypdfium2.PdfiumError:
+            continue
+        for page in pdf:
+            textpage = page.get_textpage()
+            count = textpage.count_chars()
+            fast = calls.objects_and_origins(textpage.raw, count)
+            slow = calls.objects_and_origins_in_python(textpage.raw, count)
+            for a, b in zip(fast, slow, strict=True):
+                assert a.dtype == b.dtype and a.tobytes() == b.tobytes(), path.name
+            checked += count
+        pdf.close()
+    assert checked > 100_000
+
+
+def test_without_the_c_helper_the_python_loop_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A package built without a C compiler has no helper to load, and reads the same."""
+    import importlib.util
+
+    import pypdfium2
+
+    from plan_etl.extract.pdf.pdfium import calls
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    assert calls._c_loop() is None
+    pdf = pypdfium2.PdfDocument(PDFS[0])
+    textpage = pdf[0].get_textpage()
+    count = textpage.count_chars()
+    fast = calls.objects_and_origins(textpage.raw, count)
+    monkeypatch.setattr(calls, "_C_LOOP", None)
+    slow = calls.objects_and_origins(textpage.raw, count)
+    assert count > 0 and all(np.array_equal(a, b) for a, b in zip(fast, slow, strict=True))
+    pdf.close()
+
+
 def test_origins_are_pdfiums_whatever_the_slots_held_before() -> None:
     """The origins written into the thread's reused slots are PDFium's own, on a page with
     more characters than the slots held (they grow) and after it on a smaller one."""
@@ -282,7 +328,7 @@ def test_origins_are_pdfiums_whatever_the_slots_held_before() -> None:
     for index in (0, len(pdf) - 1, 0):
         textpage = pdf[index].get_textpage()
         count = textpage.count_chars()
-        keys, xs, ys = calls.objects_and_origins(textpage.raw, count)
+        keys, xs, ys = calls.objects_and_origins_in_python(textpage.raw, count)
         x, y = ctypes.c_double(), ctypes.c_double()
         for i in range(count):
             raw.FPDFText_GetCharOrigin(textpage.raw, i, x, y)
