@@ -281,8 +281,10 @@ def test_a_table_written_in_pieces_is_the_table_written_at_once(
 ) -> None:
     """Validated rows and Arrow tables, in any mix, in pieces that cross row groups, give
     the bytes the same rows give written in one piece; a decree dropped on the way (some of
-    its rows written, some waiting) is left out and nothing else."""
+    its rows written, some waiting) is left out and nothing else. Rows are made Arrow a
+    batch at a time (20 here), wherever a piece ends."""
     monkeypatch.setattr("plan_etl.write.ROW_GROUP_ROWS", 50)
+    monkeypatch.setattr("plan_etl.write.ARROW_BATCH_ROWS", 20)
     table = pq.read_table(seed_dataset / "activities.parquet")  # 263 rows, 5 decrees
     models = [Activity.model_validate(r) for r in table.to_pylist()]
     dropped = models[100].doc_id if drop else None
