@@ -18,7 +18,7 @@ from plan_etl.extract.docx import DocxExtractor
 from plan_etl.extract.text import TextExtractor, parse_text
 from plan_etl.normalize.metadata import read_metadata
 from plan_etl.records import Source, build_records
-from plan_etl.vocabulary import header_role, repaired_number
+from plan_etl.vocabulary import header_role, is_column_number_row, repaired_number
 
 HEADER = ("№ п/п", "Наименование мероприятия", "Срок исполнения", "Ответственный", "Результат")
 DEV = DATA / "dev"
@@ -491,3 +491,21 @@ def test_rows_above_a_header_that_was_not_recognised_are_not_lost_silently() -> 
     assert table.warnings == [
         "row above the plan header ignored: '1.1. | Утвердить план | 2024 | ДИТО | Приказ'"
     ]
+
+
+@pytest.mark.parametrize(
+    ("cells", "expected"),
+    [
+        (("1", "2", "3", "4", "5"), True),
+        (("1", "", "2", " 3 "), True),  # a blank cell (a merged column) is skipped
+        (("I", "2", "З"), True),  # digit look-alikes read as digits
+        (("1", "2"), False),  # two columns do not make a numbering row
+        (("1", "3", "4"), False),
+        (("2", "3", "4"), False),
+        (("1", "2", "3", "Итого"), False),
+        (("1.", "Мероприятие", "2024"), False),
+        (("", "", ""), False),
+    ],
+)
+def test_a_column_number_row_counts_every_cell(cells: tuple[str, ...], expected: bool) -> None:
+    assert is_column_number_row(cells) is expected

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from plan_etl.normalize.text import (
     clean_text,
     document_vocabulary,
     fix_mixed_script,
     join_fragments,
+    join_hyphenated,
     normalize_quotes,
     paragraphs_of,
 )
@@ -124,3 +127,27 @@ def test_join_fragments(fragments: list[str], joined: str) -> None:
 
 def test_paragraphs_of_drops_empty_paragraphs() -> None:
     assert paragraphs_of("АГ СО;\n\n МТЗМ СО \n") == ["АГ СО;", "МТЗМ СО"]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    pieces=st.lists(st.text(alphabet="аяZz1 -\n", max_size=6), max_size=6),
+    sep=st.sampled_from([" ", "\n", ""]),
+    cell_rule=st.booleans(),
+)
+def test_a_hyphen_is_looked_for_at_the_end_only(
+    pieces: list[str], sep: str, cell_rule: bool
+) -> None:
+    """`join_hyphenated` reads the last three characters of what it joined so far; it joins
+    as a search of the whole text would (the PDF cells' rule and the assembler's)."""
+    from plan_etl.extract.pdf.lines import _HYPHEN_END
+    from plan_etl.normalize.text import _LINE_END_HYPHEN, LOWER_START
+
+    rule = _HYPHEN_END if cell_rule else _LINE_END_HYPHEN
+    whole = ""
+    for piece in pieces:
+        if whole and rule.search(whole) and LOWER_START.match(piece):
+            whole += piece
+        else:
+            whole = f"{whole}{sep}{piece}" if whole else piece
+    assert join_hyphenated(pieces, sep, rule) == whole

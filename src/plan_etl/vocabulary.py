@@ -194,6 +194,14 @@ def is_item_number(cell: str) -> bool:
 
 def is_column_number_row(cells: tuple[str, ...]) -> bool:
     """«1 2 3 4 5» under the header: every non-empty cell is its own column number (digit
-    look-alikes read as digits: the whole row must still count 1, 2, 3 …)."""
-    values = [clean_text(c).translate(_DIGIT_LOOKALIKES) for c in cells if clean_text(c)]
-    return len(values) >= 3 and values == [str(i) for i in range(1, len(values) + 1)]
+    look-alikes read as digits: the whole row must still count 1, 2, 3 …). Asked of every
+    row, so it stops at the first cell out of count."""
+    counted = 0
+    for cell in cells:
+        text = clean_text(cell)
+        if not text:
+            continue
+        if text.translate(_DIGIT_LOOKALIKES) != str(counted + 1):
+            return False
+        counted += 1
+    return counted >= 3

@@ -157,10 +157,13 @@ def join_hyphenated(
 ) -> str:
     """Pieces of text joined by `sep`, except that a piece ending in a hyphenated word
     (`hyphen_end`: «информационно-») runs straight into a next piece that starts in lower case:
-    the one rule for words a line end broke, used by the assembler and the PDF backend."""
+    the one rule for words a line end broke, used by the assembler and the PDF backend.
+    `hyphen_end` reads a text's last two characters (a letter and the hyphen, before `$`,
+    which may stand before a last line break), so it is looked for in the last three only:
+    searched from the start, a long cell's text was read again for every line added."""
     out = ""
     for piece in pieces:
-        if out and hyphen_end.search(out) and LOWER_START.match(piece):
+        if out and hyphen_end.search(out, len(out) - 3) and LOWER_START.match(piece):
             out += piece
         else:
             out = f"{out}{sep}{piece}" if out else piece
