@@ -16,7 +16,8 @@ file (`task.process_file`), which `plan-etl ingest --jobs 1` adds the parent's w
   edges + ruled tables      pdfplumber's table finder on the edges (`page.ruled_tables`)
   read_page (all above)     the page's content as the PDF reader gets it
   PDFium calls floor        only the two PDFium calls made for every character (its text
-                            object and origin): what any Python reader of PDFium pays
+                            object and origin): one C loop where the package's C helper
+                            was built (setup.py), else two cffi calls a character
   blocks                    page contents → blocks (`extract.pdf.document_blocks`)
   extract (whole files)     the PDF extractor, pdfplumber's page tree included
   assemble, records         logical rows; normalizing, matching and validating them
@@ -46,8 +47,8 @@ def fastest(work: Callable[[], object], pages: int, repeats: int) -> float:
 
 
 def calls_floor(textpages: list[Any]) -> None:
-    """The PDFium calls a character the reader makes (its text object and origin, through
-    cffi into arrays), and nothing else."""
+    """The PDFium calls a character the reader makes (its text object and origin, by the C
+    helper or through cffi, into arrays), and nothing else."""
     from plan_etl.extract.pdf.pdfium.calls import objects_and_origins
     from plan_etl.extract.pdf.pdfium.chars import page_codes
 
