@@ -313,6 +313,16 @@ def test_without_the_c_helper_the_python_loop_reads(monkeypatch: pytest.MonkeyPa
     pdf.close()
 
 
+def test_a_helper_of_another_version_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A helper built from another `_loops.c` (a package not rebuilt) is left for the Python
+    loop; this one's own version is taken."""
+    from plan_etl.extract.pdf.pdfium import calls
+
+    assert calls._c_loop() is not None
+    monkeypatch.setattr(calls, "_C_VERSION", calls._C_VERSION + 1)
+    assert calls._c_loop() is None
+
+
 def test_origins_are_pdfiums_whatever_the_slots_held_before() -> None:
     """The origins written into the thread's reused slots are PDFium's own, on a page with
     more characters than the slots held (they grow) and after it on a smaller one."""

@@ -8,6 +8,10 @@
  */
 #include <stdint.h>
 
+/* Changed with any function's signature here and in `calls._C_DECLARATIONS`: a helper built
+ * from another version of this file is not used (an installed package not rebuilt). */
+int plan_etl_loops_version(void) { return 1; }
+
 typedef uintptr_t (*text_object_fn)(uintptr_t textpage, int index);
 typedef int (*char_origin_fn)(uintptr_t textpage, int index, double *x, double *y);
 

@@ -102,19 +102,27 @@ def _slots(count: int) -> _Slots:
     return slots
 
 
+_C_DECLARATIONS = """
+int plan_etl_loops_version(void);
+void plan_etl_objects_and_origins(uintptr_t, uintptr_t, uintptr_t, int,
+                                  uint64_t *, double *, double *);
+"""
+_C_VERSION = 1  # `plan_etl_loops_version` of the helper these declarations are of
+
+
 def _c_loop() -> Any:
-    """The C helper's loop (`_loops.c`), or None where the package was built without it."""
+    """The C helper's loop (`_loops.c`), or None where the package was built without it (or
+    with another version of it, which the Python loop stands in for)."""
     spec = importlib.util.find_spec("plan_etl.extract.pdf.pdfium._loops")
     if spec is None or not spec.origin:
         return None
     loops = FFI()
-    loops.cdef(
-        "void plan_etl_objects_and_origins(uintptr_t, uintptr_t, uintptr_t, int,"
-        " uint64_t *, double *, double *);"
-    )
+    loops.cdef(_C_DECLARATIONS)
     try:
         library = loops.dlopen(spec.origin)
-    except OSError:  # built for another machine: the Python loop does the same
+        if library.plan_etl_loops_version() != _C_VERSION:
+            return None
+    except (OSError, AttributeError):  # built for another machine, or an older helper
         return None
     _loaded.append((loops, library))  # the library stays open while its function is used
     return library.plan_etl_objects_and_origins
