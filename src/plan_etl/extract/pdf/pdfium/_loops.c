@@ -16,7 +16,8 @@ typedef uintptr_t (*text_object_fn)(uintptr_t textpage, int index);
 typedef int (*char_origin_fn)(uintptr_t textpage, int index, double *x, double *y);
 
 /* For each of the first `count` characters of `textpage`: its text object's address (0 for
- * none) into `keys`, its origin into `xs`, `ys` (left as they are where PDFium has none). */
+ * none) into `keys`, its origin into `xs`, `ys`. `count` is the text page's own count, and
+ * PDFium has an origin for every index below it (as `calls`' Python loop assumes too). */
 void plan_etl_objects_and_origins(uintptr_t text_object, uintptr_t char_origin,
                                   uintptr_t textpage, int count, uint64_t *keys, double *xs,
                                   double *ys)

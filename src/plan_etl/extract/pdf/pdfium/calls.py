@@ -27,10 +27,15 @@ from cffi import FFI
 ffi = FFI()
 
 
+def _function_address(function: Any) -> int:
+    """Where one of pypdfium2's ctypes functions is in memory."""
+    return ctypes.cast(function, ctypes.c_void_p).value or 0
+
+
 def _c_function(signature: str, function: Any) -> Any:
     """pypdfium2's ctypes `function` as a cffi function pointer of `signature` (handles
     are `uintptr_t`: an address passes as a Python int, without a cast a call)."""
-    return ffi.cast(signature, ctypes.cast(function, ctypes.c_void_p).value)
+    return ffi.cast(signature, _function_address(function))
 
 
 text_object = _c_function("uintptr_t(*)(uintptr_t, int)", raw.FPDFText_GetTextObject)
@@ -130,8 +135,8 @@ def _c_loop() -> Any:
 
 _loaded: list[Any] = []
 _C_LOOP = _c_loop()
-_TEXT_OBJECT = ctypes.cast(raw.FPDFText_GetTextObject, ctypes.c_void_p).value
-_CHAR_ORIGIN = ctypes.cast(raw.FPDFText_GetCharOrigin, ctypes.c_void_p).value
+_TEXT_OBJECT = _function_address(raw.FPDFText_GetTextObject)
+_CHAR_ORIGIN = _function_address(raw.FPDFText_GetCharOrigin)
 
 
 def objects_and_origins(textpage: Any, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
