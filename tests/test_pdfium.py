@@ -4,7 +4,9 @@ pdfplumber with a warning; `--pdf-engine` chooses."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -241,15 +243,10 @@ def test_drift_is_summed_in_order_within_each_run(runs: list, long_run: int) -> 
     assert drift_in_runs(shortfall, run, first, limit=0).tolist() == expected  # run by run
 
 
-def test_a_character_without_a_text_object_is_one_pdfium_generated() -> None:
-    """`kept_chars` asks PDFium whether a space or line break was generated only when the
-    character has a text object: one without is generated. Checked on every character of
-    every PDF here (the bench corpus held 3.7 million with these, none drawn without one)."""
+def _text_pages() -> Iterator[tuple[Path, Any, int]]:
+    """Every page of every PDF here PDFium opens, as (file, text page, character count)."""
     import pypdfium2
 
-    from plan_etl.extract.pdf.pdfium import calls
-
-    checked = 0
     for path in PDFS:
         try:
             pdf = pypdfium2.PdfDocument(path)
@@ -257,39 +254,41 @@ def test_a_character_without_a_text_object_is_one_pdfium_generated() -> None:
             continue
         for page in pdf:
             textpage = page.get_textpage()
-            count = textpage.count_chars()
-            keys, _, _ = calls.objects_and_origins(textpage.raw, count)
-            address = calls.address(textpage.raw)
-            for i in np.flatnonzero(keys == 0).tolist():
-                assert calls.is_generated(address, i), (path.name, i)
-            checked += count
+            yield path, textpage, textpage.count_chars()
         pdf.close()
+
+
+def test_a_character_without_a_text_object_is_one_pdfium_generated() -> None:
+    """`kept_chars` asks PDFium whether a space or line break was generated only when the
+    character has a text object: one without is generated. Checked on every character of
+    every PDF here (the bench corpus held 3.7 million with these, none drawn without one)."""
+
+    from plan_etl.extract.pdf.pdfium import calls
+
+    checked = 0
+    for path, textpage, count in _text_pages():
+        keys, _, _ = calls.objects_and_origins(textpage.raw, count)
+        address = calls.address(textpage.raw)
+        for i in np.flatnonzero(keys == 0).tolist():
+            assert calls.is_generated(address, i), (path.name, i)
+        checked += count
     assert checked > 100_000
 
 
 def test_the_c_loop_reads_what_the_python_loop_reads() -> None:
     """The C helper (built by `pip install`, setup.py) gives the text objects and origins the
     Python loop gives, to the bit, on every page of every PDF here."""
-    import pypdfium2
 
     from plan_etl.extract.pdf.pdfium import calls
 
     assert calls._C_LOOP is not None, "the C helper was not built (no C compiler?)"
     checked = 0
-    for path in PDFS:
-        try:
-            pdf = pypdfium2.PdfDocument(path)
-        except pypdfium2.PdfiumError:
-            continue
-        for page in pdf:
-            textpage = page.get_textpage()
-            count = textpage.count_chars()
-            fast = calls.objects_and_origins(textpage.raw, count)
-            slow = calls.objects_and_origins_in_python(textpage.raw, count)
-            for a, b in zip(fast, slow, strict=True):
-                assert a.dtype == b.dtype and a.tobytes() == b.tobytes(), path.name
-            checked += count
-        pdf.close()
+    for path, textpage, count in _text_pages():
+        fast = calls.objects_and_origins(textpage.raw, count)
+        slow = calls.objects_and_origins_in_python(textpage.raw, count)
+        for a, b in zip(fast, slow, strict=True):
+            assert a.dtype == b.dtype and a.tobytes() == b.tobytes(), path.name
+        checked += count
     assert checked > 100_000
 
 

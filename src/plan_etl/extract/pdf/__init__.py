@@ -165,7 +165,8 @@ class PdfExtractor(Extractor):
             if reader is not None:
                 warnings = [*reader.warnings, *warnings]
             raw = RawDocument(blocks=blocks, page_count=len(pages), warnings=warnings)
-            if textless and (not blocks or draws_on(path, textless)):  # read them by OCR
+            opened = reader.document if reader is not None else None
+            if textless and (not blocks or draws_on(path, textless, opened)):  # read by OCR
                 from plan_etl.extract.ocr import with_ocr  # its libraries load for scans only
 
                 return with_ocr(path, raw, pages)
@@ -176,19 +177,26 @@ class PdfExtractor(Extractor):
             close_quietly(pdf)
 
 
-def draws_on(path: Path, numbers: list[int]) -> bool:
+def draws_on(path: Path, numbers: list[int], document: pypdfium2.PdfDocument | None = None) -> bool:
     """Whether any of the pages `numbers` (pages without text) draws anything: an image, text
     drawn as outlines, a stray line, what OCR may read. A text decree's blank page (a back
     side, a page left for signatures) draws nothing, and is not worth loading OCR for (its
-    libraries, a Tesseract probe and a second pass over every page cost a worker ≈ 0.2 s)."""
+    libraries, a Tesseract probe and a second pass over every page cost a worker ≈ 0.2 s).
+    Asked of `document` where PDFium has the file open already (its reader's)."""
+    if document is not None:
+        return _draws(document, numbers)
     try:
         pdf = pypdfium2.PdfDocument(path)
     except pypdfium2.PdfiumError:
         return True  # OCR opens it again and says what is wrong
     try:
-        return any(next(pdf[n - 1].get_objects(max_depth=1), None) is not None for n in numbers)
+        return _draws(pdf, numbers)
     finally:
         pdf.close()
+
+
+def _draws(pdf: pypdfium2.PdfDocument, numbers: list[int]) -> bool:
+    return any(next(pdf[n - 1].get_objects(max_depth=1), None) is not None for n in numbers)
 
 
 def plumber_content(page: pdfplumber.page.Page) -> PageContent:

@@ -27,15 +27,15 @@ from cffi import FFI
 ffi = FFI()
 
 
-def _function_address(function: Any) -> int:
-    """Where one of pypdfium2's ctypes functions is in memory."""
-    return ctypes.cast(function, ctypes.c_void_p).value or 0
+def address(pointer: Any) -> int:
+    """A pypdfium2 (ctypes) handle or function as the address the functions here take."""
+    return ctypes.cast(pointer, ctypes.c_void_p).value or 0
 
 
 def _c_function(signature: str, function: Any) -> Any:
     """pypdfium2's ctypes `function` as a cffi function pointer of `signature` (handles
     are `uintptr_t`: an address passes as a Python int, without a cast a call)."""
-    return ffi.cast(signature, _function_address(function))
+    return ffi.cast(signature, address(function))
 
 
 text_object = _c_function("uintptr_t(*)(uintptr_t, int)", raw.FPDFText_GetTextObject)
@@ -81,11 +81,6 @@ def object_user_matrix(obj: int) -> tuple[float, float, float, float, float, flo
     out = _floats()
     object_matrix(obj, out)
     return out[0], out[1], out[2], out[3], out[4], out[5]
-
-
-def address(pointer: Any) -> int:
-    """A pypdfium2 (ctypes) handle as the address the functions above take."""
-    return ctypes.cast(pointer, ctypes.c_void_p).value or 0
 
 
 class _Slots:
@@ -135,8 +130,8 @@ def _c_loop() -> Any:
 
 _loaded: list[Any] = []
 _C_LOOP = _c_loop()
-_TEXT_OBJECT = _function_address(raw.FPDFText_GetTextObject)
-_CHAR_ORIGIN = _function_address(raw.FPDFText_GetCharOrigin)
+_TEXT_OBJECT = address(raw.FPDFText_GetTextObject)
+_CHAR_ORIGIN = address(raw.FPDFText_GetCharOrigin)
 
 
 def objects_and_origins(textpage: Any, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
