@@ -458,6 +458,35 @@ def test_a_restated_appendix_replaces_the_plan_and_earlier_changes(tmp_path: Pat
     assert all(r["changed_by"] == [] for r in in_force)
 
 
+def test_a_restated_plan_passes_as_columns_exactly_as_the_rows_path_builds_it(
+    tmp_path: Path,
+) -> None:
+    """A chain whose later decree only restates the whole plan is built from Arrow columns
+    (no Python rows): the same table, to the value, as the rows path that applies changes
+    gives it; the restatement is written first, yet the chain's rows stand once, as the plan's."""
+    from plan_etl.amend import apply
+    from plan_etl.models import Document, InForceActivity
+    from plan_etl.write import to_table
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(AMEND / "restated-700rp.txt", raw / "a-restated.txt")  # written first
+    shutil.copy(PLAN, raw / "b-plan.txt")
+    ingest(raw, tmp_path / "out", jobs=1, use_cache=False)
+    activities = tmp_path / "out" / "activities.parquet"
+    documents = [Document(**d) for d in _rows(tmp_path / "out" / "documents.parquet")]
+    chain = apply._Chains.of(documents, [])
+    [members] = [m for m in chain.groups.values() if len(m) > 1]
+    ids = {d.doc_id for d in members}
+    by_rows = apply._apply_chain(members, chain, dict(apply._plans(activities, ids)), None)  # type: ignore[arg-type]
+    by_columns = apply._last_restated(members, apply._plan_tables(activities, ids))
+    assert by_columns is not None and by_columns.equals(to_table(by_rows, InForceActivity))
+    in_force = pq.read_table(tmp_path / "out" / "in_force.parquet")
+    plan = next(d for d in members if d.source_file == "b-plan.txt")
+    assert in_force.equals(by_columns)  # the one chain: the restated rows, based on the plan
+    assert set(in_force.column("base_doc_id").to_pylist()) == {plan.doc_id}
+
+
 def test_a_plan_no_one_amends_is_in_force_as_it_is(seed_dataset: Path) -> None:
     acts = pq.read_table(seed_dataset / "activities.parquet")
     in_force = pq.read_table(seed_dataset / "in_force.parquet")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -161,9 +162,11 @@ def build_in_force(
 ) -> InForce:
     """The `amendments` rows (target resolved, new rows matched) and the plans in force.
 
-    Only the rows of chains with more than one decree are held (and changed) in memory; every
-    other plan streams from the activities file as it is, so a run over many decrees holds
-    the amended plans, not the whole dataset."""
+    Only the rows of chains with more than one decree are held in memory: as Python rows
+    where a member changes items (they are edited and matched again), as Arrow columns where
+    the members only restate the whole plan (the last one stands as printed); every other
+    plan streams from the activities file as it is, so a run over many decrees holds the
+    amended plans, not the whole dataset."""
     chains = _Chains.of(documents, changes)
     chains.changes = {}
     region_of = {d.doc_id: d.region for d in documents}  # an act named is of its namer's region
@@ -172,18 +175,23 @@ def build_in_force(
         resolved = change.model_copy(update={"target_doc_id": owner})
         chains.changes.setdefault(change.doc_id, []).append(resolved)
     chained = [members for members in chains.groups.values() if len(members) > 1]
-    held = {d.doc_id for members in chained for d in members}
-    rows = dict(_plans(activities, held))
+    amended = [m for m in chained if any(d.doc_id in chains.changes for d in m)]
+    restated = [m for m in chained if not any(d.doc_id in chains.changes for d in m)]
+    rows = dict(_plans(activities, {d.doc_id for members in amended for d in members}))
+    tables = _plan_tables(activities, {d.doc_id for members in restated for d in members})
     result = InForce(amendments=[], plans=iter(()))
-    applied = {
-        members[0].doc_id: _apply_chain(members, chains, rows, result) for members in chained
+    applied: dict[str, list[InForceActivity] | pa.Table | None] = {
+        members[0].doc_id: _apply_chain(members, chains, rows, result) for members in amended
     }
-    first_with_rows = {
-        next((d.doc_id for d in members if d.doc_id in rows), members[0].doc_id): members[0].doc_id
-        for members in chained
+    applied |= {members[0].doc_id: _last_restated(members, tables) for members in restated}
+    present = rows.keys() | tables.keys()
+    first_with_rows = {  # where each chain's plan stands: at its first plan's rows
+        next((d.doc_id for d in chain if d.doc_id in present), chain[0].doc_id): chain[0].doc_id
+        for chain in chained
     }
-    del rows
+    del rows, tables
     result.amendments = [c for group in chains.changes.values() for c in group]
+    held = {d.doc_id for members in chained for d in members}
     result.plans = _in_order(activities, held, applied, first_with_rows)
     return result
 
@@ -191,13 +199,13 @@ def build_in_force(
 def _in_order(
     activities: Path,
     held: set[str],
-    applied: dict[str, list[InForceActivity]],
+    applied: dict[str, list[InForceActivity] | pa.Table | None],
     first_with_rows: dict[str, str],
 ) -> Iterator[pa.Table]:
-    """The plans in force in the order of the activities: an amended chain's plan where its
-    first plan stands, and every plan no one amends as it is, passed through as Arrow
-    columns (with no base, no change) without becoming Python rows: those are nearly all
-    the rows of a run, and a warm re-run would spend most of its time on them."""
+    """The plans in force in the order of the activities: a chain's plan where its first
+    plan stands, and every plan no one amends as it is, passed through as Arrow columns
+    (with no base, no change) without becoming Python rows: those are nearly all the rows
+    of a run, and a warm re-run would spend most of its time on them."""
     schema = arrow_schema(InForceActivity)
     placed: set[str] = set()  # chains written (a plan's rows may straddle two batches)
     for batch in pq.ParquetFile(activities).iter_batches():
@@ -210,20 +218,42 @@ def _in_order(
                 yield _as_it_is(batch.slice(kept_from, i - kept_from), schema)
             kept_from = i + 1
             chain = first_with_rows.get(doc_id)
-            if chain is not None and applied[chain] and chain not in placed:
+            plan = applied.get(chain) if chain is not None else None
+            if plan is not None and len(plan) and chain not in placed:
                 placed.add(chain)
-                yield to_table(applied[chain], InForceActivity)
+                yield plan if isinstance(plan, pa.Table) else to_table(plan, InForceActivity)
         if kept_from < len(ids):
             yield _as_it_is(batch.slice(kept_from), schema)
 
 
-def _as_it_is(rows: pa.RecordBatch, schema: pa.Schema) -> pa.Table:
-    """Activities rows as rows of the plan in force no one amends: their own decree the
-    base, no amending decrees, no change."""
-    no_offsets = pa.array([0] * (rows.num_rows + 1), pa.int32())
+def _as_it_is(
+    rows: pa.RecordBatch | pa.Table, schema: pa.Schema, base: str | None = None
+) -> pa.Table:
+    """Activities rows as rows of the plan in force no amending decree changes: no amending
+    decrees, no change, and their own decree the base unless `base` (the first plan of a
+    chain whose later plans restate it) is given."""
+    count = rows.num_rows
+    no_offsets = pa.array([0] * (count + 1), pa.int32())
     empty = pa.ListArray.from_arrays(no_offsets, pa.nulls(0, pa.string()))
-    columns = [*rows.columns, rows.column("doc_id"), empty, pa.nulls(rows.num_rows, pa.string())]
+    base_ids = rows.column("doc_id") if base is None else pa.array([base] * count, pa.string())
+    columns = [*rows.columns, base_ids, empty, pa.nulls(count, pa.string())]
     return pa.Table.from_arrays(columns, schema=schema)
+
+
+def _last_restated(members: list[Document], tables: dict[str, pa.Table]) -> pa.Table | None:
+    """The plan in force of a chain whose members only restate the whole plan: the last
+    one's rows as printed, numbered from 0 in the plan, with the first plan as their base
+    (what `_apply_chain` gives such a chain, without making its rows Python objects)."""
+    with_rows = [d.doc_id for d in members if d.row_count and d.doc_id in tables]
+    if not with_rows:
+        return None
+    last = tables[with_rows[-1]]
+    numbered = last.set_column(
+        last.schema.get_field_index("row_index"),
+        last.schema.field("row_index"),
+        pa.array(range(last.num_rows), last.schema.field("row_index").type),
+    )
+    return _as_it_is(numbered, arrow_schema(InForceActivity), base=with_rows[0])
 
 
 def _matched_alone(changes: list[PlanChange]) -> list[PlanChange]:
@@ -290,6 +320,21 @@ def _plans(path: Path, only: set[str] | None) -> Iterator[tuple[str, list[dict[s
     if rows:
         assert doc_id is not None
         yield doc_id, rows
+
+
+def _plan_tables(path: Path, only: set[str]) -> dict[str, pa.Table]:
+    """The written activities of the decrees in `only`, each as one Arrow table, read a
+    row group at a time."""
+    if not only:
+        return {}
+    pieces: dict[str, list[pa.RecordBatch]] = {}
+    for batch in pq.ParquetFile(path).iter_batches():
+        ids = batch.column("doc_id").to_pylist()
+        wanted = [i for i, d in enumerate(ids) if d in only]
+        for doc_id, indexes in groupby(wanted, key=ids.__getitem__):
+            for start, length in _runs(list(indexes)):
+                pieces.setdefault(doc_id, []).append(batch.slice(start, length))
+    return {doc_id: pa.Table.from_batches(parts) for doc_id, parts in pieces.items()}
 
 
 def _runs(indexes: list[int]) -> Iterator[tuple[int, int]]:
