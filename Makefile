@@ -63,9 +63,11 @@ validate: $(STAMP)
 # memory stays under 1 GiB (~4 min); then every bench decree read by PDFium and by
 # pdfplumber, the blocks compared (~4 min).
 # then Dask's overhead: ingest --dask local:2 beside --jobs 2 on the same corpus (~4 min).
+# bench/scaling.py: --jobs 1 and --jobs 2 in four back-to-back pairs, the median ratio (~3 min).
 bench: $(STAMP)
 	$(BIN)/python bench/make_corpus.py
 	$(BIN)/python bench/run.py --floor2
+	$(BIN)/python bench/scaling.py --pairs 4
 	$(BIN)/python bench/ocr_speed.py --speed-only --only perm yaroslavl-health tatarstan yugra samara-213r
 	$(BIN)/python bench/hostile.py
 	$(BIN)/python bench/pdfium_diff.py
