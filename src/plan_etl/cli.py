@@ -33,14 +33,13 @@ from plan_etl.pipeline import (
     DEFAULT_TIMEOUT,
     TIMEOUT_PAGES,
     FileResult,
-    NothingRead,
-    RunSummary,
     check_options,
     check_paths,
     discover,
     ingest,
 )
 from plan_etl.sources import Location, is_url, local_path
+from plan_etl.summary import NothingRead, RunSummary
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2

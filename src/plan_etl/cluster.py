@@ -146,7 +146,7 @@ def run_on_worker(location: Location, source: Source, timeout: float) -> FileRes
 
 
 def _worker_parser_version() -> str:
-    from plan_etl.pipeline import parser_version
+    from plan_etl.versions import parser_version
 
     return parser_version()
 
@@ -173,7 +173,7 @@ class DaskCluster(Executor):
         self._client: Any = None
 
     def start(self, files: list[Location]) -> None:
-        from plan_etl.pipeline import parser_version
+        from plan_etl.versions import parser_version
 
         self._client = self._connect()
         versions = set(self._client.run(_worker_parser_version).values())

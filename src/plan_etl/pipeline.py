@@ -2,192 +2,56 @@
 
 Files are parsed by an executor (`executors`: local worker processes, or a Dask cluster's
 workers), results are written in sorted-path order whatever order workers finish in, and
-each file's result is cached under its content hash and the parser version, so an unchanged
-file is never parsed twice. Duplicates, amendment links, the order of the output and the
-atomic publish stay here, on the client, whichever executor parses.
+each file's result is cached (`cache`) under its content hash and the parser version
+(`versions`), so an unchanged file is never parsed twice. Duplicates, amendment links, the
+order of the output and the atomic publish stay here, on the client, whichever executor
+parses; what the run did is counted in a `summary.RunSummary`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import math
-import os
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
-from contextlib import suppress
-from dataclasses import dataclass, field, replace
-from functools import cache
-from importlib import resources
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel
-
-from plan_etl import __version__
-from plan_etl.amend.apply import NotApplied, build_in_force
+from plan_etl.amend.apply import build_in_force
+from plan_etl.cache import RESULTS as RESULTS
+from plan_etl.cache import ResultCache as ResultCache
 from plan_etl.catalogue import load_catalogue
 from plan_etl.datapackage import FILENAME as DATAPACKAGE
 from plan_etl.executors import Executor, LocalPool
 from plan_etl.executors import window_size as window_size  # re-exported: their old home
 from plan_etl.executors import worker_started as _worker_started  # noqa: F401 (old home)
 from plan_etl.extract import SUFFIXES, source_format
-from plan_etl.extract.pdf_engine import DEFAULT_ENGINE, ENGINE_ENV
-from plan_etl.files import Inputs, fingerprint, read_regular, why_unreadable
+from plan_etl.files import Inputs, fingerprint, why_unreadable
 from plan_etl.files import discover as discover_entries
 from plan_etl.limits import DEFAULT_MAX_MEMORY_MB, check_max_memory, worker_count
 from plan_etl.links import Linker
-from plan_etl.models import SCHEMA_VERSION, Activity, Document, PlanChange
+from plan_etl.models import SCHEMA_VERSION, Document, PlanChange
 from plan_etl.paths import cache_root
 from plan_etl.runs import RUNS, Runs, run_key
 from plan_etl.source import Source, failed_document
 from plan_etl.sources import Folder, Location, is_url, list_files, read_bytes, suffix, url_fs
+from plan_etl.summary import NothingRead as NothingRead
+from plan_etl.summary import Reading as Reading
+from plan_etl.summary import RunSummary as RunSummary
 from plan_etl.task import MAX_TIMEOUT_SCALE as MAX_TIMEOUT_SCALE
 from plan_etl.task import TIMEOUT_PAGES as TIMEOUT_PAGES  # re-exported: their old home
 from plan_etl.task import FileResult as FileResult
 from plan_etl.task import out_of_memory as out_of_memory
 from plan_etl.task import process_file as process_file
 from plan_etl.task import time_allowed as time_allowed
+from plan_etl.versions import _NOT_PARSING as _NOT_PARSING
+from plan_etl.versions import code_version as code_version
+from plan_etl.versions import dataset_code_version, parser_version
 from plan_etl.write import DatasetWriter, dataset_lock, remove_leftovers
 
 DEFAULT_TIMEOUT = 120.0
-RESULTS = "results"  # the parsed-results cache, a folder of the cache root
-# How a file's result was reached: parsed now, read from the cache, or settled without either
-# (unreadable, or the same bytes as an earlier file).
-Reading = Literal["parsed", "cached", "settled"]
-
-
-@dataclass(slots=True)
-class RunSummary:
-    """Counts for the closing line of `plan-etl ingest`."""
-
-    statuses: Counter[str] = field(default_factory=Counter)  # of decrees that are no copy
-    duplicates: int = 0
-    skipped: int = 0  # files of no decree format (a README, an image)
-    unreadable_folders: int = 0  # sub-folders that could not be listed (in `failures` too)
-    rows: int = 0
-    parsed: int = 0
-    cached: int = 0
-    seconds: float = 0.0
-    failures: list[tuple[str, str]] = field(default_factory=list)
-    # (duplicate file, file kept, why that one was kept), filled in once every file is read
-    duplicate_files: list[tuple[str, str, str]] = field(default_factory=list)
-    published: bool = False
-    not_applied: list[NotApplied] = field(default_factory=list)  # amendments kept unapplied
-    unchanged: bool = False  # the dataset was already built from these very inputs (`Runs`)
-
-    @property
-    def files(self) -> int:
-        """Decree files read, duplicates included."""
-        return sum(self.statuses.values()) + self.duplicates
-
-    @property
-    def read(self) -> int:
-        """Decrees read (with plan rows, or an amending decree with changes): a run with none
-        must not replace a dataset."""
-        return self.statuses["ok"] + self.statuses["partial"]
-
-    def add(self, document: Document, rows: int, how: Reading) -> None:
-        if document.duplicate_of:
-            self.duplicates += 1
-        else:
-            self.statuses[document.status] += 1
-            if document.status == "failed":
-                self.failures.append((document.source_file, document.error or ""))
-        self.rows += rows
-        self.parsed += how == "parsed"
-        self.cached += how == "cached"
-
-    def demote(self, document: Document) -> None:
-        """A decree counted as read turned out to be a copy of a later file."""
-        self.statuses[document.status] -= 1
-        self.duplicates += 1
-        self.rows -= document.row_count
-
-    def name_duplicates(self, documents: list[Document], why: dict[str, str]) -> None:
-        """Which file duplicates which, and why the kept one was kept (`Linker.kept_because`;
-        a copy of the same bytes: the first by file name)."""
-        by_id = {d.doc_id: d for d in documents}
-        self.duplicate_files = [
-            (d.source_file, kept.source_file, why.get(d.doc_id, "coming first by file name"))
-            for d in documents
-            if d.duplicate_of and (kept := by_id.get(d.duplicate_of)) is not None
-        ]
-
-
-class NothingRead(RuntimeError):
-    """The run read no decree, so it did not replace the dataset."""
-
-    def __init__(self, summary: RunSummary) -> None:
-        what = "no decree file" if not summary.files else "no decree could be read"
-        super().__init__(f"{what}: the dataset was not replaced (--allow-empty to force)")
-        self.summary = summary
-
-
-# Modules that only present, check or write what the parse produced: a change to them does
-# not change a file's records, so it must not throw away the whole cache.
-_NOT_PARSING = frozenset(
-    {
-        "cli.py",
-        "validate/__init__.py",
-        "validate/rules.py",
-        "validate/numbering.py",
-        "validate/decree.py",
-        "validate/dataset.py",
-        "validate/run.py",
-        "validate/output.py",
-        "report.py",
-        "loader.py",
-        "write.py",
-        "datapackage.py",
-        "schemas.py",
-        "links.py",
-        "paths.py",
-        "amend/apply.py",  # runs after the parse, on the whole run's records
-        "executors.py",
-        "cluster.py",
-        "sources.py",
-    }
-)
-
-
-def parser_version() -> str:
-    """A fingerprint of the code and data that turn a file into records, and of the PDF
-    engine chosen (`$PLAN_ETL_PDF_ENGINE`): any change to them invalidates the cache."""
-    engine = os.environ.get(ENGINE_ENV, DEFAULT_ENGINE).strip().lower() or DEFAULT_ENGINE
-    if engine == DEFAULT_ENGINE:
-        return code_version()
-    return hashlib.sha256(f"{code_version()}:{engine}".encode()).hexdigest()[:16]
-
-
-@cache
-def _fingerprints() -> tuple[str, str]:
-    """The fingerprints of the package's code and data files (.py, .toml, .json), read in
-    one pass: of the files that turn a file into records (all but `_NOT_PARSING`), and of
-    them all."""
-    parsing, everything = hashlib.sha256(__version__.encode()), hashlib.sha256(__version__.encode())
-    package = Path(str(resources.files("plan_etl")))
-    for path in sorted(package.rglob("*")):
-        if path.suffix not in (".py", ".toml", ".json") or "__pycache__" in path.parts:
-            continue
-        rel, data = path.relative_to(package).as_posix().encode(), path.read_bytes()
-        for digest in (everything,) if rel.decode() in _NOT_PARSING else (parsing, everything):
-            digest.update(rel)
-            digest.update(data)
-    return parsing.hexdigest()[:16], everything.hexdigest()[:16]
-
-
-def dataset_code_version() -> str:
-    """A fingerprint of all the code and data of the package: what a dataset depends on,
-    the writing, linking and amending included."""
-    return _fingerprints()[1]
-
-
-def code_version() -> str:
-    """A fingerprint of the code and data that turn a file into records: any change to
-    them invalidates the cache (a new module counts until it is listed in `_NOT_PARSING`)."""
-    return _fingerprints()[0]
 
 
 def discover(raw_dir: Location) -> Inputs:
@@ -230,109 +94,6 @@ def identify(path: Location, raw_dir: Location) -> tuple[Source, str | None]:
         sha, error = "", f"cannot read file: {cause}"
     doc_id = (sha or hashlib.sha256(rel.encode()).hexdigest())[:16]
     return Source(doc_id, rel, fmt, sha), error  # type: ignore[arg-type]
-
-
-CACHE_FORMAT = 1  # bump when the layout of an entry changes
-MAX_ENTRY_BYTES = 256 * 1024 * 1024  # a decree of 10,000 rows is a few tens of MB as JSON
-
-
-class _Entry(BaseModel):
-    """What a cache entry holds: one file's records, nothing executable."""
-
-    document: Document
-    activities: list[Activity]
-    amendments: list[PlanChange] = []
-
-
-class ResultCache:
-    """Parsed results as data: one JSON file per source file, keyed by its content hash and
-    the parser version, outside the dataset (`plan_etl.paths.cache_root()`).
-
-    An entry is a header line, `{"format": 1, "sha256": <hash of the rest>}`, then the
-    records as JSON; reading it is JSON parsing and pydantic validation, so a file planted
-    in the cache can at worst be a wrong or invalid entry, never code. An entry whose
-    format, checksum, records or source hash is not right is a miss (the file is parsed
-    again), and so is one that is no regular file (a link, a FIFO, a device) or is larger
-    than MAX_ENTRY_BYTES; a cache that cannot be written is no cache: neither stops a run.
-    """
-
-    def __init__(self, directory: Folder | Location | None) -> None:
-        self.folder = Folder(directory) if isinstance(directory, (Path, str)) else directory
-        if self.folder:
-            try:
-                self.folder.make()
-                self.prune()
-            except OSError:
-                self.folder = None
-
-    def prune(self) -> None:
-        """Drop entries of other parser versions: no run of this code can use them, and
-        without this the cache would grow with every parser change."""
-        assert self.folder is not None
-        keep = f"-{parser_version()}.json"
-        for name in self.folder.names():
-            if name.endswith(".json") and not name.endswith(keep):
-                self.folder.remove(name)
-
-    def _name(self, source: Source) -> str | None:
-        if not self.folder or not source.sha256:
-            return None
-        return f"{source.sha256}-{parser_version()}.json"
-
-    def has(self, source: Source) -> bool:
-        name = self._name(source)
-        try:
-            return bool(name and self.folder and self.folder.exists(name))
-        except OSError:
-            return False
-
-    def get(self, source: Source) -> FileResult | None:
-        name = self._name(source)
-        if not name or not self.folder:
-            return None
-        try:
-            if self.folder.path is not None:  # on disk: a regular file of a sane size only
-                entry = read_regular(self.folder.path / name, MAX_ENTRY_BYTES, follow=False)
-            else:
-                entry = self.folder.read(name)
-            header, _, payload = entry.partition(b"\n")
-            checksum = hashlib.sha256(payload).hexdigest()
-            if json.loads(header) != {"format": CACHE_FORMAT, "sha256": checksum}:
-                return None
-            records = _Entry.model_validate_json(payload)
-        except Exception:  # missing, truncated, tampered with, of another layout: a miss
-            return None
-        if records.document.sha256 != source.sha256:
-            return None
-        return _relocated(
-            FileResult(records.document, records.activities, records.amendments), source
-        )
-
-    def put(self, source: Source, result: FileResult) -> None:
-        name = self._name(source)
-        if not name or not self.folder or result.document.status == "failed":
-            return
-        payload = _Entry(
-            document=result.document, activities=result.activities, amendments=result.amendments
-        )
-        body = payload.model_dump_json().encode()
-        header = json.dumps({"format": CACHE_FORMAT, "sha256": hashlib.sha256(body).hexdigest()})
-        # a full or read-only cache costs a re-parse next time, nothing more
-        with suppress(OSError):
-            self.folder.write(name, header.encode() + b"\n" + body)
-
-
-def _relocated(result: FileResult, source: Source) -> FileResult:
-    """A cached result for the same bytes found under another path."""
-    document = result.document
-    if (document.source_file, document.doc_id) == (source.source_file, source.doc_id):
-        return result
-    where = {"source_file": source.source_file, "doc_id": source.doc_id}
-    return FileResult(
-        document.model_copy(update=where),
-        [a.model_copy(update=where) for a in result.activities],
-        [c.model_copy(update={"doc_id": source.doc_id}) for c in result.amendments],
-    )
 
 
 @dataclass(slots=True)
