@@ -487,6 +487,25 @@ def test_a_restated_plan_passes_as_columns_exactly_as_the_rows_path_builds_it(
     assert set(in_force.column("base_doc_id").to_pylist()) == {plan.doc_id}
 
 
+def test_restated_plans_are_held_without_the_row_groups_they_stood_in(tmp_path: Path) -> None:
+    """The Arrow path holds the restated plans' rows, copied out, not the row groups they
+    were read from (a slice would keep its whole row group alive)."""
+    import pyarrow as pa
+
+    from plan_etl.amend import apply
+
+    path = tmp_path / "activities.parquet"
+    ids = ["a"] * 5 + ["b"] * 20_000 + ["c"] * 3
+    pq.write_table(
+        pa.table({"doc_id": ids, "text": [f"row {i}" * 8 for i in range(len(ids))]}), path
+    )
+    tables = apply._plan_tables(path, {"a", "c"})
+    assert {k: t.num_rows for k, t in tables.items()} == {"a": 5, "c": 3}
+    assert tables["c"].column("text").to_pylist()[0] == f"row {len(ids) - 3}" * 8
+    whole = pq.read_table(path).get_total_buffer_size()
+    assert sum(t.get_total_buffer_size() for t in tables.values()) < whole / 100
+
+
 def test_a_plan_no_one_amends_is_in_force_as_it_is(seed_dataset: Path) -> None:
     acts = pq.read_table(seed_dataset / "activities.parquet")
     in_force = pq.read_table(seed_dataset / "in_force.parquet")

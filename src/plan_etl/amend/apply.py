@@ -323,8 +323,11 @@ def _plans(path: Path, only: set[str] | None) -> Iterator[tuple[str, list[dict[s
 
 
 def _plan_tables(path: Path, only: set[str]) -> dict[str, pa.Table]:
-    """The written activities of the decrees in `only`, each as one Arrow table, read a
-    row group at a time."""
+    """The written activities of the decrees in `only`, each as one Arrow table of its own
+    rows, read a row group at a time. A slice shares its row group's buffers, so each
+    decree's slices are copied out (one empty piece more makes `combine_chunks` concatenate,
+    which copies; a single piece it would return as it is): memory holds these plans, not
+    every row group one of their rows stood in."""
     if not only:
         return {}
     pieces: dict[str, list[pa.RecordBatch]] = {}
@@ -334,7 +337,10 @@ def _plan_tables(path: Path, only: set[str]) -> dict[str, pa.Table]:
         for doc_id, indexes in groupby(wanted, key=ids.__getitem__):
             for start, length in _runs(list(indexes)):
                 pieces.setdefault(doc_id, []).append(batch.slice(start, length))
-    return {doc_id: pa.Table.from_batches(parts) for doc_id, parts in pieces.items()}
+    return {
+        doc_id: pa.Table.from_batches([*parts, parts[0].slice(0, 0)]).combine_chunks()
+        for doc_id, parts in pieces.items()
+    }
 
 
 def _runs(indexes: list[int]) -> Iterator[tuple[int, int]]:
