@@ -98,6 +98,8 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=OUT / "corpus")
     parser.add_argument("--pairs", type=int, default=4, help="pairs of (b) and (c) to run")
     args = parser.parse_args()
+    if args.pairs < 1:
+        parser.error(f"--pairs must be at least 1, not {args.pairs}")
     if not (args.corpus / "raw").is_dir():
         sys.exit(f"no corpus in {args.corpus}: run bench/make_corpus.py first (make bench does)")
     started = time.perf_counter()
