@@ -4,13 +4,13 @@
 
 run.py times (b) `ingest --jobs 1 --no-cache` and (c) `ingest --jobs 2` into an empty cache
 twice each; on a shared virtual machine the CPU time of the very same run moves by 20-40 %
-from one minute to the next (measured: 19 to 29 s of CPU for one (c)), so a ratio of two
-pairs can land anywhere from 1.5x to 2.1x. This bench runs the two back to back in pairs,
-in the order b c c b b c c b …, so a drift steady over two runs falls on both sides, and
-reports every pair's ratio and their median, with each run's CPU time and what the rest of
-the machine used meanwhile. The CPU time of (c) over that of (b) says how much more the same
-work cost when two workers ran at once: above 1.0 is the machine (shared caches, the
-hypervisor), not the split, since both runs parse the same files with the same code.
+from one minute to the next (measured: 20 to 30 s of CPU, user + sys, for one (c)), so a
+ratio of two pairs can land anywhere from 1.5x to 2.1x. This bench runs the two back to
+back in pairs, in the order b c c b b c c b …, so a drift steady over two runs falls on
+both sides, and reports every pair's ratio and their median, with each run's CPU time and
+what the rest of the machine used meanwhile. Both runs parse the same files with the same
+code, so (c)'s CPU over (b)'s is what running two workers at once cost on the machine at
+that minute (shared caches, the hypervisor), not work the split added.
 
 Prints a table and writes bench/out/scaling.json.
 """
