@@ -33,12 +33,10 @@ from run import OUT, check, machine, measure, plan_etl
 def commands(raw: Path, work: Path, n: int) -> dict[str, list[str]]:
     """Pair `n`'s two commands, each writing a folder (and a cache) of its own."""
     ingest = [*plan_etl(), "ingest", str(raw), "-q"]
+    cache = str(work / f"cache{n}")
     return {
         "b": [*ingest, "--out", str(work / f"b{n}"), "--jobs", "1", "--no-cache"],
-        "c": [
-            *[*ingest, "--out", str(work / f"c{n}"), "--jobs", "2"],
-            *["--cache-dir", str(work / f"cache{n}")],
-        ],
+        "c": [*ingest, "--out", str(work / f"c{n}"), "--jobs", "2", "--cache-dir", cache],
     }
 
 

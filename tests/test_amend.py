@@ -478,8 +478,10 @@ def test_a_restated_plan_passes_as_columns_exactly_as_the_rows_path_builds_it(
     chain = apply._Chains.of(documents, [])
     [members] = [m for m in chain.groups.values() if len(m) > 1]
     ids = {d.doc_id for d in members}
-    by_rows = apply._apply_chain(members, chain, dict(apply._plans(activities, ids)), None)  # type: ignore[arg-type]
-    by_columns = apply._last_restated(members, apply._plan_tables(activities, ids))
+    tables = apply._plan_tables(activities, ids)
+    rows = {doc_id: table.to_pylist() for doc_id, table in tables.items()}
+    by_rows = apply._apply_chain(members, chain, rows, None)  # type: ignore[arg-type]
+    by_columns = apply._last_restated(members, tables)
     assert by_columns is not None and by_columns.equals(to_table(by_rows, InForceActivity))
     in_force = pq.read_table(tmp_path / "out" / "in_force.parquet")
     plan = next(d for d in members if d.source_file == "b-plan.txt")

@@ -177,21 +177,25 @@ def build_in_force(
     chained = [members for members in chains.groups.values() if len(members) > 1]
     amended = [m for m in chained if any(d.doc_id in chains.changes for d in m)]
     restated = [m for m in chained if not any(d.doc_id in chains.changes for d in m)]
-    rows = dict(_plans(activities, {d.doc_id for members in amended for d in members}))
-    tables = _plan_tables(activities, {d.doc_id for members in restated for d in members})
+    held = {d.doc_id for members in chained for d in members}
+    tables = _plan_tables(activities, held)  # read once, for both kinds of chain
+    first_with_rows = {  # where each chain's plan stands: at its first plan's rows
+        next((d.doc_id for d in chain if d.doc_id in tables), chain[0].doc_id): chain[0].doc_id
+        for chain in chained
+    }
+    rows = {
+        d.doc_id: tables.pop(d.doc_id).to_pylist()
+        for members in amended
+        for d in members
+        if d.doc_id in tables
+    }
     result = InForce(amendments=[], plans=iter(()))
     applied: dict[str, list[InForceActivity] | pa.Table | None] = {
         members[0].doc_id: _apply_chain(members, chains, rows, result) for members in amended
     }
     applied |= {members[0].doc_id: _last_restated(members, tables) for members in restated}
-    present = rows.keys() | tables.keys()
-    first_with_rows = {  # where each chain's plan stands: at its first plan's rows
-        next((d.doc_id for d in chain if d.doc_id in present), chain[0].doc_id): chain[0].doc_id
-        for chain in chained
-    }
     del rows, tables
     result.amendments = [c for group in chains.changes.values() for c in group]
-    held = {d.doc_id for members in chained for d in members}
     result.plans = _in_order(activities, held, applied, first_with_rows)
     return result
 
@@ -297,29 +301,6 @@ def _owner_id(chains: _Chains, target: Amendment, region: str | None) -> str | N
     if doc is None or (target.act_type and doc.act_type and target.act_type != doc.act_type):
         return None
     return doc.doc_id
-
-
-def _plans(path: Path, only: set[str] | None) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    """Each decree's written activities as dicts (the writer keeps a decree's rows together),
-    read a row group at a time; only the decrees in `only`, where given."""
-    if only is not None and not only:
-        return
-    doc_id, rows = None, []
-    for batch in pq.ParquetFile(path).iter_batches():
-        ids = batch.column("doc_id").to_pylist()
-        wanted = [i for i, d in enumerate(ids) if only is None or d in only]
-        if not wanted:
-            continue
-        picked = [row for run in _runs(wanted) for row in batch.slice(*run).to_pylist()]
-        for row in picked:
-            if row["doc_id"] != doc_id and rows:
-                yield doc_id, rows
-                rows = []
-            doc_id = row["doc_id"]
-            rows.append(row)
-    if rows:
-        assert doc_id is not None
-        yield doc_id, rows
 
 
 def _plan_tables(path: Path, only: set[str]) -> dict[str, pa.Table]:
