@@ -163,6 +163,25 @@ def main() -> None:
             f"worker {i}: {w['files']} files, busy {w['busy_s']} s, "
             f"idle between files {w['idle_between_s']} s"
         )
+    print(bound(report, first, marks["end"] - last))
+
+
+def bound(report: dict, before: float, after: float) -> str:
+    """What this run's parts allow `--jobs 2` at best against `--jobs 1`, at equal CPU cost
+    (Amdahl). One core alone for `before` + `after` seconds (S), the workers' CPU W, the
+    parent's CPU while they work P (its CPU minus S's, taken as one busy core): `--jobs 1`
+    takes S + W (the parent on the idle core), `--jobs 2` S + (W + P) / 2 (the parent takes
+    its share of the two cores). A corpus large enough that S vanishes tends to 2W / (W + P).
+    Read from a `--jobs 2` run; the idle time between files is left out (both modes pay it)."""
+    serial = before + after
+    work, parent = report["workers_cpu_s"], max(0.0, report["parent_cpu_s"] - serial)
+    ratio = (serial + work) / (serial + (work + parent) / 2)
+    return (
+        f"\nAmdahl at equal CPU: one core alone S = {serial:.2f} s, workers W = {work:.1f} s, "
+        f"the parent beside them P = {parent:.2f} s → (S + W) / (S + (W + P) / 2) = "
+        f"**{ratio:.2f}×** for this corpus; {2 * work / (work + parent):.2f}× for a corpus "
+        f"large enough that S vanishes"
+    )
 
 
 if __name__ == "__main__":

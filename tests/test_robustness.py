@@ -245,6 +245,32 @@ def test_a_long_pdf_is_allowed_time_by_its_pages(tmp_path: Path) -> None:
     assert time_allowed(tmp_path / "plan.txt", 120) == 120
 
 
+def test_a_pdfs_page_count_is_pdfiums_whatever_its_name(tmp_path: Path) -> None:
+    """The page count the timeout is reckoned from, read through PDFium's C functions, is
+    the one pypdfium2's document gives, on every PDF of the test data, also under a
+    Cyrillic file name; a file PDFium cannot open has none."""
+    import shutil
+
+    import pypdfium2 as pdfium
+
+    from plan_etl.task import pdf_page_count
+
+    pdfs = sorted((Path(__file__).parent / "data").rglob("*.pdf"))
+    assert len(pdfs) > 20
+    for path in pdfs:
+        try:
+            expected = len(pdfium.PdfDocument(path))
+        except pdfium.PdfiumError:
+            expected = None
+        assert pdf_page_count(path) == expected, path
+    named = tmp_path / "распоряжение №12-р.pdf"
+    shutil.copy(pdfs[0], named)
+    assert pdf_page_count(named) == len(pdfium.PdfDocument(pdfs[0]))
+    (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4 nothing else")
+    assert pdf_page_count(tmp_path / "broken.pdf") is None
+    assert pdf_page_count(tmp_path / "missing.pdf") is None
+
+
 # --- SIGKILL while writing ---------------------------------------------------------------------
 
 

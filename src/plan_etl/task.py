@@ -8,6 +8,7 @@ cluster writes the same tables as a local one.
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,21 +83,30 @@ def process_file(path: Path, source: Source) -> FileResult:
 
 def time_allowed(path: Path, timeout: float) -> float:
     """Seconds a file may take: `timeout`, and for a PDF of more than TIMEOUT_PAGES pages
-    that much per TIMEOUT_PAGES pages, up to MAX_TIMEOUT_SCALE times `timeout` (its page
-    count is read in a millisecond; a PDF that cannot be opened gets `timeout`, and its
-    reader the error)."""
+    that much per TIMEOUT_PAGES pages, up to MAX_TIMEOUT_SCALE times `timeout` (a PDF that
+    cannot be opened gets `timeout`, and its reader the error)."""
     if source_format(path) != "pdf":
         return timeout
-    import pypdfium2 as pdfium  # only a run with PDFs to parse pays its import
-
-    try:
-        pdf = pdfium.PdfDocument(path)
-    except (pdfium.PdfiumError, OSError):
+    pages = pdf_page_count(path)
+    if pages is None:
         return timeout
+    return timeout * min(max(1.0, pages / TIMEOUT_PAGES), MAX_TIMEOUT_SCALE)
+
+
+def pdf_page_count(path: Path) -> int | None:
+    """A PDF's page count as its page tree claims it, None when PDFium cannot open the file.
+    Asked of PDFium's C functions directly: the parent asks it of every PDF before handing
+    it to a worker, and pypdfium2's document object costs four times the open itself
+    (0.2 against 0.05 ms a file, measured over the 320 bench decrees)."""
+    import pypdfium2.raw as pdfium_c  # only a run with PDFs to parse pays its import
+
+    document = pdfium_c.FPDF_LoadDocument(os.fsencode(path), None)
+    if not document:
+        return None
     try:
-        return timeout * min(max(1.0, len(pdf) / TIMEOUT_PAGES), MAX_TIMEOUT_SCALE)
+        return int(pdfium_c.FPDF_GetPageCount(document))
     finally:
-        pdf.close()
+        pdfium_c.FPDF_CloseDocument(document)
 
 
 def settle(
