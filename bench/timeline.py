@@ -1,16 +1,19 @@
 """Where an ingest run's wall time goes: one run, timed from the inside.
 
-    python bench/timeline.py [--corpus bench/out/corpus] [--jobs 2]
+    python bench/timeline.py [--corpus bench/out/corpus] [--jobs 2] [--cache]
 
-Runs `plan-etl ingest RAW --jobs N --no-cache` in this process with a clock around its
-phases (the CLI's imports, the files planned, the workers started, the first and the last
-result, the plan in force, the publish) and around every file a worker parses, and reads
-each of the parent's threads' CPU from /proc when the last result is in. What it tells:
+Runs `plan-etl ingest RAW --jobs N --no-cache` (`--cache`: into an empty cache) in this
+process with a clock around its phases (the CLI's imports, the files planned, the workers
+started, the first and the last result, the plan in force, the publish) and around every
+file a worker parses, and reads each of the parent's threads' CPU from /proc when the last
+result is in. What it tells:
 how long one core works alone before the first file and after the last (the part of a
 run `--jobs 2` cannot split), how much CPU the parent spends while the workers parse (in
 `--jobs 1` on the idle core, in `--jobs 2` taken from the workers), how long each worker
 waits between files, and the workers' CPU (`--jobs 2` against `--jobs 1` on the same files:
-what two workers cost each other). The wrappers add a few microseconds a file.
+what two workers cost each other), the parent's main-thread CPU step by step, and the
+ratio to `--jobs 1` that these parts allow (`bound`). The wrappers add a few microseconds
+a file.
 
 Prints a table and writes bench/out/timeline-jobsN.json.
 """
@@ -45,6 +48,41 @@ def thread_cpu() -> dict[str, float]:
     return found
 
 
+STEPS: dict[str, list[float]] = {}  # the parent's step -> [calls, thread CPU seconds]
+
+
+def count_cpu(owner: object, name: str, label: str) -> None:
+    """Wrap `owner.name` so each call adds the calling thread's CPU to `STEPS[label]`."""
+    inner = getattr(owner, name)
+
+    def wrapped(*args, **kwargs):  # type: ignore[no-untyped-def]
+        begun = time.thread_time()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            step = STEPS.setdefault(label, [0, 0.0])
+            step[0] += 1
+            step[1] += time.thread_time() - begun
+
+    setattr(owner, name, wrapped)
+
+
+def count_steps() -> None:
+    """The parent's per-file steps and its end, each counted by `count_cpu`."""
+    from plan_etl import cache, executors, links, pipeline, task
+    from plan_etl.write import DatasetWriter
+
+    count_cpu(cache.ResultCache, "put", "cache entry written")
+    count_cpu(DatasetWriter, "write", "rows to Arrow (writer.write)")
+    count_cpu(links.Linker, "add", "duplicates checked (linker.add)")
+    count_cpu(task, "time_allowed", "page count for the timeout")
+    executors.time_allowed = task.time_allowed
+    count_cpu(executors.LocalPool, "submit", "file handed to pebble (incl. page count)")
+    count_cpu(executors.LocalPool, "result", "result taken")
+    count_cpu(pipeline, "_write_in_force", "plan in force")
+    count_cpu(DatasetWriter, "commit", "publish")
+
+
 def instrument(marks: dict, log_dir: Path) -> None:
     """Wrap the run's phases so they stamp `marks`, and `process_file` so every worker
     appends (start, end) of each file to a file of its own in `log_dir` (forked workers
@@ -75,6 +113,7 @@ def instrument(marks: dict, log_dir: Path) -> None:
 
         setattr(owner, name, wrapped)
 
+    count_steps()
     around(pipeline, "_plan", "plan begun", "plan done")
     around(executors.LocalPool, "start", "workers starting", "workers started")
     around(pipeline, "_write_in_force", "in force begun", "in force done")
@@ -113,6 +152,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--corpus", type=Path, default=OUT / "corpus")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument(
+        "--cache", action="store_true", help="into an empty cache, as scaling.py's (c)"
+    )
     args = parser.parse_args()
     if not (args.corpus / "raw").is_dir():
         sys.exit(f"no corpus in {args.corpus}: run bench/make_corpus.py first (make bench does)")
@@ -124,7 +166,8 @@ def main() -> None:
         log_dir = Path(tmp, "files")
         log_dir.mkdir()
         instrument(marks, log_dir)
-        sys.argv = ["plan-etl", "ingest", str(args.corpus / "raw"), "-q", "--no-cache"]
+        sys.argv = ["plan-etl", "ingest", str(args.corpus / "raw"), "-q"]
+        sys.argv += ["--cache-dir", str(Path(tmp, "cache"))] if args.cache else ["--no-cache"]
         sys.argv += ["--out", str(Path(tmp, "out")), "--jobs", str(args.jobs)]
         try:
             cli.command()
@@ -141,10 +184,12 @@ def main() -> None:
         "parent_cpu_s": round(own.ru_utime + own.ru_stime, 2),
         "workers_cpu_s": round(children.ru_utime + children.ru_stime, 2),
         "workers": per_worker,
+        "parent_steps": {k: [n, round(cpu, 3)] for k, (n, cpu) in STEPS.items()},
     }
     (OUT / f"timeline-jobs{args.jobs}.json").write_text(json.dumps(report, indent=1))
     threads = marks.pop("threads at last result", {})
-    print(f"ingest --jobs {args.jobs} --no-cache, {sum(w['files'] for w in per_worker)} files\n")
+    how = "into an empty cache" if args.cache else "--no-cache"
+    print(f"ingest --jobs {args.jobs} {how}, {sum(w['files'] for w in per_worker)} files\n")
     print("| since the start | s |\n|---|--:|")
     for name, at in sorted(marks.items(), key=lambda kv: kv[1]):
         print(f"| {name} | {at:.3f} |")
@@ -163,6 +208,9 @@ def main() -> None:
             f"worker {i}: {w['files']} files, busy {w['busy_s']} s, "
             f"idle between files {w['idle_between_s']} s"
         )
+    print("\n| the parent's main thread: step | calls | CPU ms |\n|---|--:|--:|")
+    for name, (calls, cpu) in sorted(STEPS.items(), key=lambda kv: -kv[1][1]):
+        print(f"| {name} | {calls} | {1000 * cpu:.0f} |")
     print(bound(report, first, marks["end"] - last))
 
 
