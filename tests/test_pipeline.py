@@ -445,3 +445,96 @@ def test_other_code_builds_the_dataset_again(
     monkeypatch.setattr(pipeline, "dataset_code_version", lambda: "another writer")
     again = ingest(raw, out, jobs=1, cache_dir=cache)
     assert not again.unchanged and (again.parsed, again.cached) == (0, 1)
+
+
+def _packing_mix(raw: Path) -> None:
+    """Copies (a decree in two formats, the same bytes twice), amending decrees, a file
+    that fails and one without a plan."""
+    raw.mkdir()
+    for path in [*(DATA / "corpus").glob("[dk]*.*"), *(DATA / "amend").iterdir()]:
+        shutil.copy(path, raw / path.name)
+    shutil.copy(SEEDS[2], raw / "seed.txt")
+    shutil.copy(SEEDS[2], raw / "z-same-bytes.txt")
+    (raw / "binary.txt").write_bytes(b"\x00\x01\x02\x03" * 100)
+    (raw / "letter.txt").write_text("Уважаемые коллеги!\n\nТаблицы здесь нет.", encoding="utf-8")
+
+
+def _bytes_of(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def test_rows_packed_by_the_workers_give_the_same_tables_and_cache(tmp_path: Path) -> None:
+    """Workers that pack their rows (Arrow, fingerprint, cache entry: `plan_etl.packing`)
+    give the tables and cache entries, byte for byte, that workers sending models give, on
+    copies, amending decrees and failures; a warm run from the packed run's cache too."""
+    from plan_etl.executors import LocalPool
+
+    raw = tmp_path / "raw"
+    _packing_mix(raw)
+    runs = {}
+    for packs in (False, True):
+        name = f"packs-{packs}"
+        summary = ingest(
+            raw,
+            tmp_path / name,
+            executor=LocalPool(2, packs=packs),
+            cache_dir=tmp_path / f"c{name}",
+        )
+        runs[packs] = (summary.rows, summary.duplicates, dict(summary.statuses))
+    assert runs[True] == runs[False] and runs[True][1] >= 3  # two formats, the same bytes
+    assert runs[True][2]["failed"] == 2
+    packed, models = tmp_path / "packs-True", tmp_path / "packs-False"
+    assert _bytes_of(packed) == _bytes_of(models)
+    assert _bytes_of(tmp_path / "cpacks-True" / "results") == _bytes_of(
+        tmp_path / "cpacks-False" / "results"
+    )
+    warm = ingest(raw, tmp_path / "warm", jobs=2, cache_dir=tmp_path / "cpacks-True")
+    assert warm.parsed == 2 and _bytes_of(tmp_path / "warm") == _bytes_of(packed)  # the failures
+
+
+def test_a_packed_result_carries_what_the_parent_would_make() -> None:
+    """`pack` sends the rows as the table the writer would make of them, their
+    fingerprint, and the cache entry the parent would write; a result without rows goes as
+    it is; rows of another schema are refused."""
+    from dataclasses import replace
+
+    from plan_etl.cache import entry_bytes
+    from plan_etl.links import rows_fingerprint
+    from plan_etl.packing import pack, unpacked_table
+    from plan_etl.pipeline import identify
+    from plan_etl.task import PackedRows, Packing, process_file
+    from plan_etl.write import to_table
+
+    result = process_file(SEEDS[2], identify(SEEDS[2], SEEDS[2].parent)[0])
+    assert result.row_count == 34
+    packed = pack(result, Packing(cache_entry=True))
+    assert packed.activities == [] and packed.packed is not None and packed.row_count == 34
+    assert unpacked_table(packed.packed).equals(to_table(result.activities, Activity))
+    assert packed.packed.fingerprint == rows_fingerprint(result.activities)
+    assert packed.packed.entry == entry_bytes(result)
+    assert pack(result, Packing(cache_entry=False)).packed.entry is None  # type: ignore[union-attr]
+    without = replace(result, activities=[])
+    assert pack(without, Packing(cache_entry=True)) is without
+    other = pa.table({"doc_id": ["x"]})
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, other.schema) as stream:
+        stream.write_table(other)
+    with pytest.raises(ValueError, match="another schema"):
+        unpacked_table(PackedRows(sink.getvalue().to_pybytes(), 1, None))
+
+
+def test_workers_pack_only_when_they_take_every_core(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A pool as large as the cores packs (the parent has no core to spare); a smaller one
+    does not; a run whose caller asks for every file's records (`on_file`) gets models."""
+    from plan_etl.executors import LocalPool
+
+    monkeypatch.setattr("plan_etl.executors.cores", lambda: 4)
+    assert [LocalPool(j).packs for j in (1, 3, 4, 6)] == [False, False, True, True]
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(SEEDS[2], raw / "seed.txt")
+    seen = []
+    ingest(raw, tmp_path / "out", executor=LocalPool(1, packs=True), on_file=seen.append)
+    assert [(r.packed, len(r.activities)) for r in seen] == [(None, 34)]

@@ -95,17 +95,28 @@ class ResultCache:
         )
 
     def put(self, source: Source, result: FileResult) -> None:
+        """Keep `result` for the file's bytes; a failed one is not kept (it is read again
+        next time: the failure may be the machine's). A worker that packed the result made
+        its entry already (`PackedRows.entry`)."""
         name = self._name(source)
         if not name or not self.folder or result.document.status == "failed":
             return
-        payload = _Entry(
-            document=result.document, activities=result.activities, amendments=result.amendments
-        )
-        body = payload.model_dump_json().encode()
-        header = json.dumps({"format": CACHE_FORMAT, "sha256": hashlib.sha256(body).hexdigest()})
+        entry = result.packed.entry if result.packed else None
         # a full or read-only cache costs a re-parse next time, nothing more
         with suppress(OSError):
-            self.folder.write(name, header.encode() + b"\n" + body)
+            self.folder.write(name, entry or entry_bytes(result))
+
+
+def entry_bytes(result: FileResult) -> bytes:
+    """A cache entry: the header line (format, checksum of the rest), then the records as
+    JSON. Made by the parent, or by a worker that packs its rows (`packing.pack`)."""
+    assert result.packed is None, "a packed result's entry is made before packing"
+    payload = _Entry(
+        document=result.document, activities=result.activities, amendments=result.amendments
+    )
+    body = payload.model_dump_json().encode()
+    header = json.dumps({"format": CACHE_FORMAT, "sha256": hashlib.sha256(body).hexdigest()})
+    return header.encode() + b"\n" + body
 
 
 def _relocated(result: FileResult, source: Source) -> FileResult:

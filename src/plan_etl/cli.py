@@ -27,12 +27,11 @@ from plan_etl import __version__
 from plan_etl.executors import ClusterError, check_address
 from plan_etl.extract.pdf_engine import DEFAULT_ENGINE, ENGINE_ENV, PDFIUM, PDFPLUMBER
 from plan_etl.limits import DEFAULT_MAX_MEMORY_MB
-from plan_etl.models import TABLES
+from plan_etl.models import TABLES, Document
 from plan_etl.paths import CACHE_ENV
 from plan_etl.pipeline import (
     DEFAULT_TIMEOUT,
     TIMEOUT_PAGES,
-    FileResult,
     check_options,
     check_paths,
     discover,
@@ -268,13 +267,12 @@ def _run(run: Run, quiet: bool, verbose: bool) -> RunSummary:
             fail(f"cannot list {shown(run.raw_dir)}: {os_error(exc)}", EXIT_FAILED)
         task = progress.add_task("ingest", total=total)
 
-        def on_file(result: FileResult) -> None:
-            name = shown(result.document.source_file)
+        def on_progress(doc: Document, rows: int) -> None:
+            name = shown(doc.source_file)
             progress.update(task, advance=1, description=escape(name))
             if verbose and not quiet:
-                doc = result.document
                 state = "duplicate" if doc.duplicate_of else doc.status
-                say(f"{state:<9} {name}  {len(result.activities)} rows")
+                say(f"{state:<9} {name}  {rows} rows")
 
         def on_wait(lock: Path) -> None:
             if not quiet:
@@ -299,7 +297,7 @@ def _run(run: Run, quiet: bool, verbose: bool) -> RunSummary:
                 cache_dir=run.cache_dir,
                 timeout=run.timeout,
                 allow_empty=run.allow_empty,
-                on_file=on_file,
+                on_progress=on_progress,
                 on_wait=on_wait,
                 max_memory_mb=run.max_memory,
             )

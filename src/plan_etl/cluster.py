@@ -42,7 +42,7 @@ from plan_etl.executors import (
 from plan_etl.limits import DEFAULT_MAX_MEMORY_MB
 from plan_etl.source import Source
 from plan_etl.sources import Location, on_disk, suffix
-from plan_etl.task import FileResult, failed, process_file, settle, time_allowed
+from plan_etl.task import FileResult, Packing, failed, process_file, settle, time_allowed
 
 CONNECT_TIMEOUT = "20s"  # how long to try reaching a scheduler before the run gives up
 # `local:N` shares this machine's cores with the readers, so its scheduler and workers look
@@ -214,7 +214,11 @@ class DaskCluster(Executor):
             raise ClusterError(f"cannot reach the Dask scheduler at {self.address}: {exc}") from exc
         return self._stack.enter_context(client)
 
-    def submit(self, location: Location, source: Source, timeout: float) -> object:
+    def submit(
+        self, location: Location, source: Source, timeout: float, packing: Packing | None = None
+    ) -> object:
+        # `packing` is never asked of a cluster (`packs` is False): its client has its own
+        # core, and results come back over the network as models either way
         # a key per call (a rerun in the same session is never served a stale result), named
         # for the dashboard and for finding a file's worker: read-<doc_id>-<random>
         key = f"read-{source.doc_id}-{uuid4().hex}"

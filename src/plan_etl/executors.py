@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from plan_etl.extract import ExtractError, extractor_for
-from plan_etl.limits import DEFAULT_MAX_MEMORY_MB, protect_worker
+from plan_etl.limits import DEFAULT_MAX_MEMORY_MB, cores, protect_worker
 from plan_etl.source import Source
 from plan_etl.sources import Location, on_disk, suffix
-from plan_etl.task import FileResult, failed, process_file, settle, time_allowed
+from plan_etl.task import FileResult, Packing, failed, process_file, settle, time_allowed
 
 LOCAL_PREFIX = "local:"  # `--dask local:N`: a LocalCluster of N worker processes
 
@@ -41,13 +41,17 @@ class Executor(ABC):
     enough that finished results waiting their turn stay a handful of decrees in memory."""
 
     window: int = 1
+    packs: bool = False  # whether its workers should pack rows (`plan_etl.packing`)
 
     @abstractmethod
     def start(self, files: list[Location]) -> None: ...
 
     @abstractmethod
-    def submit(self, location: Location, source: Source, timeout: float) -> object:
-        """Start the work on one file, allowed `timeout` seconds (more for a long PDF)."""
+    def submit(
+        self, location: Location, source: Source, timeout: float, packing: Packing | None = None
+    ) -> object:
+        """Start the work on one file, allowed `timeout` seconds (more for a long PDF), its
+        rows packed as `packing` asks."""
 
     @abstractmethod
     def result(self, ticket: object, source: Source) -> FileResult:
@@ -76,8 +80,11 @@ def worker_started(max_memory_mb: int | None = None, parent: int | None = None) 
     neither scanned nor copied on write; and since parsing a page allocates hundreds of
     thousands of short-lived objects, the youngest generation is collected every 10,000
     allocations instead of 700 (measured on the bench corpus: ~10% less CPU a page)."""
+    from plan_etl.write import arrow_without_pandas
+
     if parent is not None:
         protect_worker(max_memory_mb, parent)
+    arrow_without_pandas()  # a worker packing rows never hands pyarrow a pandas object
     gc.freeze()
     gc.set_threshold(10_000, 10, 10)
 
@@ -115,12 +122,19 @@ class LocalPool(Executor):
     """`jobs` worker processes of this machine, started when the first file is submitted
     (pebble, and asyncio with it, is imported only by a run that parses), each allowed to
     map `max_memory_mb` MiB more than it inherited and ended with the run
-    (`plan_etl.limits`)."""
+    (`plan_etl.limits`). Its workers pack rows when they are as many as the cores this
+    process may use, so the parent has none to spare (`packs`; `plan_etl.packing`)."""
 
-    def __init__(self, jobs: int, max_memory_mb: int | None = DEFAULT_MAX_MEMORY_MB) -> None:
+    def __init__(
+        self,
+        jobs: int,
+        max_memory_mb: int | None = DEFAULT_MAX_MEMORY_MB,
+        packs: bool | None = None,
+    ) -> None:
         self.jobs = jobs
         self.max_memory_mb = max_memory_mb
         self.window = window_size(jobs)
+        self.packs = jobs >= cores() if packs is None else packs
         self._stack = ExitStack()
         self._pool: Any = None
 
@@ -137,7 +151,9 @@ class LocalPool(Executor):
             )
         )
 
-    def submit(self, location: Location, source: Source, timeout: float) -> _Ticket:
+    def submit(
+        self, location: Location, source: Source, timeout: float, packing: Packing | None = None
+    ) -> _Ticket:
         ticket = _Ticket(None, timeout)
         try:
             path = ticket.copy.enter_context(on_disk(location))
@@ -146,7 +162,7 @@ class LocalPool(Executor):
             return ticket
         ticket.allowed = time_allowed(path, timeout)
         ticket.future = self._pool.schedule(
-            process_file, args=(path, source), timeout=ticket.allowed
+            process_file, args=(path, source, packing), timeout=ticket.allowed
         )
         return ticket
 

@@ -136,19 +136,17 @@ class Linker:
     _by_act: dict[tuple[object, ...], list[_Original]] = field(default_factory=dict)
     _by_rows: dict[str, list[_Original]] = field(default_factory=dict)
 
-    def add(
-        self, document: Document, activities: list[Activity]
-    ) -> tuple[Document, list[Activity]]:
-        """The records to write for one file: a duplicate's document row, without rows."""
+    def add(self, document: Document, fingerprint: str | None) -> Document:
+        """One file's document row as it is to be written, `fingerprint` being its rows'
+        (`rows_fingerprint`): a duplicate's points at the copy kept (`duplicate_of`), and
+        its rows are not to be written."""
         original, why = None, ""
         if document.duplicate_of:  # the same bytes, found before parsing
             original, why = self._kept(document.duplicate_of), "same bytes"
             if document.duplicate_of in self.kept_because:  # its twin gave way to a better copy
                 self.kept_because[document.doc_id] = self.kept_because[document.duplicate_of]
         elif document.status != "failed":
-            new = _Original(
-                len(self._originals), document, _identity(document), rows_fingerprint(activities)
-            )
+            new = _Original(len(self._originals), document, _identity(document), fingerprint)
             earlier, why = self._earlier(new)
             if earlier is None:
                 self._register(new)
@@ -158,10 +156,10 @@ class Linker:
                 self.kept_because[document.doc_id] = why_kept(earlier.document, document)
                 original = earlier.document
         if original is not None:
-            document, activities = _as_duplicate(document, original, why), []
+            document = _as_duplicate(document, original, why)
         self.documents.append(document)
         self._by_id[document.doc_id] = document
-        return document, activities
+        return document
 
     def _kept(self, doc_id: str) -> Document | None:
         """The decree kept for `doc_id`: itself, or the copy that later took its place."""

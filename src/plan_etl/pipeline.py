@@ -31,8 +31,9 @@ from plan_etl.extract import SUFFIXES, source_format
 from plan_etl.files import Inputs, fingerprint, why_unreadable
 from plan_etl.files import discover as discover_entries
 from plan_etl.limits import DEFAULT_MAX_MEMORY_MB, check_max_memory, worker_count
-from plan_etl.links import Linker
+from plan_etl.links import Linker, rows_fingerprint
 from plan_etl.models import SCHEMA_VERSION, Document, PlanChange
+from plan_etl.packing import unpacked_table
 from plan_etl.paths import cache_root
 from plan_etl.runs import RUNS, Runs, run_key
 from plan_etl.source import Source, failed_document
@@ -43,6 +44,7 @@ from plan_etl.summary import RunSummary as RunSummary
 from plan_etl.task import MAX_TIMEOUT_SCALE as MAX_TIMEOUT_SCALE
 from plan_etl.task import TIMEOUT_PAGES as TIMEOUT_PAGES  # re-exported: their old home
 from plan_etl.task import FileResult as FileResult
+from plan_etl.task import Packing
 from plan_etl.task import out_of_memory as out_of_memory
 from plan_etl.task import process_file as process_file
 from plan_etl.task import time_allowed as time_allowed
@@ -148,13 +150,18 @@ def _plan(files: list[Location], raw_dir: Location, cache: ResultCache) -> list[
 
 
 def _results(
-    items: list[_Item], cache: ResultCache, executor: Executor, timeout: float
+    items: list[_Item],
+    cache: ResultCache,
+    executor: Executor,
+    timeout: float,
+    packing: Packing | None = None,
 ) -> Iterator[tuple[FileResult, Reading]]:
     """(result, how it was reached) per file, in the order of `files`.
 
     Files to parse are handed to `executor` in that same order, at most `executor.window`
     ahead of the file being yielded, so memory does not grow with the corpus however the
-    workers' finishing order differs from the writing order.
+    workers' finishing order differs from the writing order; their rows packed by the
+    worker when `packing` asks (`plan_etl.packing`).
     """
     load_catalogue()  # warm the matcher's data once; forked workers share it
     to_parse = [i for i, item in enumerate(items) if item.verdict is None and not item.cached]
@@ -169,7 +176,7 @@ def _results(
                 executor.start([items[i].path for i in to_parse] or [items[index].path])
                 started = True
             item = items[index]
-            futures[index] = executor.submit(item.path, item.source, timeout)
+            futures[index] = executor.submit(item.path, item.source, timeout, packing)
 
         def top_up() -> None:
             while pending and (not started or len(futures) < executor.window):
@@ -190,6 +197,19 @@ def _results(
             top_up()  # keep the workers busy while this result is written
             cache.put(item.source, result)
             yield result, "parsed"
+
+
+def _fingerprint(result: FileResult) -> str | None:
+    """The file's rows' fingerprint for the duplicate check, packed or made here."""
+    return result.packed.fingerprint if result.packed else rows_fingerprint(result.activities)
+
+
+def _write_rows(writer: DatasetWriter, result: FileResult) -> None:
+    """The file's activities into the table: as the worker packed them, or as models."""
+    if result.packed:
+        writer.write_arrow("activities", unpacked_table(result.packed))
+    else:
+        writer.write("activities", result.activities)
 
 
 def _write_in_force(
@@ -268,6 +288,7 @@ def ingest(
     timeout: float = DEFAULT_TIMEOUT,
     allow_empty: bool = False,
     on_file: Callable[[FileResult], None] | None = None,
+    on_progress: Callable[[Document, int], None] | None = None,
     on_wait: Callable[[Path], object] | None = None,
     max_memory_mb: int = DEFAULT_MAX_MEMORY_MB,
 ) -> RunSummary:
@@ -280,8 +301,10 @@ def ingest(
     writes the new tables into a fresh folder and publishes it in one step; a run that read
     no decree raises `NothingRead` and leaves the previous dataset as it was, unless
     `allow_empty`. `cache_dir` is the cache root, a folder or a URL (default
-    `plan_etl.paths.cache_root()`). Options and folders that make no sense raise
-    `ValueError` before anything is read.
+    `plan_etl.paths.cache_root()`). After each file, `on_file` is handed its records as
+    written (which keeps the workers from packing rows, `plan_etl.packing`), `on_progress`
+    its document row and the number of its rows written. Options and folders that make no
+    sense raise `ValueError` before anything is read.
     """
     check_options(jobs, timeout, max_memory_mb)
     check_paths(raw_dir, out_dir)
@@ -307,20 +330,27 @@ def ingest(
         writer = DatasetWriter(out_dir)
         try:
             executor = executor or LocalPool(worker_count(jobs, max_memory_mb), max_memory_mb)
-            results = _results(items, cache, executor, timeout)
+            packing = None
+            if executor.packs and on_file is None:
+                packing = Packing(cache_entry=cache.folder is not None)
+            results = _results(items, cache, executor, timeout, packing)
             for result, how in results:
-                document, activities = linker.add(result.document, result.activities)
-                amendments = [] if document.duplicate_of else result.amendments
-                writer.write("activities", activities)
-                changes.extend(amendments)
-                summary.add(document, len(activities), how)
+                document = linker.add(result.document, _fingerprint(result))
+                kept = not document.duplicate_of  # a duplicate's rows are not written again
+                if kept:
+                    _write_rows(writer, result)
+                    changes.extend(result.amendments)
+                summary.add(document, result.row_count if kept else 0, how)
                 for demoted in linker.demoted:  # an earlier copy of a decree this file carries
                     writer.drop("activities", demoted.doc_id)  # better: its rows go
                     changes = [c for c in changes if c.doc_id != demoted.doc_id]  # its changes too
                     summary.demote(demoted)
                 linker.demoted.clear()
-                if on_file:
-                    on_file(FileResult(document, activities, amendments))
+                if on_file:  # the rows are models here: a run with `on_file` does not pack
+                    rows, amendments = (result.activities, result.amendments) if kept else ([], [])
+                    on_file(FileResult(document, rows, amendments))
+                if on_progress:
+                    on_progress(document, result.row_count if kept else 0)
             if not summary.read and not allow_empty:
                 raise NothingRead(summary)
             documents = linker.finish()

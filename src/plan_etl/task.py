@@ -32,18 +32,55 @@ MAX_TIMEOUT_SCALE = 10
 
 
 @dataclass(frozen=True, slots=True)
+class Packing:
+    """Asks a worker to pack its file's rows (`packing.pack`): the run's parent would
+    otherwise spend CPU on each row that the workers need, all cores being theirs."""
+
+    cache_entry: bool  # the run caches results: make the file's cache entry too
+
+
+@dataclass(frozen=True, slots=True)
+class PackedRows:
+    """A file's activities as the worker packed them: an Arrow IPC stream of the
+    activities table's schema, their number, their fingerprint for the duplicate check
+    (`links.rows_fingerprint`), and the file's cache entry when the run caches."""
+
+    arrow: bytes
+    count: int
+    fingerprint: str | None
+    entry: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class FileResult:
-    """What one source file contributes to the dataset."""
+    """What one source file contributes to the dataset. Its activities are either the
+    models (`activities`) or, from a worker asked to pack them, `packed`."""
 
     document: Document
     activities: list[Activity]
     amendments: list[PlanChange] = field(default_factory=list)  # an amending decree's changes
     not_applied: list[NotApplied] = field(default_factory=list)  # of them, known after the run
+    packed: PackedRows | None = None
+
+    @property
+    def row_count(self) -> int:
+        return self.packed.count if self.packed else len(self.activities)
 
 
-def process_file(path: Path, source: Source) -> FileResult:
-    """Extract, assemble and normalize one file. Never raises for bad input: a file that
-    cannot be read becomes a `failed` document with a one-line reason."""
+def process_file(path: Path, source: Source, packing: Packing | None = None) -> FileResult:
+    """Extract, assemble and normalize one file, its rows packed when `packing` asks
+    (`packing.pack`). Never raises for bad input: a file that cannot be read becomes a
+    `failed` document with a one-line reason."""
+    result = read_records(path, source)
+    if packing is None:
+        return result
+    from plan_etl.packing import pack
+
+    return pack(result, packing)
+
+
+def read_records(path: Path, source: Source) -> FileResult:
+    """One file's records (`process_file`, the rows as models)."""
     # the readers, assembly, normalizers and matcher are imported by whoever reads a file
     # (a worker, or the parent before it forks them), not by a run served from the cache
     from plan_etl.amend.read import read_amending

@@ -40,6 +40,7 @@ _NOT_PARSING = frozenset(
         "versions.py",
         "cache.py",  # how results are kept; what they hold is `task` and below
         "summary.py",
+        "packing.py",  # how a worker's rows travel to the parent, the same tables either way
     }
 )
 

@@ -137,6 +137,7 @@ class TableWriter:
         self._writer = pq.ParquetWriter(self.path, self.schema, compression="zstd")
         self._dicts: list[dict[str, Any]] = []  # the latest rows, not yet Arrow
         self._tables: list[pa.Table] = []  # the rows before them
+        self._table_rows = 0  # rows in `_tables`, counted as they come (many small tables)
         self._written: set[str] = set()  # doc_ids with rows in the row groups written
         self._dropped: set[str] = set()  # doc_ids whose rows must not be published
 
@@ -148,33 +149,39 @@ class TableWriter:
         self._write_full_groups()
 
     def write_arrow(self, table: pa.Table) -> None:
-        """Take rows already of this table's schema; they reach the file a row group at a
-        time, so at most `ROW_GROUP_ROWS` of them wait here, whatever the size of the run."""
-        waiting = self._waiting()
-        self._tables = [waiting, table]
+        """Take rows already of this table's schema, after those taken before; they reach
+        the file a row group at a time, so at most `ROW_GROUP_ROWS` of them wait here,
+        whatever the size of the run."""
+        self._to_arrow()  # rows taken as dicts before these come first
+        self._keep(table)
         self._write_full_groups()
+
+    def _keep(self, *tables: pa.Table) -> None:
+        """Put `tables` after the Arrow rows waiting."""
+        self._tables.extend(tables)
+        self._table_rows += sum(t.num_rows for t in tables)
 
     def _to_arrow(self) -> None:
         """The rows waiting as dicts made one Arrow table, after the tables waiting."""
         if self._dicts:
-            self._tables.append(pa.Table.from_pylist(self._dicts, schema=self.schema))
+            self._keep(pa.Table.from_pylist(self._dicts, schema=self.schema))
             self._dicts = []
 
     def _waiting(self) -> pa.Table:
         """Every row waiting, as one Arrow table."""
         self._to_arrow()
         waiting = pa.concat_tables(self._tables) if self._tables else self.schema.empty_table()
-        self._tables = []
+        self._tables, self._table_rows = [], 0
         return waiting
 
     def _write_full_groups(self) -> None:
-        if len(self._dicts) + sum(t.num_rows for t in self._tables) < ROW_GROUP_ROWS:
+        if len(self._dicts) + self._table_rows < ROW_GROUP_ROWS:
             return
         waiting = self._waiting()
         while waiting.num_rows >= ROW_GROUP_ROWS:
             self._write_group(waiting.slice(0, ROW_GROUP_ROWS))
             waiting = waiting.slice(ROW_GROUP_ROWS)
-        self._tables = [waiting]
+        self._keep(waiting)
 
     def drop(self, doc_id: str) -> None:
         """Leave the rows of `doc_id` out of the table (a decree found to be a copy of a
@@ -184,7 +191,9 @@ class TableWriter:
         if "doc_id" in self.schema.names:
             import pyarrow.compute as pc  # for a run with duplicates only (≈ 50 ms to import)
 
-            self._tables = [t.filter(pc.not_equal(t["doc_id"], doc_id)) for t in self._tables]
+            kept = [t.filter(pc.not_equal(t["doc_id"], doc_id)) for t in self._tables]
+            self._tables, self._table_rows = [], 0
+            self._keep(*kept)
         if doc_id in self._written:
             self._dropped.add(doc_id)
 
@@ -225,7 +234,7 @@ class TableWriter:
 
     def close(self) -> None:
         """Give the file up (the run is aborted): whatever closing it raises is moot now."""
-        self._dicts, self._tables = [], []
+        self._dicts, self._tables, self._table_rows = [], [], 0
         with suppress(Exception):
             self._close_writer()
 
