@@ -9,13 +9,15 @@ ratio of two pairs can land anywhere from 1.5x to 2.1x. This bench runs the two 
 back in pairs, in the order b c c b b c c b …, so a drift steady over two runs falls on
 both sides, and reports every pair's ratio and their median, with each run's CPU time and
 what the rest of the machine used meanwhile. Both runs parse the same files with the same
-code, so (c)'s CPU over (b)'s is what running two workers at once cost on the machine at
-that minute (shared caches, the hypervisor), not work the split added (but for the cache
-(c) writes: a few per cent). Hence a second figure: each pair's ratio at equal CPU cost,
-(b)/(c) wall times (c)/(b) CPU, what the pair would give had the machine run both at the
-same speed; it moves far less from pair to pair than the ratio itself (four pairs of one
-run: 1.50-2.35x as measured, 1.76-1.79x at equal CPU), so it tells what a change to the
-code did to the scaling where the raw ratio cannot.
+code, so (c)'s CPU over (b)'s is mostly what the machine's speed did between the two runs
+(and what running two workers at once cost on it), not work the split added (but for the
+cache (c) writes and the rows its workers pack: a few per cent). Hence a second figure,
+each pair's ratio at equal CPU: (b)/(c) wall times (c)/(b) CPU, which is (c)'s busy cores
+over (b)'s (CPU over wall time of each). A change of the machine's speed cancels out of it
+(four pairs of one run: 1.50-2.35x as measured, 1.76-1.79x at equal CPU), so it shows what
+a change to the code did to the parts of a run that leave a core idle (the serial start and
+end); CPU that (c) saves or adds cancels out of it too, which bench/timeline.py's bound
+shows instead.
 
 Prints a table and writes bench/out/scaling.json.
 """
