@@ -498,6 +498,8 @@ def test_a_packed_result_carries_what_the_parent_would_make() -> None:
     it is; rows of another schema are refused."""
     from dataclasses import replace
 
+    import pandas  # noqa: F401  (`pack` tells pyarrow pandas is absent unless it is loaded)
+
     from plan_etl.cache import entry_bytes
     from plan_etl.links import rows_fingerprint
     from plan_etl.packing import pack, unpacked_table

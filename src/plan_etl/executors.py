@@ -80,11 +80,8 @@ def worker_started(max_memory_mb: int | None = None, parent: int | None = None) 
     neither scanned nor copied on write; and since parsing a page allocates hundreds of
     thousands of short-lived objects, the youngest generation is collected every 10,000
     allocations instead of 700 (measured on the bench corpus: ~10% less CPU a page)."""
-    from plan_etl.write import arrow_without_pandas
-
     if parent is not None:
         protect_worker(max_memory_mb, parent)
-    arrow_without_pandas()  # a worker packing rows never hands pyarrow a pandas object
     gc.freeze()
     gc.set_threshold(10_000, 10, 10)
 

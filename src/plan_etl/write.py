@@ -138,6 +138,10 @@ class TableWriter:
         self._dicts: list[dict[str, Any]] = []  # the latest rows, not yet Arrow
         self._tables: list[pa.Table] = []  # the rows before them
         self._table_rows = 0  # rows in `_tables`, counted as they come (many small tables)
+        # `_tables[_loose:]` are tables as they were given: a worker's packed rows, each a
+        # view of the IPC message it was read from (`_compact`)
+        self._loose = 0
+        self._loose_rows = 0
         self._written: set[str] = set()  # doc_ids with rows in the row groups written
         self._dropped: set[str] = set()  # doc_ids whose rows must not be published
 
@@ -154,7 +158,20 @@ class TableWriter:
         whatever the size of the run."""
         self._to_arrow()  # rows taken as dicts before these come first
         self._keep(table)
+        self._loose_rows += table.num_rows
+        if self._loose_rows >= ARROW_BATCH_ROWS:
+            self._compact()
         self._write_full_groups()
+
+    def _compact(self) -> None:
+        """The tables taken as they came, made one table of their own buffers, a batch at
+        a time: what waits for its row group is then the rows' columns, not the IPC
+        messages they were read from (16 % more bytes), and a row group has a few chunks to
+        join instead of one a file (a 16,384-row group of packed files: ≈ 700 of them)."""
+        loose = self._tables[self._loose :]
+        if len(loose) > 1:
+            self._tables[self._loose :] = [pa.concat_tables(loose).combine_chunks()]
+        self._loose, self._loose_rows = len(self._tables), 0
 
     def _keep(self, *tables: pa.Table) -> None:
         """Put `tables` after the Arrow rows waiting."""
@@ -164,14 +181,17 @@ class TableWriter:
     def _to_arrow(self) -> None:
         """The rows waiting as dicts made one Arrow table, after the tables waiting."""
         if self._dicts:
+            self._compact()
             self._keep(pa.Table.from_pylist(self._dicts, schema=self.schema))
             self._dicts = []
+            self._loose = len(self._tables)
 
     def _waiting(self) -> pa.Table:
         """Every row waiting, as one Arrow table."""
         self._to_arrow()
         waiting = pa.concat_tables(self._tables) if self._tables else self.schema.empty_table()
         self._tables, self._table_rows = [], 0
+        self._loose = self._loose_rows = 0
         return waiting
 
     def _write_full_groups(self) -> None:
@@ -182,6 +202,7 @@ class TableWriter:
             self._write_group(waiting.slice(0, ROW_GROUP_ROWS))
             waiting = waiting.slice(ROW_GROUP_ROWS)
         self._keep(waiting)
+        self._loose = len(self._tables)
 
     def drop(self, doc_id: str) -> None:
         """Leave the rows of `doc_id` out of the table (a decree found to be a copy of a
@@ -194,6 +215,7 @@ class TableWriter:
             kept = [t.filter(pc.not_equal(t["doc_id"], doc_id)) for t in self._tables]
             self._tables, self._table_rows = [], 0
             self._keep(*kept)
+            self._loose, self._loose_rows = len(self._tables), 0  # filtered: copies
         if doc_id in self._written:
             self._dropped.add(doc_id)
 
@@ -235,6 +257,7 @@ class TableWriter:
     def close(self) -> None:
         """Give the file up (the run is aborted): whatever closing it raises is moot now."""
         self._dicts, self._tables, self._table_rows = [], [], 0
+        self._loose = self._loose_rows = 0
         with suppress(Exception):
             self._close_writer()
 
