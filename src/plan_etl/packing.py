@@ -33,14 +33,11 @@ def pack(result: FileResult, packing: Packing) -> FileResult:
     if not result.activities:
         return result
     _arrow_ready()
-    entry = None
-    if packing.cache_entry and result.document.status != "failed":
-        entry = entry_bytes(result)
     packed = PackedRows(
         arrow=_ipc(to_table(result.activities, Activity)),
         count=len(result.activities),
         fingerprint=rows_fingerprint(result.activities),
-        entry=entry,
+        entry=entry_bytes(result) if packing.cache_entry else None,  # `put` keeps or not
     )
     return replace(result, activities=[], packed=packed)
 

@@ -135,18 +135,17 @@ class TableWriter:
         self.schema = arrow_schema(self.model)
         self.path = folder / f"{name}.parquet"
         self._writer = pq.ParquetWriter(self.path, self.schema, compression="zstd")
-        self._dicts: list[dict[str, Any]] = []  # the latest rows, not yet Arrow
-        self._tables: list[pa.Table] = []  # the rows before them
-        self._table_rows = 0  # rows in `_tables`, counted as they come (many small tables)
-        # `_tables[_loose:]` are tables as they were given: a worker's packed rows, each a
-        # view of the IPC message it was read from (`_compact`)
-        self._loose = 0
-        self._loose_rows = 0
+        # rows wait in taking order: `_tables`, then either `_dicts` or `_pieces` (each is
+        # made a batch of `_tables` before rows of the other kind are taken)
+        self._dicts: list[dict[str, Any]] = []  # rows taken as models, not yet Arrow
+        self._pieces: list[pa.Table] = []  # rows taken as Arrow, as they came
+        self._tables: list[pa.Table] = []  # Arrow batches
         self._written: set[str] = set()  # doc_ids with rows in the row groups written
         self._dropped: set[str] = set()  # doc_ids whose rows must not be published
 
     def write(self, rows: Sequence[BaseModel]) -> None:
         """Take validated rows (see `write_arrow`)."""
+        self._join_pieces()
         self._dicts.extend(r.model_dump() for r in rows)
         if len(self._dicts) >= ARROW_BATCH_ROWS:
             self._to_arrow()
@@ -156,53 +155,45 @@ class TableWriter:
         """Take rows already of this table's schema, after those taken before; they reach
         the file a row group at a time, so at most `ROW_GROUP_ROWS` of them wait here,
         whatever the size of the run."""
-        self._to_arrow()  # rows taken as dicts before these come first
-        self._keep(table)
-        self._loose_rows += table.num_rows
-        if self._loose_rows >= ARROW_BATCH_ROWS:
-            self._compact()
+        self._to_arrow()
+        self._pieces.append(table)
+        if sum(p.num_rows for p in self._pieces) >= ARROW_BATCH_ROWS:
+            self._join_pieces()
         self._write_full_groups()
 
-    def _compact(self) -> None:
-        """The tables taken as they came, made one table of their own buffers, a batch at
-        a time: what waits for its row group is then the rows' columns, not the IPC
-        messages they were read from (16 % more bytes), and a row group has a few chunks to
-        join instead of one a file (a 16,384-row group of packed files: ≈ 700 of them)."""
-        loose = self._tables[self._loose :]
-        if len(loose) > 1:
-            self._tables[self._loose :] = [pa.concat_tables(loose).combine_chunks()]
-        self._loose, self._loose_rows = len(self._tables), 0
-
-    def _keep(self, *tables: pa.Table) -> None:
-        """Put `tables` after the Arrow rows waiting."""
-        self._tables.extend(tables)
-        self._table_rows += sum(t.num_rows for t in tables)
+    def _join_pieces(self) -> None:
+        """The tables taken as they came made one batch of its own buffers: what waits for
+        its row group is then the rows' columns, not the IPC messages a worker's packed rows
+        were read from (16 % more bytes), and a row group has a few chunks to join instead
+        of one a file (a 16,384-row group of packed files: ≈ 700 of them)."""
+        if self._pieces:
+            joined = pa.concat_tables(self._pieces)
+            self._tables.append(joined.combine_chunks() if len(self._pieces) > 1 else joined)
+            self._pieces = []
 
     def _to_arrow(self) -> None:
-        """The rows waiting as dicts made one Arrow table, after the tables waiting."""
+        """The rows waiting as dicts made one Arrow batch."""
         if self._dicts:
-            self._compact()
-            self._keep(pa.Table.from_pylist(self._dicts, schema=self.schema))
+            self._tables.append(pa.Table.from_pylist(self._dicts, schema=self.schema))
             self._dicts = []
-            self._loose = len(self._tables)
 
     def _waiting(self) -> pa.Table:
         """Every row waiting, as one Arrow table."""
         self._to_arrow()
+        self._join_pieces()
         waiting = pa.concat_tables(self._tables) if self._tables else self.schema.empty_table()
-        self._tables, self._table_rows = [], 0
-        self._loose = self._loose_rows = 0
+        self._tables = []
         return waiting
 
     def _write_full_groups(self) -> None:
-        if len(self._dicts) + self._table_rows < ROW_GROUP_ROWS:
+        waiting_rows = len(self._dicts) + sum(t.num_rows for t in (*self._pieces, *self._tables))
+        if waiting_rows < ROW_GROUP_ROWS:
             return
         waiting = self._waiting()
         while waiting.num_rows >= ROW_GROUP_ROWS:
             self._write_group(waiting.slice(0, ROW_GROUP_ROWS))
             waiting = waiting.slice(ROW_GROUP_ROWS)
-        self._keep(waiting)
-        self._loose = len(self._tables)
+        self._tables = [waiting]
 
     def drop(self, doc_id: str) -> None:
         """Leave the rows of `doc_id` out of the table (a decree found to be a copy of a
@@ -212,10 +203,8 @@ class TableWriter:
         if "doc_id" in self.schema.names:
             import pyarrow.compute as pc  # for a run with duplicates only (≈ 50 ms to import)
 
-            kept = [t.filter(pc.not_equal(t["doc_id"], doc_id)) for t in self._tables]
-            self._tables, self._table_rows = [], 0
-            self._keep(*kept)
-            self._loose, self._loose_rows = len(self._tables), 0  # filtered: copies
+            self._join_pieces()
+            self._tables = [t.filter(pc.not_equal(t["doc_id"], doc_id)) for t in self._tables]
         if doc_id in self._written:
             self._dropped.add(doc_id)
 
@@ -256,8 +245,7 @@ class TableWriter:
 
     def close(self) -> None:
         """Give the file up (the run is aborted): whatever closing it raises is moot now."""
-        self._dicts, self._tables, self._table_rows = [], [], 0
-        self._loose = self._loose_rows = 0
+        self._dicts, self._pieces, self._tables = [], [], []
         with suppress(Exception):
             self._close_writer()
 
