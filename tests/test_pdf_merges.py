@@ -127,3 +127,36 @@ def test_one_row_cells_on_both_sides_merge_when_the_first_page_leaves_it_open(
     assert got == {"1.1": "Министерство", "1.2": "Администрация", "1.3": "Администрация"} | {
         "1.4": "Министерство"
     }
+
+
+def test_merged_text_a_page_break_cut_is_one_text_in_every_row(tmp_path: Path) -> None:
+    """Word flows a merged cell's text on over the break: «…развития,» closes the first page,
+    «органы …» opens the merged cell on the next. Every row the cell covers gets it whole."""
+    first = [("1. Организация",), row("1.1.", "Министерство\nцифрового\nразвития,")]
+    second = [row("1.2.", "органы\nвласти"), row("1.3.", MERGED_ABOVE)]
+    table = two_pages(tmp_path / "p.pdf", first, second)
+    whole = "Министерство цифрового развития, органы власти"
+    assert {k: squeeze(v) for k, v in responsibles(table).items()} == dict.fromkeys(
+        ("1.1", "1.2", "1.3"), whole
+    )
+    for r in table.rows:  # each row says its cell was mended
+        assert any("joined over a page break" in w or "copied" in w for w in r.warnings), r
+
+
+@pytest.mark.parametrize(
+    ("above", "below"),
+    [
+        ("Министерство\nцифрового\nразвития", "органы\nвласти"),  # a whole text above
+        ("Министерство\nцифрового\nразвития,", "Органы\nвласти"),  # a text of its own below
+    ],
+    ids=["above-complete", "below-capitalised"],
+)
+def test_a_merged_cell_of_its_own_after_a_page_break_keeps_its_text(
+    tmp_path: Path, above: str, below: str
+) -> None:
+    first = [("1. Организация",), row("1.1.", above)]
+    second = [row("1.2.", below), row("1.3.", MERGED_ABOVE)]
+    got = {
+        k: squeeze(v) for k, v in responsibles(two_pages(tmp_path / "p.pdf", first, second)).items()
+    }
+    assert got == {"1.1": squeeze(above), "1.2": squeeze(below), "1.3": squeeze(below)}

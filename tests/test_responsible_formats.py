@@ -25,11 +25,10 @@ PAIRS = sorted(
     if pdf.with_suffix(".docx").is_file()
 )
 FIELDS = ("responsible", "responsible_bodies", "responsible_persons")
-# Rows whose responsible cell the two readings give in different words, per decree: the
-# Novosibirsk PDF loses items 3 and 4 into item 2, the Orenburg PDF does not carry a
-# vertically merged cell onto rows 2.1–2.6. Table reading, not the splitting tested here.
-MOST_DIFFERENT_RAW = 3
-KNOWN_DIFFERENT_RAW = {"novosibirsk": 10, "orenburg": 6}
+# Rows whose responsible cell the two readings may give in different words (a table-reading
+# problem, not the splitting tested here): none since the Novosibirsk PDF's heading under the
+# header and the Orenburg PDF's merged cell cut by a page break are read as printed.
+MOST_DIFFERENT_RAW = 0
 
 
 def _rows(path: Path) -> dict[str, tuple[str, dict[str, list[str]]]]:
@@ -58,5 +57,4 @@ def test_pdf_names_the_bodies_its_docx_names(pdf: Path, docx: Path) -> None:
         assert pdf_rows[number][1] == fields, f"item {number}: {raw}"
         compared += 1
     assert compared > 0
-    allowed = KNOWN_DIFFERENT_RAW.get(pdf.stem, MOST_DIFFERENT_RAW)
-    assert len(different_raw) <= allowed, different_raw
+    assert len(different_raw) <= MOST_DIFFERENT_RAW, different_raw

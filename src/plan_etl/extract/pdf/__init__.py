@@ -41,7 +41,13 @@ from plan_etl.extract.pdf.lines import join_lines
 from plan_etl.extract.pdf.page import PageContent, parse_page, pdfminer_errors
 from plan_etl.extract.pdf.pdfium import PdfiumPages
 from plan_etl.extract.pdf.pdfium.objects import prefetch_pages
-from plan_etl.extract.pdf.ruled import VERTICALLY_MERGED, TableEnd, is_ruled_plan, page_blocks
+from plan_etl.extract.pdf.ruled import (
+    VERTICALLY_MERGED,
+    TableEnd,
+    is_ruled_plan,
+    mend,
+    page_blocks,
+)
 from plan_etl.extract.pdf_engine import PDFIUM, pdf_engine
 from plan_etl.extract.pdfchars import CharPage
 from plan_etl.normalize.text import LOWER_START
@@ -133,7 +139,9 @@ def document_blocks(contents: Iterable[PageContent]) -> tuple[list[Block], list[
         ruled = any(is_ruled_plan(t) for t in content.tables)
         borderless = None if ruled else borderless_blocks(content, columns)
         if borderless is None:
-            (found, end), columns = page_blocks(content, end), None
+            (found, ended), columns = page_blocks(content, end), None
+            mend(blocks, end)  # the rows above the break whose text went on on this page
+            end = ended
         else:
             (found, columns), end = borderless, None
         join_split_heading(blocks, found, content.number)

@@ -112,10 +112,13 @@ def fit_under(groups: list[list[Obj]], line: list[Obj], height: float) -> list[i
     """The header cell each word of `line` stands under (its centre within a line height of
     the cell's words, nearest to them), or None if a word stands under none, reaches under
     two cells (a heading across the table, «I. Общеорганизационные мероприятия», begins
-    under the number column and runs on), or is an item number (the first row, or a
-    «1 2 3 …» row of column numbers, has begun)."""
+    under the number column and runs on), runs on from one cell into the next with no
+    wider gap than between a cell's words (the same heading centred, each of its words
+    under a cell of its own: `cell_groups` would make one cell of it), or is an item
+    number (the first row, or a «1 2 3 …» row of column numbers, has begun)."""
     spans = [(min(w["x0"] for w in g), max(w["x1"] for w in g)) for g in groups]
-    under = []
+    apart = SETTINGS.cell_gap * height
+    under: list[int] = []
     for word in line:
         if vocabulary.ITEM_NUMBER.match(word["text"]):
             return None
@@ -124,6 +127,8 @@ def fit_under(groups: list[list[Obj]], line: list[Obj], height: float) -> list[i
         x = centre(word)
         away, cell = min((max(x0 - x, 0.0, x - x1), i) for i, (x0, x1) in enumerate(spans))
         if away > SETTINGS.header_gap * height:
+            return None
+        if under and cell != under[-1] and word["x0"] - line[len(under) - 1]["x1"] < apart:
             return None
         under.append(cell)
     return under

@@ -3,23 +3,25 @@
 pdfplumber's table finder finds the cells between the rules (`Page.find_tables`, done
 cheaper by `cells.find_tables`); we rebuild the grid of rows and columns from them
 (`grid_of`), put each word into the cell its centre falls in (`place_words`), and read
-each grid row as a block (`row_blocks`). A cell merged down
-several rows — there is no rule between them in its column — gives its text to every row
-it covers; where such a merge crosses a page break, the blank cell at the top of the next
-page continues it (`continue_merges`). Tables drawn without their outer borders get them
-back first (`outer_borders`), and tables a page break left open are closed
-(`closing_rules`).
+each grid row as a block (`row_blocks`). A cell merged down several rows — there is no
+rule between them in its column — gives its text to every row it covers; where such a
+merge crosses a page break, the cell at the top of the next page continues it
+(`continue_merges`): blank, it has the text printed above the break; holding the rest of
+a sentence the break cut, the two parts are one text in every row they cover. Tables
+drawn without their outer borders get them back first (`outer_borders`), and tables a
+page break left open are closed (`closing_rules`).
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from pdfplumber.table import Table
 
+from plan_etl import vocabulary
 from plan_etl.extract.base import Block
 from plan_etl.extract.pdf.cells import cluster_objects, merge_edges
 from plan_etl.extract.pdf.lines import Obj, cell_text, lines_of, paragraph_blocks
@@ -225,18 +227,20 @@ def row_texts(row: list[Cell | None], r: int) -> tuple[tuple[str, ...], tuple[st
             continue
         text = cell.text()
         if text and (cell.row != r or cell.carried):
-            notes.append(f"{VERTICALLY_MERGED} (column {c + 1}) copied from row above")
+            joined = cell.row == r and cell.words  # its own words and the text above the break
+            how = "joined over a page break" if joined else "copied from row above"
+            notes.append(f"{VERTICALLY_MERGED} (column {c + 1}) {how}")
         texts.append(text)
     return tuple(texts), tuple(notes)
 
 
-def row_blocks(grid: Grid, page: int) -> list[Block]:
-    """One block per non-empty grid row, one string per grid column."""
-    blocks = []
+def row_blocks(grid: Grid, page: int) -> dict[int, Block]:
+    """One block per non-empty grid row, one string per grid column, by grid row."""
+    blocks = {}
     for r, row in enumerate(grid.owner):
         cells, notes = row_texts(row, r)
         if any(cells):
-            blocks.append(Block(cells=cells, page=page, notes=notes))
+            blocks[r] = Block(cells=cells, page=page, notes=notes)
     return blocks
 
 
@@ -249,12 +253,16 @@ def row_blocks(grid: Grid, page: int) -> list[Block]:
 @dataclass(slots=True)
 class TableEnd:
     """What a page's last ruled table leaves for the next page: its leading rows (the header
-    the next page repeats), the cells of its bottom row, and those of them the page left
-    open (no rule drawn under them: a merged cell that goes on)."""
+    the next page repeats), the cells of its bottom row, those of them the page left open
+    (no rule drawn under them: a merged cell that goes on), and the blocks read from its
+    rows by grid row; `mended` is filled by the next page: the blocks to put in place of
+    those rows' (by `id`) where a cell's text went on over the break (`join_over_break`)."""
 
     lead: list[tuple[tuple[int, str], ...]]
     bottom: list[Cell]
     open: list[Cell]
+    rows: dict[int, Block] = field(default_factory=dict)
+    mended: dict[int, Block] = field(default_factory=dict)
 
 
 def row_key(grid: Grid, r: int) -> tuple[tuple[int, str], ...]:
@@ -267,12 +275,12 @@ def row_key(grid: Grid, r: int) -> tuple[tuple[int, str], ...]:
     )
 
 
-def table_end(grid: Grid, rules: list[Obj]) -> TableEnd:
+def table_end(grid: Grid, rules: list[Obj], rows: dict[int, Block]) -> TableEnd:
     """What the table `grid` leaves for the next page; `rules` are the page's horizontal
-    rules as drawn."""
+    rules as drawn, `rows` the blocks read from its rows."""
     lead = [row_key(grid, r) for r in range(min(SETTINGS.lead_rows, len(grid.owner)))]
     bottom = [c for c in dict.fromkeys(grid.owner[-1]) if c is not None]
-    return TableEnd(lead, bottom, [c for c in bottom if not ruled_under(c, rules)])
+    return TableEnd(lead, bottom, [c for c in bottom if not ruled_under(c, rules)], rows)
 
 
 def ruled_under(cell: Cell, rules: list[Obj]) -> bool:
@@ -295,26 +303,61 @@ def repeated_header_rows(grid: Grid, end: TableEnd) -> int:
 
 
 def continue_merges(grid: Grid, end: TableEnd) -> None:
-    """Give a blank cell at the top of the table's body the text of the cell above it on the
-    page before, where a vertical merge crosses the page break.
+    """Continue at the top of the table's body the cells that a vertical merge carries over
+    the page break.
 
-    The body's first row starts below the repeated header. Its blank cell continues the
-    cell standing over the same columns at the bottom of the page before when that cell has
+    The body's first row starts below the repeated header. Its cell continues the cell
+    standing over the same columns at the bottom of the page before when that cell has
     text and the merge shows: either of the two spans several rows, or the page before
-    left that cell open (a browser draws no rule under it). A cell that is merely empty
-    beside a closed one-row cell above is left empty.
+    left that cell open (a browser draws no rule under it). A blank cell then has the text
+    printed above the break (Word prints a merged cell's text once, at the top of its
+    area); a cell whose text goes on with the sentence the break cut (`vocabulary.
+    reads_on`: «…области,» above, «органы …» below: a writer flowed the text on) in a row
+    of its own (its number printed) joins it, in its own rows and in the rows above the
+    break (`join_over_break`); a row cut by the break goes on the row above as a whole
+    (`assemble`). A cell that is merely empty beside a closed one-row cell above is left
+    empty, and one that starts a text of its own keeps it.
     """
     r = repeated_header_rows(grid, end)
     if r >= len(grid.owner):
         return
+    first = grid.owner[r][0]
+    opens_row = first is not None and bool(first.words)  # else the row goes on the one above
     for cell in dict.fromkeys(grid.owner[r]):
-        if cell is None or cell.row != r or cell.words:
+        if cell is None or cell.row != r:
             continue
         above = next((b for b in end.bottom if same_columns(b, cell)), None)
         if above is None or not above.text():
             continue
-        if max(cell.rows, above.rows) > 1 or above in end.open:
+        if not (max(cell.rows, above.rows) > 1 or above in end.open):
+            continue
+        if not cell.words:
             cell.carried = above.text()
+        elif opens_row and vocabulary.reads_on(above.text(), cell.text()):
+            join_over_break(above, cell, end)
+
+
+def join_over_break(above: Cell, cell: Cell, end: TableEnd) -> None:
+    """Make `cell` and the cell `above` it on the page before one text: in `cell`, and in
+    the rows `above` covers, whose blocks, already read, are mended (`end.mended`, each
+    noted)."""
+    joined = f"{above.text()} {cell.text()}"
+    cell.printed, cell.carried = joined, above.text()  # a row that goes on the row above: cut
+    note = f"{VERTICALLY_MERGED} (column {above.col + 1}) joined over a page break"  # as below
+    for r in range(above.row, above.row + above.rows):
+        block = end.mended.get(id(end.rows.get(r)), end.rows.get(r))
+        if block is None or block.cells is None or len(block.cells) <= above.col:
+            continue
+        cells = (*block.cells[: above.col], joined, *block.cells[above.col + 1 :])
+        end.mended[id(end.rows[r])] = replace(block, cells=cells, notes=(*block.notes, note))
+
+
+def mend(blocks: list[Block], end: TableEnd | None) -> None:
+    """Put in `blocks` the blocks the next page mended in the table `end` ended."""
+    if end is None or not end.mended:
+        return
+    for i in range(len(blocks) - 1, -1, -1):  # the rows mended are the last page's
+        blocks[i] = end.mended.get(id(blocks[i]), blocks[i])
 
 
 def same_columns(a: Cell, b: Cell) -> bool:
@@ -329,13 +372,14 @@ def page_blocks(content: PageContent, end: TableEnd | None) -> tuple[list[Block]
     free = place_words(grids, content.words)
     if grids and end is not None:
         continue_merges(grids[0], end)
+    rows = [row_blocks(g, content.number) for g in grids]
     placed: list[tuple[float, list[Block]]] = [
-        (g.bbox[1], row_blocks(g, content.number)) for g in grids
+        (g.bbox[1], list(blocks.values())) for g, blocks in zip(grids, rows, strict=True)
     ]
     placed += [(top, [block]) for top, block in paragraph_blocks(lines_of(free), content.number)]
     placed.sort(key=itemgetter(0))
     blocks = [block for _, blocks in placed for block in blocks]
-    return blocks, table_end(grids[-1], content.rules) if grids else None
+    return blocks, table_end(grids[-1], content.rules, rows[-1]) if grids else None
 
 
 def is_ruled_plan(table: Table) -> bool:
