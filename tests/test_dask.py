@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import suppress
 from pathlib import Path
 
 import psutil
@@ -154,9 +155,18 @@ def test_a_file_that_kills_its_reader_is_failed_not_retried(
     poison = identify(raw / "b-poison.pdf", raw)[0].doc_id
 
     def kill_readers(result: FileResult) -> None:
-        if result.document.source_file == "a-good.txt":  # b-poison.pdf is being read now
+        """Kill the reader that has b-poison.pdf open, once it has: on a busy machine the
+        worker may still be reading c-good.txt first, whose reader must live."""
+        if result.document.source_file != "a-good.txt":
+            return
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
             for pid in readers_of(cluster, poison):
-                os.kill(pid, signal.SIGKILL)
+                with suppress(psutil.Error):
+                    if any("poison" in f.path for f in psutil.Process(pid).open_files()):
+                        os.kill(pid, signal.SIGKILL)
+                        return
+            time.sleep(0.05)
 
     executor = DaskCluster(cluster.scheduler_address)
     summary = ingest(

@@ -10,7 +10,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from plan_etl.extract.pdf.lines import cell_text
+from plan_etl.extract.base import Block
+from plan_etl.extract.pdf.lines import WORD_CUT, cell_text, join_cut_words
 
 CHAR = 5.0  # width of a letter
 SPACE = 2.5
@@ -86,3 +87,44 @@ def test_word_lines_are_pdfplumbers_clusters_of_the_tops(drawn: list) -> None:
     for group in expected:
         group.sort(key=itemgetter("x0"))
     assert word_lines(words) == expected
+
+
+# --- words a narrow column cut without a hyphen ------------------------------------------------
+# A cell 100 pt wide (text from 105 to 195): «клиентоцентричности» (19 letters, 95 pt) does
+# not fit, so a word processor prints «клиентоцентричнос» (85 pt, to x = 190) and «ти» below.
+
+
+def cut_cell(first: str, rest: str) -> str:
+    return cell_text([*line(first, 0), *line(rest, 12)], 100.0, 200.0)
+
+
+def test_a_word_cut_by_the_column_edge_is_marked_and_joined_where_the_document_prints_it() -> None:
+    text = cut_cell("клиентоцентричнос", "ти в области")
+    assert text == f"клиентоцентричнос{WORD_CUT}ти в области"
+    title = Block(text="О внедрении стандартов клиентоцентричности")
+    blocks = join_cut_words([title, Block(cells=("1.", text))])
+    assert blocks[1].cells == ("1.", "клиентоцентричности в области")
+    assert blocks[0] is title
+
+
+def test_a_cut_word_of_the_dictionary_is_joined_without_the_document_printing_it() -> None:
+    """«ежекварталь» (55 pt) fills a cell 60 pt wide (text from 105 to 165)."""
+    text = cell_text([*line("ежекварталь", 0), *line("но", 12)], 100.0, 170.0)
+    (block,) = join_cut_words([Block(cells=(text,))])
+    assert block.cells == ("ежеквартально",)
+
+
+def test_a_line_of_one_word_that_filled_the_cell_before_the_next_word_stays_two_words() -> None:
+    """«Министерство» fills the line (12 letters, 60 pt, in a cell 62 pt wide); «цифрового»
+    goes on below: marked, but the document prints no «министерствоцифрового»."""
+    text = cell_text([*line("Министерство", 0), *line("цифрового развития", 12)], 100.0, 170.0)
+    assert WORD_CUT in text
+    (block,) = join_cut_words([Block(cells=(text,))])
+    assert block.cells == ("Министерство цифрового развития",)
+
+
+def test_no_cut_where_the_line_stopped_short_or_holds_two_words_or_a_capital_follows() -> None:
+    assert WORD_CUT not in cut_cell("отчет", "ти в области")  # room was left on the line
+    assert WORD_CUT not in cut_cell("в клиентоцентричн", "ости")  # two words: a wrap
+    assert WORD_CUT not in cut_cell("клиентоцентричнос", "Министерство")  # a new name
+    assert WORD_CUT not in cut_cell("информационно-", "коммуникационных")  # a hyphen's job

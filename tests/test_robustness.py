@@ -538,3 +538,18 @@ def test_mutated_files_never_stop_the_pipeline(
     kind: str, scratch: Path, data: st.DataObject
 ) -> None:
     pipeline_survives(write(scratch, data.draw(mutated_file(kind))))
+
+
+def test_a_textless_page_pdfium_cannot_load_is_left_to_ocr() -> None:
+    """A broken page tree (a fuzzed «Kids» reference) that pdfminer reads past but PDFium
+    cannot load: the page counts as drawing, so OCR is asked and refuses it in one line,
+    instead of PDFium's error escaping the extractor."""
+    import pypdfium2
+
+    from plan_etl.extract.pdf import draws_on
+
+    class Unloadable:
+        def __getitem__(self, index: int) -> None:
+            raise pypdfium2.PdfiumError("Failed to load page.")
+
+    assert draws_on(Path("unused.pdf"), [1], Unloadable())  # type: ignore[arg-type]

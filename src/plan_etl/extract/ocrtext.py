@@ -28,6 +28,7 @@ from functools import cache, lru_cache
 from importlib import resources
 from itertools import pairwise
 
+from plan_etl.morphology import analyzer
 from plan_etl.normalize.dates import names_month, roman_numeral
 
 # Letters Tesseract's Russian model takes for one another (each way): shapes a stroke or a
@@ -58,11 +59,7 @@ _WORD = re.compile(r"[а-яё]+", re.IGNORECASE)
 CORRECTED_NOTE = "OCR words corrected:"
 
 
-@cache
-def _morph():
-    import pymorphy3  # loaded on the first OCR'd page only: 0.4 s and 15 MB
-
-    return pymorphy3.MorphAnalyzer()
+_morph = analyzer  # the process's one dictionary (`plan_etl.morphology`)
 
 
 @cache
@@ -110,7 +107,7 @@ class Lexicon:
 
     def knows(self, word: str) -> bool:
         low = word.lower()
-        return low in self.own or _dictionary_word(low)
+        return low in self.own or dictionary_word(low)
 
     def correction(self, word: str, following: str = "") -> str | None:
         """The one known spelling of `word` OCR misread, in its case: a look-alike letter
@@ -149,9 +146,9 @@ class Lexicon:
         внутренним», «отчето» before «формировании»): OCR glues the same narrow space each
         time, so the glued form recurs with confidence."""
         low = word.lower()
-        if _dictionary_word(low):
+        if dictionary_word(low):
             return None
-        found = {s for s in self._unglued(low, _dictionary_word) if _governed(s, following)}
+        found = {s for s in self._unglued(low, dictionary_word) if _governed(s, following)}
         return _in_case_of(found.pop(), word) if len(found) == 1 else None
 
     def _two_abbreviations(self, word: str) -> set[str]:
@@ -172,7 +169,7 @@ class Lexicon:
         words). A word the dictionary or the plan data knows stays; so does one two region
         abbreviations could end («ГКУНСО»: «НСО» or «СО»)."""
         low = word.lower()
-        if _dictionary_word(low):
+        if dictionary_word(low):
             return None
         found = {
             f"{word[: -len(region)]} {region}"
@@ -193,7 +190,7 @@ class Lexicon:
         return splits
 
 
-def _dictionary_word(low: str) -> bool:
+def dictionary_word(low: str) -> bool:
     """Whether `low` is a word of pymorphy3's dictionary or of the plan data (a lexicon
     without the decree's own words)."""
     return low in plan_forms() or _known_to_dictionary(low)
@@ -359,7 +356,7 @@ def _split_word(head: str, tail: str, lexicon: Lexicon) -> bool:
         low = piece.lower()
         if len(low) == 1:
             return low in ONE_LETTER_WORDS
-        return _dictionary_word(low)
+        return dictionary_word(low)
 
     return lexicon.knows(head + tail) and not (word(head) and word(tail))
 
@@ -376,7 +373,7 @@ def split_by_government(text: str, lexicon: Lexicon) -> tuple[str, list[tuple[st
     for (i, j), after in zip(flat, [*flat[1:], None], strict=True):
         token = lines[i][j]
         m = _GLUED_CORE.match(token)
-        if not m or after is None or _dictionary_word(m[2].lower()):
+        if not m or after is None or dictionary_word(m[2].lower()):
             continue
         split = lexicon.correction(m[2], lines[after[0]][after[1]])
         if split and " " in split:
@@ -420,7 +417,7 @@ def unread_words(text: str) -> list[str]:
     return [
         w
         for w in dict.fromkeys(cores)
-        if len(w) >= MIN_LENGTH and w.isalpha() and w.islower() and not _dictionary_word(w)
+        if len(w) >= MIN_LENGTH and w.isalpha() and w.islower() and not dictionary_word(w)
     ]
 
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from functools import cache
 from itertools import chain
 
-import pymorphy3
 import snowballstemmer
 
 from plan_etl.catalogue import catalogue
+from plan_etl.morphology import analyzer
 
 _WORD = re.compile(r"[a-zа-я]+")  # numbers («не менее 1», «10%») tell no item from another
 # A region's own name («Курской области», «Республики Дагестан», «Чувашская Республика»): in
@@ -41,9 +41,7 @@ def _stemmer() -> snowballstemmer.stemmer:
     return snowballstemmer.stemmer("russian")
 
 
-@cache
-def _morph() -> pymorphy3.MorphAnalyzer:
-    return pymorphy3.MorphAnalyzer()
+_morph = analyzer  # the process's one dictionary (`plan_etl.morphology`)
 
 
 # Grammatical forms in which an action word is the row's predicate: a verb in any form, a short

@@ -37,7 +37,7 @@ from pdfplumber.utils.exceptions import PdfminerException
 
 from plan_etl.extract.base import Block, ExtractError, Extractor, RawDocument, one_line
 from plan_etl.extract.pdf.borderless import Columns, borderless_blocks
-from plan_etl.extract.pdf.lines import join_lines
+from plan_etl.extract.pdf.lines import join_cut_words, join_lines
 from plan_etl.extract.pdf.page import PageContent, parse_page, pdfminer_errors
 from plan_etl.extract.pdf.pdfium import PdfiumPages
 from plan_etl.extract.pdf.pdfium.objects import prefetch_pages
@@ -146,7 +146,7 @@ def document_blocks(contents: Iterable[PageContent]) -> tuple[list[Block], list[
             (found, columns), end = borderless, None
         join_split_heading(blocks, found, content.number)
         blocks += found
-    return blocks, warnings, textless
+    return join_cut_words(blocks), warnings, textless
 
 
 class PdfExtractor(Extractor):
@@ -204,7 +204,12 @@ def draws_on(path: Path, numbers: list[int], document: pypdfium2.PdfDocument | N
 
 
 def _draws(pdf: pypdfium2.PdfDocument, numbers: list[int]) -> bool:
-    return any(next(pdf[n - 1].get_objects(max_depth=1), None) is not None for n in numbers)
+    """A page PDFium cannot load (a broken page tree) counts as drawing: OCR is asked, and
+    says what is wrong with it."""
+    try:
+        return any(next(pdf[n - 1].get_objects(max_depth=1), None) is not None for n in numbers)
+    except pypdfium2.PdfiumError:
+        return True
 
 
 def plumber_content(page: pdfplumber.page.Page) -> PageContent:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from operator import itemgetter
 from typing import Any, NamedTuple
 
@@ -15,6 +16,12 @@ from plan_etl.normalize.text import join_hyphenated
 Obj = dict[str, Any]  # a pdfplumber object: word, edge, line
 
 _HYPHEN_END = re.compile(r"\w-$")
+# Where a line of one word that filled its cell went on (`cut_in_word`): a word cut without
+# a hyphen, or two words. It stands in the cell text until `join_cut_words` decides.
+WORD_CUT = "\x1f"
+_GOES_ON_IN_WORD = re.compile(r"^[а-яёa-z0-9]")
+_AROUND_CUT = re.compile(rf"(\w*){WORD_CUT}(?=(\w*))")  # the tail may head the next cut
+_WORD = re.compile(r"\w+")
 
 
 class Line(NamedTuple):
@@ -78,21 +85,75 @@ def cell_text(words: list[Obj], left: float, right: float) -> str:
     starts with a word that did not fit there: the line wrapped, so «Министерство цифрового
     / развития и связи / Курской области» is one paragraph, as in the DOCX it was printed
     from, while a name after a line that stopped short starts a paragraph of its own. The
-    right padding is taken to equal the left one (the text's distance from `left`)."""
+    right padding is taken to equal the left one (the text's distance from `left`). A line
+    of one word that filled the cell may have cut a word too wide for it (`cut_in_word`):
+    the two lines are joined by `WORD_CUT` for the document to decide (`join_cut_words`)."""
     groups = word_lines(words)
     if not groups:
         return ""
     lines = [line_of(group) for group in groups]
     limit = right - max(0.0, min(line.x0 for line in lines) - left)
     paragraphs: list[list[str]] = [[lines[0].text]]
-    for prev, group, line in zip(lines, groups[1:], lines[1:], strict=False):
+    for prev, above, group, line in zip(lines, groups, groups[1:], lines[1:], strict=False):
         height = prev.bottom - prev.top
         needed = prev.x1 + SETTINGS.wrap_space * height + group[0]["x1"] - group[0]["x0"]
         if needed + SETTINGS.wrap_slack * height <= limit:
             paragraphs.append([line.text])
+        elif cut_in_word(above, line.text, limit):
+            paragraphs[-1][-1] += WORD_CUT + line.text
         else:
             paragraphs[-1].append(line.text)
     return "\n".join(join_lines(para, " ") for para in paragraphs)
+
+
+def cut_in_word(line: list[Obj], following: str, limit: float) -> bool:
+    """Whether a word processor may have cut a word at the end of `line`: a word wider than
+    the cell is broken where the line ends, with no hyphen, so the line holds that one word
+    and reaches the cell's right edge (`limit`), and the line `following` goes on in lower
+    case or digits («клиентоцентричнос» / «ти», «01.12.202» / «3»)."""
+    if len(line) != 1 or line[0]["text"].endswith(("-", "‐")):
+        return False
+    word = line[0]
+    mean = (word["x1"] - word["x0"]) / max(1, len(word["text"]))
+    return word["x1"] + SETTINGS.cut_word_reach * mean >= limit and bool(
+        _GOES_ON_IN_WORD.match(following)
+    )
+
+
+def join_cut_words(blocks: list[Block]) -> list[Block]:
+    """The blocks with each `WORD_CUT` resolved: the two parts are one word where the
+    document prints that word whole somewhere else («клиентоцентричности» in its title), or
+    where the joined word is one of the language or the plan's (`ocrtext.dictionary_word`);
+    else they stay two words. A line of one word that merely filled its cell
+    («Министерство» / «цифрового») makes no word."""
+    texts = [t for b in blocks for t in (b.cells if b.cells is not None else (b.text,)) if t]
+    if not any(WORD_CUT in t for t in texts):
+        return blocks
+    printed = {w.lower() for t in texts for w in _WORD.findall(t.replace(WORD_CUT, " "))}
+
+    def resolve(match: re.Match[str]) -> str:
+        head, tail = match[1], match[2]
+        return head if head and tail and one_word(head, tail, printed) else f"{head} "
+
+    def mended(text: str) -> str:
+        return _AROUND_CUT.sub(resolve, text) if WORD_CUT in text else text
+
+    return [
+        replace(b, cells=tuple(map(mended, b.cells)))
+        if b.cells is not None and any(WORD_CUT in c for c in b.cells)
+        else b
+        for b in blocks
+    ]
+
+
+def one_word(head: str, tail: str, printed: set[str]) -> bool:
+    """Whether `head` and `tail`, a line end apart, are one word: the document prints it
+    whole, or it is a word of the language or the plan. Whether the parts are words says
+    nothing: the dictionary knows «администраци», «исполнительны» and «е», «я», «ти»."""
+    from plan_etl.extract.ocrtext import dictionary_word  # the dictionary loads when asked
+
+    joined = (head + tail).lower()
+    return joined in printed or dictionary_word(joined)
 
 
 def centre(word: Obj) -> float:

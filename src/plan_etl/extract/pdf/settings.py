@@ -36,6 +36,11 @@ class PdfSettings:
     # end only with this much room to spare, so that measuring noise never splits a name.
     wrap_space: float = 0.25
     wrap_slack: float = 0.1
+    # A word wider than its column is cut where the line ends, without a hyphen
+    # («клиентоцентричнос» / «ти»): a line of one word that reaches the cell's right edge
+    # within this many of its characters' mean width may be such a cut (`lines.cut_in_word`;
+    # LibreOffice leaves a little more room on the right than on the left).
+    cut_word_reach: float = 1.5
 
     # --- ruled tables ---------------------------------------------------------------------
     # A plan table has at least this many columns: a frame around text, or a letterhead of
