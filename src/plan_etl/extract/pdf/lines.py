@@ -129,7 +129,7 @@ def join_cut_words(blocks: list[Block]) -> list[Block]:
     texts = [t for b in blocks for t in (b.cells if b.cells is not None else (b.text,)) if t]
     if not any(WORD_CUT in t for t in texts):
         return blocks
-    printed = {w.lower() for t in texts for w in _WORD.findall(t.replace(WORD_CUT, " "))}
+    printed = set(_WORD.findall(" ".join(texts).replace(WORD_CUT, " ").lower()))
 
     def resolve(match: re.Match[str]) -> str:
         head, tail = match[1], match[2]
