@@ -54,6 +54,7 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
+import cut_words  # bench/: the words of the corpus's cells
 import pyarrow.parquet as pq
 
 BENCH = Path(__file__).resolve().parent
@@ -229,7 +230,8 @@ def tables_equal(a: Path, b: Path) -> dict[str, bool]:
 
 def rows_as_drawn(out: Path, manifest: dict) -> dict:
     """How faithfully the ingest read what make_corpus.py drew: decrees with another number
-    of rows, and rows whose item number or deadline differ from the drawn ones."""
+    of rows, rows whose item number or deadline differ from the drawn ones, and the words of
+    the cells: cuts left unjoined and words a wrong join made (`cut_words.py`)."""
     drawn = {f["file"]: [tuple(r) for r in f["rows"]] for f in manifest["files"]}
     cols = ["source_file", "item_number", "deadline_raw"]
     read: dict[str, list[tuple]] = {}
@@ -247,12 +249,15 @@ def rows_as_drawn(out: Path, manifest: dict) -> dict:
             for g, w in zip(got, want, strict=False)
             if g != w
         ]
+    cuts_left, words_made = cut_words.count(out, cut_words.lexicon())
     return {
         "decrees": len(drawn),
         "rows": sum(map(len, drawn.values())),
         "decrees_count_differs": count_differs,
         "rows_differ": len(rows_differ),
         "rows_differ_examples": rows_differ[:10],
+        "cut_words_left": sum(cuts_left.values()),  # the words of the cells (cut_words.py)
+        "words_made": sum(words_made.values()),
     }
 
 
@@ -503,7 +508,9 @@ def main() -> None:
     print(
         f"\nread as drawn: {differs} of {fidelity['decrees']} decrees with another row count,"
         f" {fidelity['rows_differ']} of {fidelity['rows']} rows with "
-        "another item number or deadline"
+        "another item number or deadline; "
+        f"{fidelity.get('cut_words_left', '?')} words a column cut left unjoined, "
+        f"{fidelity.get('words_made', '?')} made by a wrong join"
     )
     for example in (fidelity["decrees_count_differs"] + fidelity["rows_differ_examples"])[:5]:
         print(f"  {example}")
