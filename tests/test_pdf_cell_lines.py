@@ -128,3 +128,9 @@ def test_no_cut_where_the_line_stopped_short_or_holds_two_words_or_a_capital_fol
     assert WORD_CUT not in cut_cell("в клиентоцентричн", "ости")  # two words: a wrap
     assert WORD_CUT not in cut_cell("клиентоцентричнос", "Министерство")  # a new name
     assert WORD_CUT not in cut_cell("информационно-", "коммуникационных")  # a hyphen's job
+
+
+def test_a_stop_pushed_to_the_next_line_goes_on_the_word_without_a_space() -> None:
+    """«клиентоцентричности» (95 pt) fills a cell 95 pt wide; its full stop did not fit."""
+    words = [*line("клиентоцентричности", 0), *line(". Создание группы", 12)]
+    assert cell_text(words, 100.0, 205.0) == "клиентоцентричности. Создание группы"

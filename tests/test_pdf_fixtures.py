@@ -20,12 +20,11 @@ PDFS = sorted(FIXTURES.glob("*.pdf"))
 # which breaks at the hyphen and prints like a hyphenated word. LibreOffice cuts a word too
 # wide for its column without a hyphen («ежекварталь» / «но»), which the reader joins back
 # (`lines.cut_in_word`) except where the cut does not show: at a page break (Kaluga 1.4),
-# before a full stop alone on the next line (Novosibirsk 2), in a column without ruling that
-# other rows print wider (Novosibirsk 6), across rows of a merged cell (Novosibirsk 8).
+# in a column without ruling that other rows print wider (Novosibirsk 6), across rows of a
+# merged cell (Novosibirsk 8).
 UNDECIDABLE = {
     ("lo-dagestan-490r", "1.1", "document"),
     ("lo-kaluga", "1.4", "activity"),
-    ("lo-novosibirsk", "2", "activity"),
     ("lo-novosibirsk", "6", "activity"),
     ("lo-novosibirsk", "8", "responsible"),
 }

@@ -22,6 +22,10 @@ WORD_CUT = "\x1f"
 _GOES_ON_IN_WORD = re.compile(r"^[а-яёa-z0-9]")
 _AROUND_CUT = re.compile(rf"(\w*){WORD_CUT}(?=(\w*))")  # the tail may head the next cut
 _WORD = re.compile(r"\w+")
+# A line that starts with closing punctuation: a writer breaks no line before it, but one
+# word wider than its column leaves no room for the stop after it («…клиентоцентричности» /
+# «. Создание …»); it goes on the line above without a space.
+_CLOSING = re.compile(r"^[.,;:)»”!?]")
 
 
 class Line(NamedTuple):
@@ -87,7 +91,8 @@ def cell_text(words: list[Obj], left: float, right: float) -> str:
     from, while a name after a line that stopped short starts a paragraph of its own. The
     right padding is taken to equal the left one (the text's distance from `left`). A line
     of one word that filled the cell may have cut a word too wide for it (`cut_in_word`):
-    the two lines are joined by `WORD_CUT` for the document to decide (`join_cut_words`)."""
+    the two lines are joined by `WORD_CUT` for the document to decide (`join_cut_words`);
+    a line that starts with closing punctuation goes on the line above without a space."""
     groups = word_lines(words)
     if not groups:
         return ""
@@ -99,6 +104,8 @@ def cell_text(words: list[Obj], left: float, right: float) -> str:
         needed = prev.x1 + SETTINGS.wrap_space * height + group[0]["x1"] - group[0]["x0"]
         if needed + SETTINGS.wrap_slack * height <= limit:
             paragraphs.append([line.text])
+        elif _CLOSING.match(line.text):  # a word too wide for the line pushed its stop down
+            paragraphs[-1][-1] += line.text
         elif cut_in_word(above, line.text, limit):
             paragraphs[-1][-1] += WORD_CUT + line.text
         else:
