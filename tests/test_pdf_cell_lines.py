@@ -134,3 +134,29 @@ def test_a_stop_pushed_to_the_next_line_goes_on_the_word_without_a_space() -> No
     """«клиентоцентричности» (95 pt) fills a cell 95 pt wide; its full stop did not fit."""
     words = [*line("клиентоцентричности", 0), *line(". Создание группы", 12)]
     assert cell_text(words, 100.0, 205.0) == "клиентоцентричности. Создание группы"
+
+
+def page_break_rows(rest: str) -> list[Block]:
+    """Row 1.1 cut by a page break inside «межведомственной» (its cell's last line filled
+    the cell), the header repeated on page 2, then the rest of row 1.1 (no number)."""
+    end = cell_text([*line("рабочей", 0), *line("межведомственн", 12)], 100.0, 180.0)
+    header = ("№", "Мероприятие")
+    return [
+        Block(cells=header, page=1),
+        Block(cells=("1.1.", end), page=1),
+        Block(text="2", page=2),
+        Block(cells=header, page=2),
+        Block(cells=("", rest), page=2),
+    ]
+
+
+def test_a_word_a_page_break_cut_is_made_whole_in_the_row_above() -> None:
+    blocks = join_cut_words(page_break_rows("ой группы"))
+    assert blocks[1].cells == ("1.1.", "рабочей межведомственной")
+    assert blocks[4].cells == ("", "группы")
+
+
+def test_a_row_whose_last_line_filled_the_cell_before_the_break_keeps_its_words() -> None:
+    blocks = join_cut_words(page_break_rows("группы по внедрению"))
+    assert blocks[1].cells == ("1.1.", "рабочей межведомственн")  # no word to make: as printed
+    assert blocks[4].cells == ("", "группы по внедрению")

@@ -19,15 +19,9 @@ PDFS = sorted(FIXTURES.glob("*.pdf"))
 # compared without spaces. Dagestan's gold keeps the source's «социально- экономического»,
 # which breaks at the hyphen and prints like a hyphenated word. LibreOffice cuts a word too
 # wide for its column without a hyphen («ежекварталь» / «но»), which the reader joins back
-# (`lines.cut_in_word`) except where the cut does not show: at a page break (Kaluga 1.4),
-# in a column without ruling that other rows print wider (Novosibirsk 6), across rows of a
-# merged cell (Novosibirsk 8).
-UNDECIDABLE = {
-    ("lo-dagestan-490r", "1.1", "document"),
-    ("lo-kaluga", "1.4", "activity"),
-    ("lo-novosibirsk", "6", "activity"),
-    ("lo-novosibirsk", "8", "responsible"),
-}
+# (`lines.cut_in_word`, also over a page break) except where the cut does not show: in a
+# column without ruling that other rows print wider (Novosibirsk 6).
+UNDECIDABLE = {("lo-dagestan-490r", "1.1", "document"), ("lo-novosibirsk", "6", "activity")}
 
 
 def as_read(stem: str, rows: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:

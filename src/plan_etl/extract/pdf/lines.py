@@ -4,11 +4,13 @@ finders and the text around the tables share."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import replace
 from operator import itemgetter
 from typing import Any, NamedTuple
 
+from plan_etl import vocabulary
 from plan_etl.extract.base import Block
 from plan_etl.extract.pdf.settings import SETTINGS
 from plan_etl.normalize.text import join_hyphenated
@@ -22,6 +24,8 @@ WORD_CUT = "\x1f"
 _GOES_ON_IN_WORD = re.compile(r"^[а-яёa-z0-9]")
 _AROUND_CUT = re.compile(rf"(\w*){WORD_CUT}(?=(\w*))")  # the tail may head the next cut
 _WORD = re.compile(r"\w+")
+_LAST_WORD = re.compile(rf"(\w+){WORD_CUT}$")  # a cell's last word, cut by the page's end
+_FIRST_WORD = re.compile(r"(\w+)(.*)", re.DOTALL)
 # A line that starts with closing punctuation: a writer breaks no line before it, but one
 # word wider than its column leaves no room for the stop after it («…клиентоцентричности» /
 # «. Создание …»); it goes on the line above without a space.
@@ -91,8 +95,10 @@ def cell_text(words: list[Obj], left: float, right: float) -> str:
     from, while a name after a line that stopped short starts a paragraph of its own. The
     right padding is taken to equal the left one (the text's distance from `left`). A line
     of one word that filled the cell may have cut a word too wide for it (`cut_in_word`):
-    the two lines are joined by `WORD_CUT` for the document to decide (`join_cut_words`);
-    a line that starts with closing punctuation goes on the line above without a space."""
+    the two lines are joined by `WORD_CUT` for the document to decide (`join_cut_words`),
+    and a cell whose last line is such a line ends with it (the word may go on on the next
+    page); a line that starts with closing punctuation goes on the line above without a
+    space."""
     groups = word_lines(words)
     if not groups:
         return ""
@@ -110,21 +116,25 @@ def cell_text(words: list[Obj], left: float, right: float) -> str:
             paragraphs[-1][-1] += WORD_CUT + line.text
         else:
             paragraphs[-1].append(line.text)
-    return "\n".join(join_lines(para, " ") for para in paragraphs)
+    text = "\n".join(join_lines(para, " ") for para in paragraphs)
+    return text + WORD_CUT if fills_line(groups[-1], limit) else text
 
 
 def cut_in_word(line: list[Obj], following: str, limit: float) -> bool:
-    """Whether a word processor may have cut a word at the end of `line`: a word wider than
-    the cell is broken where the line ends, with no hyphen, so the line holds that one word
-    and reaches the cell's right edge (`limit`), and the line `following` goes on in lower
-    case or digits («клиентоцентричнос» / «ти», «01.12.202» / «3»)."""
+    """Whether a word processor may have cut a word at the end of `line`: it fills the line
+    (`fills_line`), and the line `following` goes on in lower case or digits
+    («клиентоцентричнос» / «ти», «01.12.202» / «3»)."""
+    return fills_line(line, limit) and bool(_GOES_ON_IN_WORD.match(following))
+
+
+def fills_line(line: list[Obj], limit: float) -> bool:
+    """Whether `line` is what a word wider than the cell leaves where it is broken with no
+    hyphen: that one word, reaching the cell's right edge (`limit`)."""
     if len(line) != 1 or line[0]["text"].endswith(("-", "‐")):
         return False
     word = line[0]
     mean = (word["x1"] - word["x0"]) / max(1, len(word["text"]))
-    return word["x1"] + SETTINGS.cut_word_reach * mean >= limit and bool(
-        _GOES_ON_IN_WORD.match(following)
-    )
+    return word["x1"] + SETTINGS.cut_word_reach * mean >= limit
 
 
 def join_cut_words(blocks: list[Block]) -> list[Block]:
@@ -132,15 +142,20 @@ def join_cut_words(blocks: list[Block]) -> list[Block]:
     document prints that word whole somewhere else («клиентоцентричности» in its title), or
     where the joined word is one of the language or the plan's (`ocrtext.dictionary_word`);
     else they stay two words. A line of one word that merely filled its cell
-    («Министерство» / «цифрового») makes no word."""
+    («Министерство» / «цифрового») makes no word. A cell that ends with the mark goes on
+    in the row that continues it on the next page (`join_over_pages`); elsewhere that mark
+    is dropped."""
     texts = [t for b in blocks for t in (b.cells if b.cells is not None else (b.text,)) if t]
     if not any(WORD_CUT in t for t in texts):
         return blocks
     printed = set(_WORD.findall(" ".join(texts).replace(WORD_CUT, " ").lower()))
+    blocks = join_over_pages(blocks, printed)
 
     def resolve(match: re.Match[str]) -> str:
         head, tail = match[1], match[2]
-        return head if head and tail and one_word(head, tail, printed) else f"{head} "
+        if not tail:  # a cell's last line (or a line a space follows): the mark goes
+            return head
+        return head if head and one_word(head, tail, printed) else f"{head} "
 
     def mended(text: str) -> str:
         return _AROUND_CUT.sub(resolve, text) if WORD_CUT in text else text
@@ -151,6 +166,62 @@ def join_cut_words(blocks: list[Block]) -> list[Block]:
         else b
         for b in blocks
     ]
+
+
+def join_over_pages(blocks: list[Block], printed: set[str]) -> list[Block]:
+    """The blocks with each word a page break cut made whole: a cell that ends with
+    `WORD_CUT` («…межведомственн») in the last row of a page, and the row that continues it
+    at the top of the next (`continuation`) starting that column with the rest («ой рабочей
+    группы»): the rest goes up where the two are one word (`one_word`), so the assembler
+    joins «…межведомственной» and «рабочей группы». Only where what stays below goes on in
+    lower case: a continuation left empty would lose its page, and one left starting with a
+    capital would read as a sub-heading (`assemble`); such a cut stays as printed."""
+    rows = [i for i, b in enumerate(blocks) if b.cells is not None]
+    repeated = Counter(_bare(blocks[i]) for i in rows)
+    out = list(blocks)
+    for k, i in enumerate(rows):
+        above = out[i]
+        assert above.cells is not None
+        if not any(c.endswith(WORD_CUT) for c in above.cells):
+            continue
+        j = continuation(out, rows[k + 1 :], above, repeated)
+        if j is None:
+            continue
+        below = out[j]
+        assert below.cells is not None
+        ends, starts = list(above.cells), list(below.cells)
+        for c, (end, start) in enumerate(zip(ends, starts, strict=True)):
+            head, tail = _LAST_WORD.search(end), _FIRST_WORD.match(start)
+            joins = head and tail and _GOES_ON_IN_WORD.match(start)
+            rest = tail[2].lstrip() if tail else ""
+            if joins and _GOES_ON_IN_WORD.match(rest) and one_word(head[1], tail[1], printed):
+                ends[c], starts[c] = end[:-1] + tail[1], rest
+        out[i], out[j] = replace(above, cells=tuple(ends)), replace(below, cells=tuple(starts))
+    return out
+
+
+def continuation(
+    blocks: list[Block], after: list[int], above: Block, repeated: Counter[tuple[str, ...]]
+) -> int | None:
+    """The index of the row that continues the row `above` on the next page: the first row
+    of a later page, past the header it repeats (a row the document prints more than once,
+    or a «1 2 3 …» row), if its number cell is blank."""
+    for j in after:
+        row = blocks[j]
+        assert row.cells is not None
+        if (row.page or 0) <= (above.page or 0) or len(row.cells) != len(above.cells or ()):
+            return None
+        bare = _bare(row)
+        if not bare[0]:
+            return j
+        if repeated[bare] < 2 and not vocabulary.is_column_number_row(bare):
+            return None
+    return None
+
+
+def _bare(block: Block) -> tuple[str, ...]:
+    """A row's cells without cut marks, spaces squeezed: two printings of a header match."""
+    return tuple(" ".join(c.replace(WORD_CUT, " ").split()) for c in block.cells or ())
 
 
 def one_word(head: str, tail: str, printed: set[str]) -> bool:
