@@ -71,19 +71,19 @@ def section_number(cell: str) -> str | None:
 # number cell. A date («31.12.2023») is not one: the words must start with a letter or quote.
 NUMBERED_TEXT = re.compile(r"^(?P<num>\d+(?:\.\d+)*)[.)]?\s*(?P<text>(?:[^\W\d_]|[«\"(]).*)$")
 PAGE_NUMBER = re.compile(r"^[-–\s]*\d{1,4}[-–\s]*$")
+GOES_ON = re.compile(r"^[(«\"]?[а-яёa-z]")  # a line or text that goes on the one above
 # A text cut mid-sentence: it ends on a comma, a hyphen, or a word that never ends one (a
-# preposition or a conjunction) — and the text that goes on starts in lower case.
+# preposition or a conjunction) — and the text that goes on starts in lower case (`GOES_ON`).
 _CUT_END = re.compile(
     r"(?:[,\-‐]|\b(?:и|или|а|но|в|во|на|по|с|со|к|ко|о|об|от|до|для|из|при|за|между|также))$",
     re.IGNORECASE,
 )
-_GOES_ON_START = re.compile(r"^[(«\"]?[а-яё]")
 
 
 def reads_on(before: str, after: str) -> bool:
     """Whether `after` goes on with the sentence `before` was cut in (a page break through a
     cell: «Министерство …, » / «органы исполнительной власти …»), not a text of its own."""
-    return bool(_CUT_END.search(before.rstrip()) and _GOES_ON_START.match(after.lstrip()))
+    return bool(_CUT_END.search(before.rstrip()) and GOES_ON.match(after.lstrip()))
 
 
 ROLES = ("number", "activity", "deadline", "responsible", "result")

@@ -36,7 +36,6 @@ from plan_etl.extract.pdf.lines import (
 from plan_etl.extract.pdf.page import PageContent
 from plan_etl.extract.pdf.settings import SETTINGS
 
-_GOES_ON = re.compile(r"^[(«\"]?[а-яёa-z]")  # a line that goes on the one above
 _CLOSING_QUOTE = re.compile(r"^[»”\"]+\s*[.;]?$")
 _LINE_UP = range(-SETTINGS.line_up_slack, SETTINGS.line_up_slack + 1)
 
@@ -309,7 +308,7 @@ class _Row:
         """Whether `line` goes on the heading this row is: it starts in lower case (or with
         a bracket), where the heading's last line starts or centred on the same axis."""
         last = self.heading
-        if last is None or not _GOES_ON.match(line.text):
+        if last is None or not vocabulary.GOES_ON.match(line.text):
             return False
         return (
             abs(line.x0 - last.x0) < SETTINGS.indent * height

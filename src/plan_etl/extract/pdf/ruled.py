@@ -345,11 +345,12 @@ def join_over_break(above: Cell, cell: Cell, end: TableEnd) -> None:
     cell.printed, cell.carried = joined, above.text()  # a row that goes on the row above: cut
     note = f"{VERTICALLY_MERGED} (column {above.col + 1}) joined over a page break"  # as below
     for r in range(above.row, above.row + above.rows):
-        block = end.mended.get(id(end.rows.get(r)), end.rows.get(r))
-        if block is None or block.cells is None or len(block.cells) <= above.col:
+        read = end.rows.get(r)
+        if read is None or read.cells is None or len(read.cells) <= above.col:
             continue
+        block = end.mended.get(id(read), read)  # a row two cells of which went on
         cells = (*block.cells[: above.col], joined, *block.cells[above.col + 1 :])
-        end.mended[id(end.rows[r])] = replace(block, cells=cells, notes=(*block.notes, note))
+        end.mended[id(read)] = replace(block, cells=cells, notes=(*block.notes, note))
 
 
 def mend(blocks: list[Block], end: TableEnd | None) -> None:
